@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The contract between minikvm's EL1 half and its EL2 half: hypercall ids,
+ * their return codes, the per-CPU EL2 state both halves read, and how EL1
+ * names EL2 symbols.  Included from C and from assembly, at EL1 and at EL2.
+ */
+#ifndef __MKVM_HYP_H
+#define __MKVM_HYP_H
+
+#include <linux/arm-smccc.h>
+#include <linux/bits.h>
+
+/*
+ * Every EL2 object is linked into one relocatable object whose symbols are
+ * all renamed with this prefix (see Kbuild), so EL2 code cannot call into the
+ * host by accident: an unresolved __mkvm_hyp_* symbol fails the module link.
+ * EL1 names an EL2 symbol with MKVM_HYP_SYM(name).
+ */
+#define MKVM_HYP_SYM(sym)	__mkvm_hyp_##sym
+
+/*
+ * EL2 addresses: EL2 runs with its own stage-1 tables in TTBR0_EL2 and sees a
+ * shared kernel page at the kernel VA with bits [63:48] cleared.  The linear
+ * map (0xffff0000...) and the module/vmalloc area (0xffff8000...) land in the
+ * two halves of the 48-bit EL2 address space and cannot collide.
+ */
+#define MKVM_HYP_VA_BITS	48
+#define MKVM_HYP_VA_MASK	GENMASK_ULL(MKVM_HYP_VA_BITS - 1, 0)
+
+/* Bumped whenever this contract changes. */
+#define MKVM_HYP_VERSION	1
+
+/*
+ * Hypercall ids.  Ids below HVC_STUB_HCALL_NR (asm/virt.h) belong to the hyp
+ * stub ABI (Documentation/virt/kvm/arm/hyp-abi.rst), which minikvm's vectors
+ * keep honouring.  minikvm's own calls use SMCCC fast-call ids in the
+ * vendor-hypervisor range so a stray call can never alias a stub call.
+ */
+#define MKVM_HC_BASE		ARM_SMCCC_CALL_VAL(ARM_SMCCC_FAST_CALL, \
+						   ARM_SMCCC_SMC_64,	   \
+						   ARM_SMCCC_OWNER_VENDOR_HYP, \
+						   0x4d00)
+#define MKVM_HC(n)		(MKVM_HC_BASE + (n))
+
+/* Handled by the init vectors only (EL2 MMU off). */
+#define MKVM_HC_INIT		MKVM_HC(0xff)
+
+/* Handled by the runtime vectors: indexes into the EL2 host_hcalls[] table. */
+#define MKVM_HC_PING		0
+#define MKVM_HC_NR		1
+
+/* Values returned in x0. */
+#define MKVM_HC_OK		0
+#define MKVM_HC_UNKNOWN		0xffffffffffffffffULL	/* SMCCC_RET_NOT_SUPPORTED */
+#define MKVM_HC_PANIC		0x4d4b564d50414e43ULL	/* "MKVMPANC" */
+
+/*
+ * struct mkvm_hyp_cpu field offsets, for the assembly that saves the host's
+ * callee-saved registers on entry and restores them on the EL2 panic path.
+ * Checked against the C layout with static_assert() in arch/arm64/el2.c.
+ */
+#define HYP_CPU_HOST_X18	0
+#define HYP_CPU_HOST_ELR	(13 * 8)
+#define HYP_CPU_HOST_SPSR	(14 * 8)
+#define HYP_CPU_STACK_TOP	(15 * 8)
+#define HYP_CPU_PANIC_ESR	(16 * 8)
+#define HYP_CPU_PANIC_ELR	(17 * 8)
+#define HYP_CPU_PANIC_FAR	(18 * 8)
+
+#ifndef __ASSEMBLY__
+#include <linux/types.h>
+
+/* State of one physical CPU at EL2; TPIDR_EL2 holds its EL2 address. */
+struct mkvm_hyp_cpu {
+	u64 host_x18_x30[13];	/* host callee-saved GPRs, x18..x30 */
+	u64 host_elr;		/* where the current host call returns */
+	u64 host_spsr;
+	u64 stack_top;		/* EL2 VA of the top of this CPU's EL2 stack */
+	u64 panic_esr;		/* an unexpected exception taken at EL2 */
+	u64 panic_elr;
+	u64 panic_far;
+	/* Results of the last MKVM_HC_PING, read back at EL1. */
+	u64 ping_sctlr_el2;
+	u64 ping_vbar_el2;
+	u64 ping_mpidr;
+	u64 ping_current_el;
+};
+
+/* The kernel VA of a shared object or function, as EL2 addresses it. */
+#define mkvm_hyp_va(p)		((typeof(p))((u64)(p) & MKVM_HYP_VA_MASK))
+
+#endif /* !__ASSEMBLY__ */
+#endif /* __MKVM_HYP_H */

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Generic 4 KiB-granule page-table walker (Arm ARM D8.2 "Translation
+ * tables", VMSAv8-64 4KB translation granule).  Tables are single pages
+ * (only the root may be wider, for stage-2 concatenation), written at EL1
+ * and walked by the EL2 MMU; visitors decide what each entry becomes.
+ */
+#include <linux/bits.h>
+#include <linux/errno.h>
+#include <linux/gfp.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <asm/barrier.h>
+#include <asm/pgtable-hwdef.h>
+#include <mkvm/pgtable.h>
+
+#define DESC_VALID	BIT(0)
+#define DESC_TABLE	(BIT(1) | BIT(0))	/* at levels 0..2 */
+#define DESC_PAGE	(BIT(1) | BIT(0))	/* at level 3 */
+#define DESC_ADDR_MASK	GENMASK_ULL(47, 12)
+#define LEVEL_BITS	(PAGE_SHIFT - 3)	/* 512 entries per table */
+
+static u32 level_shift(u32 level)
+{
+	return PAGE_SHIFT + (3 - level) * LEVEL_BITS;
+}
+
+static bool desc_is_table(u64 desc, u32 level)
+{
+	return level < 3 && (desc & DESC_TABLE) == DESC_TABLE;
+}
+
+static u64 *desc_child(u64 desc)
+{
+	return phys_to_virt(desc & DESC_ADDR_MASK);
+}
+
+/* The root holds as many entries as the input size needs at its level. */
+static unsigned int root_order(const struct mkvm_pgtable *pgt)
+{
+	u32 bits = pgt->ia_bits - level_shift(pgt->start_level);
+
+	return bits > LEVEL_BITS ? bits - LEVEL_BITS : 0;
+}
+
+static int walk_table(struct mkvm_pgtable *pgt,
+		      const struct mkvm_pgtable_walker *w, u64 *table,
+		      u32 level, u64 addr, u64 end)
+{
+	u32 shift = level_shift(level);
+	u64 index_mask = level == pgt->start_level ?
+		BIT_ULL(pgt->ia_bits - shift) - 1 : BIT_ULL(LEVEL_BITS) - 1;
+	int ret;
+
+	while (addr < end) {
+		u64 next = (addr | (BIT_ULL(shift) - 1)) + 1;
+		struct mkvm_pgtable_visit v = {
+			.ptep	= &table[(addr >> shift) & index_mask],
+			.addr	= addr,
+			.level	= level,
+		};
+
+		/* next wraps to 0 at the top of a 64-bit space */
+		v.end = (next && next < end) ? next : end;
+
+		if (!desc_is_table(READ_ONCE(*v.ptep), level) &&
+		    (w->flags & MKVM_WALK_LEAF)) {
+			v.flag = MKVM_WALK_LEAF;
+			ret = w->cb(&v, w->arg);
+			if (ret)
+				return ret;
+		}
+		/* A leaf visitor may just have installed a table: re-read. */
+		if (desc_is_table(READ_ONCE(*v.ptep), level)) {
+			ret = walk_table(pgt, w, desc_child(READ_ONCE(*v.ptep)),
+					 level + 1, addr, v.end);
+			if (ret)
+				return ret;
+			if (w->flags & MKVM_WALK_TABLE_POST) {
+				v.flag = MKVM_WALK_TABLE_POST;
+				ret = w->cb(&v, w->arg);
+				if (ret)
+					return ret;
+			}
+		}
+		addr = v.end;
+	}
+	return 0;
+}
+
+/**
+ * mkvm_pgtable_walk() - visit the entries covering [addr, addr + size)
+ * @pgt:	the table
+ * @addr:	first input address
+ * @size:	length in bytes; the range must lie inside the input size
+ * @walker:	callback, its argument and the MKVM_WALK_* visits it wants
+ *
+ * Return: 0, -EINVAL for a range outside the table, or the first error a
+ * visitor returned.
+ */
+int mkvm_pgtable_walk(struct mkvm_pgtable *pgt, u64 addr, u64 size,
+		      const struct mkvm_pgtable_walker *walker)
+{
+	u64 limit = BIT_ULL(pgt->ia_bits);
+
+	if (!size || addr >= limit || size > limit - addr)
+		return -EINVAL;
+	return walk_table(pgt, walker, pgt->pgd, pgt->start_level, addr,
+			  addr + size);
+}
+
+struct map_args {
+	phys_addr_t pa;
+	u64 attr;
+};
+
+static int map_visitor(const struct mkvm_pgtable_visit *v, void *arg)
+{
+	struct map_args *m = arg;
+	u64 desc = READ_ONCE(*v->ptep);
+	u64 *table;
+
+	if (v->level == 3) {
+		u64 want = (m->pa & DESC_ADDR_MASK) | m->attr | DESC_PAGE;
+
+		if (desc & DESC_VALID)
+			return desc == want ? 0 : -EEXIST;
+		WRITE_ONCE(*v->ptep, want);
+		return 0;
+	}
+	if (desc & DESC_VALID)		/* a block is in the way */
+		return -EEXIST;
+	table = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!table)
+		return -ENOMEM;
+	/*
+	 * The zeroed table must be visible to the table walker before the
+	 * descriptor that points at it (Arm ARM D8.2.11, "ordering of
+	 * translation table updates").
+	 */
+	dsb(ishst);
+	WRITE_ONCE(*v->ptep, virt_to_phys(table) | DESC_TABLE);
+	return 0;
+}
+
+/**
+ * mkvm_pgtable_map_page() - map one page, allocating tables on the way
+ * @pgt:	the table
+ * @addr:	page-aligned input address
+ * @pa:		page-aligned output address
+ * @attr:	descriptor attribute bits (everything but address and type)
+ *
+ * Mapping the same page again with the same attributes is a no-op.
+ * Return: 0, -EINVAL, -ENOMEM, or -EEXIST if @addr is mapped differently.
+ */
+int mkvm_pgtable_map_page(struct mkvm_pgtable *pgt, u64 addr, phys_addr_t pa,
+			  u64 attr)
+{
+	struct map_args m = { .pa = pa, .attr = attr };
+	struct mkvm_pgtable_walker w = {
+		.cb	= map_visitor,
+		.arg	= &m,
+		.flags	= MKVM_WALK_LEAF,
+	};
+	int ret;
+
+	if (!PAGE_ALIGNED(addr) || !PAGE_ALIGNED(pa))
+		return -EINVAL;
+	ret = mkvm_pgtable_walk(pgt, addr, PAGE_SIZE, &w);
+	/* Descriptors must reach the walker before anyone uses them. */
+	dsb(ishst);
+	return ret;
+}
+
+static int free_visitor(const struct mkvm_pgtable_visit *v, void *arg)
+{
+	free_page((unsigned long)desc_child(READ_ONCE(*v->ptep)));
+	WRITE_ONCE(*v->ptep, 0);
+	return 0;
+}
+
+/**
+ * mkvm_pgtable_init() - allocate an empty table
+ * @pgt:	the table to set up
+ * @ia_bits:	input address size, 25..48 bits
+ *
+ * The root level is the highest one the input size needs, with up to 16
+ * concatenated root pages like stage 2 allows.
+ * Return: 0, -EINVAL or -ENOMEM.
+ */
+int mkvm_pgtable_init(struct mkvm_pgtable *pgt, u32 ia_bits)
+{
+	u32 level = 3;
+
+	if (ia_bits < 25 || ia_bits > 48)
+		return -EINVAL;
+	while (level > 0 && ia_bits > level_shift(level) + LEVEL_BITS + 4)
+		level--;
+	pgt->ia_bits = ia_bits;
+	pgt->start_level = level;
+	if (level == 0 && ia_bits > level_shift(0) + LEVEL_BITS)
+		return -EINVAL;
+	pgt->pgd = (u64 *)__get_free_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO,
+					   root_order(pgt));
+	return pgt->pgd ? 0 : -ENOMEM;
+}
+
+/**
+ * mkvm_pgtable_destroy() - free every table page (not the pages mapped)
+ * @pgt:	the table; the EL2 MMU must no longer walk it
+ */
+void mkvm_pgtable_destroy(struct mkvm_pgtable *pgt)
+{
+	struct mkvm_pgtable_walker w = {
+		.cb	= free_visitor,
+		.flags	= MKVM_WALK_TABLE_POST,
+	};
+
+	if (!pgt->pgd)
+		return;
+	mkvm_pgtable_walk(pgt, 0, BIT_ULL(pgt->ia_bits), &w);
+	free_pages((unsigned long)pgt->pgd, root_order(pgt));
+	pgt->pgd = NULL;
+}
+
+/**
+ * mkvm_pgtable_root_pa() - physical address of the root, for a TTBR
+ * @pgt:	the table
+ */
+phys_addr_t mkvm_pgtable_root_pa(const struct mkvm_pgtable *pgt)
+{
+	return virt_to_phys(pgt->pgd);
+}

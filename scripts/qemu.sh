@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the test kernel in QEMU:  scripts/qemu.sh BOOT IMAGE INITRD RUN [LOG]
+#   BOOT  minikvm | oracle | vhe | debug: picks the EL2 command line
+#   RUN   check | demo | shell (see scripts/guest-init.sh)
+# Extra kernel arguments come from $MKVM_APPEND; QEMU arguments from
+# $MKVM_QEMU_ARGS; the timeout (seconds) from $MKVM_TIMEOUT.
+# With LOG, the console goes there too; the exit status is QEMU's, or 124
+# when the timeout killed a hung guest.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+boot=$1 image=$2 initrd=$3 run=$4 log=${5:-/dev/null}
+case "$boot" in
+minikvm|debug)	el2="kvm-arm.mode=none id_aa64mmfr1.vh=0" ;;
+oracle)		el2="kvm-arm.mode=nvhe" ;;
+vhe)		el2="kvm-arm.mode=none" ;;
+*)		mkvm_die "unknown boot '$boot'" ;;
+esac
+mem=1G
+[ "$boot" = debug ] && mem=2G
+
+cmdline="console=ttyAMA0 loglevel=1 panic=-1 $el2 mkvm.boot=$boot mkvm.run=$run ${MKVM_APPEND:-}"
+qemu=(qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3
+      -cpu max,pauth-impdef=on -smp "${MKVM_SMP:-4}" -m "$mem"
+      -nic none -nographic -no-reboot -kernel "$image" -initrd "$initrd"
+      -append "$cmdline" ${MKVM_QEMU_ARGS:-})
+if [ "$run" = shell ]; then
+	exec "${qemu[@]}"
+fi
+set +e
+timeout --foreground -k 5 "${MKVM_TIMEOUT:-900}" "${qemu[@]}" </dev/null 2>&1 | tee "$log"
+exit "${PIPESTATUS[0]}"
