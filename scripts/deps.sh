@@ -9,7 +9,7 @@ set -euo pipefail
 
 host_pkgs=(make gcc bc bison flex libssl-dev libelf-dev cpio xz-utils kmod
 	   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm
-	   linux-source-6.12 dwarves perl python3 file)
+	   linux-source-6.12 dwarves perl python3 file rsync)
 arm64_pkgs=(libfdt-dev:arm64 libc6-dev:arm64)
 
 missing=()

@@ -30,3 +30,19 @@ mkvm_kernel_src() {
 	fi
 	echo "$dir"
 }
+
+# The kernel's UAPI headers (linux/kvm.h of 6.12) for userspace builds.
+mkvm_kernel_headers() {
+	local ver dir src
+	ver=$(mkvm_kernel_src_version)
+	dir=$MKVM_CACHE/headers-$ver
+	if [ ! -f "$dir/.installed" ]; then
+		src=$(mkvm_kernel_src)
+		rm -rf "$dir" "$dir.o" && mkdir -p "$dir"
+		make -s -C "$src" O="$dir.o" ARCH=arm64 INSTALL_HDR_PATH="$dir" \
+			headers_install >&2
+		rm -rf "$dir.o"
+		touch "$dir/.installed"
+	fi
+	echo "$dir"
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: build everything (reusing the cached kernels), boot QEMU once per
+# boot profile, run the selftests there, and print their TAP followed by one
+# line "N passed, N failed, N skipped".  Exit status 1 on any failure.
+#
+#   BOOTS="minikvm oracle vhe debug"   which boots (default: all four)
+#   TESTS="el2_test,dev_test"          which test binaries (default: all)
+#   FILTER="-t load_ping_unload_cycles" arguments for each test binary
+#   DEBUG=1                            only the debug-kernel boot
+# Console logs are kept in build/logs/BOOT.log.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$MKVM_ROOT"
+
+boots=${BOOTS:-minikvm oracle vhe debug}
+[ -n "${DEBUG:-}" ] && boots=debug
+"$MKVM_ROOT/scripts/deps.sh"
+
+# Build the module once per kernel variant, in its own copy of the tree.
+build_module() {
+	local variant=$1 kdir=$2 dir=$MKVM_ROOT/build/module-$1
+	mkdir -p "$dir"
+	cp -r Kbuild Makefile arch virt uapi "$dir/"
+	make -s -C "$kdir" M="$dir" ARCH=arm64 CROSS_COMPILE="$MKVM_CROSS" \
+		MKVM_WERROR=y modules >&2
+	echo "$dir/minikvm.ko"
+}
+
+declare -A image initrd
+variants=()
+for b in $boots; do
+	v=release
+	[ "$b" = debug ] && v=debug
+	case " ${variants[*]:-} " in *" $v "*) ;; *) variants+=("$v") ;; esac
+done
+make -s -C selftests WERROR=1 CROSS_COMPILE="$MKVM_CROSS" >&2
+tests=$(ls selftests/*_test)
+for v in "${variants[@]}"; do
+	flag=
+	[ "$v" = debug ] && flag=--debug
+	kdir=$("$MKVM_ROOT/scripts/test-kernel.sh" $flag)
+	ko=$(build_module "$v" "$kdir")
+	image[$v]=$kdir/arch/arm64/boot/Image
+	initrd[$v]=$MKVM_ROOT/build/initramfs-$v.cpio.gz
+	# shellcheck disable=SC2086
+	"$MKVM_ROOT/scripts/initramfs.sh" "${initrd[$v]}" "$ko" $tests
+done
+
+mkdir -p build/logs
+pass=0 fail=0 skip=0
+for b in $boots; do
+	v=release
+	[ "$b" = debug ] && v=debug
+	log=build/logs/$b.log
+	timeout=900
+	[ "$b" = debug ] && timeout=2400
+	echo "# boot: $b"
+	start=$(date +%s)
+	set +e
+	MKVM_TIMEOUT=$timeout \
+	MKVM_APPEND="mkvm.tests=${TESTS:-} mkvm.filter=$(echo "${FILTER:-}" | tr ' ' ,)" \
+		"$MKVM_ROOT/scripts/qemu.sh" "$b" "${image[$v]}" "${initrd[$v]}" check \
+		"$log" > /dev/null
+	rc=$?
+	set -e
+	# TAP lines from the guest, counted; a selftest whose plan ("1..N")
+	# is not met (it crashed) counts the missing results as failures.
+	read -r p f s < <(sed -n '/^MKVM-BEGIN/,/^MKVM-END/p' "$log" | tr -d '\r' |
+		tee >(grep -v '^MKVM-' >&2) | awk '
+		function close_test() { if (plan > seen) { missing += plan - seen } }
+		/^# selftest:/ { close_test(); plan = 0; seen = 0; next }
+		/^1\.\.[0-9]+/ { plan = substr($0, 4) + 0; next }
+		/^ok .*# SKIP/ { s++; seen++; next }
+		/^ok /         { p++; seen++; next }
+		/^not ok /     { f++; seen++; next }
+		END { close_test(); print p + 0, f + missing, s + 0 }' 2>&1)
+	if ! grep -q "^MKVM-END $b" "$log"; then
+		echo "not ok - boot $b did not finish (exit $rc, see $log)"
+		f=$((f + 1))
+	fi
+	echo "# boot $b: $p passed, $f failed, $s skipped in $(( $(date +%s) - start )) s"
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+done
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * EL2 taken from the hyp stub and handed back: load/ping/unload cycles, CPU
+ * hotplug with the module loaded, and refusal where EL2 is not the stub's.
+ */
+#include <sys/utsname.h>
+#include "kselftest_harness.h"
+#include "mkvm_util.h"
+
+#define SCTLR_M		(1ull << 0)
+#define SCTLR_C		(1ull << 2)
+#define SCTLR_I		(1ull << 12)
+#define HANDED_BACK	"minikvm: EL2 handed back to the hyp stub on"
+#define NOT_HANDED_BACK	"EL2 not handed back to the hyp stub"
+
+/* Ping @cpu and check that minikvm's EL2 answered, MMU and caches on. */
+static void ping_cpu(struct __test_metadata *_metadata, int fd, int cpu,
+		     unsigned long long *mpidr)
+{
+	struct minikvm_hyp_ping ping;
+
+	ASSERT_EQ(0, mkvm_ping(fd, cpu, &ping)) TH_LOG("cpu %d", cpu);
+	EXPECT_EQ(~(0x5a5a0000ull + cpu), ping.answer);
+	EXPECT_EQ(2, ping.current_el);
+	EXPECT_EQ(SCTLR_M | SCTLR_C | SCTLR_I,
+		  ping.sctlr_el2 & (SCTLR_M | SCTLR_C | SCTLR_I));
+	/* EL2 runs at the kernel address with bits [63:48] cleared. */
+	EXPECT_EQ(0, ping.vbar_el2 >> 48);
+	EXPECT_EQ(0, ping.vbar_el2 & 0x7ff);
+	EXPECT_EQ(1, ping.hyp_version);
+	if (mpidr)
+		*mpidr = ping.mpidr;
+}
+
+static void ping_online_cpus(struct __test_metadata *_metadata, int fd)
+{
+	unsigned long long mpidr[64];
+	int n = mkvm_possible_cpus(), cpu, other, pinged = 0;
+	struct minikvm_hyp_ping ping;
+
+	ASSERT_LE(n, 64);
+	for (cpu = 0; cpu < n; cpu++) {
+		if (mkvm_ping(fd, cpu, &ping) == -ENXIO)
+			continue;	/* offline */
+		ping_cpu(_metadata, fd, cpu, &mpidr[pinged]);
+		/* Each answer comes from a different physical CPU. */
+		for (other = 0; other < pinged; other++)
+			EXPECT_NE(mpidr[other], mpidr[pinged]);
+		pinged++;
+	}
+	EXPECT_EQ(mkvm_online_cpus(), pinged);
+}
+
+/*
+ * 100 times: load, ping every online CPU at EL2, unload; each unload must
+ * report every CPU handed back, and the next load proves the stub answers
+ * again (load refuses when it does not).
+ */
+TEST(load_ping_unload_cycles)
+{
+	char handed_back[96];
+	int i, fd, before;
+
+	if (!mkvm_boot_minikvm())
+		SKIP(return, "minikvm owns EL2 only on the minikvm boots");
+	mkvm_unload();
+	snprintf(handed_back, sizeof(handed_back), "%s %d CPUs\n",
+		 HANDED_BACK, mkvm_online_cpus());
+	before = mkvm_klog_count(handed_back);
+	ASSERT_LE(0, before);
+
+	for (i = 0; i < 100; i++) {
+		ASSERT_EQ(0, mkvm_load()) TH_LOG("cycle %d", i);
+		fd = open("/dev/minikvm", O_RDWR | O_CLOEXEC);
+		ASSERT_LE(0, fd);
+		ping_online_cpus(_metadata, fd);
+		close(fd);
+		ASSERT_EQ(0, mkvm_unload()) TH_LOG("cycle %d", i);
+		ASSERT_EQ(before + i + 1, mkvm_klog_count(handed_back))
+			TH_LOG("cycle %d: not every CPU handed back", i);
+		ASSERT_FALSE(mkvm_loaded());
+		ASSERT_NE(0, access("/dev/minikvm", F_OK));
+	}
+	EXPECT_EQ(0, mkvm_klog_count(NOT_HANDED_BACK));
+}
+
+/* The module cannot go while /dev/minikvm is open. */
+TEST(unload_refused_while_open)
+{
+	int fd;
+
+	if (!mkvm_boot_minikvm())
+		SKIP(return, "minikvm owns EL2 only on the minikvm boots");
+	ASSERT_EQ(0, mkvm_load_if_owner());
+	fd = open("/dev/minikvm", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EWOULDBLOCK, mkvm_unload());
+	close(fd);
+	EXPECT_EQ(0, mkvm_unload());
+}
+
+/*
+ * Each secondary CPU goes offline (handing EL2 back) and comes online
+ * (taking it again, through cpuhp) with the module loaded.
+ */
+TEST(hotplug_secondaries)
+{
+	struct minikvm_hyp_ping ping;
+	int n = mkvm_possible_cpus(), cpu, fd;
+
+	if (!mkvm_boot_minikvm())
+		SKIP(return, "minikvm owns EL2 only on the minikvm boots");
+	ASSERT_LE(2, n);
+	ASSERT_EQ(0, mkvm_load_if_owner());
+	fd = open("/dev/minikvm", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+
+	for (cpu = 1; cpu < n; cpu++) {
+		ASSERT_EQ(0, mkvm_cpu_set_online(cpu, false)) TH_LOG("cpu %d", cpu);
+		EXPECT_EQ(-ENXIO, mkvm_ping(fd, cpu, &ping));
+		ASSERT_EQ(0, mkvm_cpu_set_online(cpu, true)) TH_LOG("cpu %d", cpu);
+		ping_cpu(_metadata, fd, cpu, NULL);
+	}
+	/* And twice in a row for one CPU, to catch state left behind. */
+	ASSERT_EQ(0, mkvm_cpu_set_online(1, false));
+	ASSERT_EQ(0, mkvm_cpu_set_online(1, true));
+	ASSERT_EQ(0, mkvm_cpu_set_online(1, false));
+	ASSERT_EQ(0, mkvm_cpu_set_online(1, true));
+	ping_online_cpus(_metadata, fd);
+	close(fd);
+	EXPECT_EQ(0, mkvm_unload());
+	EXPECT_EQ(0, mkvm_klog_count(NOT_HANDED_BACK));
+}
+
+/*
+ * Where EL2 is not the hyp stub's to give, loading fails with -ENODEV and
+ * one line saying why, and leaves nothing behind.
+ */
+static const struct {
+	const char *boot;
+	const char *message;
+} refusals[] = {
+	{ "vhe",    "minikvm: the kernel runs at EL2 (VHE)" },
+	{ "oracle", "minikvm: the hyp stub does not answer at EL2" },
+};
+
+TEST(refused_when_el2_is_not_the_stubs)
+{
+	unsigned int i;
+	int before, fd;
+
+	for (i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
+		if (mkvm_boot_is(refusals[i].boot))
+			break;
+	if (i == sizeof(refusals) / sizeof(refusals[0]))
+		SKIP(return, "EL2 belongs to the stub on this boot");
+
+	before = mkvm_klog_count(refusals[i].message);
+	ASSERT_LE(0, before);
+	EXPECT_EQ(-ENODEV, mkvm_load());
+	EXPECT_EQ(before + 1, mkvm_klog_count(refusals[i].message));
+	EXPECT_FALSE(mkvm_loaded());
+	EXPECT_NE(0, access("/dev/minikvm", F_OK));
+
+	/* On the oracle boot the kernel's own KVM must be unharmed. */
+	if (mkvm_boot_is("oracle")) {
+		fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+		ASSERT_LE(0, fd);
+		EXPECT_EQ(KVM_API_VERSION, ioctl(fd, KVM_GET_API_VERSION, 0));
+		close(fd);
+	}
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by minikvm's selftests: which boot this is, the device
+ * under test, loading and unloading minikvm.ko, and the kernel log.
+ *
+ * Every test runs on each QEMU boot of `make check` (MKVM_BOOT):
+ *   minikvm, debug  minikvm owns EL2, MKVM_DEV=/dev/minikvm
+ *   oracle          the kernel's own KVM owns EL2, MKVM_DEV=/dev/kvm
+ *   vhe             the kernel runs at EL2, nothing may load
+ */
+#ifndef MKVM_UTIL_H
+#define MKVM_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/klog.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+#include <linux/minikvm.h>
+
+static inline const char *mkvm_boot(void)
+{
+	const char *b = getenv("MKVM_BOOT");
+
+	return b ? b : "minikvm";
+}
+
+static inline bool mkvm_boot_is(const char *name)
+{
+	return !strcmp(mkvm_boot(), name);
+}
+
+/* Does minikvm own EL2 on this boot? */
+static inline bool mkvm_boot_minikvm(void)
+{
+	return mkvm_boot_is("minikvm") || mkvm_boot_is("debug");
+}
+
+static inline const char *mkvm_dev_path(void)
+{
+	const char *d = getenv("MKVM_DEV");
+
+	return d ? d : "/dev/minikvm";
+}
+
+/* Is the device under test minikvm (and so has minikvm's extensions)? */
+static inline bool mkvm_dev_is_minikvm(void)
+{
+	return strstr(mkvm_dev_path(), "minikvm") != NULL;
+}
+
+/* finit_module(minikvm.ko): 0 or -errno. */
+static inline int mkvm_load(void)
+{
+	const char *path = getenv("MKVM_MODULE");
+	int fd, ret;
+
+	fd = open(path ? path : "/lib/minikvm.ko", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, "", 0);
+	ret = ret ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* delete_module("minikvm"): 0 or -errno. */
+static inline int mkvm_unload(void)
+{
+	return syscall(SYS_delete_module, "minikvm", O_NONBLOCK) ? -errno : 0;
+}
+
+static inline bool mkvm_loaded(void)
+{
+	return access("/sys/module/minikvm", F_OK) == 0;
+}
+
+/* Load minikvm on the boots where it owns EL2; 0 or -errno. */
+static inline int mkvm_load_if_owner(void)
+{
+	int ret;
+
+	if (!mkvm_boot_minikvm() || !mkvm_dev_is_minikvm())
+		return 0;
+	ret = mkvm_load();
+	return ret == -EEXIST ? 0 : ret;
+}
+
+/* The whole kernel log, NUL-terminated; free() it. */
+static inline char *mkvm_klog(void)
+{
+	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	char *buf;
+
+	if (len <= 0)
+		return NULL;
+	buf = calloc(1, len + 1);
+	if (!buf)
+		return NULL;
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, len);
+	if (len < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[len] = 0;
+	return buf;
+}
+
+/* How many kernel log lines contain @needle (-1 if the log is unreadable). */
+static inline int mkvm_klog_count(const char *needle)
+{
+	char *log = mkvm_klog(), *p;
+	int n = 0;
+
+	if (!log)
+		return -1;
+	for (p = log; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	free(log);
+	return n;
+}
+
+static inline int mkvm_online_cpus(void)
+{
+	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+static inline int mkvm_possible_cpus(void)
+{
+	return sysconf(_SC_NPROCESSORS_CONF);
+}
+
+/* Write "0"/"1" to cpuN/online: 0 or -errno. */
+static inline int mkvm_cpu_set_online(int cpu, bool online)
+{
+	char path[64];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, online ? "1" : "0", 1) != 1)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* MINIKVM_HYP_PING on @cpu through an open /dev/minikvm: 0 or -errno. */
+static inline int mkvm_ping(int fd, int cpu, struct minikvm_hyp_ping *ping)
+{
+	memset(ping, 0, sizeof(*ping));
+	ping->cpu = cpu;
+	ping->cookie = 0x5a5a0000ull + cpu;
+	return ioctl(fd, MINIKVM_HYP_PING, ping) ? -errno : 0;
+}
+
+#endif /* MKVM_UTIL_H */
