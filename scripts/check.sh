@@ -18,34 +18,12 @@ boots=${BOOTS:-minikvm oracle vhe debug}
 [ -n "${DEBUG:-}" ] && boots=debug
 "$MKVM_ROOT/scripts/deps.sh"
 
-# Build the module once per kernel variant, in its own copy of the tree.
-build_module() {
-	local variant=$1 kdir=$2 dir=$MKVM_ROOT/build/module-$1
-	mkdir -p "$dir"
-	cp -r Kbuild Makefile arch virt uapi "$dir/"
-	make -s -C "$kdir" M="$dir" ARCH=arm64 CROSS_COMPILE="$MKVM_CROSS" \
-		MKVM_WERROR=y modules >&2
-	echo "$dir/minikvm.ko"
-}
-
 declare -A image initrd
-variants=()
 for b in $boots; do
 	v=release
 	[ "$b" = debug ] && v=debug
-	case " ${variants[*]:-} " in *" $v "*) ;; *) variants+=("$v") ;; esac
-done
-make -s -C selftests WERROR=1 CROSS_COMPILE="$MKVM_CROSS" >&2
-tests=$(ls selftests/*_test)
-for v in "${variants[@]}"; do
-	flag=
-	[ "$v" = debug ] && flag=--debug
-	kdir=$("$MKVM_ROOT/scripts/test-kernel.sh" $flag)
-	ko=$(build_module "$v" "$kdir")
-	image[$v]=$kdir/arch/arm64/boot/Image
-	initrd[$v]=$MKVM_ROOT/build/initramfs-$v.cpio.gz
-	# shellcheck disable=SC2086
-	"$MKVM_ROOT/scripts/initramfs.sh" "${initrd[$v]}" "$ko" $tests
+	[ -n "${image[$v]:-}" ] && continue
+	read -r image[$v] initrd[$v] < <(mkvm_build_variant "$v")
 done
 
 mkdir -p build/logs

@@ -46,3 +46,23 @@ mkvm_kernel_headers() {
 	fi
 	echo "$dir"
 }
+
+# Build the module for kernel VARIANT (release|debug) in its own copy of the
+# tree, minivmm and the selftests, and pack them into an initramfs.  Prints
+# "IMAGE INITRD".
+mkvm_build_variant() {
+	local variant=$1 flag= kdir dir
+	[ "$variant" = debug ] && flag=--debug
+	kdir=$("$MKVM_ROOT/scripts/test-kernel.sh" $flag)
+	dir=$MKVM_ROOT/build/module-$variant
+	mkdir -p "$dir"
+	(cd "$MKVM_ROOT" && cp -r Kbuild Makefile arch virt uapi "$dir/")
+	make -s -C "$kdir" M="$dir" ARCH=arm64 CROSS_COMPILE="$MKVM_CROSS" \
+		MKVM_WERROR=y modules >&2
+	make -s -C "$MKVM_ROOT/selftests" WERROR=1 CROSS_COMPILE="$MKVM_CROSS" >&2
+	make -s -C "$MKVM_ROOT/tools/minivmm" WERROR=1 CROSS_COMPILE="$MKVM_CROSS" >&2
+	"$MKVM_ROOT/scripts/initramfs.sh" "$MKVM_ROOT/build/initramfs-$variant.cpio.gz" \
+		"$dir/minikvm.ko" "$MKVM_ROOT"/selftests/*_test \
+		"$MKVM_ROOT/tools/minivmm/minivmm" "$MKVM_ROOT/scripts/guest-demo.sh"
+	echo "$kdir/arch/arm64/boot/Image $MKVM_ROOT/build/initramfs-$variant.cpio.gz"
+}

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * minivmm: a small VMM for /dev/minikvm (or any KVM-API device, --dev).
+ *
+ *   minivmm info [--dev PATH]   what the device is and what it supports
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+#include <linux/minikvm.h>
+
+static const char *dev_path = "/dev/minikvm";
+
+static const struct {
+	int cap;
+	const char *name;
+} caps[] = {
+	{ KVM_CAP_USER_MEMORY,		"USER_MEMORY" },
+	{ KVM_CAP_USER_MEMORY2,		"USER_MEMORY2" },
+	{ KVM_CAP_NR_MEMSLOTS,		"NR_MEMSLOTS" },
+	{ KVM_CAP_NR_VCPUS,		"NR_VCPUS" },
+	{ KVM_CAP_MAX_VCPUS,		"MAX_VCPUS" },
+	{ KVM_CAP_ARM_PSCI_0_2,		"ARM_PSCI_0_2" },
+	{ KVM_CAP_ARM_VM_IPA_SIZE,	"ARM_VM_IPA_SIZE" },
+	{ KVM_CAP_ONE_REG,		"ONE_REG" },
+	{ KVM_CAP_IMMEDIATE_EXIT,	"IMMEDIATE_EXIT" },
+	{ KVM_CAP_DEVICE_CTRL,		"DEVICE_CTRL" },
+	{ KVM_CAP_IRQCHIP,		"IRQCHIP" },
+};
+
+/* The EL2 side of each host CPU, through minikvm's ping extension. */
+static void info__el2(int fd)
+{
+	struct minikvm_hyp_ping ping;
+	long cpu, ncpus = sysconf(_SC_NPROCESSORS_CONF);
+
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		memset(&ping, 0, sizeof(ping));
+		ping.cpu = cpu;
+		ping.cookie = cpu;
+		if (ioctl(fd, MINIKVM_HYP_PING, &ping)) {
+			printf("  cpu%ld: %s\n", cpu, strerror(errno));
+			continue;
+		}
+		printf("  cpu%ld: EL%u, MPIDR %#llx, SCTLR_EL2 %#llx (MMU %s, caches %s), VBAR_EL2 %#llx\n",
+		       cpu, ping.current_el, (unsigned long long)ping.mpidr,
+		       (unsigned long long)ping.sctlr_el2,
+		       ping.sctlr_el2 & 1 ? "on" : "off",
+		       (ping.sctlr_el2 & 0x1004) == 0x1004 ? "on" : "off",
+		       (unsigned long long)ping.vbar_el2);
+	}
+}
+
+static int info(void)
+{
+	int fd = open(dev_path, O_RDWR | O_CLOEXEC);
+	unsigned int i;
+	int ret;
+
+	if (fd < 0) {
+		fprintf(stderr, "minivmm: %s: %s\n", dev_path, strerror(errno));
+		return 1;
+	}
+	ret = ioctl(fd, KVM_GET_API_VERSION, 0);
+	if (ret < 0) {
+		fprintf(stderr, "minivmm: %s is not a KVM-API device: %s\n",
+			dev_path, strerror(errno));
+		return 1;
+	}
+	printf("%s: KVM API version %d\n", dev_path, ret);
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		printf("  KVM_CAP_%-16s %d\n", caps[i].name,
+		       ioctl(fd, KVM_CHECK_EXTENSION, caps[i].cap));
+	if (strstr(dev_path, "minikvm")) {
+		printf("minikvm EL2, per host CPU:\n");
+		info__el2(fd);
+	}
+	close(fd);
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: minivmm info [--dev PATH]\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dev",  required_argument, NULL, 'D' },
+		{ "help", no_argument,       NULL, 'h' },
+		{ }
+	};
+	int c;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'D':
+			dev_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!strcmp(argv[1], "info"))
+		return info();
+	fprintf(stderr, "minivmm: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
