@@ -33,16 +33,6 @@
 #include <mkvm/pgtable.h>
 #include <uapi/linux/minikvm.h>
 
-/* The EL2 image, as laid out by arch/arm64/hyp/hyp.lds. */
-extern char MKVM_HYP_SYM(text_start)[], MKVM_HYP_SYM(text_end)[];
-extern char MKVM_HYP_SYM(data_start)[], MKVM_HYP_SYM(data_end)[];
-extern char MKVM_HYP_SYM(idmap_end)[];
-extern char MKVM_HYP_SYM(init_vectors)[], MKVM_HYP_SYM(init_runtime)[];
-extern char MKVM_HYP_SYM(host_vectors)[], MKVM_HYP_SYM(idmap_reset)[];
-extern char MKVM_HYP_SYM(stub_vbar_probe)[];
-extern u64 MKVM_HYP_SYM(boot_ttbr), MKVM_HYP_SYM(idmap_reset_pa);
-extern u64 MKVM_HYP_SYM(stub_vectors_pa);
-
 #define hyp_sym(s)	MKVM_HYP_SYM(s)
 
 static_assert(offsetof(struct mkvm_hyp_cpu, host_x18_x30) == HYP_CPU_HOST_X18);
@@ -361,7 +351,8 @@ int mkvm_el2_init(void)
 	phys_addr_t stub;
 	int ret;
 
-	if (PAGE_SIZE != SZ_4K || vabits_actual > MKVM_HYP_VA_BITS) {
+	if (!IS_ENABLED(CONFIG_ARM64_4K_PAGES) ||
+	    vabits_actual > MKVM_HYP_VA_BITS) {
 		pr_err("needs 4 KiB pages and at most 48-bit kernel VAs\n");
 		return -ENODEV;
 	}

@@ -89,5 +89,18 @@ struct mkvm_hyp_cpu {
 /* The kernel VA of a shared object or function, as EL2 addresses it. */
 #define mkvm_hyp_va(p)		((typeof(p))((u64)(p) & MKVM_HYP_VA_MASK))
 
+#ifndef __MKVM_HYP__
+/* The EL2 image as EL1 sees it (arch/arm64/hyp/hyp.lds and its symbols). */
+extern char MKVM_HYP_SYM(text_start)[], MKVM_HYP_SYM(text_end)[];
+extern char MKVM_HYP_SYM(data_start)[], MKVM_HYP_SYM(data_end)[];
+extern char MKVM_HYP_SYM(idmap_end)[];
+extern char MKVM_HYP_SYM(init_vectors)[], MKVM_HYP_SYM(init_runtime)[];
+extern char MKVM_HYP_SYM(host_vectors)[], MKVM_HYP_SYM(idmap_reset)[];
+extern char MKVM_HYP_SYM(stub_vbar_probe)[];
+extern u64 MKVM_HYP_SYM(boot_ttbr);
+extern u64 MKVM_HYP_SYM(idmap_reset_pa);
+extern u64 MKVM_HYP_SYM(stub_vectors_pa);
+#endif
+
 #endif /* !__ASSEMBLY__ */
 #endif /* __MKVM_HYP_H */
