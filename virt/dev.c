@@ -12,12 +12,32 @@
 #include <uapi/linux/minikvm.h>
 #include "mkvm.h"
 
-/* KVM_CHECK_EXTENSION: only what is implemented answers non-zero. */
-static long mkvm_check_extension(unsigned long ext)
+/**
+ * mkvm_check_extension() - KVM_CHECK_EXTENSION on the system or a VM fd
+ * @vm:		the VM, or NULL on the system fd
+ * @ext:	KVM_CAP_*
+ *
+ * Only what is implemented answers non-zero.
+ */
+long mkvm_check_extension(struct mkvm_vm *vm, long ext)
 {
 	switch (ext) {
+	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_USER_MEMORY2:
+	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
+	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
+	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_IMMEDIATE_EXIT:
+	case KVM_CAP_ONE_REG:
+		return 1;
+	case KVM_CAP_NR_MEMSLOTS:
+		return MKVM_MAX_MEMSLOTS;
+	case KVM_CAP_NR_VCPUS:
+	case KVM_CAP_MAX_VCPUS:
+	case KVM_CAP_MAX_VCPU_ID:
+		return MKVM_MAX_VCPUS;
 	default:
-		return 0;
+		return mkvm_arch_check_extension(vm, ext);
 	}
 }
 
@@ -55,7 +75,11 @@ long mkvm_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case KVM_GET_API_VERSION:
 		return arg ? -EINVAL : KVM_API_VERSION;
 	case KVM_CHECK_EXTENSION:
-		return mkvm_check_extension(arg);
+		return mkvm_check_extension(NULL, arg);
+	case KVM_CREATE_VM:
+		return mkvm_create_vm(arg);
+	case KVM_GET_VCPU_MMAP_SIZE:
+		return arg ? -EINVAL : PAGE_SIZE;
 	case MINIKVM_HYP_PING:
 		return mkvm_hyp_ping((void __user *)arg);
 	default:

@@ -42,6 +42,9 @@ static_assert(offsetof(struct mkvm_hyp_cpu, stack_top) == HYP_CPU_STACK_TOP);
 static_assert(offsetof(struct mkvm_hyp_cpu, panic_esr) == HYP_CPU_PANIC_ESR);
 static_assert(offsetof(struct mkvm_hyp_cpu, panic_elr) == HYP_CPU_PANIC_ELR);
 static_assert(offsetof(struct mkvm_hyp_cpu, panic_far) == HYP_CPU_PANIC_FAR);
+static_assert(offsetof(struct mkvm_hyp_cpu, guest_ctxt) == HYP_CPU_GUEST_CTXT);
+static_assert(offsetof(struct mkvm_vcpu_hyp, ctxt.regs) == 0);
+static_assert(sizeof(struct mkvm_hyp_cpu) <= PAGE_SIZE);
 
 /*
  * EL2 stage-1 descriptor attributes (Arm ARM D8.3, "Translation table
@@ -64,6 +67,7 @@ static_assert(offsetof(struct mkvm_hyp_cpu, panic_far) == HYP_CPU_PANIC_FAR);
 static DEFINE_PER_CPU(void *, el2_pages);
 static DEFINE_PER_CPU(bool, el2_ready);	/* minikvm's vectors are live */
 static struct mkvm_pgtable boot_pgt, runtime_pgt;
+static DEFINE_MUTEX(runtime_pgt_lock);	/* mkvm_hyp_share() */
 static enum cpuhp_state el2_cpuhp_state;
 static atomic_t el2_cpus_returned;
 
@@ -117,7 +121,7 @@ static void dcache_clean_poc_range(const void *start, const void *end)
  * as MKVM_HC_PANIC and is reported here with the faulting EL2 code address.
  * Return: the call's x0.
  */
-static u64 mkvm_call_hyp(u64 id, u64 a1, u64 a2, u64 a3)
+u64 mkvm_call_hyp(u64 id, u64 a1, u64 a2, u64 a3)
 {
 	struct arm_smccc_res res;
 
@@ -407,6 +411,30 @@ void mkvm_el2_exit(void)
 	pr_info("EL2 handed back to the hyp stub on %d CPUs\n",
 		atomic_read(&el2_cpus_returned));
 	el2_free_tables();
+}
+
+/**
+ * mkvm_hyp_share() - map kernel memory at EL2, at its masked address
+ * @start:	first byte, in the linear map
+ * @end:	one past the last byte
+ *
+ * Only linear-map memory may be shared at run time: its EL2 address always
+ * translates to the same physical page, so a mapping never goes stale and
+ * adding one needs no TLB maintenance (an invalid entry is never cached).
+ * Sharing a page again is a no-op.  Mappings stay until unload; EL2 only
+ * touches what EL1 hands it.
+ * Return: 0, -EINVAL for memory outside the linear map, -ENOMEM.
+ */
+int mkvm_hyp_share(const void *start, const void *end)
+{
+	int ret;
+
+	if (!virt_addr_valid(start) || !virt_addr_valid(end - 1))
+		return -EINVAL;
+	mutex_lock(&runtime_pgt_lock);
+	ret = el2_map(&runtime_pgt, start, end, EL2_ATTR_RW);
+	mutex_unlock(&runtime_pgt_lock);
+	return ret;
 }
 
 struct ping_args {

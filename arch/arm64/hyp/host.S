@@ -99,7 +99,7 @@ SYM_CODE_START_LOCAL(host_return)
 	sb
 SYM_CODE_END(host_return)
 
-SYM_CODE_START_LOCAL(el2_panic)
+SYM_CODE_START(el2_panic)
 	mrs	x9, tpidr_el2
 	mrs	x10, esr_el2
 	mrs	x11, elr_el2

@@ -33,8 +33,22 @@ static u64 handle_ping(struct mkvm_hyp_cpu *cpu, u64 cookie, u64 a2, u64 a3)
 	return ~cookie;
 }
 
+static u64 handle_vcpu_run(struct mkvm_hyp_cpu *cpu, u64 vcpu, u64 a2, u64 a3)
+{
+	return vcpu_run(cpu, (struct mkvm_vcpu_hyp *)vcpu);
+}
+
+static u64 handle_flush_vmid(struct mkvm_hyp_cpu *cpu, u64 vttbr, u64 a2,
+			     u64 a3)
+{
+	flush_vmid(vttbr);
+	return MKVM_HC_OK;
+}
+
 static const hcall_fn_t host_hcalls[MKVM_HC_NR] = {
-	[MKVM_HC_PING]	= handle_ping,
+	[MKVM_HC_PING]		= handle_ping,
+	[MKVM_HC_VCPU_RUN]	= handle_vcpu_run,
+	[MKVM_HC_FLUSH_VMID]	= handle_flush_vmid,
 };
 
 u64 handle_host_hcall(u64 id, u64 a1, u64 a2, u64 a3)

@@ -4,7 +4,22 @@
 #define __MKVM_HYP_INTERNAL_H
 
 #include <linux/types.h>
+#include <mkvm/hyp.h>
+
+/* Vector tables and entry code (host.S, guest.S). */
+extern char host_vectors[], guest_vectors[];
+u64 __guest_enter(struct mkvm_cpu_ctxt *guest);
 
 u64 handle_host_hcall(u64 id, u64 a1, u64 a2, u64 a3);
+
+/* switch.c */
+u64 vcpu_run(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu);
+void flush_vmid(u64 vttbr);
+
+/* sysreg-sr.c */
+void sysregs_save(struct mkvm_cpu_ctxt *ctxt);
+void sysregs_restore(struct mkvm_cpu_ctxt *ctxt);
+void timer_save(struct mkvm_cpu_ctxt *ctxt);
+void timer_restore(struct mkvm_cpu_ctxt *ctxt);
 
 #endif

@@ -1,14 +1,84 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* What the arch-neutral core (virt/) calls in the arm64 port. */
+/* The arm64 port as the arch-neutral core (virt/) sees it. */
 #ifndef __MKVM_ARCH_H
 #define __MKVM_ARCH_H
 
+#include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/wait.h>
+#include <asm/fpsimd.h>
+#include <mkvm/pgtable.h>
 
 struct minikvm_hyp_ping;
+struct mkvm_vm;
+struct mkvm_vcpu;
+struct mkvm_vcpu_hyp;
 
+#define MKVM_MAX_VCPUS		64
+#define MKVM_DEFAULT_IPA_BITS	40
+
+/* Per VM: stage 2. */
+struct mkvm_arch_vm {
+	struct mkvm_pgtable s2;		/* IPA -> PA, EL1-owned */
+	u32 ipa_bits;
+	u64 vmid;
+	u64 vttbr;			/* VMID | stage-2 root */
+	u64 vtcr;
+};
+
+enum mkvm_power {
+	MKVM_POWER_ON,
+	MKVM_POWER_OFF,
+};
+
+/* An MMIO read the VMM completes on the next KVM_RUN. */
+struct mkvm_mmio_pending {
+	bool active;
+	bool is_write;
+	bool sign_extend;
+	bool sixty_four;	/* destination is an X register */
+	u8 len;
+	u8 rt;
+};
+
+/* Per vCPU. */
+struct mkvm_arch_vcpu {
+	struct mkvm_vcpu_hyp *hyp;	/* shared with EL2 (own page) */
+	struct user_fpsimd_state fp;	/* guest FP/SIMD, switched at EL1 */
+	bool initialized;		/* KVM_ARM_VCPU_INIT done */
+	u32 features;
+	u64 mpidr;
+	enum mkvm_power power;
+	bool power_on_pending;		/* PSCI CPU_ON: reset before running */
+	u64 on_entry, on_context;
+	struct mkvm_mmio_pending mmio;
+	wait_queue_head_t wq;		/* WFI and powered-off sleeps */
+	bool wake;			/* kicked: leave WFI */
+};
+
+/* arch/arm64/el2.c */
 int mkvm_el2_init(void);
 void mkvm_el2_exit(void);
 int mkvm_el2_ping(struct minikvm_hyp_ping *ping);
+int mkvm_hyp_share(const void *start, const void *end);
+u64 mkvm_call_hyp(u64 id, u64 a1, u64 a2, u64 a3);
+
+/* arch/arm64/stage2.c */
+int mkvm_arch_vm_init(struct mkvm_vm *vm, unsigned long type);
+void mkvm_arch_vm_destroy(struct mkvm_vm *vm);
+void mkvm_arch_unmap_range(struct mkvm_vm *vm, u64 ipa, u64 size);
+u32 mkvm_arch_max_ipa_bits(void);
+
+/* arch/arm64/vcpu.c */
+long mkvm_arch_check_extension(struct mkvm_vm *vm, long ext);
+int mkvm_arch_vcpu_create(struct mkvm_vcpu *vcpu);
+void mkvm_arch_vcpu_destroy(struct mkvm_vcpu *vcpu);
+long mkvm_arch_vcpu_ioctl(struct mkvm_vcpu *vcpu, unsigned int cmd,
+			  void __user *argp);
+long mkvm_arch_vm_ioctl(struct mkvm_vm *vm, unsigned int cmd,
+			void __user *argp);
+
+/* arch/arm64/run.c */
+int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu);
 
 #endif /* __MKVM_ARCH_H */

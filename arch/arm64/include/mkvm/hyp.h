@@ -46,8 +46,16 @@
 #define MKVM_HC_INIT		MKVM_HC(0xff)
 
 /* Handled by the runtime vectors: indexes into the EL2 host_hcalls[] table. */
-#define MKVM_HC_PING		0
-#define MKVM_HC_NR		1
+#define MKVM_HC_PING		0	/* a1 = cookie; returns ~cookie */
+#define MKVM_HC_VCPU_RUN	1	/* a1 = EL2 VA of struct mkvm_vcpu_hyp */
+#define MKVM_HC_FLUSH_VMID	2	/* a1 = VTTBR of the VM: drop its TLBs */
+#define MKVM_HC_NR		3
+
+/* MKVM_HC_VCPU_RUN returns why the guest stopped: the vector it exited by. */
+#define MKVM_EXIT_SYNC		0
+#define MKVM_EXIT_IRQ		1
+#define MKVM_EXIT_FIQ		2
+#define MKVM_EXIT_SERROR	3
 
 /* Values returned in x0. */
 #define MKVM_HC_OK		0
@@ -66,9 +74,73 @@
 #define HYP_CPU_PANIC_ESR	(16 * 8)
 #define HYP_CPU_PANIC_ELR	(17 * 8)
 #define HYP_CPU_PANIC_FAR	(18 * 8)
+#define HYP_CPU_GUEST_CTXT	(23 * 8)
 
 #ifndef __ASSEMBLY__
 #include <linux/types.h>
+
+/*
+ * The EL1 system registers a world switch swaps, indexes into
+ * struct mkvm_cpu_ctxt's sys[].  The list is arch/arm64/hyp/sysreg-sr.c.
+ */
+enum mkvm_sysreg {
+	SR_SCTLR_EL1,
+	SR_CPACR_EL1,
+	SR_TTBR0_EL1,
+	SR_TTBR1_EL1,
+	SR_TCR_EL1,
+	SR_ESR_EL1,
+	SR_AFSR0_EL1,
+	SR_AFSR1_EL1,
+	SR_FAR_EL1,
+	SR_MAIR_EL1,
+	SR_AMAIR_EL1,
+	SR_VBAR_EL1,
+	SR_CONTEXTIDR_EL1,
+	SR_CNTKCTL_EL1,
+	SR_PAR_EL1,
+	SR_MDSCR_EL1,
+	SR_CSSELR_EL1,
+	SR_TPIDR_EL0,
+	SR_TPIDRRO_EL0,
+	SR_TPIDR_EL1,
+	SR_SP_EL0,
+	SR_SP_EL1,
+	SR_ELR_EL1,
+	SR_SPSR_EL1,
+	SR_NR_SWITCHED,
+	/* Guest only: the guest's virtual timer, switched at EL2 too. */
+	SR_CNTV_CTL_EL0 = SR_NR_SWITCHED,
+	SR_CNTV_CVAL_EL0,
+	SR_NR
+};
+
+/* One execution context: the host's EL1 state, or a vCPU's. */
+struct mkvm_cpu_ctxt {
+	u64 regs[31];		/* x0..x30; offset 0, used by guest.S */
+	u64 pc;
+	u64 pstate;
+	u64 sys[SR_NR];
+};
+
+/*
+ * What EL2 needs of a vCPU, in memory shared with EL2.  EL1 fills in the
+ * controls before each MKVM_HC_VCPU_RUN; EL2 fills in the fault registers
+ * on every exit.
+ */
+struct mkvm_vcpu_hyp {
+	struct mkvm_cpu_ctxt ctxt;	/* first: guest.S addresses regs[] */
+	/* in */
+	u64 hcr_el2;
+	u64 vttbr_el2;
+	u64 vtcr_el2;
+	u64 cntvoff_el2;
+	u64 vmpidr_el2;
+	/* out */
+	u64 esr_el2;
+	u64 far_el2;
+	u64 hpfar_el2;
+};
 
 /* State of one physical CPU at EL2; TPIDR_EL2 holds its EL2 address. */
 struct mkvm_hyp_cpu {
@@ -84,6 +156,8 @@ struct mkvm_hyp_cpu {
 	u64 ping_vbar_el2;
 	u64 ping_mpidr;
 	u64 ping_current_el;
+	struct mkvm_cpu_ctxt *guest_ctxt;	/* EL2 VA, while a guest runs */
+	struct mkvm_cpu_ctxt host_ctxt;		/* host EL1 state, ditto */
 };
 
 /* The kernel VA of a shared object or function, as EL2 addresses it. */

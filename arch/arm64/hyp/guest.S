@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Entering a guest and coming back: only GPRs move here.  Everything else
+ * of the world switch is C, in switch.c.
+ *
+ * u64 __guest_enter(struct mkvm_cpu_ctxt *guest)
+ *   in:  x0 = the guest context (EL2 VA); ELR_EL2, SPSR_EL2, VBAR_EL2 and
+ *        every system register already hold the guest's values
+ *   out: x0 = MKVM_EXIT_* (the vector the guest left by); guest x0-x30
+ *        saved in the context; x19-x30 and SP as the caller left them
+ */
+#include <linux/linkage.h>
+#include <asm/assembler.h>
+#include <mkvm/hyp.h>
+
+#define GPR(n)	((n) * 8)
+
+SYM_FUNC_START(__guest_enter)
+	/* The caller's callee-saved registers live on the EL2 stack. */
+	sub	sp, sp, #112
+	stp	x18, x19, [sp, #0]
+	stp	x20, x21, [sp, #16]
+	stp	x22, x23, [sp, #32]
+	stp	x24, x25, [sp, #48]
+	stp	x26, x27, [sp, #64]
+	stp	x28, x29, [sp, #80]
+	str	x30,      [sp, #96]
+
+	mrs	x1, tpidr_el2
+	str	x0, [x1, #HYP_CPU_GUEST_CTXT]
+
+	ldp	x2, x3,   [x0, #GPR(2)]
+	ldp	x4, x5,   [x0, #GPR(4)]
+	ldp	x6, x7,   [x0, #GPR(6)]
+	ldp	x8, x9,   [x0, #GPR(8)]
+	ldp	x10, x11, [x0, #GPR(10)]
+	ldp	x12, x13, [x0, #GPR(12)]
+	ldp	x14, x15, [x0, #GPR(14)]
+	ldp	x16, x17, [x0, #GPR(16)]
+	ldp	x18, x19, [x0, #GPR(18)]
+	ldp	x20, x21, [x0, #GPR(20)]
+	ldp	x22, x23, [x0, #GPR(22)]
+	ldp	x24, x25, [x0, #GPR(24)]
+	ldp	x26, x27, [x0, #GPR(26)]
+	ldp	x28, x29, [x0, #GPR(28)]
+	ldr	x30,      [x0, #GPR(30)]
+	ldp	x0, x1,   [x0, #GPR(0)]	/* last: x0 was the base */
+	eret
+	sb
+SYM_FUNC_END(__guest_enter)
+
+/*
+ * Every exit lands here with the guest's GPRs live, its x0/x1 pushed on
+ * the EL2 stack and x0 = MKVM_EXIT_*.
+ */
+SYM_CODE_START_LOCAL(guest_exit)
+	mrs	x1, tpidr_el2
+	ldr	x1, [x1, #HYP_CPU_GUEST_CTXT]
+	stp	x2, x3,   [x1, #GPR(2)]
+	stp	x4, x5,   [x1, #GPR(4)]
+	stp	x6, x7,   [x1, #GPR(6)]
+	stp	x8, x9,   [x1, #GPR(8)]
+	stp	x10, x11, [x1, #GPR(10)]
+	stp	x12, x13, [x1, #GPR(12)]
+	stp	x14, x15, [x1, #GPR(14)]
+	stp	x16, x17, [x1, #GPR(16)]
+	stp	x18, x19, [x1, #GPR(18)]
+	stp	x20, x21, [x1, #GPR(20)]
+	stp	x22, x23, [x1, #GPR(22)]
+	stp	x24, x25, [x1, #GPR(24)]
+	stp	x26, x27, [x1, #GPR(26)]
+	stp	x28, x29, [x1, #GPR(28)]
+	str	x30,      [x1, #GPR(30)]
+	ldp	x2, x3, [sp], #16
+	stp	x2, x3,   [x1, #GPR(0)]
+
+	ldp	x18, x19, [sp, #0]
+	ldp	x20, x21, [sp, #16]
+	ldp	x22, x23, [sp, #32]
+	ldp	x24, x25, [sp, #48]
+	ldp	x26, x27, [sp, #64]
+	ldp	x28, x29, [sp, #80]
+	ldr	x30,      [sp, #96]
+	add	sp, sp, #112
+	ret
+SYM_CODE_END(guest_exit)
+
+.macro guest_exit_vector code
+	.align 7
+	stp	x0, x1, [sp, #-16]!
+	mov	x0, #\code
+	b	guest_exit
+.endm
+
+.macro el2_panic_vector
+	.align 7
+	b	el2_panic
+.endm
+
+/* VBAR_EL2 while a guest runs. */
+	.align 11
+SYM_CODE_START(guest_vectors)
+	el2_panic_vector			// Synchronous EL2t
+	el2_panic_vector			// IRQ EL2t
+	el2_panic_vector			// FIQ EL2t
+	el2_panic_vector			// SError EL2t
+
+	el2_panic_vector			// Synchronous EL2h
+	el2_panic_vector			// IRQ EL2h
+	el2_panic_vector			// FIQ EL2h
+	el2_panic_vector			// SError EL2h
+
+	guest_exit_vector MKVM_EXIT_SYNC	// Synchronous 64-bit EL1/EL0
+	guest_exit_vector MKVM_EXIT_IRQ		// IRQ 64-bit EL1/EL0
+	guest_exit_vector MKVM_EXIT_FIQ		// FIQ 64-bit EL1/EL0
+	guest_exit_vector MKVM_EXIT_SERROR	// SError 64-bit EL1/EL0
+
+	guest_exit_vector MKVM_EXIT_SYNC	// Synchronous 32-bit EL0
+	guest_exit_vector MKVM_EXIT_IRQ		// IRQ 32-bit EL0
+	guest_exit_vector MKVM_EXIT_FIQ		// FIQ 32-bit EL0
+	guest_exit_vector MKVM_EXIT_SERROR	// SError 32-bit EL0
+SYM_CODE_END(guest_vectors)

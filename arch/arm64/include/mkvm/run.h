@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers for exit handlers: guest registers, PC, exceptions. */
+#ifndef __MKVM_RUN_H
+#define __MKVM_RUN_H
+
+#include <linux/types.h>
+#include <asm/fpsimd.h>
+#include <mkvm/hyp.h>
+
+struct mkvm_vcpu;
+
+/* x31 is XZR for the instructions that trap: reads 0, writes vanish. */
+u64 mkvm_get_gpr(struct mkvm_vcpu *vcpu, unsigned int n);
+void mkvm_set_gpr(struct mkvm_vcpu *vcpu, unsigned int n, u64 val);
+void mkvm_skip_instr(struct mkvm_vcpu *vcpu);
+void mkvm_inject_undef(struct mkvm_vcpu *vcpu);
+void mkvm_vcpu_kick(struct mkvm_vcpu *vcpu);
+void mkvm_vcpu_reset(struct mkvm_vcpu *vcpu);
+
+/* arch/arm64/psci.c */
+int mkvm_handle_smccc(struct mkvm_vcpu *vcpu);
+void mkvm_psci_reset_vcpu(struct mkvm_vcpu *vcpu);
+
+/* arch/arm64/mmio.c */
+int mkvm_handle_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr);
+void mkvm_complete_mmio(struct mkvm_vcpu *vcpu);
+
+/* arch/arm64/fpsimd.S */
+void mkvm_fpsimd_save(struct user_fpsimd_state *st);
+void mkvm_fpsimd_load(const struct user_fpsimd_state *st);
+
+#endif

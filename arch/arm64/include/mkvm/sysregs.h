@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Guest system registers: ONE_REG access, trap emulation, reset. */
+#ifndef __MKVM_SYSREGS_H
+#define __MKVM_SYSREGS_H
+
+#include <linux/types.h>
+
+struct mkvm_vcpu;
+
+void mkvm_sysregs_reset(struct mkvm_vcpu *vcpu);
+int mkvm_sysreg_get(struct mkvm_vcpu *vcpu, u64 id, u64 *val);
+int mkvm_sysreg_set(struct mkvm_vcpu *vcpu, u64 id, u64 val);
+unsigned int mkvm_sysreg_ids(u64 *ids);
+int mkvm_handle_sysreg_trap(struct mkvm_vcpu *vcpu, u64 esr);
+
+#endif

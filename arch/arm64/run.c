@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KVM_RUN on arm64: enter the guest through EL2, handle each exit that the
+ * kernel can, and return to the VMM for the rest.  Documentation/run.rst
+ * follows one KVM_RUN from the ioctl to `eret` and back.
+ */
+#include <linux/kvm.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <asm/esr.h>
+#include <asm/kvm_arm.h>
+#include <asm/neon.h>
+#include <asm/ptrace.h>
+#include "virt/mkvm.h"
+#include <mkvm/hyp.h>
+#include <mkvm/run.h>
+#include <mkvm/stage2.h>
+#include <mkvm/sysregs.h>
+
+u64 mkvm_get_gpr(struct mkvm_vcpu *vcpu, unsigned int n)
+{
+	return n < 31 ? vcpu->arch.hyp->ctxt.regs[n] : 0;
+}
+
+void mkvm_set_gpr(struct mkvm_vcpu *vcpu, unsigned int n, u64 val)
+{
+	if (n < 31)
+		vcpu->arch.hyp->ctxt.regs[n] = val;
+}
+
+/* Every instruction that traps here is a 32-bit A64 instruction. */
+void mkvm_skip_instr(struct mkvm_vcpu *vcpu)
+{
+	vcpu->arch.hyp->ctxt.pc += 4;
+}
+
+/*
+ * Take a synchronous exception to the guest's EL1, as the hardware would
+ * (Arm ARM D1.10 "Exception entry"): ELR/SPSR/ESR/FAR_EL1 set, PSTATE to
+ * EL1h with DAIF masked, PC to the right entry of VBAR_EL1.
+ */
+static void inject_sync(struct mkvm_vcpu *vcpu, u64 esr, u64 far)
+{
+	struct mkvm_cpu_ctxt *c = &vcpu->arch.hyp->ctxt;
+	u64 offset;
+
+	switch (c->pstate & PSR_MODE_MASK) {
+	case PSR_MODE_EL1h:
+		offset = 0x200;
+		break;
+	case PSR_MODE_EL1t:
+		offset = 0x000;
+		break;
+	default:			/* from EL0 */
+		offset = 0x400;
+		break;
+	}
+	c->sys[SR_ELR_EL1] = c->pc;
+	c->sys[SR_SPSR_EL1] = c->pstate;
+	c->sys[SR_ESR_EL1] = esr;
+	c->sys[SR_FAR_EL1] = far;
+	c->pstate = PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT | PSR_I_BIT |
+		    PSR_F_BIT;
+	c->pc = c->sys[SR_VBAR_EL1] + offset;
+}
+
+void mkvm_inject_undef(struct mkvm_vcpu *vcpu)
+{
+	inject_sync(vcpu, ESR_ELx_EC_UNKNOWN << ESR_ELx_EC_SHIFT | ESR_ELx_IL,
+		    0);
+}
+
+/* An external abort on an access the VMM cannot back (e.g. fetch from MMIO). */
+static void inject_abort(struct mkvm_vcpu *vcpu, bool instr, u64 addr)
+{
+	bool from_el0 = (vcpu->arch.hyp->ctxt.pstate & PSR_MODE_MASK) ==
+			PSR_MODE_EL0t;
+	u64 ec = instr ? (from_el0 ? ESR_ELx_EC_IABT_LOW : ESR_ELx_EC_IABT_CUR) :
+			 (from_el0 ? ESR_ELx_EC_DABT_LOW : ESR_ELx_EC_DABT_CUR);
+
+	inject_sync(vcpu, ec << ESR_ELx_EC_SHIFT | ESR_ELx_IL |
+			  ESR_ELx_FSC_EXTABT, addr);
+}
+
+/**
+ * mkvm_vcpu_kick() - make a vCPU look at its state again
+ * @vcpu:	the vCPU: sleeping in WFI or powered off, or in the guest
+ */
+void mkvm_vcpu_kick(struct mkvm_vcpu *vcpu)
+{
+	struct task_struct *task;
+
+	WRITE_ONCE(vcpu->arch.wake, true);
+	wake_up_interruptible(&vcpu->arch.wq);
+	rcu_read_lock();
+	task = READ_ONCE(vcpu->task);
+	if (task)
+		kick_process(task);	/* an IPI makes the guest exit */
+	rcu_read_unlock();
+}
+
+/* ---- exit handlers, one per exception class -------------------------- */
+
+typedef int (*exit_handler_fn)(struct mkvm_vcpu *vcpu, u64 esr);
+
+/*
+ * WFI: give the physical CPU up until something is pending for this vCPU
+ * (a kick: PSCI, an interrupt later) or a signal.  WFE: just yield.
+ */
+static int handle_wfx(struct mkvm_vcpu *vcpu, u64 esr)
+{
+	mkvm_skip_instr(vcpu);
+	if (esr & ESR_ELx_WFx_ISS_WFE) {
+		cond_resched();
+		return 1;
+	}
+	if (wait_event_interruptible(vcpu->arch.wq,
+				     READ_ONCE(vcpu->arch.wake)))
+		return 1;	/* the loop sees the signal */
+	WRITE_ONCE(vcpu->arch.wake, false);
+	return 1;
+}
+
+static int handle_hvc(struct mkvm_vcpu *vcpu, u64 esr)
+{
+	/* Only hvc #0 is an SMCCC call; other immediates answer -1. */
+	if (esr & ESR_ELx_xVC_IMM_MASK) {
+		mkvm_set_gpr(vcpu, 0, ~0ULL);
+		return 1;
+	}
+	return mkvm_handle_smccc(vcpu);
+}
+
+static int handle_smc(struct mkvm_vcpu *vcpu, u64 esr)
+{
+	/* A trapped SMC returns to itself (D1.10.3): step over it first. */
+	mkvm_skip_instr(vcpu);
+	return handle_hvc(vcpu, esr);
+}
+
+static int handle_sysreg(struct mkvm_vcpu *vcpu, u64 esr)
+{
+	return mkvm_handle_sysreg_trap(vcpu, esr);
+}
+
+static int handle_abort(struct mkvm_vcpu *vcpu, u64 esr)
+{
+	struct mkvm_vcpu_hyp *h = vcpu->arch.hyp;
+	bool instr = ESR_ELx_EC(esr) == ESR_ELx_EC_IABT_LOW;
+	u64 ipa = ((h->hpfar_el2 & HPFAR_MASK) << 8) |
+		  (h->far_el2 & ~PAGE_MASK);
+	u64 fsc = esr & ESR_ELx_FSC_TYPE;
+	bool write;
+	int ret;
+
+	if (fsc != ESR_ELx_FSC_FAULT && fsc != ESR_ELx_FSC_ACCESS &&
+	    fsc != ESR_ELx_FSC_PERM)
+		return -EFAULT;
+	/* Cache maintenance reports WnR = 1 but needs only read access. */
+	write = !instr && (esr & ESR_ELx_WNR) && !(esr & ESR_ELx_CM) &&
+		!(esr & ESR_ELx_S1PTW);
+	ret = mkvm_stage2_fault(vcpu, ipa, write);
+	if (ret)
+		return ret;
+
+	/* Not RAM: MMIO, unless it cannot be emulated as a plain access. */
+	if (instr || (esr & ESR_ELx_S1PTW)) {
+		inject_abort(vcpu, instr, h->far_el2);
+		return 1;
+	}
+	if (esr & ESR_ELx_CM) {		/* DC on MMIO: nothing to do */
+		mkvm_skip_instr(vcpu);
+		return 1;
+	}
+	return mkvm_handle_mmio(vcpu, ipa, esr);
+}
+
+static int handle_undef(struct mkvm_vcpu *vcpu, u64 esr)
+{
+	mkvm_inject_undef(vcpu);
+	return 1;
+}
+
+static const exit_handler_fn exit_handlers[ESR_ELx_EC_MAX + 1] = {
+	[0 ... ESR_ELx_EC_MAX]	= handle_undef,
+	[ESR_ELx_EC_WFx]	= handle_wfx,
+	[ESR_ELx_EC_HVC64]	= handle_hvc,
+	[ESR_ELx_EC_SMC64]	= handle_smc,
+	[ESR_ELx_EC_SYS64]	= handle_sysreg,
+	[ESR_ELx_EC_IABT_LOW]	= handle_abort,
+	[ESR_ELx_EC_DABT_LOW]	= handle_abort,
+};
+
+/* Returns > 0 to re-enter the guest, 0 to return to the VMM, < 0 error. */
+static int handle_exit(struct mkvm_vcpu *vcpu, u64 exit)
+{
+	u64 esr = vcpu->arch.hyp->esr_el2;
+
+	switch (exit) {
+	case MKVM_EXIT_SYNC:
+		return exit_handlers[ESR_ELx_EC(esr)](vcpu, esr);
+	case MKVM_EXIT_IRQ:
+	case MKVM_EXIT_FIQ:
+		return 1;	/* the host took it when IRQs were unmasked */
+	case MKVM_EXIT_SERROR:
+		return 1;	/* the host's SError handling already ran */
+	default:		/* MKVM_HC_PANIC: logged by mkvm_call_hyp() */
+		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		return -EFAULT;
+	}
+}
+
+/* One trip into the guest; FP/SIMD is the guest's only meanwhile. */
+static u64 enter_guest(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_vcpu_hyp *h = vcpu->arch.hyp;
+	struct mkvm_arch_vm *a = &vcpu->vm->arch;
+	u64 exit;
+
+	h->hcr_el2 = HCR_GUEST_FLAGS;
+	h->vttbr_el2 = a->vttbr;
+	h->vtcr_el2 = a->vtcr;
+
+	kernel_neon_begin();
+	mkvm_fpsimd_load(&vcpu->arch.fp);
+	local_irq_disable();
+	exit = mkvm_call_hyp(MKVM_HC(MKVM_HC_VCPU_RUN),
+			     (u64)mkvm_hyp_va(h), 0, 0);
+	mkvm_fpsimd_save(&vcpu->arch.fp);
+	local_irq_enable();
+	kernel_neon_end();
+	return exit;
+}
+
+/* A powered-off vCPU sleeps in KVM_RUN until PSCI CPU_ON or a signal. */
+static int wait_power_on(struct mkvm_vcpu *vcpu)
+{
+	if (wait_event_interruptible(vcpu->arch.wq,
+			smp_load_acquire(&vcpu->arch.power) == MKVM_POWER_ON))
+		return -EINTR;
+	if (vcpu->arch.power_on_pending) {
+		mkvm_vcpu_reset(vcpu);
+		vcpu->arch.hyp->ctxt.pc = vcpu->arch.on_entry;
+		vcpu->arch.hyp->ctxt.regs[0] = vcpu->arch.on_context;
+		vcpu->arch.power_on_pending = false;
+	}
+	return 0;
+}
+
+/**
+ * mkvm_arch_vcpu_run() - KVM_RUN
+ * @vcpu:	the vCPU, its mutex held
+ *
+ * Return: 0 with run->exit_reason set for the VMM, -EINTR for a signal
+ * (KVM_EXIT_INTR) or immediate_exit, -ENOEXEC before KVM_ARM_VCPU_INIT,
+ * -ENOSYS for an MMIO access without syndrome, -EFAULT when the memory
+ * behind a slot is gone.
+ */
+int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int ret = 1;
+
+	if (!vcpu->arch.initialized)
+		return -ENOEXEC;
+	if (run->exit_reason == KVM_EXIT_MMIO)
+		mkvm_complete_mmio(vcpu);
+	if (READ_ONCE(run->immediate_exit__unsafe))
+		return -EINTR;
+
+	WRITE_ONCE(vcpu->task, current);
+	run->exit_reason = KVM_EXIT_UNKNOWN;
+	run->flags = 0;
+	while (ret > 0) {
+		if (READ_ONCE(vcpu->arch.power) == MKVM_POWER_OFF ||
+		    vcpu->arch.power_on_pending) {
+			ret = wait_power_on(vcpu);
+			if (ret) {
+				run->exit_reason = KVM_EXIT_INTR;
+				break;
+			}
+		}
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			run->exit_reason = KVM_EXIT_INTR;
+			break;
+		}
+		cond_resched();
+		ret = handle_exit(vcpu, enter_guest(vcpu));
+	}
+	WRITE_ONCE(vcpu->task, NULL);
+	return ret;
+}

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stage 2: the IPA -> PA tables of a VM, filled on demand from the VMM's
+ * memory, emptied when that memory changes (memslot update, MMU notifier).
+ * Tables are written at EL1 and walked by the MMU while the guest runs;
+ * only TLB maintenance needs EL2 (MKVM_HC_FLUSH_VMID).
+ */
+#define pr_fmt(fmt) "minikvm: " fmt
+
+#include <linux/highmem.h>
+#include <linux/idr.h>
+#include <linux/mm.h>
+#include <asm/cacheflush.h>
+#include <asm/kvm_arm.h>
+#include <asm/sysreg.h>
+#include "virt/mkvm.h"
+#include <mkvm/hyp.h>
+#include <mkvm/stage2.h>
+
+/*
+ * Stage-2 leaf attributes (Arm ARM D8.3.1, stage 2 descriptor fields):
+ * MemAttr 0b1111 = Normal, Inner/Outer Write-Back (combined with the
+ * guest's stage-1 attributes), inner shareable, accessed, executable.
+ */
+#define S2_MEMATTR_NORMAL	(0xfUL << 2)
+#define S2_AP_R			BIT(6)
+#define S2_AP_W			BIT(7)
+#define S2_SH_INNER		(3UL << 8)
+#define S2_AF			BIT(10)
+#define S2_ATTR_RO		(S2_MEMATTR_NORMAL | S2_AP_R | S2_SH_INNER | S2_AF)
+#define S2_ATTR_RW		(S2_ATTR_RO | S2_AP_W)
+
+/* VMID 0 is the host's (VTTBR_EL2 = 0 while it runs); 8-bit VMIDs. */
+static DEFINE_IDA(vmid_ida);
+
+static u64 parange_field(void)
+{
+	u64 pa = SYS_FIELD_GET(ID_AA64MMFR0_EL1, PARANGE,
+			       read_sanitised_ftr_reg(SYS_ID_AA64MMFR0_EL1));
+
+	return min_t(u64, pa, ID_AA64MMFR0_EL1_PARANGE_48);
+}
+
+/**
+ * mkvm_arch_max_ipa_bits() - the largest IPA size a VM may ask for
+ */
+u32 mkvm_arch_max_ipa_bits(void)
+{
+	static const u8 bits[] = { 32, 36, 40, 42, 44, 48 };
+
+	return bits[parange_field()];
+}
+
+/**
+ * mkvm_arch_vm_init() - stage 2 and a VMID for a new VM
+ * @vm:		the VM
+ * @type:	KVM_CREATE_VM's argument
+ *
+ * Return: 0, -EINVAL for a bad type or IPA size, -ENOSPC, -ENOMEM.
+ */
+int mkvm_arch_vm_init(struct mkvm_vm *vm, unsigned long type)
+{
+	struct mkvm_arch_vm *a = &vm->arch;
+	u32 ipa = type & KVM_VM_TYPE_ARM_IPA_SIZE_MASK;
+	int ret, vmid;
+
+	if (type & ~KVM_VM_TYPE_ARM_IPA_SIZE_MASK)
+		return -EINVAL;
+	if (!ipa)
+		ipa = MKVM_DEFAULT_IPA_BITS;
+	if (ipa < 32 || ipa > mkvm_arch_max_ipa_bits())
+		return -EINVAL;
+
+	vmid = ida_alloc_range(&vmid_ida, 1, 255, GFP_KERNEL);
+	if (vmid < 0)
+		return vmid == -ENOSPC ? -ENOSPC : vmid;
+	ret = mkvm_pgtable_init(&a->s2, ipa);
+	if (ret) {
+		ida_free(&vmid_ida, vmid);
+		return ret;
+	}
+	a->ipa_bits = ipa;
+	a->vmid = vmid;
+	a->vttbr = mkvm_pgtable_root_pa(&a->s2) | ((u64)vmid << 48);
+	/* SL0 counts levels down from level 2 for a 4 KiB granule. */
+	a->vtcr = VTCR_EL2_RES1 | VTCR_EL2_T0SZ(ipa) |
+		  ((u64)(2 - a->s2.start_level) << VTCR_EL2_SL0_SHIFT) |
+		  VTCR_EL2_IRGN0_WBWA | VTCR_EL2_ORGN0_WBWA |
+		  VTCR_EL2_SH0_INNER | VTCR_EL2_TG0_4K | VTCR_EL2_VS_8BIT |
+		  (parange_field() << VTCR_EL2_PS_SHIFT);
+	return 0;
+}
+
+static void flush_vm_tlbs(struct mkvm_vm *vm)
+{
+	preempt_disable();
+	mkvm_call_hyp(MKVM_HC(MKVM_HC_FLUSH_VMID), vm->arch.vttbr, 0, 0);
+	preempt_enable();
+}
+
+/**
+ * mkvm_arch_vm_destroy() - free stage 2 and the VMID
+ * @vm:		the VM; none of its vCPUs runs any more
+ */
+void mkvm_arch_vm_destroy(struct mkvm_vm *vm)
+{
+	if (!vm->arch.vmid)
+		return;
+	/* The next VM with this VMID must not see our translations. */
+	flush_vm_tlbs(vm);
+	mkvm_pgtable_destroy(&vm->arch.s2);
+	ida_free(&vmid_ida, vm->arch.vmid);
+	vm->arch.vmid = 0;
+}
+
+static int unmap_visitor(const struct mkvm_pgtable_visit *v, void *arg)
+{
+	bool *unmapped = arg;
+
+	if (!(READ_ONCE(*v->ptep) & BIT(0)))
+		return 0;
+	WRITE_ONCE(*v->ptep, 0);
+	*unmapped = true;
+	return 0;
+}
+
+/**
+ * mkvm_arch_unmap_range() - drop stage-2 mappings of [ipa, ipa + size)
+ * @vm:		the VM; caller holds vm->mmu_lock
+ * @ipa:	page-aligned start
+ * @size:	length, clamped to the IPA space
+ *
+ * Tables stay (they are freed with the VM); the TLBs of the VM are flushed
+ * on every CPU before this returns, so no vCPU can still reach the pages.
+ */
+void mkvm_arch_unmap_range(struct mkvm_vm *vm, u64 ipa, u64 size)
+{
+	u64 limit = BIT_ULL(vm->arch.ipa_bits);
+	bool unmapped = false;
+	struct mkvm_pgtable_walker w = {
+		.cb	= unmap_visitor,
+		.arg	= &unmapped,
+		.flags	= MKVM_WALK_LEAF,
+	};
+
+	if (ipa >= limit)
+		return;
+	size = min(size, limit - ipa);
+	mkvm_pgtable_walk(&vm->arch.s2, ipa, size, &w);
+	if (unmapped) {
+		dsb(ishst);
+		flush_vm_tlbs(vm);
+	}
+}
+
+/*
+ * A guest with its MMU or caches off reads memory as Non-cacheable: the
+ * page must be clean to the PoC before it is mapped, and the instruction
+ * cache must not hold stale lines for it.
+ */
+static void clean_guest_page(struct page *page)
+{
+	void *va = kmap_local_page(page);
+	u64 line = cache_line_size(), p;
+
+	for (p = (u64)va; p < (u64)va + PAGE_SIZE; p += line)
+		asm volatile("dc cvac, %0" : : "r" (p) : "memory");
+	dsb(ish);
+	caches_clean_inval_pou((unsigned long)va, (unsigned long)va + PAGE_SIZE);
+	kunmap_local(va);
+}
+
+/**
+ * mkvm_stage2_fault() - resolve a stage-2 fault on guest RAM
+ * @vcpu:	the faulting vCPU
+ * @ipa:	faulting address
+ * @write:	the access was a write
+ *
+ * Return: 1 when the guest can retry the access, 0 when the address is not
+ * RAM the guest may access that way (an MMIO access), -EFAULT when the
+ * VMM's memory behind a slot is gone.
+ */
+int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write)
+{
+	struct mkvm_vm *vm = vcpu->vm;
+	struct mkvm_memslot *slot, s;
+	unsigned long seq, hva;
+	struct page *page;
+	bool writable;
+	int ret;
+
+	mutex_lock(&vm->mmu_lock);
+	slot = mkvm_gfn_to_slot(vm, ipa >> PAGE_SHIFT);
+	if (slot)
+		s = *slot;
+	seq = vm->mmu_seq;
+	mutex_unlock(&vm->mmu_lock);
+	if (!slot || (write && (s.flags & KVM_MEM_READONLY)))
+		return 0;
+
+	hva = s.userspace_addr + (((ipa >> PAGE_SHIFT) - s.base_gfn) << PAGE_SHIFT);
+	writable = !(s.flags & KVM_MEM_READONLY);
+	ret = get_user_pages_fast(hva, 1, writable ? FOLL_WRITE : 0, &page);
+	if (ret != 1 && writable && !write) {
+		/* A read of a read-only mapping of a writable slot. */
+		writable = false;
+		ret = get_user_pages_fast(hva, 1, 0, &page);
+	}
+	if (ret != 1)
+		return -EFAULT;
+
+	clean_guest_page(page);
+	if (writable)
+		set_page_dirty_lock(page);
+
+	mutex_lock(&vm->mmu_lock);
+	ret = 1;
+	/* An invalidation ran since the lookup: fault again. */
+	if (!vm->mmu_invalidating && vm->mmu_seq == seq) {
+		ret = mkvm_pgtable_map_page(&vm->arch.s2, ipa & PAGE_MASK,
+					    page_to_phys(page),
+					    writable ? S2_ATTR_RW : S2_ATTR_RO);
+		/* Another vCPU mapped it first: fine. */
+		ret = (ret == -EEXIST || !ret) ? 1 : ret;
+	}
+	mutex_unlock(&vm->mmu_lock);
+	put_page(page);
+	return ret;
+}

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * arm64 vCPU and VM ioctls: KVM_ARM_VCPU_INIT, KVM_GET/SET_ONE_REG,
+ * KVM_GET_REG_LIST, KVM_ARM_PREFERRED_TARGET, and the capabilities only
+ * the arm64 port knows.  Errors follow arch/arm64/kvm/{arm,guest}.c.
+ */
+#include <linux/kvm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/kvm.h>
+#include <asm/ptrace.h>
+#include <asm/sysreg.h>
+#include "virt/mkvm.h"
+#include <mkvm/hyp.h>
+#include <mkvm/run.h>
+#include <mkvm/sysregs.h>
+
+/* KVM accepts these feature bits in KVM_ARM_VCPU_INIT (-ENOENT past them). */
+#define KVM_VALID_FEATURES	GENMASK(KVM_ARM_VCPU_HAS_EL2, 0)
+/* ... and minikvm implements these (-EINVAL for the rest). */
+#define MKVM_FEATURES		(BIT(KVM_ARM_VCPU_POWER_OFF) | \
+				 BIT(KVM_ARM_VCPU_PSCI_0_2))
+
+long mkvm_arch_check_extension(struct mkvm_vm *vm, long ext)
+{
+	switch (ext) {
+	case KVM_CAP_ARM_PSCI:
+	case KVM_CAP_ARM_PSCI_0_2:
+	case KVM_CAP_SYNC_MMU:
+		return 1;
+	case KVM_CAP_ARM_VM_IPA_SIZE:
+		return mkvm_arch_max_ipa_bits();
+	default:
+		return 0;
+	}
+}
+
+long mkvm_arch_vm_ioctl(struct mkvm_vm *vm, unsigned int cmd,
+			void __user *argp)
+{
+	struct kvm_vcpu_init init = { .target = KVM_ARM_TARGET_GENERIC_V8 };
+
+	switch (cmd) {
+	case KVM_ARM_PREFERRED_TARGET:
+		return copy_to_user(argp, &init, sizeof(init)) ? -EFAULT : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* KVM's MPIDR for a vCPU id: Aff0 takes 4 bits, like a GICv3 SGI target. */
+static u64 vcpu_mpidr(u32 id)
+{
+	return (id & 0xf) | (((id >> 4) & 0xff) << 8) |
+	       ((u64)((id >> 12) & 0xff) << 16);
+}
+
+/**
+ * mkvm_vcpu_reset() - the architectural reset state of a vCPU
+ * @vcpu:	the vCPU
+ *
+ * GPRs, FP/SIMD and EL1 registers all get defined values; PSTATE is EL1h
+ * with every exception masked, as at power-on.
+ */
+void mkvm_vcpu_reset(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_vcpu_hyp *h = vcpu->arch.hyp;
+
+	memset(&h->ctxt.regs, 0, sizeof(h->ctxt.regs));
+	memset(&vcpu->arch.fp, 0, sizeof(vcpu->arch.fp));
+	h->ctxt.pc = 0;
+	h->ctxt.pstate = PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT | PSR_I_BIT |
+			 PSR_F_BIT;
+	mkvm_sysregs_reset(vcpu);
+	vcpu->arch.mmio.active = false;
+}
+
+int mkvm_arch_vcpu_create(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_vcpu_hyp *h;
+	int ret;
+
+	/* A page of its own: EL2 maps whole pages. */
+	h = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!h)
+		return -ENOMEM;
+	ret = mkvm_hyp_share(h, (void *)h + PAGE_SIZE);
+	if (ret) {
+		free_page((unsigned long)h);
+		return ret;
+	}
+	vcpu->arch.hyp = h;
+	vcpu->arch.mpidr = vcpu_mpidr(vcpu->id);
+	h->vmpidr_el2 = vcpu->arch.mpidr | BIT(31);
+	/* The virtual counter starts where the physical one is now. */
+	h->cntvoff_el2 = __arch_counter_get_cntpct();
+	init_waitqueue_head(&vcpu->arch.wq);
+	vcpu->arch.power = MKVM_POWER_OFF;
+	mkvm_vcpu_reset(vcpu);
+	return 0;
+}
+
+void mkvm_arch_vcpu_destroy(struct mkvm_vcpu *vcpu)
+{
+	free_page((unsigned long)vcpu->arch.hyp);
+}
+
+static int vcpu_init(struct mkvm_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_vcpu_init init;
+	unsigned int i;
+	u32 features;
+
+	if (copy_from_user(&init, argp, sizeof(init)))
+		return -EFAULT;
+	if (init.target != KVM_ARM_TARGET_GENERIC_V8)
+		return -EINVAL;
+	for (i = 1; i < ARRAY_SIZE(init.features); i++)
+		if (init.features[i])
+			return -ENOENT;
+	features = init.features[0];
+	if (features & ~KVM_VALID_FEATURES)
+		return -ENOENT;
+	if (features & ~MKVM_FEATURES)
+		return -EINVAL;
+	/* Re-init resets the vCPU, but may not change what it is. */
+	if (vcpu->arch.initialized &&
+	    ((features ^ vcpu->arch.features) & ~BIT(KVM_ARM_VCPU_POWER_OFF)))
+		return -EINVAL;
+
+	vcpu->arch.features = features;
+	mkvm_vcpu_reset(vcpu);
+	vcpu->arch.power_on_pending = false;
+	WRITE_ONCE(vcpu->arch.power, features & BIT(KVM_ARM_VCPU_POWER_OFF) ?
+		   MKVM_POWER_OFF : MKVM_POWER_ON);
+	vcpu->arch.initialized = true;
+	return 0;
+}
+
+/* ---- core registers: struct kvm_regs, addressed in 32-bit words ------ */
+
+#define CORE_OFF(field)	(offsetof(struct kvm_regs, field) / sizeof(u32))
+
+/* Size in bytes of the register starting at word @off, or 0 if none does. */
+static unsigned int core_reg_size(u64 off)
+{
+	if (off < CORE_OFF(fp_regs.vregs[0])) {
+		if (off >= CORE_OFF(spsr[KVM_NR_SPSR]))
+			return 0;
+		return off % 2 ? 0 : 8;
+	}
+	if (off < CORE_OFF(fp_regs.fpsr))
+		return (off - CORE_OFF(fp_regs.vregs[0])) % 4 ? 0 : 16;
+	if (off == CORE_OFF(fp_regs.fpsr) || off == CORE_OFF(fp_regs.fpcr))
+		return 4;
+	return 0;
+}
+
+static void core_regs_get(struct mkvm_vcpu *vcpu, struct kvm_regs *r)
+{
+	struct mkvm_cpu_ctxt *c = &vcpu->arch.hyp->ctxt;
+
+	memset(r, 0, sizeof(*r));
+	memcpy(r->regs.regs, c->regs, sizeof(c->regs));
+	r->regs.sp = c->sys[SR_SP_EL0];
+	r->regs.pc = c->pc;
+	r->regs.pstate = c->pstate;
+	r->sp_el1 = c->sys[SR_SP_EL1];
+	r->elr_el1 = c->sys[SR_ELR_EL1];
+	r->spsr[KVM_SPSR_EL1] = c->sys[SR_SPSR_EL1];
+	r->fp_regs = vcpu->arch.fp;
+}
+
+static void core_regs_set(struct mkvm_vcpu *vcpu, const struct kvm_regs *r)
+{
+	struct mkvm_cpu_ctxt *c = &vcpu->arch.hyp->ctxt;
+
+	memcpy(c->regs, r->regs.regs, sizeof(c->regs));
+	c->sys[SR_SP_EL0] = r->regs.sp;
+	c->pc = r->regs.pc;
+	c->pstate = r->regs.pstate;
+	c->sys[SR_SP_EL1] = r->sp_el1;
+	c->sys[SR_ELR_EL1] = r->elr_el1;
+	c->sys[SR_SPSR_EL1] = r->spsr[KVM_SPSR_EL1];
+	vcpu->arch.fp = r->fp_regs;
+}
+
+static int core_reg_access(struct mkvm_vcpu *vcpu, const struct kvm_one_reg *reg,
+			   bool set)
+{
+	u64 off = reg->id & ~(KVM_REG_ARCH_MASK | KVM_REG_SIZE_MASK |
+			      KVM_REG_ARM_CORE);
+	void __user *uaddr = u64_to_user_ptr(reg->addr);
+	unsigned int size = core_reg_size(off);
+	struct kvm_regs r;
+	u64 mode;
+
+	if (off >= sizeof(r) / sizeof(u32) || !size ||
+	    size != KVM_REG_SIZE(reg->id))
+		return -EINVAL;
+	core_regs_get(vcpu, &r);
+	if (!set)
+		return copy_to_user(uaddr, (u32 *)&r + off, size) ? -EFAULT : 0;
+	if (copy_from_user((u32 *)&r + off, uaddr, size))
+		return -EFAULT;
+	if (off == CORE_OFF(regs.pstate)) {
+		/* AArch64 EL0/EL1 only: no AArch32, no EL2 in a guest. */
+		mode = r.regs.pstate & (PSR_MODE32_BIT | PSR_MODE_MASK);
+		if (mode != PSR_MODE_EL0t && mode != PSR_MODE_EL1t &&
+		    mode != PSR_MODE_EL1h)
+			return -EINVAL;
+	}
+	core_regs_set(vcpu, &r);
+	return 0;
+}
+
+static int one_reg(struct mkvm_vcpu *vcpu, void __user *argp, bool set)
+{
+	struct kvm_one_reg reg;
+	u64 val;
+	int ret;
+
+	if (copy_from_user(&reg, argp, sizeof(reg)))
+		return -EFAULT;
+	if ((reg.id & KVM_REG_ARCH_MASK) != KVM_REG_ARM64)
+		return -EINVAL;
+	switch (reg.id & KVM_REG_ARM_COPROC_MASK) {
+	case KVM_REG_ARM_CORE:
+		return core_reg_access(vcpu, &reg, set);
+	case KVM_REG_ARM64_SYSREG:
+		if (KVM_REG_SIZE(reg.id) != sizeof(u64))
+			return -ENOENT;
+		if (set) {
+			if (copy_from_user(&val, u64_to_user_ptr(reg.addr),
+					   sizeof(val)))
+				return -EFAULT;
+			return mkvm_sysreg_set(vcpu, reg.id, val);
+		}
+		ret = mkvm_sysreg_get(vcpu, reg.id, &val);
+		if (ret)
+			return ret;
+		return copy_to_user(u64_to_user_ptr(reg.addr), &val,
+				    sizeof(val)) ? -EFAULT : 0;
+	default:
+		return -ENOENT;
+	}
+}
+
+/* Every core register id, in struct kvm_regs order. */
+static unsigned int core_reg_ids(u64 *ids)
+{
+	unsigned int n = 0, size;
+	u64 off, sz;
+
+	for (off = 0; off < sizeof(struct kvm_regs) / sizeof(u32); off++) {
+		size = core_reg_size(off);
+		if (!size)
+			continue;
+		sz = size == 4 ? KVM_REG_SIZE_U32 :
+		     size == 8 ? KVM_REG_SIZE_U64 : KVM_REG_SIZE_U128;
+		if (ids)
+			ids[n] = KVM_REG_ARM64 | sz | KVM_REG_ARM_CORE | off;
+		n++;
+	}
+	return n;
+}
+
+static int reg_list(struct mkvm_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_reg_list __user *user = argp;
+	unsigned int n = core_reg_ids(NULL) + mkvm_sysreg_ids(NULL);
+	struct kvm_reg_list list;
+	u64 *ids;
+	int ret = 0;
+
+	if (copy_from_user(&list, user, sizeof(list)))
+		return -EFAULT;
+	if (put_user(n, &user->n))
+		return -EFAULT;
+	if (list.n < n)
+		return -E2BIG;
+	ids = kcalloc(n, sizeof(*ids), GFP_KERNEL);
+	if (!ids)
+		return -ENOMEM;
+	mkvm_sysreg_ids(ids + core_reg_ids(ids));
+	if (copy_to_user(user->reg, ids, n * sizeof(*ids)))
+		ret = -EFAULT;
+	kfree(ids);
+	return ret;
+}
+
+long mkvm_arch_vcpu_ioctl(struct mkvm_vcpu *vcpu, unsigned int cmd,
+			  void __user *argp)
+{
+	if (cmd == KVM_ARM_VCPU_INIT)
+		return vcpu_init(vcpu, argp);
+	switch (cmd) {
+	case KVM_GET_ONE_REG:
+	case KVM_SET_ONE_REG:
+	case KVM_GET_REG_LIST:
+		if (!vcpu->arch.initialized)
+			return -ENOEXEC;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (cmd == KVM_GET_REG_LIST)
+		return reg_list(vcpu, argp);
+	return one_reg(vcpu, argp, cmd == KVM_SET_ONE_REG);
+}

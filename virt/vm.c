@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VM fd: KVM_CREATE_VM makes one, its ioctls add memory and vCPUs.
+ * A VM lives while its fd or any of its vCPU fds is open.
+ */
+#define pr_fmt(fmt) "minikvm: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include "mkvm.h"
+
+static const struct file_operations mkvm_vm_fops;
+
+/*
+ * The VMM's memory is changing under a range: drop stage-2 mappings of
+ * every slot page in it, and make in-flight faults retry.
+ */
+static int mkvm_mn_invalidate_start(struct mmu_notifier *mn,
+				    const struct mmu_notifier_range *range)
+{
+	struct mkvm_vm *vm = container_of(mn, struct mkvm_vm, mn);
+	int i;
+
+	if (mmu_notifier_range_blockable(range))
+		mutex_lock(&vm->mmu_lock);
+	else if (!mutex_trylock(&vm->mmu_lock))
+		return -EAGAIN;
+
+	vm->mmu_invalidating++;
+	vm->mmu_seq++;
+	for (i = 0; i < MKVM_MAX_MEMSLOTS; i++) {
+		struct mkvm_memslot *s = &vm->slots[i];
+		u64 hva_end = s->userspace_addr + (s->npages << PAGE_SHIFT);
+		u64 start, end;
+
+		if (!s->npages || range->end <= s->userspace_addr ||
+		    range->start >= hva_end)
+			continue;
+		start = max(range->start, s->userspace_addr);
+		end = min(range->end, hva_end);
+		mkvm_arch_unmap_range(vm, (s->base_gfn << PAGE_SHIFT) +
+				      (start - s->userspace_addr), end - start);
+	}
+	mutex_unlock(&vm->mmu_lock);
+	return 0;
+}
+
+static void mkvm_mn_invalidate_end(struct mmu_notifier *mn,
+				   const struct mmu_notifier_range *range)
+{
+	struct mkvm_vm *vm = container_of(mn, struct mkvm_vm, mn);
+
+	mutex_lock(&vm->mmu_lock);
+	vm->mmu_seq++;
+	vm->mmu_invalidating--;
+	mutex_unlock(&vm->mmu_lock);
+}
+
+/* The address space is going away: nothing of it may stay mapped. */
+static void mkvm_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct mkvm_vm *vm = container_of(mn, struct mkvm_vm, mn);
+
+	mutex_lock(&vm->mmu_lock);
+	vm->mmu_seq++;
+	mkvm_arch_unmap_range(vm, 0, BIT_ULL(vm->arch.ipa_bits));
+	mutex_unlock(&vm->mmu_lock);
+}
+
+static const struct mmu_notifier_ops mkvm_mn_ops = {
+	.invalidate_range_start	= mkvm_mn_invalidate_start,
+	.invalidate_range_end	= mkvm_mn_invalidate_end,
+	.release		= mkvm_mn_release,
+};
+
+static void mkvm_vm_destroy(struct mkvm_vm *vm)
+{
+	int i;
+
+	mmu_notifier_unregister(&vm->mn, vm->mm);
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		struct mkvm_vcpu *vcpu = vm->vcpus[i];
+
+		mkvm_arch_vcpu_destroy(vcpu);
+		free_page((unsigned long)vcpu->run);
+		kfree(vcpu);
+	}
+	mkvm_arch_vm_destroy(vm);
+	mmdrop(vm->mm);
+	kfree(vm);
+}
+
+/**
+ * mkvm_vm_put() - drop a reference; the last one destroys the VM
+ * @vm:		the VM
+ */
+void mkvm_vm_put(struct mkvm_vm *vm)
+{
+	if (refcount_dec_and_test(&vm->users))
+		mkvm_vm_destroy(vm);
+}
+
+static int mkvm_vm_release(struct inode *inode, struct file *file)
+{
+	mkvm_vm_put(file->private_data);
+	return 0;
+}
+
+static long mkvm_vm_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	struct mkvm_vm *vm = file->private_data;
+	void __user *argp = (void __user *)arg;
+	struct kvm_userspace_memory_region2 mem2 = {};
+
+	/* Only the creating process drives a VM, as with KVM. */
+	if (vm->mm != current->mm)
+		return -EIO;
+
+	switch (cmd) {
+	case KVM_SET_USER_MEMORY_REGION:
+		if (copy_from_user(&mem2, argp,
+				   sizeof(struct kvm_userspace_memory_region)))
+			return -EFAULT;
+		/* The old struct has no room for guest_memfd flags. */
+		if (mem2.flags & ~KVM_MEM_READONLY)
+			return -EINVAL;
+		return mkvm_set_memory_region(vm, &mem2);
+	case KVM_SET_USER_MEMORY_REGION2:
+		if (copy_from_user(&mem2, argp, sizeof(mem2)))
+			return -EFAULT;
+		return mkvm_set_memory_region(vm, &mem2);
+	case KVM_CREATE_VCPU:
+		return mkvm_create_vcpu(vm, arg);
+	case KVM_CHECK_EXTENSION:
+		return mkvm_check_extension(vm, arg);
+	default:
+		return mkvm_arch_vm_ioctl(vm, cmd, argp);
+	}
+}
+
+static const struct file_operations mkvm_vm_fops = {
+	.owner		= THIS_MODULE,
+	.release	= mkvm_vm_release,
+	.unlocked_ioctl	= mkvm_vm_ioctl,
+	.compat_ioctl	= mkvm_vm_ioctl,
+	.llseek		= noop_llseek,
+};
+
+/**
+ * mkvm_create_vm() - KVM_CREATE_VM
+ * @type:	0, or KVM_VM_TYPE_ARM_IPA_SIZE(n)
+ *
+ * Return: the new VM fd, or -EINVAL for a bad type, -ENOMEM, -ENOSPC when
+ * every VMID is taken.
+ */
+int mkvm_create_vm(unsigned long type)
+{
+	struct mkvm_vm *vm;
+	int ret, fd;
+
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		return -ENOMEM;
+	refcount_set(&vm->users, 1);
+	mutex_init(&vm->lock);
+	mutex_init(&vm->mmu_lock);
+	vm->mm = current->mm;
+	mmgrab(vm->mm);
+
+	ret = mkvm_arch_vm_init(vm, type);
+	if (ret)
+		goto drop_mm;
+	vm->mn.ops = &mkvm_mn_ops;
+	ret = mmu_notifier_register(&vm->mn, vm->mm);
+	if (ret)
+		goto arch_destroy;
+
+	fd = anon_inode_getfd("minikvm-vm", &mkvm_vm_fops, vm,
+			      O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto unregister;
+	}
+	return fd;
+
+unregister:
+	mmu_notifier_unregister(&vm->mn, vm->mm);
+arch_destroy:
+	mkvm_arch_vm_destroy(vm);
+drop_mm:
+	mmdrop(vm->mm);
+	kfree(vm);
+	return ret;
+}
