@@ -18,6 +18,7 @@
 
 #include "kvm.h"
 #include "kvm-cpu.h"
+#include "minivmm.h"
 #include "mmio.h"
 
 /* Sent to a vCPU thread to get it out of KVM_RUN; its handler does nothing. */
@@ -165,7 +166,7 @@ static const char *const exit_reason_names[] = {
 
 static const char *kvm_cpu__exit_name(uint32_t reason)
 {
-	if (reason < sizeof(exit_reason_names) / sizeof(exit_reason_names[0]) &&
+	if (reason < ARRAY_SIZE(exit_reason_names) &&
 	    exit_reason_names[reason])
 		return exit_reason_names[reason];
 	return "?";

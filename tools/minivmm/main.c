@@ -75,7 +75,7 @@ static int info(const char *dev_path)
 		return 1;
 	}
 	printf("%s: KVM API version %d\n", dev_path, ret);
-	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(caps); i++)
 		printf("  KVM_CAP_%-16s %d\n", caps[i].name,
 		       ioctl(fd, KVM_CHECK_EXTENSION, caps[i].cap));
 	if (strstr(dev_path, "minikvm")) {

@@ -5,6 +5,8 @@
 
 #include <stdio.h>
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 int info__cmd(int argc, char **argv);
 void info__usage(FILE *f);
 int run__cmd(int argc, char **argv);
