@@ -63,6 +63,7 @@ mkvm_build_variant() {
 	make -s -C "$MKVM_ROOT/tools/minivmm" WERROR=1 CROSS_COMPILE="$MKVM_CROSS" >&2
 	"$MKVM_ROOT/scripts/initramfs.sh" "$MKVM_ROOT/build/initramfs-$variant.cpio.gz" \
 		"$dir/minikvm.ko" "$MKVM_ROOT"/selftests/*_test \
-		"$MKVM_ROOT/tools/minivmm/minivmm" "$MKVM_ROOT/scripts/guest-demo.sh"
+		"$MKVM_ROOT/tools/minivmm/minivmm" "$MKVM_ROOT/tools/minivmm/payloads/hello.bin" \
+		"$MKVM_ROOT/scripts/guest-demo.sh"
 	echo "$kdir/arch/arm64/boot/Image $MKVM_ROOT/build/initramfs-$variant.cpio.gz"
 }

@@ -2,7 +2,8 @@
 /*
  * minivmm: a small VMM for /dev/minikvm (or any KVM-API device, --dev).
  *
- *   minivmm info [--dev PATH]   what the device is and what it supports
+ *   minivmm info [--dev PATH]              what the device is and supports
+ *   minivmm run --raw FILE@ADDR [OPTIONS]  run a raw payload (see run.c)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +16,7 @@
 #include <linux/kvm.h>
 #include <linux/minikvm.h>
 
-static const char *dev_path = "/dev/minikvm";
+#include "minivmm.h"
 
 static const struct {
 	int cap;
@@ -57,7 +58,7 @@ static void info__el2(int fd)
 	}
 }
 
-static int info(void)
+static int info(const char *dev_path)
 {
 	int fd = open(dev_path, O_RDWR | O_CLOEXEC);
 	unsigned int i;
@@ -74,7 +75,7 @@ static int info(void)
 		return 1;
 	}
 	printf("%s: KVM API version %d\n", dev_path, ret);
-	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(caps); i++)
 		printf("  KVM_CAP_%-16s %d\n", caps[i].name,
 		       ioctl(fd, KVM_CHECK_EXTENSION, caps[i].cap));
 	if (strstr(dev_path, "minikvm")) {
@@ -85,40 +86,69 @@ static int info(void)
 	return 0;
 }
 
-static void usage(FILE *f)
+void info__usage(FILE *f)
 {
 	fprintf(f, "usage: minivmm info [--dev PATH]\n");
 }
 
-int main(int argc, char **argv)
+/**
+ * info__cmd() - minivmm info
+ * @argc:	arguments, argv[0] being "info"
+ * @argv:	--dev PATH
+ *
+ * Return: the process exit status.
+ */
+int info__cmd(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "dev",  required_argument, NULL, 'D' },
 		{ "help", no_argument,       NULL, 'h' },
 		{ }
 	};
+	const char *dev_path = "/dev/minikvm";
 	int c;
 
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	optind = 2;
+	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'D':
 			dev_path = optarg;
 			break;
 		case 'h':
-			usage(stdout);
+			info__usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
+			info__usage(stderr);
 			return 2;
 		}
 	}
+	if (optind < argc) {
+		info__usage(stderr);
+		return 2;
+	}
+	return info(dev_path);
+}
+
+static void usage(FILE *f)
+{
+	info__usage(f);
+	run__usage(f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
 	if (!strcmp(argv[1], "info"))
-		return info();
+		return info__cmd(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "run"))
+		return run__cmd(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
 	fprintf(stderr, "minivmm: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

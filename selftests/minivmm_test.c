@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * minivmm run --raw: the demo payload greets through the emulated PL011 and
+ * powers off with PSCI; small guests check the PL011's registers, unclaimed
+ * MMIO and PSCI reset; every user error ends with one line on stderr and
+ * exit status 1.  A test of the KVM API as a VMM uses it: it runs
+ * against minikvm and, on the oracle boot, against the kernel's own KVM.
+ */
+#include <poll.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include "kselftest_harness.h"
+#include "mkvm_util.h"
+
+#define MINIVMM		"/bin/minivmm"
+#define HELLO		"/bin/hello.bin"
+#define GREETING	"Hello from a minikvm guest!\n"
+/* Guest code of the table below is written here and run from RAM's start. */
+#define PAYLOAD		"/tmp/minivmm_test.bin"
+/* Well under the harness's 30 s, so a hung guest is reported, not lost. */
+#define RUN_TIMEOUT_MS	20000
+
+struct run_result {
+	int status;		/* exit status, or -1 if it did not exit */
+	char out[4096];
+	char err[4096];
+};
+
+/* The whole content of a memfd, NUL-terminated. */
+static void read_memfd(int fd, char *buf, size_t size)
+{
+	ssize_t n = pread(fd, buf, size - 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+/*
+ * Run minivmm with @argv; stdout and stderr are collected in memfds so a
+ * chatty child can never block on a full pipe.
+ */
+static void run_minivmm(char *const argv[], struct run_result *res)
+{
+	int out = memfd_create("stdout", MFD_CLOEXEC);
+	int err = memfd_create("stderr", MFD_CLOEXEC);
+	int status, waited;
+	pid_t pid;
+
+	res->status = -1;
+	res->out[0] = '\0';
+	res->err[0] = '\0';
+	if (out < 0 || err < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		dup2(out, STDOUT_FILENO);
+		dup2(err, STDERR_FILENO);
+		execv(argv[0], argv);
+		dprintf(STDERR_FILENO, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	for (waited = 0; pid > 0; waited += 10) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			if (WIFEXITED(status))
+				res->status = WEXITSTATUS(status);
+			break;
+		}
+		if (waited >= RUN_TIMEOUT_MS) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			break;
+		}
+		usleep(10000);
+	}
+	read_memfd(out, res->out, sizeof(res->out));
+	read_memfd(err, res->err, sizeof(res->err));
+	close(out);
+	close(err);
+}
+
+/* Lines in @s (a last line without '\n' counts). */
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		if (*s == '\n' || !s[1])
+			n++;
+	return n;
+}
+
+/*
+ * Guest code for the cases that need more than hello.bin, assembled from
+ * the instructions in the comments (aarch64-linux-gnu-as; each word is one
+ * instruction).  MMIO accesses are plain LDR/STR, so the data abort has a
+ * valid syndrome.
+ */
+/* PSCI SYSTEM_RESET: minivmm cannot reboot, so it stops, and says so. */
+static const uint32_t guest_reset[] = {
+	0xd2800120,	/* movz x0, #0x0009 */
+	0xf2b08000,	/* movk x0, #0x8400, lsl #16 */
+	0xd4000002,	/* hvc #0 */
+	0x14000000,	/* b . */
+};
+
+/*
+ * Two writes and a read at an address no device claims: one warning, the
+ * read returns 0 (printed as '0'), and the guest runs on to SYSTEM_OFF.
+ */
+static const uint32_t guest_unclaimed[] = {
+	0xd2a14001,	/* movz x1, #0x0a00, lsl #16 */
+	0xd2a12002,	/* movz x2, #0x0900, lsl #16 */
+	0x52800aa3,	/* mov w3, #0x55 */
+	0xb9000023,	/* str w3, [x1] */
+	0xb9000023,	/* str w3, [x1] */
+	0xb9400023,	/* ldr w3, [x1] */
+	0x1100c063,	/* add w3, w3, #'0' */
+	0xb9000043,	/* str w3, [x2] */
+	0xd2800100,	/* movz x0, #0x0008 */
+	0xf2b08000,	/* movk x0, #0x8400, lsl #16 */
+	0xd4000002,	/* hvc #0 */
+	0x14000000,	/* b . */
+};
+
+/*
+ * The PL011 as a driver sees it, one 'Y' (or 'N') per check: the
+ * PeriphID registers read 0x00141011, the PrimeCell ids 0xb105f00d, the
+ * flag register TXFE | RXFE, a stored register (UARTIBRD) reads back; then
+ * a byte write to UARTDR prints "!\n".
+ */
+static const uint32_t guest_uart[] = {
+	0xd2a12002,	/* movz x2, #0x0900, lsl #16 */
+	0x528009c7,	/* mov w7, #'N' */
+	0x52800b28,	/* mov w8, #'Y' */
+	0xb94fe043,	/* ldr w3, [x2, #0xfe0] */
+	0xb94fe444,	/* ldr w4, [x2, #0xfe4] */
+	0x2a042063,	/* orr w3, w3, w4, lsl #8 */
+	0xb94fe844,	/* ldr w4, [x2, #0xfe8] */
+	0x2a044063,	/* orr w3, w3, w4, lsl #16 */
+	0xb94fec44,	/* ldr w4, [x2, #0xfec] */
+	0x2a046063,	/* orr w3, w3, w4, lsl #24 */
+	0x52820226,	/* movz w6, #0x1011 */
+	0x72a00286,	/* movk w6, #0x0014, lsl #16 */
+	0x6b06007f,	/* cmp w3, w6 */
+	0x1a870109,	/* csel w9, w8, w7, eq */
+	0xb9000049,	/* str w9, [x2] */
+	0xb94ff043,	/* ldr w3, [x2, #0xff0] */
+	0xb94ff444,	/* ldr w4, [x2, #0xff4] */
+	0x2a042063,	/* orr w3, w3, w4, lsl #8 */
+	0xb94ff844,	/* ldr w4, [x2, #0xff8] */
+	0x2a044063,	/* orr w3, w3, w4, lsl #16 */
+	0xb94ffc44,	/* ldr w4, [x2, #0xffc] */
+	0x2a046063,	/* orr w3, w3, w4, lsl #24 */
+	0x529e01a6,	/* movz w6, #0xf00d */
+	0x72b620a6,	/* movk w6, #0xb105, lsl #16 */
+	0x6b06007f,	/* cmp w3, w6 */
+	0x1a870109,	/* csel w9, w8, w7, eq */
+	0xb9000049,	/* str w9, [x2] */
+	0xb9401843,	/* ldr w3, [x2, #0x18] */
+	0x7102407f,	/* cmp w3, #0x90 */
+	0x1a870109,	/* csel w9, w8, w7, eq */
+	0xb9000049,	/* str w9, [x2] */
+	0x52800b43,	/* mov w3, #0x5a */
+	0xb9002443,	/* str w3, [x2, #0x24] */
+	0xb9402444,	/* ldr w4, [x2, #0x24] */
+	0x7101689f,	/* cmp w4, #0x5a */
+	0x1a870109,	/* csel w9, w8, w7, eq */
+	0xb9000049,	/* str w9, [x2] */
+	0x52800423,	/* mov w3, #'!' */
+	0x39000043,	/* strb w3, [x2] */
+	0x52800143,	/* mov w3, #'\n' */
+	0x39000043,	/* strb w3, [x2] */
+	0xd2800100,	/* movz x0, #0x0008 */
+	0xf2b08000,	/* movk x0, #0x8400, lsl #16 */
+	0xd4000002,	/* hvc #0 */
+	0x14000000,	/* b . */
+};
+
+FIXTURE(run) {
+	struct run_result res;
+};
+
+/*
+ * Each case: the arguments after "run --dev $MKVM_DEV" (a later --dev
+ * wins), the guest code written to PAYLOAD if any, and what must come
+ * out: the exit status, the exact stdout, the exact number of lines on
+ * stderr and a string one of them holds.
+ */
+FIXTURE_VARIANT(run) {
+	const char *args[8];
+	const uint32_t *code;
+	size_t code_size;
+	int status;
+	const char *out;
+	int err_lines;
+	const char *err_has;
+};
+
+FIXTURE_VARIANT_ADD(run, hello) {
+	.args = { "--raw", HELLO "@0x80000000" },
+	.out = GREETING,
+};
+
+/* Secondaries start powered off; SYSTEM_OFF must stop them too. */
+FIXTURE_VARIANT_ADD(run, hello_4_vcpus) {
+	.args = { "--raw", HELLO "@0x80000000", "-c", "4" },
+	.out = GREETING,
+};
+
+/* The payload is position independent: RAM elsewhere, loaded mid-RAM. */
+FIXTURE_VARIANT_ADD(run, hello_mem_base) {
+	.args = { "--raw", HELLO "@0x40200000", "--mem-base", "0x40000000",
+		  "-m", "16" },
+	.out = GREETING,
+};
+
+FIXTURE_VARIANT_ADD(run, reset) {
+	.args = { "--raw", PAYLOAD "@0x80000000" },
+	.code = guest_reset,
+	.code_size = sizeof(guest_reset),
+	.out = "",
+	.err_lines = 1,
+	.err_has = "reset",
+};
+
+FIXTURE_VARIANT_ADD(run, unclaimed_mmio) {
+	.args = { "--raw", PAYLOAD "@0x80000000" },
+	.code = guest_unclaimed,
+	.code_size = sizeof(guest_unclaimed),
+	.out = "0",
+	.err_lines = 1,
+	.err_has = "0xa000000",
+};
+
+FIXTURE_VARIANT_ADD(run, pl011_registers) {
+	.args = { "--raw", PAYLOAD "@0x80000000" },
+	.code = guest_uart,
+	.code_size = sizeof(guest_uart),
+	.out = "YYYY!\n",
+};
+
+FIXTURE_VARIANT_ADD(run, missing_file) {
+	.args = { "--raw", "/nonexistent.bin@0x80000000" },
+	.status = 1, .out = "", .err_lines = 1,
+	.err_has = "/nonexistent.bin: No such file or directory",
+};
+
+FIXTURE_VARIANT_ADD(run, below_ram) {
+	.args = { "--raw", HELLO "@0x40000000" },
+	.status = 1, .out = "", .err_lines = 1,
+	.err_has = "outside guest RAM",
+};
+
+/* Starts inside the default 64 MiB but runs past its end. */
+FIXTURE_VARIANT_ADD(run, straddles_ram_end) {
+	.args = { "--raw", HELLO "@0x83fffff0" },
+	.status = 1, .out = "", .err_lines = 1,
+	.err_has = "outside guest RAM",
+};
+
+FIXTURE_VARIANT_ADD(run, no_memory) {
+	.args = { "--raw", HELLO "@0x80000000", "-m", "0" },
+	.status = 1, .out = "", .err_lines = 1,
+	.err_has = "-m 0",
+};
+
+FIXTURE_VARIANT_ADD(run, not_a_kvm_device) {
+	.args = { "--raw", HELLO "@0x80000000", "--dev", "/dev/null" },
+	.status = 1, .out = "", .err_lines = 1,
+	.err_has = "not a KVM-API device",
+};
+
+FIXTURE_SETUP(run)
+{
+	int fd;
+
+	if (mkvm_boot_is("vhe"))
+		SKIP(return, "no KVM-API device on the VHE boot");
+	ASSERT_EQ(0, mkvm_load_if_owner());
+	if (!variant->code)
+		return;
+	fd = open(PAYLOAD, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ASSERT_LE(0, fd) TH_LOG("%s: %s", PAYLOAD, strerror(errno));
+	ASSERT_EQ((ssize_t)variant->code_size,
+		  write(fd, variant->code, variant->code_size));
+	close(fd);
+}
+
+FIXTURE_TEARDOWN(run)
+{
+	if (variant->code)
+		unlink(PAYLOAD);
+}
+
+TEST_F(run, exit_status_and_output)
+{
+	char *argv[16] = { MINIVMM, "run", "--dev", (char *)mkvm_dev_path() };
+	unsigned int i, n = 4;
+
+	for (i = 0; i < ARRAY_SIZE(variant->args) && variant->args[i]; i++)
+		argv[n++] = (char *)variant->args[i];
+	run_minivmm(argv, &self->res);
+
+	EXPECT_EQ(variant->status, self->res.status)
+		TH_LOG("stderr: %s", self->res.err);
+	EXPECT_STREQ(variant->out, self->res.out);
+	EXPECT_EQ(variant->err_lines, count_lines(self->res.err))
+		TH_LOG("stderr: %s", self->res.err);
+	if (variant->err_has)
+		EXPECT_NE(NULL, strstr(self->res.err, variant->err_has))
+			TH_LOG("stderr: %s", self->res.err);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The VM: the KVM-API device, the VM fd, guest RAM, the MMIO bus, and the
+ * vCPUs that run it.
+ *
+ * Error convention of this layer: a function that fails prints one line on
+ * stderr saying why and returns -1; callers only propagate.
+ */
+#ifndef MINIVMM_KVM_H
+#define MINIVMM_KVM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct kvm_cpu;
+struct mmio_range;
+struct mmio_warned;
+struct pl011;
+
+/* kvmtool's arm64 RAM base: below it sit the devices (the UART at 0x09000000). */
+#define KVM_DEFAULT_RAM_BASE	0x80000000ULL
+#define KVM_DEFAULT_RAM_MIB	64ULL
+
+struct kvm_config {
+	const char *dev_path;
+	uint64_t ram_base;
+	uint64_t ram_size;
+	unsigned int nr_vcpus;
+};
+
+struct kvm {
+	struct kvm_config cfg;
+	int sys_fd;
+	int vm_fd;
+	int vcpu_mmap_size;
+
+	void *ram;
+
+	struct kvm_cpu **cpus;
+	unsigned int nr_cpus;		/* created so far */
+
+	/* Registered before any vCPU runs, read-only afterwards. */
+	struct mmio_range *mmio_ranges;
+	/* Unclaimed addresses already warned about; vCPU threads add to it. */
+	pthread_mutex_t mmio_warn_lock;
+	struct mmio_warned *mmio_warned;
+
+	struct pl011 *uart;
+
+	/* Set once, by the first vCPU that ends the VM; see kvm__stop(). */
+	atomic_bool stopping;
+	int exit_status;
+};
+
+int kvm__init(struct kvm *kvm, const struct kvm_config *cfg);
+void kvm__exit(struct kvm *kvm);
+bool kvm__in_ram(struct kvm *kvm, uint64_t addr, uint64_t len);
+void *kvm__ram_ptr(struct kvm *kvm, uint64_t addr);
+int kvm__load_raw(struct kvm *kvm, int fd, uint64_t size, uint64_t addr,
+		  const char *name);
+void kvm__stop(struct kvm *kvm, int status);
+
+#endif /* MINIVMM_KVM_H */

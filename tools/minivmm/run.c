@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * minivmm run: build a VM from the command line and run it until the guest
+ * powers off.
+ *
+ * Exit status: 0 when the guest shut down (or asked for a reset), 1 on any
+ * error (each a single line on stderr), 2 on a malformed command line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kvm.h"
+#include "kvm-cpu.h"
+#include "minivmm.h"
+
+struct run_opts {
+	struct kvm_config cfg;
+	const char *raw_file;
+	uint64_t raw_addr;
+};
+
+/* A whole-string unsigned number in C syntax (0x.. hex, 0.. octal). */
+static int run__parse_u64(const char *s, uint64_t *val)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return -1;
+	errno = 0;
+	*val = strtoull(s, &end, 0);
+	return errno || *end ? -1 : 0;
+}
+
+/* FILE@ADDR: the last '@' splits, so file names may contain one. */
+static int run__parse_raw(struct run_opts *o, char *arg)
+{
+	char *at = strrchr(arg, '@');
+
+	if (!at || at == arg || run__parse_u64(at + 1, &o->raw_addr)) {
+		fprintf(stderr, "minivmm: --raw %s: expected FILE@ADDR\n", arg);
+		return -1;
+	}
+	*at = '\0';
+	o->raw_file = arg;
+	return 0;
+}
+
+/* What needs no device: sizes, alignment, and whether the payload fits. */
+static int run__check_config(struct run_opts *o, uint64_t mem_mib)
+{
+	struct kvm_config *cfg = &o->cfg;
+	uint64_t page = sysconf(_SC_PAGESIZE);
+
+	if (!mem_mib) {
+		fprintf(stderr, "minivmm: -m 0: guest RAM must be at least 1 MiB\n");
+		return -1;
+	}
+	if (mem_mib > (UINT64_MAX >> 20) ||
+	    cfg->ram_base + (mem_mib << 20) - 1 < cfg->ram_base) {
+		fprintf(stderr, "minivmm: -m %" PRIu64 ": guest RAM would wrap the address space\n",
+			mem_mib);
+		return -1;
+	}
+	cfg->ram_size = mem_mib << 20;
+	/* A memslot's address must be host-page aligned (KVM API, 4.35). */
+	if (cfg->ram_base & (page - 1)) {
+		fprintf(stderr, "minivmm: --mem-base %#" PRIx64 ": not aligned to the %" PRIu64 "-byte page size\n",
+			cfg->ram_base, page);
+		return -1;
+	}
+	if (!cfg->nr_vcpus) {
+		fprintf(stderr, "minivmm: -c 0: a VM needs at least one vCPU\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Open the payload and check that it lands inside guest RAM. */
+static int run__open_payload(struct run_opts *o, uint64_t *size)
+{
+	const struct kvm_config *cfg = &o->cfg;
+	struct stat st;
+	int fd;
+
+	fd = open(o->raw_file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "minivmm: %s: %s\n", o->raw_file, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !st.st_size) {
+		fprintf(stderr, "minivmm: %s: not a non-empty regular file\n",
+			o->raw_file);
+		close(fd);
+		return -1;
+	}
+	*size = st.st_size;
+	if (o->raw_addr < cfg->ram_base || *size > cfg->ram_size ||
+	    o->raw_addr - cfg->ram_base > cfg->ram_size - *size) {
+		fprintf(stderr, "minivmm: %s (%" PRIu64 " bytes) at %#" PRIx64 " is outside guest RAM %#" PRIx64 "-%#" PRIx64 "\n",
+			o->raw_file, *size, o->raw_addr, cfg->ram_base,
+			cfg->ram_base + cfg->ram_size - 1);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int run__vm(struct run_opts *o)
+{
+	struct kvm kvm = { 0 };
+	uint64_t size;
+	unsigned int i;
+	int fd, ret = 1;
+
+	fd = run__open_payload(o, &size);
+	if (fd < 0)
+		return 1;
+	if (kvm__init(&kvm, &o->cfg))
+		goto out;
+	if (kvm__load_raw(&kvm, fd, size, o->raw_addr, o->raw_file))
+		goto out;
+	/* x0 = 0: a raw payload gets no device tree. */
+	if (kvm_cpu__set_entry(kvm.cpus[0], o->raw_addr, 0))
+		goto out;
+	if (kvm_cpu__setup_signals())
+		goto out;
+
+	for (i = 0; i < kvm.nr_cpus; i++) {
+		if (kvm_cpu__start(kvm.cpus[i])) {
+			kvm__stop(&kvm, 1);
+			break;
+		}
+	}
+	for (i = 0; i < kvm.nr_cpus; i++)
+		if (atomic_load(&kvm.cpus[i]->thread_started))
+			pthread_join(kvm.cpus[i]->thread, NULL);
+	ret = kvm.exit_status;
+out:
+	kvm__exit(&kvm);
+	close(fd);
+	return ret;
+}
+
+void run__usage(FILE *f)
+{
+	fprintf(f,
+		"usage: minivmm run --raw FILE@ADDR [-m MEM_MiB] [-c NR_VCPUS] [--dev PATH]\n"
+		"                   [--mem-base ADDR]\n"
+		"  --raw FILE@ADDR  load FILE at guest-physical ADDR and start vCPU 0 there\n"
+		"  -m, --mem MiB    guest RAM size (default %llu)\n"
+		"  -c, --cpus N     vCPUs; all but vCPU 0 start powered off (default 1)\n"
+		"  --dev PATH       KVM-API device (default /dev/minikvm)\n"
+		"  --mem-base ADDR  guest-physical address of RAM (default %#llx)\n",
+		KVM_DEFAULT_RAM_MIB, KVM_DEFAULT_RAM_BASE);
+}
+
+/**
+ * run__cmd() - minivmm run
+ * @argc:	arguments, argv[0] being "run"
+ * @argv:	see run__usage()
+ *
+ * Return: the process exit status.
+ */
+int run__cmd(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "raw",      required_argument, NULL, 'r' },
+		{ "mem",      required_argument, NULL, 'm' },
+		{ "cpus",     required_argument, NULL, 'c' },
+		{ "dev",      required_argument, NULL, 'D' },
+		{ "mem-base", required_argument, NULL, 'B' },
+		{ "help",     no_argument,       NULL, 'h' },
+		{ }
+	};
+	struct run_opts o = {
+		.cfg = {
+			.dev_path = "/dev/minikvm",
+			.ram_base = KVM_DEFAULT_RAM_BASE,
+			.nr_vcpus = 1,
+		},
+	};
+	uint64_t mem_mib = KVM_DEFAULT_RAM_MIB, val;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "m:c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (run__parse_raw(&o, optarg))
+				return 1;
+			break;
+		case 'm':
+			if (run__parse_u64(optarg, &mem_mib)) {
+				fprintf(stderr, "minivmm: -m %s: expected a size in MiB\n",
+					optarg);
+				return 1;
+			}
+			break;
+		case 'c':
+			if (run__parse_u64(optarg, &val) || val > UINT32_MAX) {
+				fprintf(stderr, "minivmm: -c %s: expected a number of vCPUs\n",
+					optarg);
+				return 1;
+			}
+			o.cfg.nr_vcpus = val;
+			break;
+		case 'D':
+			o.cfg.dev_path = optarg;
+			break;
+		case 'B':
+			if (run__parse_u64(optarg, &o.cfg.ram_base)) {
+				fprintf(stderr, "minivmm: --mem-base %s: expected an address\n",
+					optarg);
+				return 1;
+			}
+			break;
+		case 'h':
+			run__usage(stdout);
+			return 0;
+		default:
+			run__usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc || !o.raw_file) {
+		fprintf(stderr, "minivmm run: %s\n", optind < argc ?
+			"unexpected argument" : "--raw FILE@ADDR is required");
+		run__usage(stderr);
+		return 2;
+	}
+	if (run__check_config(&o, mem_mib))
+		return 1;
+	return run__vm(&o);
+}
