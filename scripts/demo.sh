@@ -9,4 +9,5 @@ read -r image initrd < <(mkvm_build_variant release)
 mkdir -p "$MKVM_ROOT/build/logs"
 "$MKVM_ROOT/scripts/qemu.sh" minikvm "$image" "$initrd" demo \
 	"$MKVM_ROOT/build/logs/demo.log" | sed -n '/^MKVM-BEGIN/,/^MKVM-END/{/^MKVM-/d;p}'
-grep -q "^MKVM-END" "$MKVM_ROOT/build/logs/demo.log"
+grep -q "^MKVM-DEMO-OK" "$MKVM_ROOT/build/logs/demo.log" ||
+	mkvm_die "the demo failed (console log: build/logs/demo.log)"

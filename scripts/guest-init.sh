@@ -62,7 +62,7 @@ check)
 	dmesg_check
 	;;
 demo)
-	/bin/guest-demo.sh
+	/bin/guest-demo.sh && echo "MKVM-DEMO-OK"
 	;;
 shell)
 	setsid cttyhack sh
