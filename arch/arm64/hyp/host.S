@@ -108,6 +108,9 @@ SYM_CODE_START(el2_panic)
 	str	x12,      [x9, #HYP_CPU_PANIC_FAR]
 	ldr	x10, [x9, #HYP_CPU_STACK_TOP]
 	mov	sp, x10
+	mov	x0, x9
+	bl	hyp_panic_restore_host	/* if a guest's state was loaded */
+	mrs	x9, tpidr_el2
 	mov_q	x0, MKVM_HC_PANIC
 	b	host_return
 SYM_CODE_END(el2_panic)

@@ -15,6 +15,7 @@ u64 handle_host_hcall(u64 id, u64 a1, u64 a2, u64 a3);
 /* switch.c */
 u64 vcpu_run(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu);
 void flush_vmid(u64 vttbr);
+void hyp_panic_restore_host(struct mkvm_hyp_cpu *cpu);
 
 /* sysreg-sr.c */
 void sysregs_save(struct mkvm_cpu_ctxt *ctxt);

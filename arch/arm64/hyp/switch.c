@@ -13,26 +13,26 @@
 #include <mkvm/hyp.h>
 #include "hyp.h"
 
-/* Host EL2 controls the guest changes, kept on the EL2 stack. */
-struct host_el2 {
-	u64 hcr, cptr, mdcr, cnthctl, vmpidr;
-};
-
-static void enter_guest_el2(struct mkvm_vcpu_hyp *vcpu, struct host_el2 *h)
+/*
+ * The host's EL2 controls live in struct mkvm_hyp_cpu, not on the stack,
+ * so that el2_panic can put the host back (hyp_panic_restore_host()).
+ */
+static void enter_guest_el2(struct mkvm_vcpu_hyp *vcpu, struct mkvm_hyp_cpu *h)
 {
-	h->hcr = read_sysreg(hcr_el2);
-	h->cptr = read_sysreg(cptr_el2);
-	h->mdcr = read_sysreg(mdcr_el2);
-	h->cnthctl = read_sysreg(cnthctl_el2);
-	h->vmpidr = read_sysreg(vmpidr_el2);
+	h->host_hcr = read_sysreg(hcr_el2);
+	h->host_cptr = read_sysreg(cptr_el2);
+	h->host_mdcr = read_sysreg(mdcr_el2);
+	h->host_cnthctl = read_sysreg(cnthctl_el2);
+	h->host_vmpidr = read_sysreg(vmpidr_el2);
+	h->guest_loaded = true;
 
 	/* SVE, SME, AMU and trace stay with the host: trapped, UNDEF. */
-	write_sysreg(h->cptr | CPTR_EL2_TZ | CPTR_EL2_TSM | CPTR_EL2_TAM |
+	write_sysreg(h->host_cptr | CPTR_EL2_TZ | CPTR_EL2_TSM | CPTR_EL2_TAM |
 		     CPTR_EL2_TTA, cptr_el2);
 	/* The PMU stays with the host. */
-	write_sysreg(h->mdcr | MDCR_EL2_TPM | MDCR_EL2_TPMCR, mdcr_el2);
+	write_sysreg(h->host_mdcr | MDCR_EL2_TPM | MDCR_EL2_TPMCR, mdcr_el2);
 	/* The physical timer is the host's: trap it, allow the counter. */
-	write_sysreg((h->cnthctl & ~CNTHCTL_EL1PCEN) | CNTHCTL_EL1PCTEN,
+	write_sysreg((h->host_cnthctl & ~CNTHCTL_EL1PCEN) | CNTHCTL_EL1PCTEN,
 		     cnthctl_el2);
 	write_sysreg(vcpu->cntvoff_el2, cntvoff_el2);
 	write_sysreg(vcpu->vmpidr_el2, vmpidr_el2);
@@ -46,26 +46,41 @@ static void enter_guest_el2(struct mkvm_vcpu_hyp *vcpu, struct host_el2 *h)
 	write_sysreg(vcpu->hcr_el2, hcr_el2);
 }
 
-static void exit_guest_el2(struct host_el2 *h)
+static void exit_guest_el2(struct mkvm_hyp_cpu *h)
 {
-	write_sysreg(h->hcr, hcr_el2);
+	write_sysreg(h->host_hcr, hcr_el2);
 	isb();
 	write_sysreg(0, vttbr_el2);
-	write_sysreg(h->vmpidr, vmpidr_el2);
+	write_sysreg(h->host_vmpidr, vmpidr_el2);
 	write_sysreg(0, cntvoff_el2);
-	write_sysreg(h->cnthctl, cnthctl_el2);
-	write_sysreg(h->mdcr, mdcr_el2);
-	write_sysreg(h->cptr, cptr_el2);
+	write_sysreg(h->host_cnthctl, cnthctl_el2);
+	write_sysreg(h->host_mdcr, mdcr_el2);
+	write_sysreg(h->host_cptr, cptr_el2);
+	h->guest_loaded = false;
+}
+
+/*
+ * el2_panic, during a world switch: whatever the guest had loaded goes,
+ * the host's EL1 and EL2 state comes back, so the host survives to report.
+ */
+void hyp_panic_restore_host(struct mkvm_hyp_cpu *cpu)
+{
+	if (!cpu->guest_loaded)
+		return;
+	write_sysreg((u64)host_vectors, vbar_el2);
+	write_sysreg(0, cntv_ctl_el0);
+	exit_guest_el2(cpu);
+	sysregs_restore(&cpu->host_ctxt);
+	isb();
 }
 
 u64 vcpu_run(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu)
 {
 	struct mkvm_cpu_ctxt *host = &cpu->host_ctxt, *guest = &vcpu->ctxt;
-	struct host_el2 h;
 	u64 exit;
 
 	sysregs_save(host);
-	enter_guest_el2(vcpu, &h);
+	enter_guest_el2(vcpu, cpu);
 	sysregs_restore(guest);
 	timer_restore(guest);
 	write_sysreg(guest->pc, elr_el2);
@@ -85,7 +100,7 @@ u64 vcpu_run(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu)
 
 	timer_save(guest);
 	sysregs_save(guest);
-	exit_guest_el2(&h);
+	exit_guest_el2(cpu);
 	sysregs_restore(host);
 	isb();
 	return exit;

@@ -158,6 +158,9 @@ struct mkvm_hyp_cpu {
 	u64 ping_current_el;
 	struct mkvm_cpu_ctxt *guest_ctxt;	/* EL2 VA, while a guest runs */
 	struct mkvm_cpu_ctxt host_ctxt;		/* host EL1 state, ditto */
+	/* Host EL2 controls while a guest's are loaded (switch.c). */
+	bool guest_loaded;
+	u64 host_hcr, host_cptr, host_mdcr, host_cnthctl, host_vmpidr;
 };
 
 /* The kernel VA of a shared object or function, as EL2 addresses it. */
