@@ -191,7 +191,7 @@ static inline int _vm_create_type(struct mkvm_vm **out, unsigned long type)
 /* A VM with the default IPA size and no memory. */
 static inline struct mkvm_vm *vm_create_bare(void)
 {
-	struct mkvm_vm *vm;
+	struct mkvm_vm *vm = NULL;
 	int ret = _vm_create_type(&vm, 0);
 
 	MKVM_CHECK(!ret, "KVM_CREATE_VM: %s", strerror(-ret));
@@ -380,7 +380,7 @@ static inline struct mkvm_vcpu *vm_vcpu_add_features(struct mkvm_vm *vm,
 						     uint32_t features,
 						     uint64_t pc)
 {
-	struct mkvm_vcpu *vcpu;
+	struct mkvm_vcpu *vcpu = NULL;
 	int ret;
 
 	ret = _vm_vcpu_create(vm, id, &vcpu);
