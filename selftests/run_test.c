@@ -621,4 +621,135 @@ TEST_F(run, immediate_exit)
 	vcpu_done(vcpu);
 }
 
+/*
+ * FP/SIMD, FPCR and TPIDR_EL0 belong to whoever runs: the guest fills its
+ * own v0-v31, FPCR, TPIDR_EL0 and TPIDR_EL1 and reports, and the host
+ * thread that called KVM_RUN must find its own values untouched; then the
+ * guest checks that its values survived the trip to the host (which used
+ * other ones) and reports how many did not.
+ */
+#define G_VREGS	".irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
+
+MKVM_GUEST(guest_fp,
+	"mov	x0, #0x300000\n"		/* CPACR_EL1.FPEN: no traps */
+	"msr	cpacr_el1, x0\n"
+	"isb\n"
+	"movz	x1, #0xdead, lsl #16\n"
+	G_VREGS "dup	v\\n\\().2d, x1\n" "add	x1, x1, #1\n" ".endr\n"
+	"msr	tpidr_el0, x1\n"
+	"msr	tpidr_el1, x1\n"
+	"mov	x0, #0xc00000\n"		/* FPCR.RMode: toward zero */
+	"msr	fpcr, x0\n"
+	G_REPORT("xzr")
+	"movz	x1, #0xdead, lsl #16\n"
+	"mov	x4, #0\n"
+	G_VREGS "umov	x2, v\\n\\().d[0]\n" "umov	x3, v\\n\\().d[1]\n"
+	"cmp	x2, x1\n" "cinc	x4, x4, ne\n"
+	"cmp	x3, x1\n" "cinc	x4, x4, ne\n"
+	"add	x1, x1, #1\n" ".endr\n"
+	"mrs	x2, tpidr_el0\n" "cmp	x2, x1\n" "cinc	x4, x4, ne\n"
+	"mrs	x2, tpidr_el1\n" "cmp	x2, x1\n" "cinc	x4, x4, ne\n"
+	"mrs	x2, fpcr\n" "cmp	x2, x0\n" "cinc	x4, x4, ne\n"
+	G_REPORT("x4")
+	G_DONE);
+
+struct host_fp {
+	uint64_t v[64];		/* v0..v31, two words each */
+	uint64_t tpidr_el0;
+	uint64_t fpcr;
+};
+
+/*
+ * KVM_RUN with the host's v0-v31, FPCR and TPIDR_EL0 set from @in, and
+ * read back into @out right after the syscall, all in one asm block so
+ * that the compiler cannot use the registers in between.  TPIDR_EL0 is
+ * the C library's thread pointer: it is put back before C runs again.
+ */
+static long kvm_run_fp(int fd, const struct host_fp *in, struct host_fp *out)
+{
+	long ret;
+
+	asm volatile(
+	"mov	x11, %[in]\n"
+	"ld1	{v0.2d-v3.2d}, [x11], #64\n"
+	"ld1	{v4.2d-v7.2d}, [x11], #64\n"
+	"ld1	{v8.2d-v11.2d}, [x11], #64\n"
+	"ld1	{v12.2d-v15.2d}, [x11], #64\n"
+	"ld1	{v16.2d-v19.2d}, [x11], #64\n"
+	"ld1	{v20.2d-v23.2d}, [x11], #64\n"
+	"ld1	{v24.2d-v27.2d}, [x11], #64\n"
+	"ld1	{v28.2d-v31.2d}, [x11], #64\n"
+	"ldp	x12, x13, [x11]\n"
+	"mrs	x9, tpidr_el0\n"
+	"mrs	x10, fpcr\n"
+	"msr	tpidr_el0, x12\n"
+	"msr	fpcr, x13\n"
+	"mov	x0, %[fd]\n"
+	"mov	x1, %[req]\n"
+	"mov	x2, #0\n"
+	"mov	x8, %[nr]\n"
+	"svc	#0\n"
+	"mrs	x12, tpidr_el0\n"
+	"mrs	x13, fpcr\n"
+	"msr	tpidr_el0, x9\n"
+	"msr	fpcr, x10\n"
+	"mov	x11, %[out]\n"
+	"st1	{v0.2d-v3.2d}, [x11], #64\n"
+	"st1	{v4.2d-v7.2d}, [x11], #64\n"
+	"st1	{v8.2d-v11.2d}, [x11], #64\n"
+	"st1	{v12.2d-v15.2d}, [x11], #64\n"
+	"st1	{v16.2d-v19.2d}, [x11], #64\n"
+	"st1	{v20.2d-v23.2d}, [x11], #64\n"
+	"st1	{v24.2d-v27.2d}, [x11], #64\n"
+	"st1	{v28.2d-v31.2d}, [x11], #64\n"
+	"stp	x12, x13, [x11]\n"
+	"mov	%[ret], x0\n"
+	: [ret] "=&r" (ret)
+	: [in] "r" (in), [out] "r" (out), [fd] "r" ((long)fd),
+	  [req] "r" ((long)KVM_RUN), [nr] "r" ((long)__NR_ioctl)
+	: "x0", "x1", "x2", "x8", "x9", "x10", "x11", "x12", "x13", "memory",
+	  "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10",
+	  "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19",
+	  "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28",
+	  "v29", "v30", "v31");
+	return ret;
+}
+
+TEST_F(run, host_fp_and_tpidr_preserved)
+{
+	struct host_fp in, out;
+	struct mkvm_vcpu *vcpu;
+	uint64_t val;
+	unsigned int i;
+
+	self->vm = vm_create(guest_fp, guest_fp_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	for (i = 0; i < 64; i++)
+		in.v[i] = 0x0123456789abcdefull * (i + 1);
+	in.tpidr_el0 = 0x5151515151515151ull;
+	in.fpcr = 0x400000;		/* RMode: toward +infinity */
+	memset(&out, 0, sizeof(out));
+
+	ASSERT_EQ(0, kvm_run_fp(vcpu->fd, &in, &out));
+	ASSERT_EQ(KVM_EXIT_MMIO, vcpu->run->exit_reason);
+	ASSERT_EQ(MKVM_UCALL_IPA + UCALL_REPORT, vcpu->run->mmio.phys_addr);
+	for (i = 0; i < 64; i++)
+		EXPECT_EQ(in.v[i], out.v[i]) TH_LOG("v%u word %u", i / 2, i % 2);
+	EXPECT_EQ(in.tpidr_el0, out.tpidr_el0);
+	EXPECT_EQ(in.fpcr, out.fpcr);
+
+	/* And the other way round, the host using other values meanwhile. */
+	for (i = 0; i < 64; i++)
+		in.v[i] = ~in.v[i];
+	in.tpidr_el0 = 0x2727272727272727ull;
+	ASSERT_EQ(0, kvm_run_fp(vcpu->fd, &in, &out));
+	ASSERT_EQ(KVM_EXIT_MMIO, vcpu->run->exit_reason);
+	val = mkvm_mmio_data(vcpu->run);
+	EXPECT_EQ(0, val) TH_LOG("%llu guest values lost",
+				 (unsigned long long)val);
+	EXPECT_EQ(in.v[17], out.v[17]);
+	EXPECT_EQ(in.tpidr_el0, out.tpidr_el0);
+	vcpu_done(vcpu);
+}
+
 TEST_HARNESS_MAIN
