@@ -100,6 +100,74 @@ TEST_F(smp, psci_cpu_on)
 }
 
 /*
+ * CPU_OFF, then CPU_ON again: vCPU 0 (x10 = target, x11 = entry, x12 and
+ * x13 = context ids) starts vCPU 1, waits in AFFINITY_INFO until vCPU 1
+ * has turned itself off, and starts it once more.  vCPU 1 reports its
+ * context id and calls CPU_OFF, which does not return.
+ */
+MKVM_GUEST(guest_cpu_off,
+	G_PSCI64_FN(3) "mov	x1, x10\n" "mov	x2, x11\n" "mov	x3, x12\n"
+	G_HVC G_REPORT("x0")
+	"1:	" G_PSCI64_FN(4) "mov	x1, x10\n" "mov	x2, #0\n" G_HVC
+	"cmp	x0, #1\n"				/* AFFINITY_LEVEL_OFF */
+	"b.ne	1b\n"
+	G_REPORT("x0")
+	G_PSCI64_FN(3) "mov	x1, x10\n" "mov	x2, x11\n" "mov	x3, x13\n"
+	G_HVC G_REPORT("x0")
+	G_DONE
+	".globl guest_cpu_off_secondary\n"
+	".hidden guest_cpu_off_secondary\n"
+	"guest_cpu_off_secondary:\n"
+	G_REPORT("x0")
+	"movz	x0, #0x8400, lsl #16\n"
+	"movk	x0, #2\n"			/* PSCI_0_2_FN_CPU_OFF */
+	G_HVC
+	G_REPORT("x0")				/* only if CPU_OFF failed */
+	G_DONE);
+_Static_assert(PSCI_0_2_FN_CPU_OFF == 0x84000002 &&
+	       PSCI_0_2_AFFINITY_LEVEL_OFF == 1, "guest_cpu_off is stale");
+
+extern const char guest_cpu_off_secondary[]
+	__attribute__((visibility("hidden")));
+
+static void *secondary_twice_fn(void *arg)
+{
+	struct secondary *s = arg;
+
+	s->context_id = vcpu_report(s->vcpu);
+	s->mpidr = vcpu_report(s->vcpu);	/* the second context id */
+	return NULL;
+}
+
+TEST_F(smp, psci_cpu_off_and_on_again)
+{
+	uint64_t entry = MKVM_CODE_IPA +
+			 (guest_cpu_off_secondary - guest_cpu_off);
+	struct secondary s = { 0 };
+	struct mkvm_vcpu *boot;
+	pthread_t thread;
+
+	self->vm = vm_create(guest_cpu_off, guest_cpu_off_end);
+	boot = vm_vcpu_add(self->vm, 0);
+	s.vcpu = vm_vcpu_add_features(self->vm, 1,
+				      1u << KVM_ARM_VCPU_POWER_OFF, 0);
+	vcpu_set_reg(boot, MKVM_XREG(10), 1);
+	vcpu_set_reg(boot, MKVM_XREG(11), entry);
+	vcpu_set_reg(boot, MKVM_XREG(12), 0x1111);
+	vcpu_set_reg(boot, MKVM_XREG(13), 0x2222);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, secondary_twice_fn, &s));
+
+	EXPECT_EQ(PSCI_RET_SUCCESS, vcpu_report(boot));
+	EXPECT_EQ(PSCI_0_2_AFFINITY_LEVEL_OFF, vcpu_report(boot));
+	EXPECT_EQ(PSCI_RET_SUCCESS, vcpu_report(boot));
+	vcpu_done(boot);
+
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ(0x1111, s.context_id);
+	EXPECT_EQ(0x2222, s.mpidr);
+}
+
+/*
  * Each vCPU folds x0 over x1 rounds, stores the result at RAM + 1 MiB +
  * 8 * x4 and reports it.
  */
