@@ -543,7 +543,7 @@ TEST_F(run, wfi_woken_by_signal)
 
 struct kicker {
 	pthread_t target;
-	volatile bool stop;
+	bool stop;
 };
 
 /* Signal the vCPU thread until it says it is back, in case one is early. */
@@ -551,7 +551,7 @@ static void *kicker_fn(void *arg)
 {
 	struct kicker *k = arg;
 
-	while (!k->stop) {
+	while (!__atomic_load_n(&k->stop, __ATOMIC_ACQUIRE)) {
 		usleep(20000);
 		pthread_kill(k->target, SIGUSR1);
 	}
@@ -571,7 +571,7 @@ TEST_F(run, endless_loop_interrupted_by_signal)
 	EXPECT_EQ(0, vcpu_report(vcpu));
 	ASSERT_EQ(0, pthread_create(&thread, NULL, kicker_fn, &k));
 	expect_kicked(_metadata, vcpu, guest_spin_end);
-	k.stop = true;
+	__atomic_store_n(&k.stop, true, __ATOMIC_RELEASE);
 	pthread_join(thread, NULL);
 }
 

@@ -487,8 +487,8 @@ TEST_F(vm, get_reg_list)
 	ASSERT_EQ(0, mkvm_ioctl(self->vcpu->fd, KVM_GET_REG_LIST, list));
 	EXPECT_EQ(n, list->n);
 	for (i = 0; i < 31; i++)
-		EXPECT_TRUE(reg_list_has(list, MKVM_XREG(i))) TH_LOG("x%llu",
-			(unsigned long long)i);
+		EXPECT_TRUE(reg_list_has(list, MKVM_XREG(i)))
+			TH_LOG("x%llu", (unsigned long long)i);
 	for (i = 0; i < ARRAY_SIZE(must); i++)
 		EXPECT_TRUE(reg_list_has(list, must[i]))
 			TH_LOG("%#llx", (unsigned long long)must[i]);
@@ -590,7 +590,8 @@ TEST_F(vm, vcpu_outlives_vm_fd)
 	vcpu_set_reg(self->vcpu, MKVM_XREG(1), 2);
 	ASSERT_EQ(0, close(self->vm->fd));
 	ASSERT_EQ(0, close(self->vm->kvm_fd));
-	self->vm->fd = self->vm->kvm_fd = -1;
+	self->vm->fd = -1;
+	self->vm->kvm_fd = -1;
 	EXPECT_EQ(42, vcpu_report(self->vcpu));
 	vcpu_done(self->vcpu);
 	EXPECT_EQ(MKVM_RAM_IPA, vcpu_get_reg(self->vcpu, MKVM_VBAR_EL1));
