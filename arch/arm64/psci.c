@@ -50,9 +50,9 @@ static long psci_cpu_on(struct mkvm_vcpu *vcpu, u32 fn)
 
 	if (!target)
 		return PSCI_RET_INVALID_PARAMS;
+	/* As KVM: a CPU_ON still being acted on is ALREADY_ON too. */
 	if (READ_ONCE(target->arch.power) == MKVM_POWER_ON)
-		return target->arch.power_on_pending ? PSCI_RET_ON_PENDING :
-						       PSCI_RET_ALREADY_ON;
+		return PSCI_RET_ALREADY_ON;
 	target->arch.on_entry = smccc_arg(vcpu, 2, fn);
 	target->arch.on_context = smccc_arg(vcpu, 3, fn);
 	target->arch.power_on_pending = true;

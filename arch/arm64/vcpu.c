@@ -195,8 +195,9 @@ static int core_reg_access(struct mkvm_vcpu *vcpu, const struct kvm_one_reg *reg
 	struct kvm_regs r;
 	u64 mode;
 
-	if (off >= sizeof(r) / sizeof(u32) || !size ||
-	    size != KVM_REG_SIZE(reg->id))
+	if (off >= sizeof(r) / sizeof(u32))
+		return -ENOENT;
+	if (!size || size != KVM_REG_SIZE(reg->id))
 		return -EINVAL;
 	core_regs_get(vcpu, &r);
 	if (!set)
