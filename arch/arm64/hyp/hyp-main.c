@@ -45,10 +45,17 @@ static u64 handle_flush_vmid(struct mkvm_hyp_cpu *cpu, u64 vttbr, u64 a2,
 	return MKVM_HC_OK;
 }
 
+static u64 handle_get_ich_vtr(struct mkvm_hyp_cpu *cpu, u64 a1, u64 a2,
+			      u64 a3)
+{
+	return read_ich_vtr();
+}
+
 static const hcall_fn_t host_hcalls[MKVM_HC_NR] = {
 	[MKVM_HC_PING]		= handle_ping,
 	[MKVM_HC_VCPU_RUN]	= handle_vcpu_run,
 	[MKVM_HC_FLUSH_VMID]	= handle_flush_vmid,
+	[MKVM_HC_GET_ICH_VTR]	= handle_get_ich_vtr,
 };
 
 u64 handle_host_hcall(u64 id, u64 a1, u64 a2, u64 a3)

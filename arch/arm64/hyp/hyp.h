@@ -17,6 +17,11 @@ u64 vcpu_run(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu);
 void flush_vmid(u64 vttbr);
 void hyp_panic_restore_host(struct mkvm_hyp_cpu *cpu);
 
+/* vgic-v3-sr.c */
+void vgic_restore(struct mkvm_vgic_hyp *v);
+void vgic_save(struct mkvm_vgic_hyp *v);
+u64 read_ich_vtr(void);
+
 /* sysreg-sr.c */
 void sysregs_save(struct mkvm_cpu_ctxt *ctxt);
 void sysregs_restore(struct mkvm_cpu_ctxt *ctxt);

@@ -83,6 +83,7 @@ u64 vcpu_run(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu)
 	enter_guest_el2(vcpu, cpu);
 	sysregs_restore(guest);
 	timer_restore(guest);
+	vgic_restore(&vcpu->vgic);
 	write_sysreg(guest->pc, elr_el2);
 	write_sysreg(guest->pstate, spsr_el2);
 	write_sysreg((u64)guest_vectors, vbar_el2);
@@ -98,6 +99,7 @@ u64 vcpu_run(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu)
 	guest->pstate = read_sysreg(spsr_el2);
 	write_sysreg((u64)host_vectors, vbar_el2);
 
+	vgic_save(&vcpu->vgic);
 	timer_save(guest);
 	sysregs_save(guest);
 	exit_guest_el2(cpu);

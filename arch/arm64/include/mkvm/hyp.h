@@ -49,7 +49,8 @@
 #define MKVM_HC_PING		0	/* a1 = cookie; returns ~cookie */
 #define MKVM_HC_VCPU_RUN	1	/* a1 = EL2 VA of struct mkvm_vcpu_hyp */
 #define MKVM_HC_FLUSH_VMID	2	/* a1 = VTTBR of the VM: drop its TLBs */
-#define MKVM_HC_NR		3
+#define MKVM_HC_GET_ICH_VTR	3	/* returns ICH_VTR_EL2 */
+#define MKVM_HC_NR		4
 
 /* MKVM_HC_VCPU_RUN returns why the guest stopped: the vector it exited by. */
 #define MKVM_EXIT_SYNC		0
@@ -123,6 +124,23 @@ struct mkvm_cpu_ctxt {
 	u64 sys[SR_NR];
 };
 
+#define MKVM_VGIC_MAX_LRS	16
+
+/*
+ * The GICv3 virtual CPU interface of a vCPU (Arm IHI 0069, 11 "Virtual
+ * interrupt handling").  EL1 fills the list registers and ICH_HCR before a
+ * run; EL2 loads them, and on exit stores back what the guest made of them.
+ * hcr == 0 means the VM has no vGIC and the interface stays off.
+ */
+struct mkvm_vgic_hyp {
+	u64 lr[MKVM_VGIC_MAX_LRS];
+	u64 hcr;
+	u64 vmcr;
+	u32 ap0r[4];
+	u32 ap1r[4];
+	u32 used_lrs;
+};
+
 /*
  * What EL2 needs of a vCPU, in memory shared with EL2.  EL1 fills in the
  * controls before each MKVM_HC_VCPU_RUN; EL2 fills in the fault registers
@@ -136,6 +154,7 @@ struct mkvm_vcpu_hyp {
 	u64 vtcr_el2;
 	u64 cntvoff_el2;
 	u64 vmpidr_el2;
+	struct mkvm_vgic_hyp vgic;	/* in and out */
 	/* out */
 	u64 esr_el2;
 	u64 far_el2;
