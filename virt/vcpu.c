@@ -124,6 +124,9 @@ int mkvm_create_vcpu(struct mkvm_vm *vm, unsigned long id)
 		ret = -EINVAL;
 		goto unlock;
 	}
+	ret = mkvm_arch_vcpu_precreate(vm);
+	if (ret)
+		goto unlock;
 	ret = mkvm_arch_vcpu_create(vcpu);
 	if (ret)
 		goto unlock;

@@ -210,6 +210,7 @@ static int el2_cpu_install(unsigned int cpu)
 		return -EIO;
 	}
 	this_cpu_write(el2_ready, true);
+	mkvm_vgic_cpu_up();
 	return 0;
 }
 
@@ -220,6 +221,7 @@ static int el2_cpu_uninstall(unsigned int cpu)
 
 	/* Pings that reach this CPU from now on see it offline. */
 	this_cpu_write(el2_ready, false);
+	mkvm_vgic_cpu_down();
 	arm_smccc_hvc(HVC_RESET_VECTORS, 0, 0, 0, 0, 0, 0, 0, &res);
 	if (res.a0 || !el2_stub_answers()) {
 		pr_err("CPU%u: EL2 not handed back to the hyp stub\n", cpu);
@@ -387,15 +389,20 @@ int mkvm_el2_init(void)
 	hyp_sym(stub_vectors_pa) = stub;
 	dsb(ishst);
 
+	ret = mkvm_vgic_host_init();
+	if (ret)
+		goto free_tables;
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "minikvm/el2:online",
 				el2_cpu_install, el2_cpu_uninstall);
 	if (ret < 0)
-		goto free_tables;
+		goto vgic_exit;
 	el2_cpuhp_state = ret;
 	pr_info("EL2 taken on %u CPUs (stub vectors at %pa)\n",
 		num_online_cpus(), &stub);
 	return 0;
 
+vgic_exit:
+	mkvm_vgic_host_exit();
 free_tables:
 	el2_free_tables();
 	return ret;
@@ -408,6 +415,7 @@ void mkvm_el2_exit(void)
 {
 	atomic_set(&el2_cpus_returned, 0);
 	cpuhp_remove_state(el2_cpuhp_state);
+	mkvm_vgic_host_exit();
 	pr_info("EL2 handed back to the hyp stub on %d CPUs\n",
 		atomic_read(&el2_cpus_returned));
 	el2_free_tables();

@@ -16,6 +16,7 @@
 #include <mkvm/run.h>
 #include <mkvm/stage2.h>
 #include <mkvm/sysregs.h>
+#include <mkvm/vgic.h>
 
 u64 mkvm_get_gpr(struct mkvm_vcpu *vcpu, unsigned int n)
 {
@@ -114,9 +115,14 @@ static int handle_wfx(struct mkvm_vcpu *vcpu, u64 esr)
 		cond_resched();
 		return 1;
 	}
-	if (wait_event_interruptible(vcpu->arch.wq,
-				     READ_ONCE(vcpu->arch.wake)))
-		return 1;	/* the loop sees the signal */
+	mkvm_vtimer_sync(vcpu);
+	if (mkvm_vgic_pending(vcpu))
+		return 1;
+	mkvm_vtimer_arm(vcpu);
+	/* A signal ends the sleep too; the run loop sees it. */
+	wait_event_interruptible(vcpu->arch.wq, READ_ONCE(vcpu->arch.wake) ||
+				 mkvm_vgic_pending(vcpu));
+	mkvm_vtimer_cancel(vcpu);
 	WRITE_ONCE(vcpu->arch.wake, false);
 	return 1;
 }
@@ -162,6 +168,11 @@ static int handle_abort(struct mkvm_vcpu *vcpu, u64 esr)
 	ret = mkvm_stage2_fault(vcpu, ipa, write);
 	if (ret)
 		return ret;
+	if (!instr) {
+		ret = mkvm_vgic_mmio(vcpu, ipa, esr);
+		if (ret)
+			return ret;
+	}
 
 	/* Not RAM: MMIO, unless it cannot be emulated as a plain access. */
 	if (instr || (esr & ESR_ELx_S1PTW)) {
@@ -223,9 +234,16 @@ static u64 enter_guest(struct mkvm_vcpu *vcpu)
 
 	kernel_neon_begin();
 	mkvm_fpsimd_load(&vcpu->arch.fp);
+	/*
+	 * From here a kick (an interrupt for this vCPU) leaves an IPI
+	 * pending, which makes the guest exit at once: none is missed.
+	 */
 	local_irq_disable();
+	mkvm_vtimer_sync(vcpu);
+	mkvm_vgic_flush(vcpu);
 	exit = mkvm_call_hyp(MKVM_HC(MKVM_HC_VCPU_RUN),
 			     (u64)mkvm_hyp_va(h), 0, 0);
+	mkvm_vgic_sync(vcpu);
 	mkvm_fpsimd_save(&vcpu->arch.fp);
 	local_irq_enable();
 	kernel_neon_end();
@@ -263,6 +281,13 @@ int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu)
 
 	if (!vcpu->arch.initialized)
 		return -ENOEXEC;
+	if (!vcpu->arch.has_run) {
+		ret = mkvm_vgic_first_run(vcpu);
+		if (ret)
+			return ret;
+		vcpu->arch.has_run = true;
+		ret = 1;
+	}
 	if (run->exit_reason == KVM_EXIT_MMIO)
 		mkvm_complete_mmio(vcpu);
 	if (READ_ONCE(run->immediate_exit__unsafe))
@@ -290,4 +315,16 @@ int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu)
 	}
 	WRITE_ONCE(vcpu->task, NULL);
 	return ret;
+}
+
+/**
+ * mkvm_arch_vcpu_precreate() - may another vCPU be created?
+ * @vm:		the VM, vm->lock held
+ *
+ * Return: 0, or -EBUSY once the vGIC is initialised (its redistributors
+ * are laid out), as KVM.
+ */
+int mkvm_arch_vcpu_precreate(struct mkvm_vm *vm)
+{
+	return vm->arch.vgic.initialized ? -EBUSY : 0;
 }

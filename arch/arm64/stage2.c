@@ -81,6 +81,9 @@ int mkvm_arch_vm_init(struct mkvm_vm *vm, unsigned long type)
 	}
 	a->ipa_bits = ipa;
 	a->vmid = vmid;
+	a->vgic.dist_base = MKVM_VGIC_ADDR_UNDEF;
+	a->vgic.redist_base = MKVM_VGIC_ADDR_UNDEF;
+	spin_lock_init(&a->vgic.lock);
 	a->vttbr = mkvm_pgtable_root_pa(&a->s2) | ((u64)vmid << 48);
 	/* SL0 counts levels down from level 2 for a 4 KiB granule. */
 	a->vtcr = VTCR_EL2_RES1 | VTCR_EL2_T0SZ(ipa) |
@@ -106,6 +109,7 @@ void mkvm_arch_vm_destroy(struct mkvm_vm *vm)
 {
 	if (!vm->arch.vmid)
 		return;
+	mkvm_vgic_vm_destroy(vm);
 	/* The next VM with this VMID must not see our translations. */
 	flush_vm_tlbs(vm);
 	mkvm_pgtable_destroy(&vm->arch.s2);

@@ -15,6 +15,7 @@
 #include <mkvm/hyp.h>
 #include <mkvm/run.h>
 #include <mkvm/sysregs.h>
+#include <mkvm/vgic.h>
 
 #ifndef SYS_CNTVCT_EL0
 #define SYS_CNTVCT_EL0	sys_reg(3, 3, 14, 0, 2)
@@ -333,6 +334,14 @@ int mkvm_handle_sysreg_trap(struct mkvm_vcpu *vcpu, u64 esr)
 	unsigned int rt = ESR_ELx_SYS64_ISS_RT(esr);
 	const struct sr_desc *d = sr_find(enc);
 
+	/* SGIs: only group 1 Non-secure ones exist for the guest. */
+	if (!read && (enc == SYS_ICC_SGI1R_EL1 || enc == SYS_ICC_SGI0R_EL1 ||
+		      enc == SYS_ICC_ASGI1R_EL1)) {
+		if (enc == SYS_ICC_SGI1R_EL1)
+			mkvm_vgic_sgi(vcpu, mkvm_get_gpr(vcpu, rt));
+		mkvm_skip_instr(vcpu);
+		return 1;
+	}
 	if (!d) {
 		if (read && is_id_space(enc)) {
 			mkvm_set_gpr(vcpu, rt, 0);

@@ -14,6 +14,7 @@
 #include <mkvm/hyp.h>
 #include <mkvm/run.h>
 #include <mkvm/sysregs.h>
+#include <mkvm/vgic.h>
 
 /* KVM accepts these feature bits in KVM_ARM_VCPU_INIT (-ENOENT past them). */
 #define KVM_VALID_FEATURES	GENMASK(KVM_ARM_VCPU_HAS_EL2, 0)
@@ -27,6 +28,9 @@ long mkvm_arch_check_extension(struct mkvm_vm *vm, long ext)
 	case KVM_CAP_ARM_PSCI:
 	case KVM_CAP_ARM_PSCI_0_2:
 	case KVM_CAP_SYNC_MMU:
+	case KVM_CAP_DEVICE_CTRL:
+	case KVM_CAP_IRQCHIP:
+	case KVM_CAP_ARM_IRQ_LINE_LAYOUT_2:
 		return 1;
 	case KVM_CAP_ARM_VM_IPA_SIZE:
 		return mkvm_arch_max_ipa_bits();
@@ -43,6 +47,10 @@ long mkvm_arch_vm_ioctl(struct mkvm_vm *vm, unsigned int cmd,
 	switch (cmd) {
 	case KVM_ARM_PREFERRED_TARGET:
 		return copy_to_user(argp, &init, sizeof(init)) ? -EFAULT : 0;
+	case KVM_CREATE_DEVICE:
+		return mkvm_vgic_create_device(vm, argp);
+	case KVM_IRQ_LINE:
+		return mkvm_vgic_irq_line(vm, argp);
 	default:
 		return -EINVAL;
 	}
@@ -95,6 +103,7 @@ int mkvm_arch_vcpu_create(struct mkvm_vcpu *vcpu)
 	/* The virtual counter starts where the physical one is now. */
 	h->cntvoff_el2 = __arch_counter_get_cntpct();
 	init_waitqueue_head(&vcpu->arch.wq);
+	mkvm_vtimer_init(vcpu);
 	vcpu->arch.power = MKVM_POWER_OFF;
 	mkvm_vcpu_reset(vcpu);
 	return 0;
@@ -102,6 +111,7 @@ int mkvm_arch_vcpu_create(struct mkvm_vcpu *vcpu)
 
 void mkvm_arch_vcpu_destroy(struct mkvm_vcpu *vcpu)
 {
+	mkvm_vtimer_cancel(vcpu);
 	free_page((unsigned long)vcpu->arch.hyp);
 }
 

@@ -3,7 +3,9 @@
 #ifndef __MKVM_ARCH_H
 #define __MKVM_ARCH_H
 
+#include <linux/hrtimer.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <asm/fpsimd.h>
@@ -17,13 +19,41 @@ struct mkvm_vcpu_hyp;
 #define MKVM_MAX_VCPUS		64
 #define MKVM_DEFAULT_IPA_BITS	40
 
-/* Per VM: stage 2. */
+/* One interrupt's state, as the distributor/redistributor holds it. */
+struct mkvm_irq {
+	u32 intid;
+	u8 priority;
+	bool group1;
+	bool enabled;
+	bool level;		/* level-sensitive (ICFGR), else edge */
+	bool pending_latch;	/* edge seen, or GICD_ISPENDR written */
+	bool line_level;	/* level-sensitive input, from its source */
+	bool active;
+	u64 route;		/* SPIs: GICD_IROUTER affinity (MPIDR layout) */
+};
+
+#define MKVM_VGIC_ADDR_UNDEF	(~0ULL)
+
+/* Per VM: the emulated GICv3 distributor. */
+struct mkvm_vgic {
+	bool created;
+	bool initialized;
+	u64 dist_base;
+	u64 redist_base;
+	u32 nr_irqs;		/* SGIs + PPIs + SPIs; 0 until set */
+	u32 ctlr;		/* GICD_CTLR group enables */
+	struct mkvm_irq *spis;	/* nr_irqs - 32 of them */
+	spinlock_t lock;	/* every mkvm_irq of the VM */
+};
+
+/* Per VM: stage 2 and the vGIC. */
 struct mkvm_arch_vm {
 	struct mkvm_pgtable s2;		/* IPA -> PA, EL1-owned */
 	u32 ipa_bits;
 	u64 vmid;
 	u64 vttbr;			/* VMID | stage-2 root */
 	u64 vtcr;
+	struct mkvm_vgic vgic;
 };
 
 enum mkvm_power {
@@ -41,11 +71,21 @@ struct mkvm_mmio_pending {
 	u8 rt;
 };
 
+/* Per vCPU: its redistributor and what sits in its list registers. */
+struct mkvm_vgic_cpu {
+	struct mkvm_irq priv[32];	/* SGIs and PPIs */
+	bool sleep;			/* GICR_WAKER.ProcessorSleep */
+	u32 lr_intid[16];		/* intid held by each used LR */
+};
+
 /* Per vCPU. */
 struct mkvm_arch_vcpu {
+	struct mkvm_vgic_cpu vgic;
+	struct hrtimer vtimer;		/* wakes a WFI when CNTV fires */
 	struct mkvm_vcpu_hyp *hyp;	/* shared with EL2 (own page) */
 	struct user_fpsimd_state fp;	/* guest FP/SIMD, switched at EL1 */
 	bool initialized;		/* KVM_ARM_VCPU_INIT done */
+	bool has_run;			/* KVM_RUN got to the guest once */
 	u32 features;
 	u64 mpidr;
 	enum mkvm_power power;
@@ -80,5 +120,15 @@ long mkvm_arch_vm_ioctl(struct mkvm_vm *vm, unsigned int cmd,
 
 /* arch/arm64/run.c */
 int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu);
+int mkvm_arch_vcpu_precreate(struct mkvm_vm *vm);
+
+/* arch/arm64/vgic.c */
+int mkvm_vgic_create_device(struct mkvm_vm *vm, void __user *argp);
+int mkvm_vgic_irq_line(struct mkvm_vm *vm, void __user *argp);
+void mkvm_vgic_vm_destroy(struct mkvm_vm *vm);
+int mkvm_vgic_host_init(void);
+void mkvm_vgic_host_exit(void);
+void mkvm_vgic_cpu_up(void);
+void mkvm_vgic_cpu_down(void);
 
 #endif /* __MKVM_ARCH_H */

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The guest's virtual timer.  The guest owns CNTV_CTL/CNTV_CVAL (switched
+ * at EL2, CNTVOFF_EL2 per vCPU); minikvm only derives the level of its
+ * interrupt line (PPI 27) from them at each exit, and wakes a vCPU
+ * sleeping in WFI with an hrtimer when the timer would fire.
+ */
+#include <linux/hrtimer.h>
+#include <linux/math64.h>
+#include <asm/arch_timer.h>
+#include <clocksource/arm_arch_timer.h>
+#include "virt/mkvm.h"
+#include <mkvm/hyp.h>
+#include <mkvm/run.h>
+#include <mkvm/vgic.h>
+
+static u64 guest_counter(struct mkvm_vcpu *vcpu)
+{
+	return __arch_counter_get_cntpct() - vcpu->arch.hyp->cntvoff_el2;
+}
+
+static bool vtimer_enabled(struct mkvm_vcpu *vcpu)
+{
+	u64 ctl = vcpu->arch.hyp->ctxt.sys[SR_CNTV_CTL_EL0];
+
+	return (ctl & ARCH_TIMER_CTRL_ENABLE) && !(ctl & ARCH_TIMER_CTRL_IT_MASK);
+}
+
+/* The timer condition of the Arm ARM (D12.8.17): CNTVCT >= CVAL. */
+static bool vtimer_fired(struct mkvm_vcpu *vcpu)
+{
+	return vtimer_enabled(vcpu) &&
+	       guest_counter(vcpu) >= vcpu->arch.hyp->ctxt.sys[SR_CNTV_CVAL_EL0];
+}
+
+/**
+ * mkvm_vtimer_sync() - set the virtual timer's line from the guest's timer
+ * @vcpu:	the vCPU, not in the guest
+ */
+void mkvm_vtimer_sync(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_vgic *v = &vcpu->vm->arch.vgic;
+	unsigned long flags;
+
+	if (!v->initialized)
+		return;
+	spin_lock_irqsave(&v->lock, flags);
+	vcpu->arch.vgic.priv[MKVM_VTIMER_INTID].line_level = vtimer_fired(vcpu);
+	spin_unlock_irqrestore(&v->lock, flags);
+}
+
+static enum hrtimer_restart vtimer_expired(struct hrtimer *t)
+{
+	struct mkvm_vcpu *vcpu = container_of(t, struct mkvm_vcpu, arch.vtimer);
+
+	mkvm_vcpu_kick(vcpu);
+	return HRTIMER_NORESTART;
+}
+
+/**
+ * mkvm_vtimer_init() - set up the WFI wake-up timer of a vCPU
+ * @vcpu:	the vCPU
+ */
+void mkvm_vtimer_init(struct mkvm_vcpu *vcpu)
+{
+	hrtimer_init(&vcpu->arch.vtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	vcpu->arch.vtimer.function = vtimer_expired;
+}
+
+/**
+ * mkvm_vtimer_arm() - before a WFI sleep: wake when the timer would fire
+ * @vcpu:	the vCPU
+ */
+void mkvm_vtimer_arm(struct mkvm_vcpu *vcpu)
+{
+	u64 now, cval, ns;
+
+	if (!vtimer_enabled(vcpu))
+		return;
+	now = guest_counter(vcpu);
+	cval = vcpu->arch.hyp->ctxt.sys[SR_CNTV_CVAL_EL0];
+	ns = cval > now ? mul_u64_u32_div(cval - now, NSEC_PER_SEC,
+					  arch_timer_get_cntfrq()) : 0;
+	hrtimer_start(&vcpu->arch.vtimer, ns_to_ktime(ns), HRTIMER_MODE_REL);
+}
+
+void mkvm_vtimer_cancel(struct mkvm_vcpu *vcpu)
+{
+	hrtimer_cancel(&vcpu->arch.vtimer);
+}

@@ -1,0 +1,990 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The virtual GICv3: a distributor and one redistributor per vCPU emulated
+ * in the kernel (their MMIO never reaches the VMM), and interrupts handed
+ * to the guest through the list registers of the GICv3 virtual CPU
+ * interface (Arm IHI 0069 "GIC architecture specification", chapters 11
+ * and 12).  Created the KVM way: KVM_CREATE_DEVICE(KVM_DEV_TYPE_ARM_VGIC_V3)
+ * and its attributes, with the errors of
+ * Documentation/virt/kvm/devices/arm-vgic-v3.rst.
+ *
+ * One spinlock per VM guards every interrupt's state: simple, and the
+ * guest-visible cost is an MMIO exit anyway.
+ */
+#define pr_fmt(fmt) "minikvm: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/interrupt.h>
+#include <linux/irqchip/arm-gic-v3.h>
+#include <linux/kvm.h>
+#include <linux/of.h>
+#include <linux/of_irq.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/esr.h>
+#include <asm/sysreg.h>
+#include "virt/mkvm.h"
+#include <mkvm/hyp.h>
+#include <mkvm/run.h>
+#include <mkvm/vgic.h>
+
+#define DIST_SIZE		SZ_64K
+#define REDIST_SIZE		(2 * SZ_64K)	/* RD_base + SGI_base frames */
+#define DEFAULT_NR_IRQS		256
+#define PRIORITY_MASK		0xf8		/* 5 priority bits, as KVM */
+#define IIDR_VALUE		(0x43b << GICD_IIDR_IMPLEMENTER_SHIFT)
+#define PIDR2_VALUE		(GIC_PIDR2_ARCH_GICv3 | 0xb)
+
+static unsigned int nr_lrs;	/* from ICH_VTR_EL2.ListRegs */
+
+/* ---- where interrupts live ---------------------------------------- */
+
+static struct mkvm_irq *vgic_irq(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
+				 u32 intid)
+{
+	struct mkvm_vgic *v = &vm->arch.vgic;
+
+	if (intid < 32)
+		return vcpu ? &vcpu->arch.vgic.priv[intid] : NULL;
+	if (intid < v->nr_irqs)
+		return &v->spis[intid - 32];
+	return NULL;
+}
+
+static bool irq_pending(const struct mkvm_irq *irq)
+{
+	return irq->pending_latch || (irq->level && irq->line_level);
+}
+
+/* Who an SPI goes to: the vCPU whose affinity matches GICD_IROUTER. */
+static struct mkvm_vcpu *spi_target(struct mkvm_vm *vm,
+				    const struct mkvm_irq *irq)
+{
+	return mkvm_vcpu_by_mpidr(vm, irq->route);
+}
+
+static void irq_reset(struct mkvm_irq *irq, u32 intid)
+{
+	*irq = (struct mkvm_irq) {
+		.intid	= intid,
+		.group1	= true,		/* a GICv3 guest is Non-secure */
+		.enabled = intid < 16,	/* SGIs are always enabled */
+		.level	= intid >= 16,	/* SGIs edge; PPIs, SPIs level */
+	};
+}
+
+/* ---- the CPU interface: list registers ----------------------------- */
+
+static bool deliverable(struct mkvm_vm *vm, const struct mkvm_irq *irq)
+{
+	u32 grp = irq->group1 ? GICD_CTLR_ENABLE_G1A : BIT(0);
+
+	return irq->enabled && irq_pending(irq) &&
+	       (vm->arch.vgic.ctlr & grp);
+}
+
+/* Interrupts for @vcpu that want a list register, best priority first. */
+static unsigned int collect(struct mkvm_vcpu *vcpu, struct mkvm_irq **out,
+			    unsigned int max, bool *overflow)
+{
+	struct mkvm_vm *vm = vcpu->vm;
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	unsigned int n = 0, i, j;
+
+	*overflow = false;
+	for (i = 0; i < v->nr_irqs; i++) {
+		struct mkvm_irq *irq = vgic_irq(vm, vcpu, i);
+
+		if (i >= 32 && spi_target(vm, irq) != vcpu)
+			continue;
+		if (!irq->active && !deliverable(vm, irq))
+			continue;
+		if (n == max) {
+			/* Keep the best: replace the worst if this beats it. */
+			*overflow = true;
+			for (j = 0; j < n; j++)
+				if (out[j]->priority > irq->priority) {
+					out[j] = irq;
+					break;
+				}
+			continue;
+		}
+		out[n++] = irq;
+	}
+	return n;
+}
+
+/**
+ * mkvm_vgic_flush() - fill the list registers before entering the guest
+ * @vcpu:	the vCPU, interrupts disabled
+ *
+ * A pending interrupt moves into an LR; from then on the LR holds its
+ * pending state until mkvm_vgic_sync() reads it back.  With more
+ * candidates than LRs, the underflow maintenance interrupt (ICH_HCR.UIE)
+ * brings the vCPU back out to refill.
+ */
+void mkvm_vgic_flush(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_vgic *v = &vcpu->vm->arch.vgic;
+	struct mkvm_vgic_hyp *h = &vcpu->arch.hyp->vgic;
+	struct mkvm_irq *cand[MKVM_VGIC_MAX_LRS];
+	unsigned int n, i;
+	bool overflow;
+
+	if (!v->initialized) {
+		h->hcr = 0;
+		h->used_lrs = 0;
+		return;
+	}
+	spin_lock(&v->lock);
+	n = collect(vcpu, cand, nr_lrs, &overflow);
+	for (i = 0; i < n; i++) {
+		struct mkvm_irq *irq = cand[i];
+		u64 lr = irq->intid | (u64)irq->priority << ICH_LR_PRIORITY_SHIFT;
+
+		if (irq->group1)
+			lr |= ICH_LR_GROUP;
+		if (deliverable(vcpu->vm, irq)) {
+			lr |= ICH_LR_PENDING_BIT;
+			irq->pending_latch = false;
+			/* A level input still high is pending again after EOI. */
+			if (irq->level)
+				lr |= ICH_LR_EOI;
+		}
+		if (irq->active)
+			lr |= ICH_LR_ACTIVE_BIT;
+		irq->active = false;	/* the LR holds it now */
+		h->lr[i] = lr;
+		vcpu->arch.vgic.lr_intid[i] = irq->intid;
+	}
+	spin_unlock(&v->lock);
+	h->used_lrs = n;
+	h->hcr = ICH_HCR_EN | (overflow ? ICH_HCR_UIE : 0);
+}
+
+/**
+ * mkvm_vgic_sync() - take back what the guest did with the list registers
+ * @vcpu:	the vCPU, just out of the guest, interrupts disabled
+ */
+void mkvm_vgic_sync(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_vgic *v = &vcpu->vm->arch.vgic;
+	struct mkvm_vgic_hyp *h = &vcpu->arch.hyp->vgic;
+	unsigned int i;
+
+	if (!h->hcr)
+		return;
+	spin_lock(&v->lock);
+	for (i = 0; i < h->used_lrs; i++) {
+		struct mkvm_irq *irq = vgic_irq(vcpu->vm, vcpu,
+						vcpu->arch.vgic.lr_intid[i]);
+		u64 lr = h->lr[i];
+
+		irq->active = lr & ICH_LR_ACTIVE_BIT;
+		/* Still pending: the guest has not acknowledged it yet. */
+		if (lr & ICH_LR_PENDING_BIT)
+			irq->pending_latch = true;
+	}
+	spin_unlock(&v->lock);
+	h->used_lrs = 0;
+}
+
+/* ICH_VMCR_EL2.VPMR: the guest's priority mask (IHI 0069, 12.4.9). */
+static u8 guest_pmr(struct mkvm_vcpu *vcpu)
+{
+	return vcpu->arch.hyp->vgic.vmcr >> 24;
+}
+
+/**
+ * mkvm_vgic_pending() - would an interrupt wake this vCPU from WFI?
+ * @vcpu:	the vCPU
+ */
+bool mkvm_vgic_pending(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_vm *vm = vcpu->vm;
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	bool found = false;
+	unsigned long flags;
+	u32 i;
+
+	if (!v->initialized)
+		return false;
+	spin_lock_irqsave(&v->lock, flags);
+	for (i = 0; i < v->nr_irqs && !found; i++) {
+		struct mkvm_irq *irq = vgic_irq(vm, vcpu, i);
+
+		if (i >= 32 && spi_target(vm, irq) != vcpu)
+			continue;
+		found = deliverable(vm, irq) && irq->priority < guest_pmr(vcpu);
+	}
+	spin_unlock_irqrestore(&v->lock, flags);
+	return found;
+}
+
+/* Something changed for @vcpu's interrupts: let it look again. */
+static void vgic_kick(struct mkvm_vcpu *vcpu)
+{
+	if (vcpu)
+		mkvm_vcpu_kick(vcpu);
+}
+
+/* Set an input line (level) or signal an edge, then tell the target. */
+static void vgic_set_line(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
+			  u32 intid, bool level)
+{
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	struct mkvm_irq *irq;
+	unsigned long flags;
+
+	spin_lock_irqsave(&v->lock, flags);
+	irq = vgic_irq(vm, vcpu, intid);
+	if (irq->level)
+		irq->line_level = level;
+	else if (level)
+		irq->pending_latch = true;
+	if (intid >= 32)
+		vcpu = spi_target(vm, irq);
+	spin_unlock_irqrestore(&v->lock, flags);
+	if (level)
+		vgic_kick(vcpu);
+}
+
+/**
+ * mkvm_vgic_sgi() - a guest write to ICC_SGI1R_EL1
+ * @vcpu:	the sender
+ * @sgi1r:	the value written
+ *
+ * Targets are an affinity with a 16-bit list of Aff0 values, or (IRM)
+ * every vCPU but the sender (IHI 0069, 12.2.22).
+ */
+void mkvm_vgic_sgi(struct mkvm_vcpu *vcpu, u64 sgi1r)
+{
+	struct mkvm_vm *vm = vcpu->vm;
+	u32 intid = (sgi1r & ICC_SGI1R_SGI_ID_MASK) >> ICC_SGI1R_SGI_ID_SHIFT;
+	bool all = sgi1r & BIT_ULL(ICC_SGI1R_IRQ_ROUTING_MODE_BIT);
+	u64 aff = (((sgi1r & ICC_SGI1R_AFFINITY_3_MASK) >>
+		    ICC_SGI1R_AFFINITY_3_SHIFT) << MPIDR_LEVEL_SHIFT(3)) |
+		  (((sgi1r & ICC_SGI1R_AFFINITY_2_MASK) >>
+		    ICC_SGI1R_AFFINITY_2_SHIFT) << MPIDR_LEVEL_SHIFT(2)) |
+		  (((sgi1r & ICC_SGI1R_AFFINITY_1_MASK) >>
+		    ICC_SGI1R_AFFINITY_1_SHIFT) << MPIDR_LEVEL_SHIFT(1));
+	u32 rs = (sgi1r & ICC_SGI1R_RS_MASK) >> ICC_SGI1R_RS_SHIFT;
+	u16 targets = sgi1r & ICC_SGI1R_TARGET_LIST_MASK;
+	int i, n = smp_load_acquire(&vm->nr_vcpus);
+
+	if (!vm->arch.vgic.initialized)
+		return;
+	for (i = 0; i < n; i++) {
+		struct mkvm_vcpu *t = vm->vcpus[i];
+		u64 mpidr = t->arch.mpidr;
+		u32 aff0 = mpidr & 0xff;
+
+		if (all) {
+			if (t == vcpu)
+				continue;
+		} else {
+			if ((mpidr & ~0xffULL) != aff || aff0 / 16 != rs ||
+			    !(targets & BIT(aff0 % 16)))
+				continue;
+		}
+		vgic_set_line(vm, t, intid, true);
+	}
+}
+
+/* ---- distributor and redistributor registers ----------------------- */
+
+/* One bit per interrupt: IGROUPR, IS/ICENABLER, IS/ICPENDR, IS/ICACTIVER. */
+enum bit_reg { B_GROUP, B_SENABLE, B_CENABLE, B_SPEND, B_CPEND, B_SACTIVE,
+	       B_CACTIVE };
+
+static u32 bits_read(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
+		     enum bit_reg r, u32 first)
+{
+	u32 val = 0, i;
+
+	for (i = 0; i < 32; i++) {
+		struct mkvm_irq *irq = vgic_irq(vm, vcpu, first + i);
+		bool bit;
+
+		if (!irq)
+			break;
+		switch (r) {
+		case B_GROUP:
+			bit = irq->group1;
+			break;
+		case B_SENABLE:
+		case B_CENABLE:
+			bit = irq->enabled;
+			break;
+		case B_SPEND:
+		case B_CPEND:
+			bit = irq_pending(irq);
+			break;
+		default:
+			bit = irq->active;
+			break;
+		}
+		val |= (u32)bit << i;
+	}
+	return val;
+}
+
+static void bits_write(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
+		       enum bit_reg r, u32 first, u32 val)
+{
+	u32 i;
+
+	for (i = 0; i < 32; i++) {
+		struct mkvm_irq *irq = vgic_irq(vm, vcpu, first + i);
+		bool bit = val & BIT(i);
+
+		if (!irq)
+			break;
+		if (r == B_GROUP) {
+			irq->group1 = bit;
+			continue;
+		}
+		if (!bit)
+			continue;
+		switch (r) {
+		case B_SENABLE:
+			irq->enabled = true;
+			break;
+		case B_CENABLE:
+			/* SGIs cannot be disabled on a GICv3 with ARE. */
+			irq->enabled = first + i < 16;
+			break;
+		case B_SPEND:
+			irq->pending_latch = true;
+			break;
+		case B_CPEND:
+			irq->pending_latch = false;
+			break;
+		case B_SACTIVE:
+			irq->active = true;
+			break;
+		case B_CACTIVE:
+			irq->active = false;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static const struct {
+	u32 base;
+	enum bit_reg r;
+} bit_regs[] = {
+	{ GICD_IGROUPR,    B_GROUP },
+	{ GICD_ISENABLER,  B_SENABLE },
+	{ GICD_ICENABLER,  B_CENABLE },
+	{ GICD_ISPENDR,    B_SPEND },
+	{ GICD_ICPENDR,    B_CPEND },
+	{ GICD_ISACTIVER,  B_SACTIVE },
+	{ GICD_ICACTIVER,  B_CACTIVE },
+};
+
+/*
+ * The registers the distributor and the redistributor's SGI_base frame
+ * share (same offsets).  @vcpu is NULL for the distributor, whose
+ * SGI/PPI halves are RAZ/WI with affinity routing (IHI 0069, 12.9).
+ * Returns false for an offset this layout does not have.
+ */
+static bool shared_regs(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu, u32 off,
+			bool write, u64 *val, unsigned int len)
+{
+	u32 lo = vcpu ? 0 : 32, hi = vcpu ? 32 : vm->arch.vgic.nr_irqs;
+	unsigned int i;
+	u32 first;
+
+	for (i = 0; i < ARRAY_SIZE(bit_regs); i++) {
+		if (off < bit_regs[i].base || off >= bit_regs[i].base + 0x80)
+			continue;
+		if (len != 4)
+			return true;		/* word access only: RAZ/WI */
+		first = (off - bit_regs[i].base) * 8;
+		if (first < lo || first >= hi) {
+			*val = 0;
+			return true;
+		}
+		if (write)
+			bits_write(vm, vcpu, bit_regs[i].r, first, *val);
+		else
+			*val = bits_read(vm, vcpu, bit_regs[i].r, first);
+		return true;
+	}
+	if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + 0x400) {
+		first = off - GICD_IPRIORITYR;
+		if (len != 1 && len != 4)
+			return true;
+		for (i = 0; i < len; i++) {
+			struct mkvm_irq *irq = first + i >= lo ?
+				vgic_irq(vm, vcpu, first + i) : NULL;
+
+			if (!irq || first + i >= hi)
+				continue;
+			if (write)
+				irq->priority = (*val >> (8 * i)) & PRIORITY_MASK;
+			else
+				*val |= (u64)irq->priority << (8 * i);
+		}
+		return true;
+	}
+	if (off >= GICD_ICFGR && off < GICD_ICFGR + 0x100) {
+		first = (off - GICD_ICFGR) * 4;
+		if (len != 4)
+			return true;
+		for (i = 0; i < 16; i++) {
+			struct mkvm_irq *irq = first + i >= lo && first + i < hi ?
+				vgic_irq(vm, vcpu, first + i) : NULL;
+
+			if (!irq)
+				continue;
+			if (!write)
+				*val |= (u64)(irq->level ? 0 : 2) << (2 * i);
+			else if (first + i >= 16)	/* SGIs stay edge */
+				irq->level = !(*val & BIT(2 * i + 1));
+		}
+		return true;
+	}
+	return false;
+}
+
+static void dist_access(struct mkvm_vm *vm, u32 off, bool write, u64 *val,
+			unsigned int len)
+{
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	struct mkvm_irq *irq;
+
+	switch (off) {
+	case GICD_CTLR:
+		if (write)
+			v->ctlr = *val & (GICD_CTLR_ENABLE_G1A | BIT(0));
+		else
+			*val = v->ctlr | GICD_CTLR_ARE_NS | GICD_CTLR_DS;
+		return;
+	case GICD_TYPER:
+		if (!write)
+			*val = (v->nr_irqs / 32 - 1) | (9 << 19);  /* IDbits: 10 */
+		return;
+	case GICD_IIDR:
+		if (!write)
+			*val = IIDR_VALUE;
+		return;
+	case GICD_PIDR2:
+		if (!write)
+			*val = PIDR2_VALUE;
+		return;
+	}
+	if (off >= GICD_IROUTER && off < GICD_IROUTER + 8 * 1020) {
+		u32 intid = (off - GICD_IROUTER) / 8;
+		bool high = off & 4;
+
+		irq = intid >= 32 ? vgic_irq(vm, NULL, intid) : NULL;
+		if (!irq || (len == 8 && high))
+			return;
+		/* Affinity only; IRM (1 of N) is not offered, as in KVM. */
+		if (!write) {
+			u64 r = (irq->route & 0xffffff) |
+				((irq->route >> 32 & 0xff) << 32);
+			*val = high ? r >> 32 : (len == 4 ? (u32)r : r);
+		} else if (high) {
+			irq->route = (irq->route & 0xffffff) |
+				     ((u64)(*val & 0xff) << 32);
+		} else {
+			irq->route = (irq->route & ~0xffffffULL) |
+				     (*val & 0xffffff);
+			if (len == 8)
+				irq->route = (irq->route & 0xffffff) |
+					     ((*val >> 32 & 0xff) << 32);
+		}
+		return;
+	}
+	shared_regs(vm, NULL, off, write, val, len);
+}
+
+static void redist_access(struct mkvm_vcpu *vcpu, u32 off, bool write,
+			  u64 *val, unsigned int len)
+{
+	struct mkvm_vm *vm = vcpu->vm;
+	u64 mpidr = vcpu->arch.mpidr;
+	u64 typer;
+
+	if (off >= SZ_64K) {		/* SGI_base frame */
+		shared_regs(vm, vcpu, off - SZ_64K, write, val, len);
+		return;
+	}
+	switch (off) {
+	case GICR_IIDR:
+		if (!write)
+			*val = IIDR_VALUE;
+		return;
+	case GICR_TYPER:
+	case GICR_TYPER + 4:
+		if (write)
+			return;
+		typer = ((mpidr & 0xffffff) | ((mpidr >> 32 & 0xff) << 24)) << 32 |
+			(u64)vcpu->id << 8;
+		if (vcpu == vm->vcpus[vm->nr_vcpus - 1])
+			typer |= GICR_TYPER_LAST;
+		*val = off == GICR_TYPER + 4 ? typer >> 32 :
+		       (len == 8 ? typer : (u32)typer);
+		return;
+	case GICR_WAKER:
+		if (write)
+			vcpu->arch.vgic.sleep = *val & GICR_WAKER_ProcessorSleep;
+		else
+			*val = vcpu->arch.vgic.sleep ?
+			       GICR_WAKER_ProcessorSleep |
+			       GICR_WAKER_ChildrenAsleep : 0;
+		return;
+	case GICR_PIDR2:
+		if (!write)
+			*val = PIDR2_VALUE;
+		return;
+	}
+	/* GICR_CTLR (no LPIs), GICR_STATUSR and the rest: RAZ/WI. */
+}
+
+/**
+ * mkvm_vgic_mmio() - emulate an access to the distributor/redistributors
+ * @vcpu:	the accessing vCPU
+ * @ipa:	the address
+ * @esr:	its syndrome
+ *
+ * Return: 1 if emulated (the guest moves on), 0 if @ipa is not the vGIC's,
+ * -ENOSYS for an access without syndrome.
+ */
+int mkvm_vgic_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr)
+{
+	struct mkvm_vm *vm = vcpu->vm;
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	unsigned int len, rt;
+	bool write;
+	u64 val = 0, idx;
+	int n;
+
+	if (!v->initialized)
+		return 0;
+	n = smp_load_acquire(&vm->nr_vcpus);
+	if (!(ipa - v->dist_base < DIST_SIZE) &&
+	    !(ipa - v->redist_base < (u64)n * REDIST_SIZE))
+		return 0;
+	if (!(esr & ESR_ELx_ISV))
+		return -ENOSYS;
+	len = 1 << ((esr & ESR_ELx_SAS) >> ESR_ELx_SAS_SHIFT);
+	rt = (esr & ESR_ELx_SRT_MASK) >> ESR_ELx_SRT_SHIFT;
+	write = esr & ESR_ELx_WNR;
+	if (write)
+		val = mkvm_get_gpr(vcpu, rt) & (len == 8 ? ~0ULL :
+						GENMASK_ULL(8 * len - 1, 0));
+
+	spin_lock_irq(&v->lock);
+	/* Unaligned accesses are RAZ/WI, like a GIC's. */
+	if (!(ipa & (len - 1))) {
+		if (ipa - v->dist_base < DIST_SIZE) {
+			dist_access(vm, ipa - v->dist_base, write, &val, len);
+		} else {
+			idx = (ipa - v->redist_base) / REDIST_SIZE;
+			redist_access(vm->vcpus[idx],
+				      (ipa - v->redist_base) % REDIST_SIZE,
+				      write, &val, len);
+		}
+	}
+	spin_unlock_irq(&v->lock);
+
+	if (!write)
+		mkvm_set_gpr(vcpu, rt, val);
+	mkvm_skip_instr(vcpu);
+	if (write)	/* an enable or a pend may have made something due */
+		for (n = 0; n < smp_load_acquire(&vm->nr_vcpus); n++)
+			vgic_kick(vm->vcpus[n]);
+	return 1;
+}
+
+/* ---- the device: KVM_CREATE_DEVICE and its attributes -------------- */
+
+static int vgic_init(struct mkvm_vm *vm)
+{
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	int i, n = vm->nr_vcpus;
+	u32 intid;
+
+	if (v->initialized)
+		return 0;
+	if (!n)
+		return -ENODEV;
+	if (!v->nr_irqs)
+		v->nr_irqs = DEFAULT_NR_IRQS;
+	v->spis = kcalloc(v->nr_irqs - 32, sizeof(*v->spis), GFP_KERNEL_ACCOUNT);
+	if (!v->spis)
+		return -ENOMEM;
+	for (intid = 32; intid < v->nr_irqs; intid++)
+		irq_reset(&v->spis[intid - 32], intid);
+	for (i = 0; i < n; i++)
+		for (intid = 0; intid < 32; intid++)
+			irq_reset(&vm->vcpus[i]->arch.vgic.priv[intid], intid);
+	spin_lock_irq(&v->lock);
+	v->initialized = true;
+	spin_unlock_irq(&v->lock);
+	return 0;
+}
+
+static int set_addr(struct mkvm_vm *vm, u64 attr, u64 __user *uaddr)
+{
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	u64 addr, size, *slot, other, other_size;
+
+	if (attr == KVM_VGIC_V3_ADDR_TYPE_DIST) {
+		slot = &v->dist_base;
+		size = DIST_SIZE;
+		other = v->redist_base;
+		other_size = REDIST_SIZE;
+	} else if (attr == KVM_VGIC_V3_ADDR_TYPE_REDIST) {
+		slot = &v->redist_base;
+		size = REDIST_SIZE;
+		other = v->dist_base;
+		other_size = DIST_SIZE;
+	} else {
+		return -ENXIO;
+	}
+	if (get_user(addr, uaddr))
+		return -EFAULT;
+	if (!IS_ALIGNED(addr, SZ_64K))
+		return -EINVAL;
+	if (addr + size < addr || addr + size > BIT_ULL(vm->arch.ipa_bits))
+		return -E2BIG;
+	if (*slot != MKVM_VGIC_ADDR_UNDEF)
+		return -EEXIST;
+	if (other != MKVM_VGIC_ADDR_UNDEF &&
+	    addr < other + other_size && other < addr + size)
+		return -EINVAL;
+	*slot = addr;
+	return 0;
+}
+
+static int vgic_set_attr(struct mkvm_vm *vm, struct kvm_device_attr *a)
+{
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	u32 __user *u32p = u64_to_user_ptr(a->addr);
+	u32 nr;
+
+	switch (a->group) {
+	case KVM_DEV_ARM_VGIC_GRP_ADDR:
+		return set_addr(vm, a->attr, u64_to_user_ptr(a->addr));
+	case KVM_DEV_ARM_VGIC_GRP_NR_IRQS:
+		if (get_user(nr, u32p))
+			return -EFAULT;
+		if (nr < 64 || nr > 1024 || nr % 32)
+			return -EINVAL;
+		if (v->nr_irqs || v->initialized)
+			return -EBUSY;
+		v->nr_irqs = nr;
+		return 0;
+	case KVM_DEV_ARM_VGIC_GRP_CTRL:
+		if (a->attr != KVM_DEV_ARM_VGIC_CTRL_INIT)
+			return -ENXIO;
+		return vgic_init(vm);
+	default:
+		return -ENXIO;
+	}
+}
+
+static int vgic_get_attr(struct mkvm_vm *vm, struct kvm_device_attr *a)
+{
+	struct mkvm_vgic *v = &vm->arch.vgic;
+
+	switch (a->group) {
+	case KVM_DEV_ARM_VGIC_GRP_ADDR:
+		if (a->attr == KVM_VGIC_V3_ADDR_TYPE_DIST)
+			return put_user(v->dist_base,
+					(u64 __user *)u64_to_user_ptr(a->addr));
+		if (a->attr == KVM_VGIC_V3_ADDR_TYPE_REDIST)
+			return put_user(v->redist_base,
+					(u64 __user *)u64_to_user_ptr(a->addr));
+		return -ENXIO;
+	case KVM_DEV_ARM_VGIC_GRP_NR_IRQS:
+		return put_user(v->nr_irqs ?: 32,
+				(u32 __user *)u64_to_user_ptr(a->addr));
+	default:
+		return -ENXIO;
+	}
+}
+
+static int vgic_has_attr(struct kvm_device_attr *a)
+{
+	switch (a->group) {
+	case KVM_DEV_ARM_VGIC_GRP_ADDR:
+		return a->attr == KVM_VGIC_V3_ADDR_TYPE_DIST ||
+		       a->attr == KVM_VGIC_V3_ADDR_TYPE_REDIST ? 0 : -ENXIO;
+	case KVM_DEV_ARM_VGIC_GRP_NR_IRQS:
+		return 0;
+	case KVM_DEV_ARM_VGIC_GRP_CTRL:
+		return a->attr == KVM_DEV_ARM_VGIC_CTRL_INIT ? 0 : -ENXIO;
+	default:
+		return -ENXIO;
+	}
+}
+
+static long vgic_dev_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	struct mkvm_vm *vm = file->private_data;
+	struct kvm_device_attr a;
+	long ret;
+
+	if (vm->mm != current->mm)
+		return -EIO;
+	if (cmd != KVM_SET_DEVICE_ATTR && cmd != KVM_GET_DEVICE_ATTR &&
+	    cmd != KVM_HAS_DEVICE_ATTR)
+		return -ENOTTY;
+	if (copy_from_user(&a, (void __user *)arg, sizeof(a)))
+		return -EFAULT;
+	mutex_lock(&vm->lock);
+	if (cmd == KVM_SET_DEVICE_ATTR)
+		ret = vgic_set_attr(vm, &a);
+	else if (cmd == KVM_GET_DEVICE_ATTR)
+		ret = vgic_get_attr(vm, &a);
+	else
+		ret = vgic_has_attr(&a);
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+static int vgic_dev_release(struct inode *inode, struct file *file)
+{
+	mkvm_vm_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations vgic_dev_fops = {
+	.owner		= THIS_MODULE,
+	.release	= vgic_dev_release,
+	.unlocked_ioctl	= vgic_dev_ioctl,
+	.compat_ioctl	= vgic_dev_ioctl,
+	.llseek		= noop_llseek,
+};
+
+/**
+ * mkvm_vgic_create_device() - KVM_CREATE_DEVICE on a VM fd
+ * @vm:		the VM
+ * @argp:	struct kvm_create_device
+ *
+ * Return: 0 with the device fd in the struct, -ENODEV for a device type
+ * other than KVM_DEV_TYPE_ARM_VGIC_V3, -EEXIST for a second vGIC, -EBUSY
+ * once a vCPU has run.
+ */
+int mkvm_vgic_create_device(struct mkvm_vm *vm, void __user *argp)
+{
+	struct kvm_create_device __user *ucd = argp;
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	struct kvm_create_device cd;
+	int fd, ret = 0, i;
+
+	if (copy_from_user(&cd, ucd, sizeof(cd)))
+		return -EFAULT;
+	if (cd.type != KVM_DEV_TYPE_ARM_VGIC_V3)
+		return -ENODEV;
+	if (cd.flags & KVM_CREATE_DEVICE_TEST)
+		return 0;
+
+	mutex_lock(&vm->lock);
+	if (v->created) {
+		ret = -EEXIST;
+		goto unlock;
+	}
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i]->arch.has_run) {
+			ret = -EBUSY;
+			goto unlock;
+		}
+	refcount_inc(&vm->users);
+	fd = anon_inode_getfd("minikvm-vgic-v3", &vgic_dev_fops, vm,
+			      O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		refcount_dec(&vm->users);
+		ret = fd;
+		goto unlock;
+	}
+	if (put_user(fd, &ucd->fd)) {
+		/* The fd is live; the VMM loses it, as with KVM. */
+		ret = -EFAULT;
+	}
+	v->created = true;
+unlock:
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+/**
+ * mkvm_vgic_irq_line() - KVM_IRQ_LINE: an SPI or a PPI from the VMM
+ * @vm:		the VM
+ * @argp:	struct kvm_irq_level
+ *
+ * Return: 0, -ENXIO without a vGIC, -EBUSY before KVM_DEV_ARM_VGIC_CTRL_INIT,
+ * -EINVAL for a bad type, vCPU or interrupt number.
+ */
+int mkvm_vgic_irq_line(struct mkvm_vm *vm, void __user *argp)
+{
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	struct kvm_irq_level l;
+	u32 type, num, idx;
+	struct mkvm_vcpu *vcpu = NULL;
+
+	if (copy_from_user(&l, argp, sizeof(l)))
+		return -EFAULT;
+	type = (l.irq >> KVM_ARM_IRQ_TYPE_SHIFT) & KVM_ARM_IRQ_TYPE_MASK;
+	num = l.irq & KVM_ARM_IRQ_NUM_MASK;
+	idx = ((l.irq >> KVM_ARM_IRQ_VCPU_SHIFT) & KVM_ARM_IRQ_VCPU_MASK) |
+	      (((l.irq >> KVM_ARM_IRQ_VCPU2_SHIFT) & KVM_ARM_IRQ_VCPU2_MASK) << 8);
+
+	switch (type) {
+	case KVM_ARM_IRQ_TYPE_CPU:
+		return v->created ? -ENXIO : -EINVAL;
+	case KVM_ARM_IRQ_TYPE_PPI:
+		if (!v->created)
+			return -ENXIO;
+		if (idx >= smp_load_acquire(&vm->nr_vcpus))
+			return -EINVAL;
+		vcpu = vm->vcpus[idx];
+		if (num < 16 || num >= 32)
+			return -EINVAL;
+		break;
+	case KVM_ARM_IRQ_TYPE_SPI:
+		if (!v->created)
+			return -ENXIO;
+		if (num < 32 || (v->initialized && num >= v->nr_irqs))
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (!v->initialized)
+		return -EBUSY;
+	vgic_set_line(vm, vcpu, num, l.level);
+	return 0;
+}
+
+/**
+ * mkvm_vgic_first_run() - the checks KVM makes when a vCPU first runs
+ * @vcpu:	the vCPU
+ *
+ * Return: 0, -ENXIO for a base address never set, -EINVAL when the
+ * distributor and the (now final) redistributor range overlap or leave
+ * the IPA space, -EBUSY before KVM_DEV_ARM_VGIC_CTRL_INIT.
+ */
+int mkvm_vgic_first_run(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_vm *vm = vcpu->vm;
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	u64 rsize = (u64)smp_load_acquire(&vm->nr_vcpus) * REDIST_SIZE;
+	int ret = 0;
+
+	if (!v->created)
+		return 0;
+	mutex_lock(&vm->lock);
+	if (v->redist_base == MKVM_VGIC_ADDR_UNDEF ||
+	    v->dist_base == MKVM_VGIC_ADDR_UNDEF)
+		ret = -ENXIO;
+	else if ((v->dist_base < v->redist_base + rsize &&
+		  v->redist_base < v->dist_base + DIST_SIZE) ||
+		 v->redist_base + rsize > BIT_ULL(vm->arch.ipa_bits))
+		ret = -EINVAL;
+	else if (!v->initialized)
+		ret = -EBUSY;
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+/* VM teardown: the device fd is gone, nothing runs. */
+void mkvm_vgic_vm_destroy(struct mkvm_vm *vm)
+{
+	kfree(vm->arch.vgic.spis);
+	vm->arch.vgic.spis = NULL;
+}
+
+/* ---- host side: the PPIs a running guest makes fire ---------------- */
+
+static int maint_irq, vtimer_irq;
+static DEFINE_PER_CPU(u8, vgic_irq_cookie);
+
+/*
+ * The maintenance interrupt and the guest's virtual timer interrupt only
+ * have to make the guest exit; by the time the host takes them, the world
+ * switch has turned both sources off (ICH_HCR_EL2 = 0, CNTV_CTL_EL0 = 0).
+ */
+static irqreturn_t guest_ppi_handler(int irq, void *cookie)
+{
+	return IRQ_HANDLED;
+}
+
+static int request_ppi(const char *compat, int index, const char *name)
+{
+	struct device_node *np = of_find_compatible_node(NULL, NULL, compat);
+	int irq, ret;
+
+	if (!np)
+		return -ENODEV;
+	irq = irq_of_parse_and_map(np, index);
+	of_node_put(np);
+	if (!irq)
+		return -ENODEV;
+	ret = request_percpu_irq(irq, guest_ppi_handler, name,
+				 &vgic_irq_cookie);
+	if (ret) {
+		irq_dispose_mapping(irq);
+		return ret;
+	}
+	return irq;
+}
+
+/**
+ * mkvm_vgic_host_init() - claim the PPIs a running guest makes fire
+ *
+ * The maintenance PPI is the GIC node's interrupt and the virtual timer
+ * PPI the timer node's third one (device-tree bindings arm,gic-v3 and
+ * arm,armv8-timer).  Return: 0 or -errno.
+ */
+int mkvm_vgic_host_init(void)
+{
+	maint_irq = request_ppi("arm,gic-v3", 0, "minikvm-vgic-maint");
+	if (maint_irq < 0) {
+		pr_err("no GICv3 maintenance interrupt in the device tree\n");
+		return maint_irq;
+	}
+	vtimer_irq = request_ppi("arm,armv8-timer", 2, "minikvm-vtimer");
+	if (vtimer_irq < 0) {
+		pr_err("no virtual timer interrupt in the device tree\n");
+		free_percpu_irq(maint_irq, &vgic_irq_cookie);
+		return vtimer_irq;
+	}
+	return 0;
+}
+
+void mkvm_vgic_host_exit(void)
+{
+	free_percpu_irq(vtimer_irq, &vgic_irq_cookie);
+	free_percpu_irq(maint_irq, &vgic_irq_cookie);
+}
+
+/* On each CPU as it takes EL2, and as it gives it back. */
+void mkvm_vgic_cpu_up(void)
+{
+	u64 vtr;
+
+	preempt_disable();
+	vtr = mkvm_call_hyp(MKVM_HC(MKVM_HC_GET_ICH_VTR), 0, 0, 0);
+	preempt_enable();
+	/* ICH_VTR_EL2.ListRegs: the same on every CPU of a system. */
+	nr_lrs = min_t(unsigned int, (vtr & 0x1f) + 1, MKVM_VGIC_MAX_LRS);
+	enable_percpu_irq(maint_irq, IRQ_TYPE_NONE);
+	enable_percpu_irq(vtimer_irq, IRQ_TYPE_NONE);
+}
+
+void mkvm_vgic_cpu_down(void)
+{
+	disable_percpu_irq(vtimer_irq);
+	disable_percpu_irq(maint_irq);
+}
