@@ -115,7 +115,7 @@ static int handle_wfx(struct mkvm_vcpu *vcpu, u64 esr)
 		cond_resched();
 		return 1;
 	}
-	mkvm_vtimer_sync(vcpu);
+	mkvm_vtimer_sync(vcpu, false);
 	if (mkvm_vgic_pending(vcpu))
 		return 1;
 	mkvm_vtimer_arm(vcpu);
@@ -239,7 +239,7 @@ static u64 enter_guest(struct mkvm_vcpu *vcpu)
 	 * pending, which makes the guest exit at once: none is missed.
 	 */
 	local_irq_disable();
-	mkvm_vtimer_sync(vcpu);
+	mkvm_vtimer_sync(vcpu, true);
 	mkvm_vgic_flush(vcpu);
 	exit = mkvm_call_hyp(MKVM_HC(MKVM_HC_VCPU_RUN),
 			     (u64)mkvm_hyp_va(h), 0, 0);

@@ -36,16 +36,21 @@ static bool vtimer_fired(struct mkvm_vcpu *vcpu)
 /**
  * mkvm_vtimer_sync() - set the virtual timer's line from the guest's timer
  * @vcpu:	the vCPU, not in the guest
+ * @entering:	about to enter the guest on this CPU (interrupts off): also
+ *		mask the physical PPI while the line is high
  */
-void mkvm_vtimer_sync(struct mkvm_vcpu *vcpu)
+void mkvm_vtimer_sync(struct mkvm_vcpu *vcpu, bool entering)
 {
 	struct mkvm_vgic *v = &vcpu->vm->arch.vgic;
+	bool fired = vtimer_fired(vcpu);
 	unsigned long flags;
 
+	if (entering)
+		mkvm_vgic_host_vtimer_mask(fired);
 	if (!v->initialized)
 		return;
 	spin_lock_irqsave(&v->lock, flags);
-	vcpu->arch.vgic.priv[MKVM_VTIMER_INTID].line_level = vtimer_fired(vcpu);
+	vcpu->arch.vgic.priv[MKVM_VTIMER_INTID].line_level = fired;
 	spin_unlock_irqrestore(&v->lock, flags);
 }
 

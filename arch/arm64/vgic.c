@@ -969,6 +969,28 @@ void mkvm_vgic_host_exit(void)
 	free_percpu_irq(maint_irq, &vgic_irq_cookie);
 }
 
+static DEFINE_PER_CPU(bool, vtimer_masked);
+
+/**
+ * mkvm_vgic_host_vtimer_mask() - keep the physical virtual-timer PPI quiet
+ * @fired:	the guest's timer condition holds (its line is high)
+ *
+ * While the line is high the guest's timer would interrupt again the
+ * moment the guest is entered, and the guest could never run: the host
+ * masks the PPI at the GIC until the guest has dealt with the timer (as
+ * KVM does for hosts without a hardware-mapped timer).  Interrupts off.
+ */
+void mkvm_vgic_host_vtimer_mask(bool fired)
+{
+	if (__this_cpu_read(vtimer_masked) == fired)
+		return;
+	if (fired)
+		disable_percpu_irq(vtimer_irq);
+	else
+		enable_percpu_irq(vtimer_irq, IRQ_TYPE_NONE);
+	__this_cpu_write(vtimer_masked, fired);
+}
+
 /* On each CPU as it takes EL2, and as it gives it back. */
 void mkvm_vgic_cpu_up(void)
 {
@@ -981,10 +1003,12 @@ void mkvm_vgic_cpu_up(void)
 	nr_lrs = min_t(unsigned int, (vtr & 0x1f) + 1, MKVM_VGIC_MAX_LRS);
 	enable_percpu_irq(maint_irq, IRQ_TYPE_NONE);
 	enable_percpu_irq(vtimer_irq, IRQ_TYPE_NONE);
+	this_cpu_write(vtimer_masked, false);
 }
 
 void mkvm_vgic_cpu_down(void)
 {
-	disable_percpu_irq(vtimer_irq);
+	if (!this_cpu_read(vtimer_masked))
+		disable_percpu_irq(vtimer_irq);
 	disable_percpu_irq(maint_irq);
 }
