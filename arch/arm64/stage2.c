@@ -10,6 +10,7 @@
 #include <linux/highmem.h>
 #include <linux/idr.h>
 #include <linux/mm.h>
+#include <asm/arch_timer.h>
 #include <asm/cacheflush.h>
 #include <asm/kvm_arm.h>
 #include <asm/sysreg.h>
@@ -81,6 +82,8 @@ int mkvm_arch_vm_init(struct mkvm_vm *vm, unsigned long type)
 	}
 	a->ipa_bits = ipa;
 	a->vmid = vmid;
+	/* The virtual counter starts at 0 when the VM is created. */
+	a->cntvoff = __arch_counter_get_cntpct();
 	a->vgic.dist_base = MKVM_VGIC_ADDR_UNDEF;
 	a->vgic.redist_base = MKVM_VGIC_ADDR_UNDEF;
 	spin_lock_init(&a->vgic.lock);

@@ -173,6 +173,19 @@ static u64 *ctxt_reg(struct mkvm_vcpu *vcpu, int idx)
 	return &vcpu->arch.hyp->ctxt.sys[idx];
 }
 
+/*
+ * Setting the virtual count moves the whole VM's counter, as in KVM: the
+ * vCPUs of one VM must never disagree about the time.
+ */
+static void mkvm_vm_set_counter(struct mkvm_vm *vm, u64 val)
+{
+	int i, n = smp_load_acquire(&vm->nr_vcpus);
+
+	vm->arch.cntvoff = __arch_counter_get_cntpct() - val;
+	for (i = 0; i < n; i++)
+		WRITE_ONCE(vm->vcpus[i]->arch.hyp->cntvoff_el2, vm->arch.cntvoff);
+}
+
 static u64 sr_read(struct mkvm_vcpu *vcpu, const struct sr_desc *d)
 {
 	switch (d->kind) {
@@ -200,7 +213,7 @@ static void sr_write(struct mkvm_vcpu *vcpu, const struct sr_desc *d, u64 val)
 		vcpu->arch.mpidr = val & MPIDR_HWID_BITMASK;
 		break;
 	case SR_TIMER_CNT:
-		vcpu->arch.hyp->cntvoff_el2 = __arch_counter_get_cntpct() - val;
+		mkvm_vm_set_counter(vcpu->vm, val);
 		break;
 	default:
 		break;

@@ -100,8 +100,7 @@ int mkvm_arch_vcpu_create(struct mkvm_vcpu *vcpu)
 	vcpu->arch.hyp = h;
 	vcpu->arch.mpidr = vcpu_mpidr(vcpu->id);
 	h->vmpidr_el2 = vcpu->arch.mpidr | BIT(31);
-	/* The virtual counter starts where the physical one is now. */
-	h->cntvoff_el2 = __arch_counter_get_cntpct();
+	h->cntvoff_el2 = vcpu->vm->arch.cntvoff;
 	init_waitqueue_head(&vcpu->arch.wq);
 	mkvm_vtimer_init(vcpu);
 	vcpu->arch.power = MKVM_POWER_OFF;

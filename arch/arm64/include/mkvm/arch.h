@@ -53,6 +53,7 @@ struct mkvm_arch_vm {
 	u64 vmid;
 	u64 vttbr;			/* VMID | stage-2 root */
 	u64 vtcr;
+	u64 cntvoff;			/* one virtual counter for all vCPUs */
 	struct mkvm_vgic vgic;
 };
 
