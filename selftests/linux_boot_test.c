@@ -14,8 +14,12 @@
  * on the oracle boot, against the kernel's own KVM.
  */
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
+#include <termios.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include "kselftest_harness.h"
@@ -55,6 +59,7 @@ struct run_result {
 	int status;		/* exit status, or -1 if it did not exit */
 	long up_ms;		/* when "guest-up" appeared, or -1 */
 	long total_ms;		/* until minivmm exited (or was killed) */
+	bool tty_restored;	/* stdin a terminal: its modes are as before */
 	char out[65536];
 	char err[4096];
 };
@@ -77,26 +82,37 @@ static long ms_since(const struct timespec *start)
 
 /*
  * Run minivmm with @argv, stdout and stderr in memfds so that a chatty
- * guest never blocks on a full pipe.  stdin is a pipe, not a terminal to
- * put in raw mode: @input is written to it once stdout shows @prompt,
- * then it is closed (with no @input, at once).  The guest's first marker
- * times the boot; the run is killed after @timeout_ms.
+ * guest never blocks on a full pipe.  stdin is a pipe, or with @tty a
+ * pseudo-terminal, which minivmm puts in raw mode: @input is written to
+ * it once stdout shows @prompt (with no @input, the pipe is closed at
+ * once).  The guest's first marker times the boot; the run is killed
+ * after @timeout_ms.
  */
-static void run_minivmm(char *const argv[], const char *prompt,
-			const char *input, long timeout_ms,
-			struct run_result *res)
+static void run_minivmm_in(char *const argv[], const char *prompt,
+			   const char *input, bool tty, long timeout_ms,
+			   struct run_result *res)
 {
 	int out = memfd_create("stdout", MFD_CLOEXEC);
 	int err = memfd_create("stderr", MFD_CLOEXEC);
+	struct termios before, after;
 	struct timespec start;
 	int in[2], status;
 	pid_t pid;
 
 	res->status = -1;
 	res->up_ms = -1;
+	res->tty_restored = false;
 	res->out[0] = '\0';
 	res->err[0] = '\0';
-	if (out < 0 || err < 0 || pipe2(in, O_CLOEXEC))
+	if (out < 0 || err < 0)
+		return;
+	/* in[0] is the child's stdin, in[1] where the test types. */
+	if (tty ? openpty(&in[1], &in[0], NULL, NULL, NULL) : pipe(in)) {
+		snprintf(res->err, sizeof(res->err), "test: %s: %s",
+			 tty ? "openpty" : "pipe", strerror(errno));
+		return;
+	}
+	if (tty && tcgetattr(in[0], &before))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	pid = fork();
@@ -104,11 +120,12 @@ static void run_minivmm(char *const argv[], const char *prompt,
 		dup2(in[0], STDIN_FILENO);
 		dup2(out, STDOUT_FILENO);
 		dup2(err, STDERR_FILENO);
+		close(in[0]);
+		close(in[1]);
 		execv(argv[0], argv);
 		dprintf(STDERR_FILENO, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	close(in[0]);
 	if (!input) {
 		close(in[1]);
 		in[1] = -1;
@@ -125,8 +142,12 @@ static void run_minivmm(char *const argv[], const char *prompt,
 		if (in[1] >= 0 && strstr(res->out, prompt)) {
 			if (write(in[1], input, strlen(input)) < 0)
 				perror("write to minivmm's stdin");
-			close(in[1]);
-			in[1] = -1;
+			/* A pty's master stays open: closing it hangs up. */
+			if (!tty) {
+				close(in[1]);
+				in[1] = -1;
+			}
+			prompt = "\n\n(input written)";
 		}
 		if (ms_since(&start) >= timeout_ms) {
 			kill(pid, SIGKILL);
@@ -135,6 +156,10 @@ static void run_minivmm(char *const argv[], const char *prompt,
 		}
 		usleep(20000);
 	}
+	if (tty && !tcgetattr(in[0], &after))
+		res->tty_restored = after.c_lflag == before.c_lflag &&
+				    after.c_iflag == before.c_iflag;
+	close(in[0]);
 	if (in[1] >= 0)
 		close(in[1]);
 	res->total_ms = ms_since(&start);
@@ -142,6 +167,13 @@ static void run_minivmm(char *const argv[], const char *prompt,
 	read_memfd(err, res->err, sizeof(res->err));
 	close(out);
 	close(err);
+}
+
+static void run_minivmm(char *const argv[], const char *prompt,
+			const char *input, long timeout_ms,
+			struct run_result *res)
+{
+	run_minivmm_in(argv, prompt, input, false, timeout_ms, res);
 }
 
 static int count_lines(const char *s)
@@ -254,6 +286,10 @@ FIXTURE_SETUP(console)
 	if (mkvm_boot_is("vhe"))
 		SKIP(return, "no KVM-API device on the VHE boot");
 	ASSERT_EQ(0, mkvm_load_if_owner());
+	/* Pseudo-terminals for ctrl_a_x_quits: the test initramfs has no devpts. */
+	mkdir("/dev/pts", 0755);
+	if (mount("devpts", "/dev/pts", "devpts", 0, NULL))
+		ASSERT_EQ(EBUSY, errno) TH_LOG("mount devpts: %s", strerror(errno));
 }
 
 FIXTURE_TEARDOWN(console)
@@ -278,6 +314,31 @@ TEST_F_TIMEOUT(console, shell_runs_input, HARNESS_TIMEOUT_S)
 	EXPECT_EQ(0, res->status)
 		TH_LOG("stderr: %s\nconsole tail: %s", res->err,
 		       tail(res->out, 3000));
+}
+
+/*
+ * On a terminal, every key goes to the guest, and Ctrl-A x stops it:
+ * minivmm exits 0 and gives the terminal its modes back.
+ */
+TEST_F_TIMEOUT(console, ctrl_a_x_quits, HARNESS_TIMEOUT_S)
+{
+	char *argv[] = {
+		MINIVMM, "run", "--dev", (char *)mkvm_dev_path(),
+		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "256",
+		"--console", (char *)variant->console,
+		"-p", (char *)variant->params, NULL,
+	};
+	struct run_result *res = &self->res;
+
+	run_minivmm_in(argv, CONSOLE_PROMPT, "\x01x", true, BOOT_TIMEOUT_MS,
+		       res);
+
+	EXPECT_EQ(0, res->status)
+		TH_LOG("stderr: %s\nconsole tail: %s", res->err,
+		       tail(res->out, 3000));
+	EXPECT_NE(NULL, strstr(res->err, "Ctrl-A x"))
+		TH_LOG("stderr: %s", res->err);
+	EXPECT_TRUE(res->tty_restored);
 }
 
 /* Errors found before a guest runs: one line on stderr, exit status 1. */
