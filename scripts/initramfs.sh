@@ -3,7 +3,9 @@
 #
 # Pack a test initramfs:  scripts/initramfs.sh OUT.cpio.gz MODULE [FILE...]
 # It holds busybox, the module as /lib/minikvm.ko, the in-guest runner
-# scripts/guest-init.sh as /init, and each FILE (selftests, minivmm) in /bin.
+# scripts/guest-init.sh as /init, and each FILE (selftests, minivmm) in /bin;
+# a FILE written SRC=/PATH goes to /PATH instead (the guest's kernel and
+# rootfs: IMAGE=/guest/Image).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -19,7 +21,11 @@ cp "$MKVM_ROOT/scripts/guest-init.sh" "$root/init"
 chmod +x "$root/init"
 cp "$module" "$root/lib/minikvm.ko"
 for f in "$@"; do
-	cp "$f" "$root/bin/"
+	case "$f" in
+	*=/*)	mkdir -p "$root$(dirname "${f#*=}")"
+		cp "${f%%=*}" "$root${f#*=}" ;;
+	*)	cp "$f" "$root/bin/" ;;
+	esac
 done
 mkdir -p "$(dirname "$out")"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out.tmp"

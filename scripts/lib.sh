@@ -47,23 +47,32 @@ mkvm_kernel_headers() {
 	echo "$dir"
 }
 
+# make without the overrides of the make that runs us: `make check
+# TESTS=a,b` must not reach the selftests' Makefile as TESTS=a,b.
+mkvm_make() { env -u MAKEFLAGS -u MAKEOVERRIDES -u MFLAGS make "$@"; }
+
 # Build the module for kernel VARIANT (release|debug) in its own copy of the
-# tree, minivmm and the selftests, and pack them into an initramfs.  Prints
-# "IMAGE INITRD".
+# tree, minivmm and the selftests, and pack them into an initramfs, with the
+# Linux guest minivmm boots: the release Image and a busybox rootfs, in
+# /guest.  Prints "IMAGE INITRD".
 mkvm_build_variant() {
-	local variant=$1 flag= kdir dir
+	local variant=$1 flag= kdir dir guest_kdir
 	[ "$variant" = debug ] && flag=--debug
 	kdir=$("$MKVM_ROOT/scripts/test-kernel.sh" $flag)
+	guest_kdir=$("$MKVM_ROOT/scripts/test-kernel.sh")
+	"$MKVM_ROOT/scripts/guest-rootfs.sh" "$MKVM_ROOT/build/guest-rootfs.cpio.gz"
 	dir=$MKVM_ROOT/build/module-$variant
 	mkdir -p "$dir"
 	(cd "$MKVM_ROOT" && cp -r Kbuild Makefile arch virt uapi "$dir/")
-	make -s -C "$kdir" M="$dir" ARCH=arm64 CROSS_COMPILE="$MKVM_CROSS" \
+	mkvm_make -s -C "$kdir" M="$dir" ARCH=arm64 CROSS_COMPILE="$MKVM_CROSS" \
 		MKVM_WERROR=y modules >&2
-	make -s -C "$MKVM_ROOT/selftests" WERROR=1 CROSS_COMPILE="$MKVM_CROSS" >&2
-	make -s -C "$MKVM_ROOT/tools/minivmm" WERROR=1 CROSS_COMPILE="$MKVM_CROSS" >&2
+	mkvm_make -s -C "$MKVM_ROOT/selftests" WERROR=1 CROSS_COMPILE="$MKVM_CROSS" >&2
+	mkvm_make -s -C "$MKVM_ROOT/tools/minivmm" WERROR=1 CROSS_COMPILE="$MKVM_CROSS" >&2
 	"$MKVM_ROOT/scripts/initramfs.sh" "$MKVM_ROOT/build/initramfs-$variant.cpio.gz" \
 		"$dir/minikvm.ko" "$MKVM_ROOT"/selftests/*_test \
 		"$MKVM_ROOT/tools/minivmm/minivmm" "$MKVM_ROOT/tools/minivmm/payloads/hello.bin" \
-		"$MKVM_ROOT/scripts/guest-demo.sh"
+		"$MKVM_ROOT/scripts/guest-demo.sh" \
+		"$guest_kdir/arch/arm64/boot/Image=/guest/Image" \
+		"$MKVM_ROOT/build/guest-rootfs.cpio.gz=/guest/rootfs.cpio.gz"
 	echo "$kdir/arch/arm64/boot/Image $MKVM_ROOT/build/initramfs-$variant.cpio.gz"
 }

@@ -26,6 +26,9 @@
 
 #define ARM64_CORE_REG(x)	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | \
 				 KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(x))
+#define MPIDR_EL1_REG		ARM64_SYS_REG(3, 0, 0, 0, 5)
+/* Aff3 and Aff2..Aff0: what identifies a CPU (the device tree's reg). */
+#define MPIDR_HWID_MASK		0xff00ffffffULL
 
 /**
  * kvm_cpu__init() - create vCPU @id and initialize it for PSCI 0.2
@@ -120,15 +123,43 @@ static int kvm_cpu__set_reg(struct kvm_cpu *vcpu, uint64_t id, uint64_t val,
  * @x0:		first argument (the DTB address for a Linux Image)
  *
  * KVM_ARM_VCPU_INIT already put the vCPU in EL1h with DAIF masked and the
- * MMU off; only the entry point and argument are ours to choose.
+ * MMU off; the entry point and the arguments are ours to choose.  x1-x3
+ * are zeroed explicitly: the arm64 boot protocol reserves them and wants
+ * them 0 (Documentation/arch/arm64/booting.rst).
  *
  * Return: 0, or -1 with a message.
  */
 int kvm_cpu__set_entry(struct kvm_cpu *vcpu, uint64_t pc, uint64_t x0)
 {
-	if (kvm_cpu__set_reg(vcpu, ARM64_CORE_REG(regs.regs[0]), x0, "x0"))
+	if (kvm_cpu__set_reg(vcpu, ARM64_CORE_REG(regs.regs[0]), x0, "x0") ||
+	    kvm_cpu__set_reg(vcpu, ARM64_CORE_REG(regs.regs[1]), 0, "x1") ||
+	    kvm_cpu__set_reg(vcpu, ARM64_CORE_REG(regs.regs[2]), 0, "x2") ||
+	    kvm_cpu__set_reg(vcpu, ARM64_CORE_REG(regs.regs[3]), 0, "x3"))
 		return -1;
 	return kvm_cpu__set_reg(vcpu, ARM64_CORE_REG(regs.pc), pc, "pc");
+}
+
+/**
+ * kvm_cpu__mpidr() - the vCPU's hardware id, as the guest will read it
+ * @vcpu:	the vCPU, initialized
+ * @mpidr:	its MPIDR_EL1 affinity fields
+ *
+ * Read back rather than derived from the vCPU index: the device tree must
+ * say exactly what KVM chose.
+ *
+ * Return: 0, or -1 with a message.
+ */
+int kvm_cpu__mpidr(struct kvm_cpu *vcpu, uint64_t *mpidr)
+{
+	struct kvm_one_reg reg = { .id = MPIDR_EL1_REG, .addr = (uintptr_t)mpidr };
+
+	if (ioctl(vcpu->fd, KVM_GET_ONE_REG, &reg)) {
+		fprintf(stderr, "minivmm: vcpu%u: KVM_GET_ONE_REG MPIDR_EL1: %s\n",
+			vcpu->id, strerror(errno));
+		return -1;
+	}
+	*mpidr &= MPIDR_HWID_MASK;
+	return 0;
 }
 
 static uint64_t kvm_cpu__pc(struct kvm_cpu *vcpu)

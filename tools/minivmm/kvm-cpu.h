@@ -23,6 +23,7 @@ struct kvm_cpu {
 struct kvm_cpu *kvm_cpu__init(struct kvm *kvm, unsigned int id);
 void kvm_cpu__exit(struct kvm_cpu *vcpu);
 int kvm_cpu__set_entry(struct kvm_cpu *vcpu, uint64_t pc, uint64_t x0);
+int kvm_cpu__mpidr(struct kvm_cpu *vcpu, uint64_t *mpidr);
 int kvm_cpu__start(struct kvm_cpu *vcpu);
 void kvm_cpu__run(struct kvm_cpu *vcpu);
 void kvm_cpu__kick(struct kvm_cpu *vcpu);

@@ -12,13 +12,18 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/kvm.h>
 
+#include "gic.h"
 #include "kvm.h"
 #include "kvm-cpu.h"
 #include "mmio.h"
 #include "pl011.h"
+#include "virtio-blk.h"
+#include "virtio-console.h"
+#include "virtio-mmio.h"
 
 static int kvm__open_dev(struct kvm *kvm)
 {
@@ -98,6 +103,7 @@ int kvm__init(struct kvm *kvm, const struct kvm_config *cfg)
 	kvm->cfg = *cfg;
 	kvm->sys_fd = -1;
 	kvm->vm_fd = -1;
+	kvm->gic_fd = -1;
 	pthread_mutex_init(&kvm->mmio_warn_lock, NULL);
 
 	if (kvm__open_dev(kvm))
@@ -124,6 +130,9 @@ int kvm__init(struct kvm *kvm, const struct kvm_config *cfg)
 	}
 	if (kvm__init_ram(kvm))
 		return -1;
+	/* KVM wants the vGIC before the vCPUs, initialized after them. */
+	if (cfg->irqchip && gic__create(kvm))
+		return -1;
 	if (pl011__init(kvm))
 		return -1;
 
@@ -138,6 +147,8 @@ int kvm__init(struct kvm *kvm, const struct kvm_config *cfg)
 			return -1;
 		kvm->nr_cpus++;
 	}
+	if (cfg->irqchip && gic__init(kvm))
+		return -1;
 	return 0;
 }
 
@@ -151,8 +162,12 @@ void kvm__exit(struct kvm *kvm)
 		kvm_cpu__exit(kvm->cpus[--kvm->nr_cpus]);
 	free(kvm->cpus);
 	kvm->cpus = NULL;
+	virtio_blk__exit(kvm);
+	virtio_console__exit(kvm);
+	virtio_mmio__exit(kvm);
 	pl011__exit(kvm);
 	mmio__exit(kvm);
+	gic__exit(kvm);
 	/* The memslot goes with the VM fd; only then may its memory go. */
 	if (kvm->vm_fd >= 0)
 		close(kvm->vm_fd);
@@ -232,4 +247,26 @@ void kvm__stop(struct kvm *kvm, int status)
 	 */
 	for (i = 0; i < kvm->nr_cpus; i++)
 		kvm_cpu__kick(kvm->cpus[i]);
+}
+
+/**
+ * kvm__wait_briefly() - wait on @cond for at most 100 ms
+ * @cond:	what a device's I/O thread waits for
+ * @lock:	held by the caller, as for pthread_cond_wait()
+ *
+ * For the I/O threads, which wait for the guest to make room: bounded,
+ * so that they notice kvm->stopping, which kvm__stop() sets without
+ * knowing who waits on what.
+ */
+void kvm__wait_briefly(pthread_cond_t *cond, pthread_mutex_t *lock)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 100 * 1000 * 1000;
+	if (ts.tv_nsec >= 1000 * 1000 * 1000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000 * 1000 * 1000;
+	}
+	pthread_cond_timedwait(cond, lock, &ts);
 }

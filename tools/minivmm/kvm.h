@@ -14,20 +14,35 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "virtio-mmio.h"
+
 struct kvm_cpu;
 struct mmio_range;
 struct mmio_warned;
 struct pl011;
+struct virtio_blk;
+struct virtio_console;
 
 /* kvmtool's arm64 RAM base: below it sit the devices (the UART at 0x09000000). */
 #define KVM_DEFAULT_RAM_BASE	0x80000000ULL
 #define KVM_DEFAULT_RAM_MIB	64ULL
+/* A Linux guest with a busybox initramfs is comfortable in this. */
+#define KVM_DEFAULT_LINUX_RAM_MIB	256ULL
+
+/* The device that gets the terminal's input (and Linux's console=). */
+enum kvm_console {
+	CONSOLE_SERIAL,		/* the PL011, ttyAMA0 */
+	CONSOLE_VIRTIO,		/* a virtio console, hvc0 */
+};
 
 struct kvm_config {
 	const char *dev_path;
 	uint64_t ram_base;
 	uint64_t ram_size;
 	unsigned int nr_vcpus;
+	/* An in-kernel GICv3: needed by Linux, absent for raw payloads. */
+	bool irqchip;
+	enum kvm_console console;
 };
 
 struct kvm {
@@ -47,7 +62,12 @@ struct kvm {
 	pthread_mutex_t mmio_warn_lock;
 	struct mmio_warned *mmio_warned;
 
+	int gic_fd;			/* -1 without an in-kernel GIC */
 	struct pl011 *uart;
+	struct virtio_mmio_dev *virtio[VIRTIO_MMIO_MAX_DEVS];
+	unsigned int nr_virtio;
+	struct virtio_console *console;
+	struct virtio_blk *blk;
 
 	/* Set once, by the first vCPU that ends the VM; see kvm__stop(). */
 	atomic_bool stopping;
@@ -61,5 +81,6 @@ void *kvm__ram_ptr(struct kvm *kvm, uint64_t addr);
 int kvm__load_raw(struct kvm *kvm, int fd, uint64_t size, uint64_t addr,
 		  const char *name);
 void kvm__stop(struct kvm *kvm, int status);
+void kvm__wait_briefly(pthread_cond_t *cond, pthread_mutex_t *lock);
 
 #endif /* MINIVMM_KVM_H */

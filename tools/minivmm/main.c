@@ -3,7 +3,8 @@
  * minivmm: a small VMM for /dev/minikvm (or any KVM-API device, --dev).
  *
  *   minivmm info [--dev PATH]              what the device is and supports
- *   minivmm run --raw FILE@ADDR [OPTIONS]  run a raw payload (see run.c)
+ *   minivmm run -k IMAGE [OPTIONS]         boot an arm64 Linux Image (see run.c)
+ *   minivmm run --raw FILE@ADDR [OPTIONS]  run a raw payload
  */
 #include <errno.h>
 #include <fcntl.h>

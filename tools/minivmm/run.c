@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * minivmm run: build a VM from the command line and run it until the guest
- * powers off.
+ * powers off.  Two kinds of guest: a raw payload (--raw FILE@ADDR: RAM, a
+ * PL011, no interrupt controller) or a Linux Image (-k: the whole machine,
+ * with an in-kernel GICv3, a device tree and virtio devices).
  *
  * Exit status: 0 when the guest shut down (or asked for a reset), 1 on any
  * error (each a single line on stderr), 2 on a malformed command line.
@@ -16,17 +18,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "boot.h"
 #include "kvm.h"
 #include "kvm-cpu.h"
 #include "minivmm.h"
+#include "term.h"
+#include "virtio-blk.h"
+#include "virtio-console.h"
 
 struct run_opts {
 	struct kvm_config cfg;
 	const char *raw_file;
 	uint64_t raw_addr;
+	struct linux_boot boot;	/* boot.kernel set: boot Linux */
+	const char *disk;
 };
 
 /* A whole-string unsigned number in C syntax (0x.. hex, 0.. octal). */
+/* Default kernel command lines: the console where the terminal is. */
+#define RUN_CMDLINE_SERIAL	"console=ttyAMA0 earlycon"
+#define RUN_CMDLINE_VIRTIO	"console=hvc0 earlycon"
+
 static int run__parse_u64(const char *s, uint64_t *val)
 {
 	char *end;
@@ -112,11 +124,32 @@ static int run__open_payload(struct run_opts *o, uint64_t *size)
 	return fd;
 }
 
-static int run__vm(struct run_opts *o)
+/* Start every vCPU and the console, wait for the guest to stop the VM. */
+static int run__guest(struct kvm *kvm)
+{
+	unsigned int i;
+
+	if (kvm_cpu__setup_signals())
+		return 1;
+	for (i = 0; i < kvm->nr_cpus; i++) {
+		if (kvm_cpu__start(kvm->cpus[i])) {
+			kvm__stop(kvm, 1);
+			break;
+		}
+	}
+	if (!atomic_load(&kvm->stopping) && term__init(kvm))
+		kvm__stop(kvm, 1);
+	for (i = 0; i < kvm->nr_cpus; i++)
+		if (atomic_load(&kvm->cpus[i]->thread_started))
+			pthread_join(kvm->cpus[i]->thread, NULL);
+	term__exit(kvm);
+	return kvm->exit_status;
+}
+
+static int run__raw(struct run_opts *o)
 {
 	struct kvm kvm = { 0 };
 	uint64_t size;
-	unsigned int i;
 	int fd, ret = 1;
 
 	fd = run__open_payload(o, &size);
@@ -129,36 +162,73 @@ static int run__vm(struct run_opts *o)
 	/* x0 = 0: a raw payload gets no device tree. */
 	if (kvm_cpu__set_entry(kvm.cpus[0], o->raw_addr, 0))
 		goto out;
-	if (kvm_cpu__setup_signals())
-		goto out;
-
-	for (i = 0; i < kvm.nr_cpus; i++) {
-		if (kvm_cpu__start(kvm.cpus[i])) {
-			kvm__stop(&kvm, 1);
-			break;
-		}
-	}
-	for (i = 0; i < kvm.nr_cpus; i++)
-		if (atomic_load(&kvm.cpus[i]->thread_started))
-			pthread_join(kvm.cpus[i]->thread, NULL);
-	ret = kvm.exit_status;
+	ret = run__guest(&kvm);
 out:
 	kvm__exit(&kvm);
 	close(fd);
 	return ret;
 }
 
+static int run__linux(struct run_opts *o)
+{
+	struct linux_boot *lb = &o->boot;
+	struct virtio_blk *disk = NULL;
+	struct kvm kvm = { 0 };
+	int ret = 1;
+
+	o->cfg.irqchip = true;
+	/* The user's files first: their errors are the likeliest. */
+	if (boot__prepare(lb, o->cfg.ram_base, o->cfg.ram_size))
+		goto out_files;
+	if (o->disk) {
+		disk = virtio_blk__open(o->disk);
+		if (!disk)
+			goto out_files;
+	}
+	if (kvm__init(&kvm, &o->cfg))
+		goto out;
+	if (o->cfg.console == CONSOLE_VIRTIO && virtio_console__init(&kvm))
+		goto out;
+	if (disk) {
+		int err = virtio_blk__init(&kvm, disk);
+
+		disk = NULL;	/* the VM owns it now, or it is closed */
+		if (err)
+			goto out;
+	}
+	if (boot__load(&kvm, lb))
+		goto out;
+	ret = run__guest(&kvm);
+out:
+	kvm__exit(&kvm);
+out_files:
+	virtio_blk__close(disk);
+	boot__cleanup(lb);
+	return ret;
+}
+
 void run__usage(FILE *f)
 {
 	fprintf(f,
-		"usage: minivmm run --raw FILE@ADDR [-m MEM_MiB] [-c NR_VCPUS] [--dev PATH]\n"
+		"usage: minivmm run -k IMAGE [-i INITRD] [-p CMDLINE] [-d DISK] [--console serial|virtio]\n"
+		"                   [-m MEM_MiB] [-c NR_VCPUS] [--dev PATH] [--mem-base ADDR]\n"
+		"       minivmm run --raw FILE@ADDR [-m MEM_MiB] [-c NR_VCPUS] [--dev PATH]\n"
 		"                   [--mem-base ADDR]\n"
-		"  --raw FILE@ADDR  load FILE at guest-physical ADDR and start vCPU 0 there\n"
-		"  -m, --mem MiB    guest RAM size (default %llu)\n"
-		"  -c, --cpus N     vCPUs; all but vCPU 0 start powered off (default 1)\n"
-		"  --dev PATH       KVM-API device (default /dev/minikvm)\n"
-		"  --mem-base ADDR  guest-physical address of RAM (default %#llx)\n",
-		KVM_DEFAULT_RAM_MIB, KVM_DEFAULT_RAM_BASE);
+		"  -k, --kernel IMAGE  boot an arm64 Linux Image\n"
+		"  -i, --initrd FILE   with this initrd (initramfs)\n"
+		"  -p, --params ARGS   kernel command line (default \"%s\",\n"
+		"                      or \"%s\" with --console virtio)\n"
+		"  -d, --disk FILE     a virtio-blk disk backed by FILE (read-write)\n"
+		"  --console serial|virtio\n"
+		"                      where the terminal is: the PL011 (ttyAMA0, default)\n"
+		"                      or a virtio console (hvc0); Ctrl-A x quits\n"
+		"  --raw FILE@ADDR     load FILE at guest-physical ADDR and start vCPU 0 there\n"
+		"  -m, --mem MiB       guest RAM size (default %llu, or %llu with --raw)\n"
+		"  -c, --cpus N        vCPUs; all but vCPU 0 start powered off (default 1)\n"
+		"  --dev PATH          KVM-API device (default /dev/minikvm)\n"
+		"  --mem-base ADDR     guest-physical address of RAM (default %#llx)\n",
+		RUN_CMDLINE_SERIAL, RUN_CMDLINE_VIRTIO,
+		KVM_DEFAULT_LINUX_RAM_MIB, KVM_DEFAULT_RAM_MIB, KVM_DEFAULT_RAM_BASE);
 }
 
 /**
@@ -171,6 +241,11 @@ void run__usage(FILE *f)
 int run__cmd(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "kernel",   required_argument, NULL, 'k' },
+		{ "initrd",   required_argument, NULL, 'i' },
+		{ "params",   required_argument, NULL, 'p' },
+		{ "disk",     required_argument, NULL, 'd' },
+		{ "console",  required_argument, NULL, 'C' },
 		{ "raw",      required_argument, NULL, 'r' },
 		{ "mem",      required_argument, NULL, 'm' },
 		{ "cpus",     required_argument, NULL, 'c' },
@@ -186,12 +261,40 @@ int run__cmd(int argc, char **argv)
 			.nr_vcpus = 1,
 		},
 	};
-	uint64_t mem_mib = KVM_DEFAULT_RAM_MIB, val;
+	uint64_t mem_mib = 0, val;
+	bool linux_only = false;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:i:p:d:m:c:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'k':
+			o.boot.kernel = optarg;
+			break;
+		case 'i':
+			o.boot.initrd = optarg;
+			linux_only = true;
+			break;
+		case 'p':
+			o.boot.cmdline = optarg;
+			linux_only = true;
+			break;
+		case 'd':
+			o.disk = optarg;
+			linux_only = true;
+			break;
+		case 'C':
+			if (!strcmp(optarg, "serial")) {
+				o.cfg.console = CONSOLE_SERIAL;
+			} else if (!strcmp(optarg, "virtio")) {
+				o.cfg.console = CONSOLE_VIRTIO;
+			} else {
+				fprintf(stderr, "minivmm: --console %s: expected serial or virtio\n",
+					optarg);
+				return 2;
+			}
+			linux_only = true;
+			break;
 		case 'r':
 			if (run__parse_raw(&o, optarg))
 				return 1;
@@ -200,6 +303,10 @@ int run__cmd(int argc, char **argv)
 			if (run__parse_u64(optarg, &mem_mib)) {
 				fprintf(stderr, "minivmm: -m %s: expected a size in MiB\n",
 					optarg);
+				return 1;
+			}
+			if (!mem_mib) {
+				fprintf(stderr, "minivmm: -m 0: guest RAM must be at least 1 MiB\n");
 				return 1;
 			}
 			break;
@@ -229,13 +336,25 @@ int run__cmd(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc || !o.raw_file) {
-		fprintf(stderr, "minivmm run: %s\n", optind < argc ?
-			"unexpected argument" : "--raw FILE@ADDR is required");
+	if (optind < argc || !o.raw_file == !o.boot.kernel ||
+	    (linux_only && !o.boot.kernel)) {
+		fprintf(stderr, "minivmm run: %s\n",
+			optind < argc ? "unexpected argument" :
+			o.raw_file && o.boot.kernel ? "-k and --raw exclude each other" :
+			linux_only ? "-i, -p, -d and --console need -k IMAGE" :
+			"-k IMAGE or --raw FILE@ADDR is required");
 		run__usage(stderr);
 		return 2;
 	}
+	if (!mem_mib)
+		mem_mib = o.boot.kernel ? KVM_DEFAULT_LINUX_RAM_MIB :
+					   KVM_DEFAULT_RAM_MIB;
 	if (run__check_config(&o, mem_mib))
 		return 1;
-	return run__vm(&o);
+	if (o.raw_file)
+		return run__raw(&o);
+	if (!o.boot.cmdline)
+		o.boot.cmdline = o.cfg.console == CONSOLE_VIRTIO ?
+				  RUN_CMDLINE_VIRTIO : RUN_CMDLINE_SERIAL;
+	return run__linux(&o);
 }

@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * minivmm boots Linux: the test kernel's own Image with a busybox rootfs
+ * (/guest in the test initramfs), 2 vCPUs, a virtio-blk disk.  The guest
+ * proves that both CPUs came up (PSCI CPU_ON, GIC redistributors, IPIs),
+ * that its timer interrupt works (sleep 1 returns), that a write it makes
+ * to the disk reaches the host's image file, and that it can power off
+ * (PSCI SYSTEM_OFF, minivmm exits 0).  Then a shell on each console
+ * (the PL011, a virtio console) runs what is typed at it.  Then the errors
+ * a user meets before any guest runs, each one line on stderr and exit
+ * status 1.
+ *
+ * A test of the KVM API as a VMM uses it: it runs against minikvm and,
+ * on the oracle boot, against the kernel's own KVM.
+ */
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <termios.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include "kselftest_harness.h"
+#include "mkvm_util.h"
+
+#define MINIVMM		"/bin/minivmm"
+#define GUEST_IMAGE	"/guest/Image"
+#define GUEST_ROOTFS	"/guest/rootfs.cpio.gz"
+#define DISK		"/tmp/linux_boot_test.img"
+#define DISK_SIZE	(1 << 20)
+#define DISK_MARKER	"minivmm-linux-boot-test-marker"
+
+/*
+ * TCG running a guest under nested virtualization is slow: a boot takes
+ * tens of seconds there.  Kill a hung guest well before the harness's
+ * own timeout so that what it printed is still reported.
+ */
+#define BOOT_TIMEOUT_MS		(300 * 1000)
+#define HARNESS_TIMEOUT_S	360
+#define ERROR_TIMEOUT_MS	20000
+
+/*
+ * The guest's /init runs guest_cmd (scripts/guest-rootfs-init.sh) and
+ * powers off.  Markers, one per check: the online CPU list and count, a
+ * timer-driven sleep, and a raw write of DISK_MARKER to the disk's first
+ * sector, synced.  No double quotes: the kernel command line quotes it.
+ */
+#define GUEST_CMD							\
+	"echo guest-up; "						\
+	"echo guest-cpus $(cat /sys/devices/system/cpu/online) $(nproc); " \
+	"sleep 1 && echo guest-slept; "					\
+	"echo " DISK_MARKER " | dd of=/dev/vda conv=fsync 2>/dev/null && " \
+	"sync && echo guest-wrote"
+#define GUEST_PARAMS	"console=ttyAMA0 quiet panic=-1 guest_cmd=\"" GUEST_CMD "\""
+
+struct run_result {
+	int status;		/* exit status, or -1 if it did not exit */
+	long up_ms;		/* when "guest-up" appeared, or -1 */
+	long total_ms;		/* until minivmm exited (or was killed) */
+	bool tty_restored;	/* stdin a terminal: its modes are as before */
+	char out[65536];
+	char err[4096];
+};
+
+static void read_memfd(int fd, char *buf, size_t size)
+{
+	ssize_t n = pread(fd, buf, size - 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+static long ms_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000 +
+	       (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/*
+ * Run minivmm with @argv, stdout and stderr in memfds so that a chatty
+ * guest never blocks on a full pipe.  stdin is a pipe, or with @tty a
+ * pseudo-terminal, which minivmm puts in raw mode: @input is written to
+ * it once stdout shows @prompt (with no @input, the pipe is closed at
+ * once).  The guest's first marker times the boot; the run is killed
+ * after @timeout_ms.
+ */
+static void run_minivmm_in(char *const argv[], const char *prompt,
+			   const char *input, bool tty, long timeout_ms,
+			   struct run_result *res)
+{
+	int out = memfd_create("stdout", MFD_CLOEXEC);
+	int err = memfd_create("stderr", MFD_CLOEXEC);
+	struct termios before, after;
+	struct timespec start;
+	int in[2], status;
+	pid_t pid;
+
+	res->status = -1;
+	res->up_ms = -1;
+	res->tty_restored = false;
+	res->out[0] = '\0';
+	res->err[0] = '\0';
+	if (out < 0 || err < 0)
+		return;
+	/* in[0] is the child's stdin, in[1] where the test types. */
+	if (tty ? openpty(&in[1], &in[0], NULL, NULL, NULL) : pipe(in)) {
+		snprintf(res->err, sizeof(res->err), "test: %s: %s",
+			 tty ? "openpty" : "pipe", strerror(errno));
+		return;
+	}
+	if (tty && tcgetattr(in[0], &before))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	pid = fork();
+	if (pid == 0) {
+		dup2(in[0], STDIN_FILENO);
+		dup2(out, STDOUT_FILENO);
+		dup2(err, STDERR_FILENO);
+		close(in[0]);
+		close(in[1]);
+		execv(argv[0], argv);
+		dprintf(STDERR_FILENO, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (!input) {
+		close(in[1]);
+		in[1] = -1;
+	}
+	while (pid > 0) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			if (WIFEXITED(status))
+				res->status = WEXITSTATUS(status);
+			break;
+		}
+		read_memfd(out, res->out, sizeof(res->out));
+		if (res->up_ms < 0 && strstr(res->out, "guest-up"))
+			res->up_ms = ms_since(&start);
+		if (in[1] >= 0 && strstr(res->out, prompt)) {
+			if (write(in[1], input, strlen(input)) < 0)
+				perror("write to minivmm's stdin");
+			/* A pty's master stays open: closing it hangs up. */
+			if (!tty) {
+				close(in[1]);
+				in[1] = -1;
+			}
+			prompt = "\n\n(input written)";
+		}
+		if (ms_since(&start) >= timeout_ms) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			break;
+		}
+		usleep(20000);
+	}
+	if (tty && !tcgetattr(in[0], &after))
+		res->tty_restored = after.c_lflag == before.c_lflag &&
+				    after.c_iflag == before.c_iflag;
+	close(in[0]);
+	if (in[1] >= 0)
+		close(in[1]);
+	res->total_ms = ms_since(&start);
+	read_memfd(out, res->out, sizeof(res->out));
+	read_memfd(err, res->err, sizeof(res->err));
+	close(out);
+	close(err);
+}
+
+static void run_minivmm(char *const argv[], const char *prompt,
+			const char *input, long timeout_ms,
+			struct run_result *res)
+{
+	run_minivmm_in(argv, prompt, input, false, timeout_ms, res);
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		if (*s == '\n' || !s[1])
+			n++;
+	return n;
+}
+
+/* The last @n bytes of @s: where a failed boot says why. */
+static const char *tail(const char *s, size_t n)
+{
+	size_t len = strlen(s);
+
+	return len > n ? s + len - n : s;
+}
+
+FIXTURE(boot) {
+	struct run_result res;
+};
+
+FIXTURE_SETUP(boot)
+{
+	int fd;
+
+	if (mkvm_boot_is("vhe"))
+		SKIP(return, "no KVM-API device on the VHE boot");
+	ASSERT_EQ(0, mkvm_load_if_owner());
+	/* A zeroed disk: the marker can only come from the guest. */
+	fd = open(DISK, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ASSERT_LE(0, fd) TH_LOG("%s: %s", DISK, strerror(errno));
+	ASSERT_EQ(0, ftruncate(fd, DISK_SIZE));
+	close(fd);
+}
+
+FIXTURE_TEARDOWN(boot)
+{
+	unlink(DISK);
+}
+
+TEST_F_TIMEOUT(boot, smp_timer_disk_poweroff, HARNESS_TIMEOUT_S)
+{
+	char *argv[] = {
+		MINIVMM, "run", "--dev", (char *)mkvm_dev_path(),
+		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "256", "-c", "2",
+		"-d", DISK, "-p", GUEST_PARAMS, NULL,
+	};
+	struct run_result *res = &self->res;
+	char disk[sizeof(DISK_MARKER)] = "";
+	int fd;
+
+	run_minivmm(argv, NULL, NULL, BOOT_TIMEOUT_MS, res);
+	ksft_print_msg("guest: init after %ld ms, powered off after %ld ms\n",
+		       res->up_ms, res->total_ms);
+
+	ASSERT_NE(NULL, strstr(res->out, "guest-up"))
+		TH_LOG("no guest userspace; stderr: %s\nconsole tail: %s",
+		       res->err, tail(res->out, 3000));
+	EXPECT_NE(NULL, strstr(res->out, "guest-cpus 0-1 2"))
+		TH_LOG("console tail: %s", tail(res->out, 3000));
+	EXPECT_NE(NULL, strstr(res->out, "guest-slept"))
+		TH_LOG("console tail: %s", tail(res->out, 3000));
+	EXPECT_NE(NULL, strstr(res->out, "guest-wrote"))
+		TH_LOG("console tail: %s", tail(res->out, 3000));
+	EXPECT_EQ(0, res->status)
+		TH_LOG("stderr: %s\nconsole tail: %s", res->err,
+		       tail(res->out, 3000));
+
+	fd = open(DISK, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)strlen(DISK_MARKER),
+		  pread(fd, disk, strlen(DISK_MARKER), 0));
+	close(fd);
+	EXPECT_STREQ(DISK_MARKER, disk);
+}
+
+/*
+ * Without guest_cmd the guest's /init greets and starts a shell on the
+ * console; what minivmm reads from stdin is typed at it.  The shell must
+ * compute the answer: the echo of the typed line does not contain it.
+ */
+#define CONSOLE_PROMPT	"exit the shell to power off"
+#define CONSOLE_INPUT	"echo typed-$((40 + 2))\npoweroff -f\n"
+#define CONSOLE_ANSWER	"typed-42"
+
+FIXTURE(console) {
+	struct run_result res;
+};
+
+FIXTURE_VARIANT(console) {
+	const char *console;
+	const char *params;
+};
+
+FIXTURE_VARIANT_ADD(console, serial) {
+	.console = "serial",
+	.params = "console=ttyAMA0 quiet panic=-1",
+};
+
+FIXTURE_VARIANT_ADD(console, virtio) {
+	.console = "virtio",
+	.params = "console=hvc0 quiet panic=-1",
+};
+
+FIXTURE_SETUP(console)
+{
+	if (mkvm_boot_is("vhe"))
+		SKIP(return, "no KVM-API device on the VHE boot");
+	ASSERT_EQ(0, mkvm_load_if_owner());
+	/* Pseudo-terminals for ctrl_a_x_quits: the test initramfs has no devpts. */
+	mkdir("/dev/pts", 0755);
+	if (mount("devpts", "/dev/pts", "devpts", 0, NULL))
+		ASSERT_EQ(EBUSY, errno) TH_LOG("mount devpts: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(console)
+{
+}
+
+TEST_F_TIMEOUT(console, shell_runs_input, HARNESS_TIMEOUT_S)
+{
+	char *argv[] = {
+		MINIVMM, "run", "--dev", (char *)mkvm_dev_path(),
+		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "256",
+		"--console", (char *)variant->console,
+		"-p", (char *)variant->params, NULL,
+	};
+	struct run_result *res = &self->res;
+
+	run_minivmm(argv, CONSOLE_PROMPT, CONSOLE_INPUT, BOOT_TIMEOUT_MS, res);
+
+	EXPECT_NE(NULL, strstr(res->out, CONSOLE_ANSWER))
+		TH_LOG("stderr: %s\nconsole tail: %s", res->err,
+		       tail(res->out, 3000));
+	EXPECT_EQ(0, res->status)
+		TH_LOG("stderr: %s\nconsole tail: %s", res->err,
+		       tail(res->out, 3000));
+}
+
+/*
+ * On a terminal, every key goes to the guest, and Ctrl-A x stops it:
+ * minivmm exits 0 and gives the terminal its modes back.
+ */
+TEST_F_TIMEOUT(console, ctrl_a_x_quits, HARNESS_TIMEOUT_S)
+{
+	char *argv[] = {
+		MINIVMM, "run", "--dev", (char *)mkvm_dev_path(),
+		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "256",
+		"--console", (char *)variant->console,
+		"-p", (char *)variant->params, NULL,
+	};
+	struct run_result *res = &self->res;
+
+	run_minivmm_in(argv, CONSOLE_PROMPT, "\x01x", true, BOOT_TIMEOUT_MS,
+		       res);
+
+	EXPECT_EQ(0, res->status)
+		TH_LOG("stderr: %s\nconsole tail: %s", res->err,
+		       tail(res->out, 3000));
+	EXPECT_NE(NULL, strstr(res->err, "Ctrl-A x"))
+		TH_LOG("stderr: %s", res->err);
+	EXPECT_TRUE(res->tty_restored);
+}
+
+/* Errors found before a guest runs: one line on stderr, exit status 1. */
+FIXTURE(bad_run) {
+	struct run_result res;
+};
+
+FIXTURE_VARIANT(bad_run) {
+	const char *args[8];
+	const char *err_has;
+};
+
+FIXTURE_VARIANT_ADD(bad_run, missing_kernel) {
+	.args = { "-k", "/nonexistent/Image" },
+	.err_has = "/nonexistent/Image: No such file or directory",
+};
+
+/* An ELF executable, not an Image: no "ARM\x64" at 0x38. */
+FIXTURE_VARIANT_ADD(bad_run, not_an_image) {
+	.args = { "-k", MINIVMM },
+	.err_has = "not an arm64 Linux Image",
+};
+
+/* The Image alone needs ~7 MiB; the DTB its own 2 MiB block. */
+FIXTURE_VARIANT_ADD(bad_run, memory_too_small) {
+	.args = { "-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "8" },
+	.err_has = "too small",
+};
+
+FIXTURE_VARIANT_ADD(bad_run, missing_initrd) {
+	.args = { "-k", GUEST_IMAGE, "-i", "/nonexistent.cpio" },
+	.err_has = "/nonexistent.cpio: No such file or directory",
+};
+
+FIXTURE_VARIANT_ADD(bad_run, missing_disk) {
+	.args = { "-k", GUEST_IMAGE, "-d", "/nonexistent.img" },
+	.err_has = "/nonexistent.img: No such file or directory",
+};
+
+FIXTURE_VARIANT_ADD(bad_run, not_a_kvm_device) {
+	.args = { "-k", GUEST_IMAGE, "--dev", "/dev/null" },
+	.err_has = "not a KVM-API device",
+};
+
+FIXTURE_SETUP(bad_run)
+{
+	if (mkvm_boot_is("vhe"))
+		SKIP(return, "no KVM-API device on the VHE boot");
+	ASSERT_EQ(0, mkvm_load_if_owner());
+}
+
+FIXTURE_TEARDOWN(bad_run)
+{
+}
+
+TEST_F(bad_run, one_line_exit_1)
+{
+	char *argv[16] = { MINIVMM, "run", "--dev", (char *)mkvm_dev_path() };
+	unsigned int i, n = 4;
+
+	for (i = 0; i < ARRAY_SIZE(variant->args) && variant->args[i]; i++)
+		argv[n++] = (char *)variant->args[i];
+	run_minivmm(argv, NULL, NULL, ERROR_TIMEOUT_MS, &self->res);
+
+	EXPECT_EQ(1, self->res.status) TH_LOG("stderr: %s", self->res.err);
+	EXPECT_STREQ("", self->res.out);
+	EXPECT_EQ(1, count_lines(self->res.err)) TH_LOG("stderr: %s", self->res.err);
+	EXPECT_NE(NULL, strstr(self->res.err, variant->err_has))
+		TH_LOG("stderr: %s", self->res.err);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Booting an arm64 Linux Image: where the kernel, the initrd and the
+ * device tree go in guest RAM, and the state vCPU 0 starts in.
+ */
+#ifndef MINIVMM_BOOT_H
+#define MINIVMM_BOOT_H
+
+#include <stdint.h>
+
+struct kvm;
+
+struct linux_boot {
+	/* From the command line. */
+	const char *kernel;
+	const char *initrd;		/* or NULL */
+	const char *cmdline;
+
+	/* Worked out by boot__prepare(). */
+	int kernel_fd;
+	int initrd_fd;
+	uint64_t kernel_size;		/* of the file */
+	uint64_t kernel_addr;		/* IPA of the Image, its entry point */
+	uint64_t kernel_end;		/* first byte after image_size */
+	uint64_t initrd_size;
+	uint64_t initrd_addr;
+	uint64_t dtb_addr;
+};
+
+int boot__prepare(struct linux_boot *lb, uint64_t ram_base, uint64_t ram_size);
+int boot__load(struct kvm *kvm, struct linux_boot *lb);
+void boot__cleanup(struct linux_boot *lb);
+
+#endif /* MINIVMM_BOOT_H */
