@@ -2,7 +2,8 @@
 #
 #   make                 module + minivmm + selftests
 #   make module          minikvm.ko only (make -C $KDIR M=$PWD works too)
-#   make demo            boot QEMU, run the demo on minikvm
+#   make demo            boot QEMU, run the demo on minikvm (a Linux guest)
+#   make shell           a Linux guest's shell on minikvm, on this terminal
 #   make check           every test, in QEMU (TESTS=, BOOTS=, DEBUG=1: see README)
 #   make modules_install / clean
 #
@@ -26,7 +27,7 @@ export CROSS_COMPILE
 KMAKE = $(MAKE) -C $(KDIR) M=$(ROOT) ARCH=arm64 CROSS_COMPILE=$(CROSS_COMPILE) \
 	$(if $(or $(CI),$(WERROR)),MKVM_WERROR=y)
 
-.PHONY: all module minivmm selftests modules_install clean check demo deps
+.PHONY: all module minivmm selftests modules_install clean check demo shell deps
 
 all: module minivmm selftests
 
@@ -59,5 +60,8 @@ check:
 
 demo:
 	@$(ROOT)/scripts/demo.sh
+
+shell:
+	@$(ROOT)/scripts/shell.sh
 
 endif

@@ -3,7 +3,7 @@
 #
 # Boot the test kernel in QEMU:  scripts/qemu.sh BOOT IMAGE INITRD RUN [LOG]
 #   BOOT  minikvm | oracle | vhe | debug: picks the EL2 command line
-#   RUN   check | demo | shell (see scripts/guest-init.sh)
+#   RUN   check | demo | shell | guest (see scripts/guest-init.sh)
 # Extra kernel arguments come from $MKVM_APPEND; QEMU arguments from
 # $MKVM_QEMU_ARGS; the timeout (seconds) from $MKVM_TIMEOUT.
 # With LOG, the console goes there too; the exit status is QEMU's, or 124
@@ -26,7 +26,7 @@ qemu=(qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3
       -cpu max,pauth-impdef=on -smp "${MKVM_SMP:-4}" -m "$mem"
       -nic none -nographic -no-reboot -kernel "$image" -initrd "$initrd"
       -append "$cmdline" ${MKVM_QEMU_ARGS:-})
-if [ "$run" = shell ]; then
+if [ "$run" = shell ] || [ "$run" = guest ]; then
 	exec "${qemu[@]}"
 fi
 set +e
