@@ -4,6 +4,7 @@
 #   make module          minikvm.ko only (make -C $KDIR M=$PWD works too)
 #   make demo            boot QEMU, run the demo on minikvm (a Linux guest)
 #   make shell           a Linux guest's shell on minikvm, on this terminal
+#   make bench           Linux guest boot time, minikvm beside the kernel's KVM
 #   make check           every test, in QEMU (TESTS=, BOOTS=, DEBUG=1: see README)
 #   make modules_install / clean
 #
@@ -27,7 +28,7 @@ export CROSS_COMPILE
 KMAKE = $(MAKE) -C $(KDIR) M=$(ROOT) ARCH=arm64 CROSS_COMPILE=$(CROSS_COMPILE) \
 	$(if $(or $(CI),$(WERROR)),MKVM_WERROR=y)
 
-.PHONY: all module minivmm selftests modules_install clean check demo shell deps
+.PHONY: all module minivmm selftests modules_install clean check demo shell bench deps
 
 all: module minivmm selftests
 
@@ -53,6 +54,7 @@ selftests:
 clean:
 	-$(KMAKE) clean 2>/dev/null
 	$(MAKE) -C tools/minivmm clean
+	$(MAKE) -C tools/bench clean
 	$(MAKE) -C selftests clean
 
 check:
@@ -63,5 +65,8 @@ demo:
 
 shell:
 	@$(ROOT)/scripts/shell.sh
+
+bench:
+	@$(ROOT)/scripts/bench.sh
 
 endif

@@ -3,7 +3,7 @@
 #
 # /init of the test initramfs.  The kernel command line says what to do:
 #   mkvm.boot=NAME    minikvm | oracle | vhe | debug  (exported as MKVM_BOOT)
-#   mkvm.run=WHAT     check (run selftests) | demo | shell | guest
+#   mkvm.run=WHAT     check (run selftests) | demo | bench | shell | guest
 #   mkvm.tests=LIST   comma-separated test binaries (default: all *_test)
 #   mkvm.filter=ARGS  extra arguments for each test binary (e.g. -t name)
 # Output between the MKVM-BEGIN and MKVM-END lines is TAP, read by
@@ -66,6 +66,9 @@ demo)
 	;;
 shell)
 	setsid cttyhack sh
+	;;
+bench)
+	/bin/guest-bench.sh
 	;;
 guest)
 	# make shell: a Linux guest's shell on this console, on minikvm.
