@@ -52,6 +52,15 @@ struct mkvm_vcpu {
 	struct mkvm_arch_vcpu arch;
 };
 
+/*
+ * How many vCPUs the VM has, all of them fully set up: the acquire pairs
+ * with the release in mkvm_create_vcpu() that publishes vcpus[n - 1].
+ */
+static inline int mkvm_nr_vcpus(struct mkvm_vm *vm)
+{
+	return smp_load_acquire(&vm->nr_vcpus);
+}
+
 long mkvm_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 long mkvm_check_extension(struct mkvm_vm *vm, long ext);
 int mkvm_create_vm(unsigned long type);

@@ -77,7 +77,7 @@ static const struct file_operations mkvm_vcpu_fops = {
  */
 struct mkvm_vcpu *mkvm_vcpu_by_mpidr(struct mkvm_vm *vm, u64 mpidr)
 {
-	int i, n = smp_load_acquire(&vm->nr_vcpus);
+	int i, n = mkvm_nr_vcpus(vm);
 
 	for (i = 0; i < n; i++)
 		if (vm->vcpus[i]->arch.mpidr == mpidr)
@@ -140,6 +140,7 @@ int mkvm_create_vcpu(struct mkvm_vm *vm, unsigned long id)
 		goto arch_destroy;
 	}
 	vm->vcpus[vm->nr_vcpus] = vcpu;
+	/* Publish: lockless readers (mkvm_nr_vcpus()) see a complete vCPU. */
 	smp_store_release(&vm->nr_vcpus, vm->nr_vcpus + 1);
 	mutex_unlock(&vm->lock);
 	return fd;

@@ -25,7 +25,7 @@ static u64 smccc_arg(struct mkvm_vcpu *vcpu, unsigned int n, u32 fn)
 static int system_event(struct mkvm_vcpu *vcpu, u32 type, u64 flags)
 {
 	struct mkvm_vm *vm = vcpu->vm;
-	int i, n = smp_load_acquire(&vm->nr_vcpus);
+	int i, n = mkvm_nr_vcpus(vm);
 
 	for (i = 0; i < n; i++) {
 		struct mkvm_vcpu *v = vm->vcpus[i];
@@ -67,7 +67,7 @@ static long psci_affinity_info(struct mkvm_vcpu *vcpu, u32 fn)
 	u64 aff = smccc_arg(vcpu, 1, fn) & MPIDR_HWID_BITMASK;
 	u64 level = smccc_arg(vcpu, 2, fn), mask;
 	struct mkvm_vm *vm = vcpu->vm;
-	int i, n = smp_load_acquire(&vm->nr_vcpus);
+	int i, n = mkvm_nr_vcpus(vm);
 	bool found = false;
 
 	if (level > 3)

@@ -250,7 +250,11 @@ static u64 enter_guest(struct mkvm_vcpu *vcpu)
 	return exit;
 }
 
-/* A powered-off vCPU sleeps in KVM_RUN until PSCI CPU_ON or a signal. */
+/*
+ * A powered-off vCPU sleeps in KVM_RUN until PSCI CPU_ON or a signal.  The
+ * acquire pairs with the release in psci_cpu_on(): the entry point and
+ * context id it stored are visible once the vCPU is seen on.
+ */
 static int wait_power_on(struct mkvm_vcpu *vcpu)
 {
 	if (wait_event_interruptible(vcpu->arch.wq,

@@ -179,7 +179,7 @@ static u64 *ctxt_reg(struct mkvm_vcpu *vcpu, int idx)
  */
 static void mkvm_vm_set_counter(struct mkvm_vm *vm, u64 val)
 {
-	int i, n = smp_load_acquire(&vm->nr_vcpus);
+	int i, n = mkvm_nr_vcpus(vm);
 
 	vm->arch.cntvoff = __arch_counter_get_cntpct() - val;
 	for (i = 0; i < n; i++)

@@ -271,7 +271,7 @@ void mkvm_vgic_sgi(struct mkvm_vcpu *vcpu, u64 sgi1r)
 		    ICC_SGI1R_AFFINITY_1_SHIFT) << MPIDR_LEVEL_SHIFT(1));
 	u32 rs = (sgi1r & ICC_SGI1R_RS_MASK) >> ICC_SGI1R_RS_SHIFT;
 	u16 targets = sgi1r & ICC_SGI1R_TARGET_LIST_MASK;
-	int i, n = smp_load_acquire(&vm->nr_vcpus);
+	int i, n = mkvm_nr_vcpus(vm);
 
 	if (!vm->arch.vgic.initialized)
 		return;
@@ -568,7 +568,7 @@ int mkvm_vgic_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr)
 
 	if (!v->initialized)
 		return 0;
-	n = smp_load_acquire(&vm->nr_vcpus);
+	n = mkvm_nr_vcpus(vm);
 	if (!(ipa - v->dist_base < DIST_SIZE) &&
 	    !(ipa - v->redist_base < (u64)n * REDIST_SIZE))
 		return 0;
@@ -599,7 +599,7 @@ int mkvm_vgic_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr)
 		mkvm_set_gpr(vcpu, rt, val);
 	mkvm_skip_instr(vcpu);
 	if (write)	/* an enable or a pend may have made something due */
-		for (n = 0; n < smp_load_acquire(&vm->nr_vcpus); n++)
+		for (n = 0; n < mkvm_nr_vcpus(vm); n++)
 			vgic_kick(vm->vcpus[n]);
 	return 1;
 }
@@ -846,7 +846,7 @@ int mkvm_vgic_irq_line(struct mkvm_vm *vm, void __user *argp)
 	case KVM_ARM_IRQ_TYPE_PPI:
 		if (!v->created)
 			return -ENXIO;
-		if (idx >= smp_load_acquire(&vm->nr_vcpus))
+		if (idx >= mkvm_nr_vcpus(vm))
 			return -EINVAL;
 		vcpu = vm->vcpus[idx];
 		if (num < 16 || num >= 32)
@@ -879,7 +879,7 @@ int mkvm_vgic_first_run(struct mkvm_vcpu *vcpu)
 {
 	struct mkvm_vm *vm = vcpu->vm;
 	struct mkvm_vgic *v = &vm->arch.vgic;
-	u64 rsize = (u64)smp_load_acquire(&vm->nr_vcpus) * REDIST_SIZE;
+	u64 rsize = (u64)mkvm_nr_vcpus(vm) * REDIST_SIZE;
 	int ret = 0;
 
 	if (!v->created)
