@@ -25,6 +25,7 @@ struct mkvm_vm {
 	refcount_t users;	/* the VM fd, and each vCPU */
 	struct mm_struct *mm;	/* the creator's; memslots point into it */
 	struct mutex lock;	/* vCPU creation, memslot updates */
+	bool dead;		/* unusable: every ioctl fails with -EIO */
 
 	struct mkvm_memslot slots[MKVM_MAX_MEMSLOTS];
 

@@ -48,7 +48,7 @@ static long mkvm_vcpu_ioctl(struct file *file, unsigned int cmd,
 	struct mkvm_vcpu *vcpu = file->private_data;
 	long ret;
 
-	if (vcpu->vm->mm != current->mm)
+	if (vcpu->vm->mm != current->mm || READ_ONCE(vcpu->vm->dead))
 		return -EIO;
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;

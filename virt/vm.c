@@ -118,7 +118,7 @@ static long mkvm_vm_ioctl(struct file *file, unsigned int cmd,
 	struct kvm_userspace_memory_region2 mem2 = {};
 
 	/* Only the creating process drives a VM, as with KVM. */
-	if (vm->mm != current->mm)
+	if (vm->mm != current->mm || READ_ONCE(vm->dead))
 		return -EIO;
 
 	switch (cmd) {

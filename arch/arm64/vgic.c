@@ -635,18 +635,14 @@ static int vgic_init(struct mkvm_vm *vm)
 static int set_addr(struct mkvm_vm *vm, u64 attr, u64 __user *uaddr)
 {
 	struct mkvm_vgic *v = &vm->arch.vgic;
-	u64 addr, size, *slot, other, other_size;
+	u64 addr, size, *slot;
 
 	if (attr == KVM_VGIC_V3_ADDR_TYPE_DIST) {
 		slot = &v->dist_base;
 		size = DIST_SIZE;
-		other = v->redist_base;
-		other_size = REDIST_SIZE;
 	} else if (attr == KVM_VGIC_V3_ADDR_TYPE_REDIST) {
 		slot = &v->redist_base;
 		size = REDIST_SIZE;
-		other = v->dist_base;
-		other_size = DIST_SIZE;
 	} else {
 		return -ENXIO;
 	}
@@ -658,8 +654,13 @@ static int set_addr(struct mkvm_vm *vm, u64 attr, u64 __user *uaddr)
 		return -E2BIG;
 	if (*slot != MKVM_VGIC_ADDR_UNDEF)
 		return -EEXIST;
-	if (other != MKVM_VGIC_ADDR_UNDEF &&
-	    addr < other + other_size && other < addr + size)
+	/*
+	 * As KVM: a redistributor frame may not overlap a distributor set
+	 * before it; the whole layout (the redistributor range grows with
+	 * the vCPUs) is checked when a vCPU first runs.
+	 */
+	if (slot == &v->redist_base && v->dist_base != MKVM_VGIC_ADDR_UNDEF &&
+	    addr < v->dist_base + DIST_SIZE && v->dist_base < addr + size)
 		return -EINVAL;
 	*slot = addr;
 	return 0;
@@ -677,7 +678,8 @@ static int vgic_set_attr(struct mkvm_vm *vm, struct kvm_device_attr *a)
 	case KVM_DEV_ARM_VGIC_GRP_NR_IRQS:
 		if (get_user(nr, u32p))
 			return -EFAULT;
-		if (nr < 64 || nr > 1024 || nr % 32)
+		/* INTIDs 1020-1023 are special: at most 992 usable. */
+		if (nr < 64 || nr > 1023 || nr % 32)
 			return -EINVAL;
 		if (v->nr_irqs || v->initialized)
 			return -EBUSY;
@@ -735,7 +737,7 @@ static long vgic_dev_ioctl(struct file *file, unsigned int cmd,
 	struct kvm_device_attr a;
 	long ret;
 
-	if (vm->mm != current->mm)
+	if (vm->mm != current->mm || READ_ONCE(vm->dead))
 		return -EIO;
 	if (cmd != KVM_SET_DEVICE_ATTR && cmd != KVM_GET_DEVICE_ATTR &&
 	    cmd != KVM_HAS_DEVICE_ATTR)
@@ -894,6 +896,9 @@ int mkvm_vgic_first_run(struct mkvm_vcpu *vcpu)
 		ret = -EINVAL;
 	else if (!v->initialized)
 		ret = -EBUSY;
+	/* As KVM: a VM whose vGIC cannot be laid out is dead (-EIO). */
+	if (ret)
+		WRITE_ONCE(vm->dead, true);
 	mutex_unlock(&vm->lock);
 	return ret;
 }
