@@ -117,6 +117,21 @@ static int _irq_line(struct mkvm_vm *vm, uint32_t type, uint32_t vcpu,
 	return mkvm_ioctl(vm->fd, KVM_IRQ_LINE, &irq);
 }
 
+static void spi_line(struct mkvm_vm *vm, uint32_t intid, int level)
+{
+	int ret = _irq_line(vm, KVM_ARM_IRQ_TYPE_SPI, 0, intid, level);
+
+	MKVM_CHECK(!ret, "KVM_IRQ_LINE SPI %u level %d: %s", intid, level,
+		   strerror(-ret));
+}
+
+/* An edge: the line up and down again. */
+static void spi_pulse(struct mkvm_vm *vm, uint32_t intid)
+{
+	spi_line(vm, intid, 1);
+	spi_line(vm, intid, 0);
+}
+
 /* A guest that only says it is done, for tests that need a run. */
 MKVM_GUEST(guest_done, G_DONE);
 
@@ -425,6 +440,447 @@ TEST_F(vgic, irq_line_rules)
 			close(fd);
 		vm_free(vm);
 	}
+}
+
+/*
+ * Guests that drive the GIC.  A guest image starts with its vector table
+ * (VBAR_EL1 = MKVM_CODE_IPA): every entry reports the exception and stops,
+ * except IRQ from the current EL with SP_ELx (VBAR + 0x280), which runs
+ * the @irq handler given, at most 32 instructions.  Code follows at
+ * VBAR + 0x800.  The guest's registers:
+ *
+ *   x11  GICR_ISENABLER0: its SGIs and PPIs to enable     (set by the host)
+ *   x12  GICD_ICFGR2: SPIs 32..47, bit 2n+1 = edge        (set by the host)
+ *   x13  GICD_ISENABLER1: SPIs 32..63 to enable           (set by the host)
+ *   x14  GICD_IPRIORITYR10: the priorities of SPIs 40..43 (set by the host)
+ *   x16  ICC_PMR_EL1                                      (set by the host)
+ *   x20  GICD, x21 its RD_base, x22 its SGI_base          (G_GIC_INIT)
+ *   x24  interrupts taken, x26 the last INTID             (the handler)
+ *   x23, x25, x26, x27  the handler's and the ucalls' only
+ */
+#define VECTORS_SIZE		0x800
+#define GUEST_ENTRY		(MKVM_CODE_IPA + VECTORS_SIZE)
+#define G_VECTORS(irq)							\
+	".rept 5\n" G_VECTOR_ENTRY ".endr\n"				\
+	".balign 0x80\n" irq						\
+	".org 0x300\n"	/* the handler fits its entry */		\
+	".rept 10\n" G_VECTOR_ENTRY ".endr\n"				\
+	".org 0x800\n"
+
+/*
+ * Acknowledge, report the INTID, count, EOI.  INTIDs 1020..1023 are
+ * special (1023: spurious) and have nothing to EOI.
+ */
+#define G_IRQ_REPORT							\
+	"mrs	x26, icc_iar1_el1\n"					\
+	"cmp	x26, #1020\n"						\
+	"b.hs	1f\n"							\
+	G_REPORT("x26")							\
+	"add	x24, x24, #1\n"						\
+	"msr	icc_eoir1_el1, x26\n"					\
+	"1:	eret\n"
+
+/*
+ * Distributor (GICD_*), this vCPU's redistributor (GICR_*, its frames at
+ * GICR_IPA + Aff0 * 128 KiB) and CPU interface (ICC_*), from the host's
+ * parameters above.  Every interrupt in Group 1 (GICD_IGROUPR, GICR_IGROUPR0
+ * all ones), priority 0xa0, SPIs routed to vCPU 0.  Clobbers x0-x3.
+ */
+#define G_GIC_INIT							\
+	"movz	x20, #0x0800, lsl #16\n"	/* GICD_IPA */		\
+	"mrs	x0, mpidr_el1\n"					\
+	"and	x0, x0, #0xff\n"					\
+	"movz	x21, #0x080a, lsl #16\n"	/* GICR_IPA */		\
+	"add	x21, x21, x0, lsl #17\n"				\
+	"add	x22, x21, #0x10, lsl #12\n"	/* SGI_base: +64 KiB */	\
+	/* GICD_CTLR (0x0) = ARE (4) | EnableGrp1 (1); wait for RWP (31) */ \
+	"mov	w0, #0x12\n"						\
+	"str	w0, [x20]\n"						\
+	"1:	ldr	w0, [x20]\n"					\
+	"tbnz	w0, #31, 1b\n"						\
+	"mov	w0, #-1\n"						\
+	"str	w0, [x20, #0x84]\n"		/* GICD_IGROUPR1 */	\
+	/* GICD_IPRIORITYR8..15 (0x420..0x43c): SPIs 32..63 */		\
+	"movz	w0, #0xa0a0\n"						\
+	"movk	w0, #0xa0a0, lsl #16\n"					\
+	"mov	x2, #0x420\n"						\
+	"1:	str	w0, [x20, x2]\n"				\
+	"add	x2, x2, #4\n"						\
+	"cmp	x2, #0x440\n"						\
+	"b.lo	1b\n"							\
+	"str	w14, [x20, #0x428]\n"		/* GICD_IPRIORITYR10 */	\
+	"str	w12, [x20, #0xc08]\n"		/* GICD_ICFGR2 */	\
+	/* GICD_IROUTER32..63 (0x6100..0x61f8) = Aff 0.0.0.0, not 1-of-N */ \
+	"add	x1, x20, #0x6, lsl #12\n"				\
+	"mov	x2, #0x100\n"						\
+	"1:	str	xzr, [x1, x2]\n"				\
+	"add	x2, x2, #8\n"						\
+	"cmp	x2, #0x200\n"						\
+	"b.lo	1b\n"							\
+	"str	w13, [x20, #0x104]\n"		/* GICD_ISENABLER1 */	\
+	/* GICR_WAKER (0x14): clear ProcessorSleep (1), wait for	\
+	 * ChildrenAsleep (2) to clear */				\
+	"ldr	w1, [x21, #0x14]\n"					\
+	"bic	w1, w1, #2\n"						\
+	"str	w1, [x21, #0x14]\n"					\
+	"1:	ldr	w1, [x21, #0x14]\n"				\
+	"tbnz	w1, #2, 1b\n"						\
+	"mov	w1, #-1\n"						\
+	"str	w1, [x22, #0x80]\n"		/* GICR_IGROUPR0 */	\
+	/* GICR_IPRIORITYR0..7 (SGI_base + 0x400..0x41c) */		\
+	"mov	x2, #0x400\n"						\
+	"1:	str	w0, [x22, x2]\n"				\
+	"add	x2, x2, #4\n"						\
+	"cmp	x2, #0x420\n"						\
+	"b.lo	1b\n"							\
+	"str	w11, [x22, #0x100]\n"		/* GICR_ISENABLER0 */	\
+	"msr	icc_pmr_el1, x16\n"					\
+	"mrs	x0, icc_ctlr_el1\n"					\
+	"bic	x0, x0, #2\n"			/* EOImode 0 */		\
+	"msr	icc_ctlr_el1, x0\n"					\
+	"mov	x0, #1\n"						\
+	"msr	icc_igrpen1_el1, x0\n"					\
+	"mov	x24, #0\n"						\
+	"isb\n"
+
+/* Wait, with WFI, until x24 interrupts have been taken. */
+#define G_WAIT(reg)							\
+	"1:	cmp	x24, " reg "\n"					\
+	"b.hs	2f\n"							\
+	"wfi\n"								\
+	"b	1b\n"							\
+	"2:\n"
+
+/* Give an interrupt that should not come time to come anyway. */
+#define G_SPIN								\
+	"mov	x0, #0x4000\n"						\
+	"1:	subs	x0, x0, #1\n"					\
+	"b.ne	1b\n"
+
+/* Report x24, tagged so that the host tells it from an INTID. */
+#define COUNT_TAG		0xc000000000000000ull
+#define G_COUNT								\
+	"orr	x0, x24, #0xc000000000000000\n"				\
+	G_REPORT("x0")
+
+struct gic_params {
+	uint32_t gicr_enable;	/* x11 */
+	uint32_t icfgr2;	/* x12 */
+	uint32_t spi_enable;	/* x13 */
+	uint32_t prio_40_43;	/* x14 */
+	uint64_t pmr;		/* x16 */
+};
+
+#define GIC_PARAMS_DEFAULT						\
+	.prio_40_43 = 0xa0a0a0a0, .pmr = 0xff
+
+#define SPI_BIT(intid)		(1u << ((intid) - 32))
+#define SPI_EDGE(intid)		(2u << 2 * ((intid) - 32))
+
+static void gic_params_set(struct mkvm_vcpu *vcpu, const struct gic_params *p)
+{
+	vcpu_set_reg(vcpu, MKVM_XREG(11), p->gicr_enable);
+	vcpu_set_reg(vcpu, MKVM_XREG(12), p->icfgr2);
+	vcpu_set_reg(vcpu, MKVM_XREG(13), p->spi_enable);
+	vcpu_set_reg(vcpu, MKVM_XREG(14), p->prio_40_43);
+	vcpu_set_reg(vcpu, MKVM_XREG(16), p->pmr);
+}
+
+/* vCPU @id of a GIC guest image: its own vectors, entry past them. */
+static struct mkvm_vcpu *gic_vcpu_add(struct mkvm_vm *vm, unsigned int id,
+				      const struct gic_params *p)
+{
+	struct mkvm_vcpu *vcpu = vm_vcpu_add_features(vm, id, 0, GUEST_ENTRY);
+
+	vcpu_set_reg(vcpu, MKVM_VBAR_EL1, MKVM_CODE_IPA);
+	gic_params_set(vcpu, p);
+	return vcpu;
+}
+
+/* The guest's first report is ICC_SRE_EL1: system registers enabled. */
+static void expect_sre(struct mkvm_vcpu *vcpu)
+{
+	uint64_t sre = vcpu_report(vcpu);
+
+	MKVM_CHECK(sre & 1, "vcpu %u: ICC_SRE_EL1 %#llx, SRE clear", vcpu->id,
+		   (unsigned long long)sre);
+}
+
+/* Reports up to the next count: the INTIDs taken, in order; the count. */
+static uint64_t collect_intids(struct mkvm_vcpu *vcpu, uint32_t *intids,
+			       unsigned int max, unsigned int *n)
+{
+	uint64_t val;
+
+	*n = 0;
+	while (!((val = vcpu_report(vcpu)) & COUNT_TAG)) {
+		MKVM_CHECK(*n < max, "vcpu %u: more than %u interrupts, "
+			   "the last INTID %llu", vcpu->id, max,
+			   (unsigned long long)val);
+		intids[(*n)++] = val;
+	}
+	return val & ~COUNT_TAG;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	return (int)(*(const uint32_t *)a - *(const uint32_t *)b);
+}
+
+static void format_intids(char *buf, size_t size, const uint32_t *v,
+			  unsigned int n)
+{
+	unsigned int i;
+	int len = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < n && len < (int)size; i++)
+		len += snprintf(buf + len, size - len, "%s%u", i ? " " : "",
+				v[i]);
+}
+
+/*
+ * SPIs from KVM_IRQ_LINE.  Once ready (its report of ICC_SRE_EL1: the
+ * host pends the case's SPIs then), the guest unmasks IRQs, waits for x15
+ * interrupts, reports its count; then sets ICC_PMR_EL1 to 0xff and
+ * enables the SPIs in x17 (GICD_ISENABLER1), waits for x18 interrupts in
+ * all, and reports its count again.
+ */
+MKVM_GUEST(guest_spi,
+	G_VECTORS(G_IRQ_REPORT)
+	G_GIC_INIT
+	"mrs	x0, icc_sre_el1\n"
+	G_REPORT("x0")
+	"msr	daifclr, #2\n"
+	G_WAIT("x15")
+	G_SPIN
+	G_COUNT
+	"mov	x0, #0xff\n"
+	"msr	icc_pmr_el1, x0\n"
+	"str	w17, [x20, #0x104]\n"		/* GICD_ISENABLER1 */
+	"isb\n"
+	G_WAIT("x18")
+	G_SPIN
+	G_COUNT
+	G_DONE);
+
+#define MAX_IRQS	16
+
+struct spi_case {
+	const char *what;
+	struct gic_params gic;
+	uint32_t pulse;			/* SPIs (bit n: SPI 32 + n) pended */
+	uint32_t enable_later;		/* x17 */
+	bool any_order;			/* equal priorities: order unspecified */
+	uint32_t first[MAX_IRQS];	/* INTIDs taken before phase 2, 0-ended */
+	uint32_t then[MAX_IRQS];	/* and in phase 2 */
+};
+
+static const struct spi_case spi_cases[] = {
+	{
+		.what = "edge SPI",
+		.gic = { GIC_PARAMS_DEFAULT, .icfgr2 = SPI_EDGE(40),
+			 .spi_enable = SPI_BIT(40) },
+		.pulse = SPI_BIT(40),
+		.first = { 40 },
+	}, {
+		/* Pended lowest priority first; taken highest first. */
+		.what = "priority order",
+		.gic = { GIC_PARAMS_DEFAULT,
+			 .icfgr2 = SPI_EDGE(41) | SPI_EDGE(42) | SPI_EDGE(43),
+			 .spi_enable = SPI_BIT(41) | SPI_BIT(42) | SPI_BIT(43),
+			 .prio_40_43 = 0x2060a0a0 },
+		.pulse = SPI_BIT(41) | SPI_BIT(42) | SPI_BIT(43),
+		.first = { 43, 42, 41 },
+	}, {
+		/* Priority 0x80 with PMR 0x80 is masked, 0x40 is not. */
+		.what = "priority at the PMR is masked",
+		.gic = { GIC_PARAMS_DEFAULT,
+			 .icfgr2 = SPI_EDGE(42) | SPI_EDGE(43),
+			 .spi_enable = SPI_BIT(42) | SPI_BIT(43),
+			 .prio_40_43 = 0x4080a0a0, .pmr = 0x80 },
+		.pulse = SPI_BIT(42) | SPI_BIT(43),
+		.first = { 43 },
+		.then = { 42 },
+	}, {
+		/* Pending while disabled, taken once enabled. */
+		.what = "disabled SPI",
+		.gic = { GIC_PARAMS_DEFAULT,
+			 .icfgr2 = SPI_EDGE(40) | SPI_EDGE(41),
+			 .spi_enable = SPI_BIT(40) },
+		.pulse = SPI_BIT(40) | SPI_BIT(41),
+		.enable_later = SPI_BIT(41),
+		.first = { 40 },
+		.then = { 41 },
+	}, {
+		/* Twice as many as QEMU's GICv3 has list registers. */
+		.what = "eight SPIs at once",
+		.gic = { GIC_PARAMS_DEFAULT, .icfgr2 = 0xaaaa,
+			 .spi_enable = 0xff },
+		.pulse = 0xff,
+		.any_order = true,
+		.first = { 32, 33, 34, 35, 36, 37, 38, 39 },
+	},
+};
+
+static unsigned int intid_count(const uint32_t *v)
+{
+	unsigned int n = 0;
+
+	while (n < MAX_IRQS && v[n])
+		n++;
+	return n;
+}
+
+/* The INTIDs taken up to the guest's next count are @want (and so many). */
+static void expect_intids(struct __test_metadata *_metadata,
+			  struct mkvm_vcpu *vcpu, const char *what,
+			  const uint32_t *want, unsigned int total,
+			  bool any_order)
+{
+	unsigned int n, nwant = intid_count(want);
+	uint32_t got[MAX_IRQS], sorted[MAX_IRQS];
+	char gbuf[128], wbuf[128];
+	uint64_t count;
+
+	count = collect_intids(vcpu, got, MAX_IRQS, &n);
+	memcpy(sorted, want, nwant * sizeof(*want));
+	if (any_order) {
+		qsort(got, n, sizeof(*got), cmp_u32);
+		qsort(sorted, nwant, sizeof(*sorted), cmp_u32);
+	}
+	format_intids(gbuf, sizeof(gbuf), got, n);
+	format_intids(wbuf, sizeof(wbuf), sorted, nwant);
+	EXPECT_STREQ(wbuf, gbuf) TH_LOG("%s: INTIDs taken", what);
+	EXPECT_EQ(total, count) TH_LOG("%s: the guest's count", what);
+}
+
+TEST_F(vgic, spi_delivery)
+{
+	unsigned int i, b;
+
+	for (i = 0; i < ARRAY_SIZE(spi_cases); i++) {
+		const struct spi_case *c = &spi_cases[i];
+		unsigned int n1 = intid_count(c->first);
+		unsigned int n2 = intid_count(c->then);
+		struct mkvm_vcpu *vcpu;
+		struct mkvm_vm *vm;
+		int fd;
+
+		vm = vm_create(guest_spi, guest_spi_end);
+		vcpu = gic_vcpu_add(vm, 0, &c->gic);
+		vcpu_set_reg(vcpu, MKVM_XREG(15), n1);
+		vcpu_set_reg(vcpu, MKVM_XREG(17), c->enable_later);
+		vcpu_set_reg(vcpu, MKVM_XREG(18), n1 + n2);
+		fd = vm_vgic_setup(vm);
+
+		expect_sre(vcpu);
+		for (b = 0; b < 32; b++)
+			if (c->pulse & (1u << b))
+				spi_pulse(vm, 32 + b);
+		expect_intids(_metadata, vcpu, c->what, c->first, n1,
+			      c->any_order);
+		expect_intids(_metadata, vcpu, c->what, c->then, n1 + n2,
+			      c->any_order);
+		vcpu_done(vcpu);
+		vcpu_free(vcpu);
+		close(fd);
+		vm_free(vm);
+	}
+}
+
+/*
+ * A level SPI is taken again after its EOI while its line stays high, and
+ * not once the line is low.
+ */
+TEST_F(vgic, spi_level)
+{
+	struct gic_params gic = { GIC_PARAMS_DEFAULT,
+				  .spi_enable = SPI_BIT(41) };
+	struct mkvm_vcpu *vcpu;
+	int fd;
+
+	self->vm = vm_create(guest_spi, guest_spi_end);
+	vcpu = gic_vcpu_add(self->vm, 0, &gic);
+	vcpu_set_reg(vcpu, MKVM_XREG(15), 2);
+	vcpu_set_reg(vcpu, MKVM_XREG(17), 0);
+	vcpu_set_reg(vcpu, MKVM_XREG(18), 2);
+	fd = vm_vgic_setup(self->vm);
+
+	expect_sre(vcpu);
+	spi_line(self->vm, 41, 1);
+	EXPECT_EQ(41, vcpu_report(vcpu));	/* the handler, before its EOI */
+	EXPECT_EQ(41, vcpu_report(vcpu));	/* again: the line is still up */
+	spi_line(self->vm, 41, 0);
+	EXPECT_EQ(COUNT_TAG | 2, vcpu_report(vcpu));
+	EXPECT_EQ(COUNT_TAG | 2, vcpu_report(vcpu));
+	vcpu_done(vcpu);
+	vcpu_free(vcpu);
+	close(fd);
+}
+
+/*
+ * ICC_CTLR_EL1.EOImode = 1: ICC_EOIR1_EL1 only drops the priority, the
+ * interrupt stays active (GICD_ISACTIVER1) until ICC_DIR_EL1, and an
+ * active interrupt pended again is not taken before that.
+ */
+MKVM_GUEST(guest_eoimode1,
+	G_VECTORS(G_IRQ_REPORT)
+	G_GIC_INIT
+	"mrs	x0, icc_ctlr_el1\n"
+	"orr	x0, x0, #2\n"				/* EOImode */
+	"msr	icc_ctlr_el1, x0\n"
+	"isb\n"
+	"mrs	x0, icc_ctlr_el1\n"
+	G_REPORT("x0")
+	"msr	daifclr, #2\n"
+	"mov	x15, #1\n"
+	G_WAIT("x15")
+	"mrs	x0, icc_rpr_el1\n"
+	G_REPORT("x0")
+	"ldr	w0, [x20, #0x304]\n"			/* GICD_ISACTIVER1 */
+	G_REPORT("x0")
+	G_SPIN
+	G_COUNT
+	"msr	icc_dir_el1, x26\n"
+	"isb\n"
+	"mov	x15, #2\n"
+	G_WAIT("x15")
+	"msr	icc_dir_el1, x26\n"
+	"isb\n"
+	"ldr	w0, [x20, #0x304]\n"			/* GICD_ISACTIVER1 */
+	G_REPORT("x0")
+	G_SPIN
+	G_COUNT
+	G_DONE);
+
+TEST_F(vgic, eoimode1_deactivate)
+{
+	struct gic_params gic = { GIC_PARAMS_DEFAULT,
+				  .icfgr2 = SPI_EDGE(44),
+				  .spi_enable = SPI_BIT(44) };
+	struct mkvm_vcpu *vcpu;
+	int fd;
+
+	self->vm = vm_create(guest_eoimode1, guest_eoimode1_end);
+	vcpu = gic_vcpu_add(self->vm, 0, &gic);
+	fd = vm_vgic_setup(self->vm);
+
+	EXPECT_EQ(2, vcpu_report(vcpu) & 2);	/* ICC_CTLR_EL1.EOImode */
+	spi_pulse(self->vm, 44);
+	EXPECT_EQ(44, vcpu_report(vcpu));
+	EXPECT_EQ(0xff, vcpu_report(vcpu));	/* ICC_RPR_EL1: idle again */
+	EXPECT_EQ(SPI_BIT(44), vcpu_report(vcpu) & SPI_BIT(44)) {
+		TH_LOG("not active after EOIR with EOImode 1");
+	}
+	spi_pulse(self->vm, 44);		/* active and pending */
+	EXPECT_EQ(COUNT_TAG | 1, vcpu_report(vcpu));
+	EXPECT_EQ(44, vcpu_report(vcpu));	/* after the DIR */
+	EXPECT_EQ(0, vcpu_report(vcpu) & SPI_BIT(44));
+	EXPECT_EQ(COUNT_TAG | 2, vcpu_report(vcpu));
+	vcpu_done(vcpu);
+	vcpu_free(vcpu);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN
