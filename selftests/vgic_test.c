@@ -7,6 +7,7 @@
  * program the distributor, their redistributor and the CPU interface and
  * take SPIs, SGIs and the virtual timer's PPI.
  */
+#include <semaphore.h>
 #include "kselftest_harness.h"
 #include "mkvm_vm.h"
 
@@ -878,6 +879,186 @@ TEST_F(vgic, eoimode1_deactivate)
 	EXPECT_EQ(44, vcpu_report(vcpu));	/* after the DIR */
 	EXPECT_EQ(0, vcpu_report(vcpu) & SPI_BIT(44));
 	EXPECT_EQ(COUNT_TAG | 2, vcpu_report(vcpu));
+	vcpu_done(vcpu);
+	vcpu_free(vcpu);
+	close(fd);
+}
+
+/*
+ * SGI 5 from vCPU 0 to vCPU 1.  Both report MPIDR_EL1 when ready and
+ * unmask IRQs; vCPU 1 waits in WFI for one interrupt; vCPU 0 (once the
+ * host resumes it) writes ICC_SGI1R_EL1 with INTID 5, Aff3.Aff2.Aff1 = 0
+ * and TargetList {Aff0 = 1}, and takes nothing itself.  Each reports its
+ * count.
+ */
+#define SGI_INTID	5
+
+MKVM_GUEST(guest_sgi,
+	G_VECTORS(G_IRQ_REPORT)
+	G_GIC_INIT
+	"mrs	x0, mpidr_el1\n"
+	G_REPORT("x0")
+	"msr	daifclr, #2\n"
+	"and	x0, x0, #0xff\n"
+	"cbnz	x0, 3f\n"
+	"movz	x1, #0x0500, lsl #16\n"		/* INTID, bits [27:24] */
+	"orr	x1, x1, #2\n"			/* TargetList: Aff0 1 */
+	"msr	icc_sgi1r_el1, x1\n"
+	"isb\n"
+	G_SPIN
+	G_COUNT
+	G_DONE
+	"3:	mov	x15, #1\n"
+	G_WAIT("x15")
+	G_SPIN
+	G_COUNT
+	G_DONE);
+_Static_assert(SGI_INTID == 5, "guest_sgi is stale");
+
+struct sgi_target {
+	struct mkvm_vcpu *vcpu;
+	sem_t ready;
+	uint64_t mpidr, intid, count;
+};
+
+static void *sgi_target_fn(void *arg)
+{
+	struct sgi_target *t = arg;
+
+	t->mpidr = vcpu_report(t->vcpu);
+	sem_post(&t->ready);
+	t->intid = vcpu_report(t->vcpu);
+	t->count = vcpu_report(t->vcpu);
+	vcpu_done(t->vcpu);
+	return NULL;
+}
+
+TEST_F(vgic, sgi_between_vcpus)
+{
+	struct gic_params gic = { GIC_PARAMS_DEFAULT,
+				  .gicr_enable = 1u << SGI_INTID };
+	struct sgi_target t = { 0 };
+	struct mkvm_vcpu *sender;
+	pthread_t thread;
+	int fd;
+
+	self->vm = vm_create(guest_sgi, guest_sgi_end);
+	sender = gic_vcpu_add(self->vm, 0, &gic);
+	t.vcpu = gic_vcpu_add(self->vm, 1, &gic);
+	fd = vm_vgic_setup(self->vm);
+	ASSERT_EQ(0, sem_init(&t.ready, 0, 0));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, sgi_target_fn, &t));
+
+	EXPECT_EQ(0, vcpu_report(sender) & 0xff);
+	/* Let vCPU 1 get to its WFI before the SGI is sent. */
+	ASSERT_EQ(0, sem_wait(&t.ready));
+	usleep(100 * 1000);
+	EXPECT_EQ(COUNT_TAG | 0, vcpu_report(sender));
+	vcpu_done(sender);
+
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ(1, t.mpidr & 0xff);
+	EXPECT_EQ(SGI_INTID, t.intid);
+	EXPECT_EQ(COUNT_TAG | 1, t.count);
+	sem_destroy(&t.ready);
+	vcpu_free(t.vcpu);
+	vcpu_free(sender);
+	close(fd);
+}
+
+/*
+ * The virtual timer's PPI (INTID 27).  The handler reads CNTVCT_EL0 on
+ * arrival (x25) and masks the timer (CNTV_CTL_EL0.IMASK) before its EOI.
+ */
+#define VTIMER_INTID	27
+
+#define G_IRQ_VTIMER							\
+	"isb\n"								\
+	"mrs	x25, cntvct_el0\n"					\
+	"mrs	x26, icc_iar1_el1\n"					\
+	"cmp	x26, #1020\n"						\
+	"b.hs	1f\n"							\
+	"mov	x23, #3\n"			/* ENABLE | IMASK */	\
+	"msr	cntv_ctl_el0, x23\n"					\
+	"isb\n"								\
+	G_REPORT("x26")							\
+	"add	x24, x24, #1\n"						\
+	"msr	icc_eoir1_el1, x26\n"					\
+	"1:	eret\n"
+
+/*
+ * Reports CNTFRQ_EL0 when ready; arms the timer (CNTV_CVAL_EL0) 10 ms
+ * ahead, waits in WFI for it; reports the ticks from arming to arrival
+ * and arrival - CVAL; then busy-waits two more periods with IRQs unmasked
+ * and reports CNTV_CTL_EL0 and its count.
+ */
+MKVM_GUEST(guest_vtimer,
+	G_VECTORS(G_IRQ_VTIMER)
+	G_GIC_INIT
+	"mrs	x1, cntfrq_el0\n"
+	G_REPORT("x1")
+	"mov	x2, #100\n"
+	"udiv	x2, x1, x2\n"			/* 10 ms of ticks */
+	"isb\n"
+	"mrs	x19, cntvct_el0\n"
+	"add	x3, x19, x2\n"
+	"msr	cntv_cval_el0, x3\n"
+	"mov	x0, #1\n"			/* ENABLE */
+	"msr	cntv_ctl_el0, x0\n"
+	"isb\n"
+	"msr	daifclr, #2\n"
+	"mov	x15, #1\n"
+	G_WAIT("x15")
+	"sub	x0, x25, x19\n"
+	G_REPORT("x0")
+	"sub	x0, x25, x3\n"
+	G_REPORT("x0")
+	"add	x4, x25, x2, lsl #1\n"
+	"1:	isb\n"
+	"mrs	x0, cntvct_el0\n"
+	"cmp	x0, x4\n"
+	"b.lo	1b\n"
+	"mrs	x0, cntv_ctl_el0\n"
+	G_REPORT("x0")
+	G_COUNT
+	G_DONE);
+
+static uint64_t host_cntfrq(void)
+{
+	uint64_t f;
+
+	asm volatile("mrs %0, cntfrq_el0" : "=r"(f));
+	return f;
+}
+
+TEST_F(vgic, vtimer_fires_once_not_early)
+{
+	struct gic_params gic = { GIC_PARAMS_DEFAULT,
+				  .gicr_enable = 1u << VTIMER_INTID };
+	struct mkvm_vcpu *vcpu;
+	uint64_t freq, ticks, elapsed;
+	int64_t late;
+	int fd;
+
+	self->vm = vm_create(guest_vtimer, guest_vtimer_end);
+	vcpu = gic_vcpu_add(self->vm, 0, &gic);
+	fd = vm_vgic_setup(self->vm);
+
+	freq = vcpu_report(vcpu);
+	EXPECT_EQ(host_cntfrq(), freq);
+	ASSERT_LT(0, freq);
+	ticks = freq / 100;
+	EXPECT_EQ(VTIMER_INTID, vcpu_report(vcpu));
+	elapsed = vcpu_report(vcpu);
+	late = (int64_t)vcpu_report(vcpu);
+	EXPECT_LE(ticks, elapsed) TH_LOG("early by %lld ticks",
+					 (long long)(ticks - elapsed));
+	EXPECT_LE(0, late);
+	/* TCG is slow; only a timer that never came would be this late. */
+	EXPECT_GT(10 * freq, elapsed);
+	/* CNTV_CTL_EL0: ENABLE | IMASK | ISTATUS, and no second interrupt. */
+	EXPECT_EQ(7, vcpu_report(vcpu));
+	EXPECT_EQ(COUNT_TAG | 1, vcpu_report(vcpu));
 	vcpu_done(vcpu);
 	vcpu_free(vcpu);
 	close(fd);
