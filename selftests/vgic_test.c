@@ -1,0 +1,1109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The in-kernel vGICv3 through the KVM API: the device-attribute rules of
+ * KVM_CREATE_DEVICE(KVM_DEV_TYPE_ARM_VGIC_V3) and KVM_IRQ_LINE, with the
+ * errors the kernel's KVM gives (arch/arm64/kvm/vgic/vgic-kvm-device.c,
+ * vgic-init.c, vgic-v3.c, arm.c kvm_vm_ioctl_irq_line()); then guests that
+ * program the distributor, their redistributor and the CPU interface and
+ * take SPIs, SGIs and the virtual timer's PPI.
+ */
+#include <semaphore.h>
+#include "kselftest_harness.h"
+#include "mkvm_vm.h"
+
+/* The guest's GIC, laid out as on QEMU's virt machine. */
+#define GICD_IPA		0x08000000ull
+#define GICR_IPA		0x080a0000ull
+#define GICR_FRAME_SIZE		0x20000ull	/* RD_base + SGI_base, per vCPU */
+#define NR_IRQS			64		/* SPIs 32..63 */
+#define BEYOND_IPA		(1ull << 40)	/* the default IPA size */
+
+FIXTURE(vgic) {
+	struct mkvm_vm *vm;
+};
+
+FIXTURE_SETUP(vgic)
+{
+	self->vm = NULL;
+	if (mkvm_boot_is("vhe"))
+		SKIP(return, "no KVM-API device on the VHE boot");
+	ASSERT_EQ(0, mkvm_load_if_owner());
+}
+
+FIXTURE_TEARDOWN(vgic)
+{
+	if (self->vm)
+		vm_free(self->vm);
+}
+
+/* KVM_CREATE_DEVICE of @type: 0 (the fd in *@fd unless testing) or -errno. */
+static int _vm_vgic_create_type(struct mkvm_vm *vm, uint32_t type,
+			     uint32_t flags, int *fd)
+{
+	struct kvm_create_device cd = { .type = type, .flags = flags, .fd = -1 };
+	int ret = mkvm_ioctl(vm->fd, KVM_CREATE_DEVICE, &cd);
+
+	if (!ret && fd)
+		*fd = cd.fd;
+	return ret;
+}
+
+static int vm_vgic_create(struct mkvm_vm *vm)
+{
+	int fd = -1, ret;
+
+	ret = _vm_vgic_create_type(vm, KVM_DEV_TYPE_ARM_VGIC_V3, 0, &fd);
+	MKVM_CHECK(!ret, "KVM_CREATE_DEVICE(VGIC_V3): %s", strerror(-ret));
+	return fd;
+}
+
+/* KVM_{SET,GET}_DEVICE_ATTR with @ptr as its address: 0 or -errno. */
+static int _vgic_attr(int fd, bool set, uint32_t group, uint64_t attr,
+		      void *ptr)
+{
+	struct kvm_device_attr a = {
+		.group = group, .attr = attr, .addr = (uintptr_t)ptr,
+	};
+
+	return mkvm_ioctl(fd, set ? KVM_SET_DEVICE_ATTR : KVM_GET_DEVICE_ATTR,
+			  &a);
+}
+
+static int _vgic_set_addr(int fd, uint64_t type, uint64_t ipa)
+{
+	return _vgic_attr(fd, true, KVM_DEV_ARM_VGIC_GRP_ADDR, type, &ipa);
+}
+
+static int _vgic_set_nr_irqs(int fd, uint32_t nr)
+{
+	return _vgic_attr(fd, true, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr);
+}
+
+static int _vgic_init(int fd)
+{
+	return _vgic_attr(fd, true, KVM_DEV_ARM_VGIC_GRP_CTRL,
+			  KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
+}
+
+/*
+ * The vGIC of a VM whose vCPUs all exist: NR_IRQS, the distributor at
+ * GICD_IPA, the redistributors from GICR_IPA, CTRL_INIT.
+ */
+static int vm_vgic_setup(struct mkvm_vm *vm)
+{
+	int fd = vm_vgic_create(vm), ret;
+
+	ret = _vgic_set_nr_irqs(fd, NR_IRQS);
+	MKVM_CHECK(!ret, "NR_IRQS: %s", strerror(-ret));
+	ret = _vgic_set_addr(fd, KVM_VGIC_V3_ADDR_TYPE_DIST, GICD_IPA);
+	MKVM_CHECK(!ret, "ADDR DIST: %s", strerror(-ret));
+	ret = _vgic_set_addr(fd, KVM_VGIC_V3_ADDR_TYPE_REDIST, GICR_IPA);
+	MKVM_CHECK(!ret, "ADDR REDIST: %s", strerror(-ret));
+	ret = _vgic_init(fd);
+	MKVM_CHECK(!ret, "CTRL_INIT: %s", strerror(-ret));
+	return fd;
+}
+
+/* KVM_IRQ_LINE: 0 or -errno. */
+static int _irq_line(struct mkvm_vm *vm, uint32_t type, uint32_t vcpu,
+		     uint32_t num, int level)
+{
+	struct kvm_irq_level irq = {
+		.irq = type << KVM_ARM_IRQ_TYPE_SHIFT |
+		       (vcpu & KVM_ARM_IRQ_VCPU_MASK) << KVM_ARM_IRQ_VCPU_SHIFT |
+		       num << KVM_ARM_IRQ_NUM_SHIFT,
+		.level = level,
+	};
+
+	return mkvm_ioctl(vm->fd, KVM_IRQ_LINE, &irq);
+}
+
+static void spi_line(struct mkvm_vm *vm, uint32_t intid, int level)
+{
+	int ret = _irq_line(vm, KVM_ARM_IRQ_TYPE_SPI, 0, intid, level);
+
+	MKVM_CHECK(!ret, "KVM_IRQ_LINE SPI %u level %d: %s", intid, level,
+		   strerror(-ret));
+}
+
+/* An edge: the line up and down again. */
+static void spi_pulse(struct mkvm_vm *vm, uint32_t intid)
+{
+	spi_line(vm, intid, 1);
+	spi_line(vm, intid, 0);
+}
+
+/* A guest that only says it is done, for tests that need a run. */
+MKVM_GUEST(guest_done, G_DONE);
+
+/*
+ * KVM_CREATE_DEVICE: the TEST flag only asks, a vGICv3 is created once,
+ * and an unknown type is -ENODEV.
+ */
+TEST_F(vgic, create_device)
+{
+	int fd = -1;
+
+	self->vm = vm_create_bare();
+	EXPECT_EQ(0, _vm_vgic_create_type(self->vm, KVM_DEV_TYPE_ARM_VGIC_V3,
+				       KVM_CREATE_DEVICE_TEST, NULL));
+	EXPECT_EQ(0, _vm_vgic_create_type(self->vm, KVM_DEV_TYPE_ARM_VGIC_V3,
+				       0, &fd));
+	EXPECT_LE(0, fd);
+	EXPECT_EQ(-EEXIST, _vm_vgic_create_type(self->vm,
+					     KVM_DEV_TYPE_ARM_VGIC_V3, 0,
+					     NULL));
+	/* TEST asks whether the type exists, not whether one can be made. */
+	EXPECT_EQ(0, _vm_vgic_create_type(self->vm, KVM_DEV_TYPE_ARM_VGIC_V3,
+				       KVM_CREATE_DEVICE_TEST, NULL));
+	EXPECT_EQ(-ENODEV, _vm_vgic_create_type(self->vm, 0x4242, 0, NULL));
+	EXPECT_EQ(-ENODEV, _vm_vgic_create_type(self->vm, 0x4242,
+					     KVM_CREATE_DEVICE_TEST, NULL));
+	close(fd);
+}
+
+/* A vGIC comes before the first KVM_RUN or not at all. */
+TEST_F(vgic, create_after_run_is_ebusy)
+{
+	struct mkvm_vcpu *vcpu;
+
+	self->vm = vm_create(guest_done, guest_done_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	vcpu_done(vcpu);
+	EXPECT_EQ(-EBUSY, _vm_vgic_create_type(self->vm,
+					    KVM_DEV_TYPE_ARM_VGIC_V3, 0, NULL));
+	vcpu_free(vcpu);
+}
+
+struct attr_step {
+	const char *what;
+	bool set;
+	uint32_t group;
+	uint64_t attr;
+	uint64_t val;		/* set, or expected from a get */
+	int ret;
+};
+
+#define ADDR_SET(what, type, ipa, ret)					\
+	{ what, true, KVM_DEV_ARM_VGIC_GRP_ADDR,			\
+	  KVM_VGIC_V3_ADDR_TYPE_##type, ipa, ret }
+#define ADDR_GET(what, type, ipa)					\
+	{ what, false, KVM_DEV_ARM_VGIC_GRP_ADDR,			\
+	  KVM_VGIC_V3_ADDR_TYPE_##type, ipa, 0 }
+#define NR_SET(what, nr, ret)						\
+	{ what, true, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, nr, ret }
+#define NR_GET(what, nr)						\
+	{ what, false, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, nr, 0 }
+
+/* In order, on one vGIC of a VM with one vCPU (128 KiB of redistributor). */
+static const struct attr_step addr_steps[] = {
+	ADDR_SET("dist misaligned", DIST, GICD_IPA + 0x1000, -EINVAL),
+	ADDR_SET("dist beyond the IPA space", DIST, BEYOND_IPA, -E2BIG),
+	ADDR_SET("dist", DIST, GICD_IPA, 0),
+	ADDR_SET("dist twice", DIST, GICD_IPA + 0x10000, -EEXIST),
+	ADDR_SET("redist misaligned", REDIST, GICR_IPA + 0x8000, -EINVAL),
+	ADDR_SET("redist beyond the IPA space", REDIST, BEYOND_IPA, -E2BIG),
+	ADDR_SET("redist frames across the end of the IPA space", REDIST,
+		 BEYOND_IPA - 0x10000, -E2BIG),
+	ADDR_SET("redist overlapping the dist", REDIST, GICD_IPA, -EINVAL),
+	ADDR_SET("redist ending inside the dist", REDIST, GICD_IPA - 0x10000,
+		 -EINVAL),
+	ADDR_SET("redist", REDIST, GICR_IPA, 0),
+	ADDR_SET("redist twice", REDIST, GICR_IPA + 0x20000, -EEXIST),
+	ADDR_GET("get dist", DIST, GICD_IPA),
+	ADDR_GET("get redist", REDIST, GICR_IPA),
+	{ "GICv2 dist on a GICv3", true, KVM_DEV_ARM_VGIC_GRP_ADDR,
+	  KVM_VGIC_V2_ADDR_TYPE_DIST, 0x09000000, -ENXIO },
+	{ "unknown addr attr (set)", true, KVM_DEV_ARM_VGIC_GRP_ADDR, 0x42,
+	  0x09000000, -ENXIO },
+	{ "unknown addr attr (get)", false, KVM_DEV_ARM_VGIC_GRP_ADDR, 0x42,
+	  0, -ENXIO },
+	{ "unknown group", true, 0x4242, 0, 0, -ENXIO },
+	{ "unknown ctrl attr", true, KVM_DEV_ARM_VGIC_GRP_CTRL, 0x42, 0,
+	  -ENXIO },
+};
+
+static const struct attr_step nr_irqs_steps[] = {
+	NR_SET("fewer than 32 SPIs", 32, -EINVAL),
+	NR_SET("not a multiple of 32", 100, -EINVAL),
+	NR_SET("more than 1020 SPIs", 1024, -EINVAL),
+	NR_SET("most", 992, 0),
+	NR_GET("get", 992),
+	NR_SET("twice", 96, -EBUSY),
+	NR_GET("get after twice", 992),
+};
+
+static void run_attr_steps(struct __test_metadata *_metadata, int fd,
+			   const struct attr_step *steps, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const struct attr_step *s = &steps[i];
+		uint64_t val = s->set ? s->val : 0xdeadbeefdeadbeefull;
+		uint32_t val32 = s->set ? s->val : 0xdeadbeef;
+		void *ptr = s->group == KVM_DEV_ARM_VGIC_GRP_NR_IRQS ?
+			    (void *)&val32 : (void *)&val;
+
+		EXPECT_EQ(s->ret, _vgic_attr(fd, s->set, s->group, s->attr, ptr))
+			TH_LOG("%s", s->what);
+		if (s->set || s->ret)
+			continue;
+		if (ptr == &val32)
+			val = val32;
+		EXPECT_EQ(s->val, val) TH_LOG("%s", s->what);
+	}
+}
+
+TEST_F(vgic, addr_rules)
+{
+	struct mkvm_vcpu *vcpu;
+	int fd;
+
+	self->vm = vm_create(guest_done, guest_done_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	fd = vm_vgic_create(self->vm);
+	run_attr_steps(_metadata, fd, addr_steps, ARRAY_SIZE(addr_steps));
+	vcpu_free(vcpu);
+	close(fd);
+}
+
+TEST_F(vgic, nr_irqs_rules)
+{
+	int fd;
+
+	self->vm = vm_create_bare();
+	fd = vm_vgic_create(self->vm);
+	run_attr_steps(_metadata, fd, nr_irqs_steps, ARRAY_SIZE(nr_irqs_steps));
+	close(fd);
+}
+
+/* Addresses given or taken from an unmapped user pointer. */
+TEST_F(vgic, attr_bad_pointer_is_efault)
+{
+	void *bad = (void *)8;
+	int fd;
+
+	self->vm = vm_create_bare();
+	fd = vm_vgic_create(self->vm);
+	EXPECT_EQ(-EFAULT, _vgic_attr(fd, true, KVM_DEV_ARM_VGIC_GRP_ADDR,
+				      KVM_VGIC_V3_ADDR_TYPE_DIST, bad));
+	EXPECT_EQ(-EFAULT, _vgic_attr(fd, true, KVM_DEV_ARM_VGIC_GRP_ADDR,
+				      KVM_VGIC_V3_ADDR_TYPE_REDIST, bad));
+	EXPECT_EQ(-EFAULT, _vgic_attr(fd, true, KVM_DEV_ARM_VGIC_GRP_NR_IRQS,
+				      0, bad));
+	ASSERT_EQ(0, _vgic_set_addr(fd, KVM_VGIC_V3_ADDR_TYPE_DIST, GICD_IPA));
+	EXPECT_EQ(-EFAULT, _vgic_attr(fd, false, KVM_DEV_ARM_VGIC_GRP_ADDR,
+				      KVM_VGIC_V3_ADDR_TYPE_DIST, bad));
+	close(fd);
+}
+
+/*
+ * CTRL_INIT freezes the VM's shape: no vCPU can be added, and NR_IRQS
+ * (defaulted by the init) is taken.  A second CTRL_INIT is harmless.
+ */
+TEST_F(vgic, init_freezes_vcpus_and_nr_irqs)
+{
+	struct mkvm_vcpu *vcpu, *late = NULL;
+	uint32_t nr = 0;
+	int fd;
+
+	self->vm = vm_create(guest_done, guest_done_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	fd = vm_vgic_create(self->vm);
+	ASSERT_EQ(0, _vgic_set_addr(fd, KVM_VGIC_V3_ADDR_TYPE_DIST, GICD_IPA));
+	ASSERT_EQ(0, _vgic_set_addr(fd, KVM_VGIC_V3_ADDR_TYPE_REDIST,
+				    GICR_IPA));
+	ASSERT_EQ(0, _vgic_init(fd));
+	EXPECT_EQ(0, _vgic_init(fd));
+	EXPECT_EQ(-EBUSY, _vm_vcpu_create(self->vm, 1, &late));
+	EXPECT_EQ(-EBUSY, _vgic_set_nr_irqs(fd, NR_IRQS));
+	EXPECT_EQ(0, _vgic_attr(fd, false, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0,
+				&nr));
+	EXPECT_LE(64, nr);
+	vcpu_done(vcpu);
+	vcpu_free(vcpu);
+	close(fd);
+}
+
+/*
+ * The first KVM_RUN maps the vGIC and fails if it cannot; KVM then marks
+ * the VM dead, and every later vCPU ioctl is -EIO.
+ */
+enum { HAS_DIST = 1, HAS_REDIST = 2, HAS_INIT = 4 };
+
+static const struct {
+	const char *what;
+	unsigned int has;
+	uint64_t dist, redist;
+	int ret;
+} first_run_cases[] = {
+	{ "no CTRL_INIT", HAS_DIST | HAS_REDIST, GICD_IPA, GICR_IPA, -EBUSY },
+	{ "no dist", HAS_REDIST | HAS_INIT, 0, GICR_IPA, -ENXIO },
+	{ "no redist", HAS_DIST | HAS_INIT, GICD_IPA, 0, -ENXIO },
+	{ "nothing but CTRL_INIT", HAS_INIT, 0, 0, -ENXIO },
+	/* The dist is only checked against the redists at the first run. */
+	{ "dist inside the redist frames", HAS_DIST | HAS_REDIST | HAS_INIT,
+	  GICR_IPA + 0x10000, GICR_IPA, -EINVAL },
+	{ "dist and redist apart", HAS_DIST | HAS_REDIST | HAS_INIT,
+	  GICD_IPA, GICR_IPA, 0 },
+};
+
+TEST_F(vgic, first_run_checks)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(first_run_cases); i++) {
+		typeof(first_run_cases[0]) *c = &first_run_cases[i];
+		struct mkvm_vcpu *vcpu;
+		struct mkvm_vm *vm;
+		const char *step = "";
+		int fd, ret = 0;
+
+		vm = vm_create(guest_done, guest_done_end);
+		vcpu = vm_vcpu_add(vm, 0);
+		fd = vm_vgic_create(vm);
+		if (c->has & HAS_REDIST) {
+			step = "set redist";
+			ret = _vgic_set_addr(fd, KVM_VGIC_V3_ADDR_TYPE_REDIST,
+					     c->redist);
+		}
+		if (!ret && (c->has & HAS_DIST)) {
+			step = "set dist";
+			ret = _vgic_set_addr(fd, KVM_VGIC_V3_ADDR_TYPE_DIST,
+					     c->dist);
+		}
+		if (!ret && (c->has & HAS_INIT)) {
+			step = "CTRL_INIT";
+			ret = _vgic_init(fd);
+		}
+		EXPECT_EQ(0, ret) TH_LOG("%s: %s", c->what, step);
+		if (ret) {
+			/* Not set up as the case says: its run means nothing. */
+		} else if (c->ret) {
+			EXPECT_EQ(c->ret, _vcpu_run(vcpu)) TH_LOG("%s", c->what);
+			EXPECT_EQ(-EIO, _vcpu_run(vcpu)) TH_LOG("%s, again",
+								c->what);
+		} else {
+			vcpu_done(vcpu);
+		}
+		vcpu_free(vcpu);
+		close(fd);
+		vm_free(vm);
+	}
+}
+
+enum irq_phase { NO_VGIC, BEFORE_INIT, AFTER_INIT };
+
+static const struct {
+	const char *what;
+	enum irq_phase phase;
+	uint32_t type, vcpu, num;
+	int ret;
+} irq_line_cases[] = {
+	{ "SPI, no vGIC", NO_VGIC, KVM_ARM_IRQ_TYPE_SPI, 0, 32, -ENXIO },
+	{ "PPI, no vGIC", NO_VGIC, KVM_ARM_IRQ_TYPE_PPI, 0, 16, -ENXIO },
+	{ "SPI before init", BEFORE_INIT, KVM_ARM_IRQ_TYPE_SPI, 0, 32, -EBUSY },
+	{ "PPI before init", BEFORE_INIT, KVM_ARM_IRQ_TYPE_PPI, 0, 16, -EBUSY },
+	{ "SPI 31 before init", BEFORE_INIT, KVM_ARM_IRQ_TYPE_SPI, 0, 31,
+	  -EINVAL },
+	{ "PPI, no such vCPU, before init", BEFORE_INIT, KVM_ARM_IRQ_TYPE_PPI,
+	  1, 16, -EINVAL },
+	{ "SPI 32", AFTER_INIT, KVM_ARM_IRQ_TYPE_SPI, 0, 32, 0 },
+	{ "last SPI", AFTER_INIT, KVM_ARM_IRQ_TYPE_SPI, 0, NR_IRQS - 1, 0 },
+	{ "SPI 31", AFTER_INIT, KVM_ARM_IRQ_TYPE_SPI, 0, 31, -EINVAL },
+	{ "SPI 0", AFTER_INIT, KVM_ARM_IRQ_TYPE_SPI, 0, 0, -EINVAL },
+	{ "SPI past NR_IRQS", AFTER_INIT, KVM_ARM_IRQ_TYPE_SPI, 0, NR_IRQS,
+	  -EINVAL },
+	{ "PPI 16", AFTER_INIT, KVM_ARM_IRQ_TYPE_PPI, 0, 16, 0 },
+	{ "PPI 31", AFTER_INIT, KVM_ARM_IRQ_TYPE_PPI, 0, 31, 0 },
+	{ "PPI 15 (an SGI)", AFTER_INIT, KVM_ARM_IRQ_TYPE_PPI, 0, 15, -EINVAL },
+	{ "PPI 32", AFTER_INIT, KVM_ARM_IRQ_TYPE_PPI, 0, 32, -EINVAL },
+	{ "PPI, no such vCPU", AFTER_INIT, KVM_ARM_IRQ_TYPE_PPI, 1, 16,
+	  -EINVAL },
+	{ "CPU line with a vGIC", AFTER_INIT, KVM_ARM_IRQ_TYPE_CPU, 0,
+	  KVM_ARM_IRQ_CPU_IRQ, -ENXIO },
+	{ "unknown type", AFTER_INIT, 3, 0, 32, -EINVAL },
+};
+
+TEST_F(vgic, irq_line_rules)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(irq_line_cases); i++) {
+		typeof(irq_line_cases[0]) *c = &irq_line_cases[i];
+		struct mkvm_vcpu *vcpu;
+		struct mkvm_vm *vm;
+		int fd = -1;
+
+		vm = vm_create(guest_done, guest_done_end);
+		vcpu = vm_vcpu_add(vm, 0);
+		if (c->phase == BEFORE_INIT)
+			fd = vm_vgic_create(vm);
+		else if (c->phase == AFTER_INIT)
+			fd = vm_vgic_setup(vm);
+		EXPECT_EQ(c->ret, _irq_line(vm, c->type, c->vcpu, c->num, 1))
+			TH_LOG("%s", c->what);
+		vcpu_free(vcpu);
+		if (fd >= 0)
+			close(fd);
+		vm_free(vm);
+	}
+}
+
+/*
+ * Guests that drive the GIC.  A guest image starts with its vector table
+ * (VBAR_EL1 = MKVM_CODE_IPA): every entry reports the exception and stops,
+ * except IRQ from the current EL with SP_ELx (VBAR + 0x280), which runs
+ * the @irq handler given, at most 32 instructions.  Code follows at
+ * VBAR + 0x800.  The guest's registers:
+ *
+ *   x11  GICR_ISENABLER0: its SGIs and PPIs to enable     (set by the host)
+ *   x12  GICD_ICFGR2: SPIs 32..47, bit 2n+1 = edge        (set by the host)
+ *   x13  GICD_ISENABLER1: SPIs 32..63 to enable           (set by the host)
+ *   x14  GICD_IPRIORITYR10: the priorities of SPIs 40..43 (set by the host)
+ *   x16  ICC_PMR_EL1                                      (set by the host)
+ *   x20  GICD, x21 its RD_base, x22 its SGI_base          (G_GIC_INIT)
+ *   x24  interrupts taken, x26 the last INTID             (the handler)
+ *   x23, x25, x26, x27  the handler's and the ucalls' only
+ */
+#define VECTORS_SIZE		0x800
+#define GUEST_ENTRY		(MKVM_CODE_IPA + VECTORS_SIZE)
+#define G_VECTORS(irq)							\
+	".rept 5\n" G_VECTOR_ENTRY ".endr\n"				\
+	".balign 0x80\n" irq						\
+	".org 0x300\n"	/* the handler fits its entry */		\
+	".rept 10\n" G_VECTOR_ENTRY ".endr\n"				\
+	".org 0x800\n"
+
+/*
+ * Acknowledge, report the INTID, count, EOI.  INTIDs 1020..1023 are
+ * special (1023: spurious) and have nothing to EOI.
+ */
+#define G_IRQ_REPORT							\
+	"mrs	x26, icc_iar1_el1\n"					\
+	"cmp	x26, #1020\n"						\
+	"b.hs	1f\n"							\
+	G_REPORT("x26")							\
+	"add	x24, x24, #1\n"						\
+	"msr	icc_eoir1_el1, x26\n"					\
+	"1:	eret\n"
+
+/*
+ * Distributor (GICD_*), this vCPU's redistributor (GICR_*, its frames at
+ * GICR_IPA + Aff0 * 128 KiB) and CPU interface (ICC_*), from the host's
+ * parameters above.  Every interrupt in Group 1 (GICD_IGROUPR, GICR_IGROUPR0
+ * all ones), priority 0xa0, SPIs routed to vCPU 0.  Clobbers x0-x3.
+ */
+#define G_GIC_INIT							\
+	"movz	x20, #0x0800, lsl #16\n"	/* GICD_IPA */		\
+	"mrs	x0, mpidr_el1\n"					\
+	"and	x0, x0, #0xff\n"					\
+	"movz	x21, #0x080a, lsl #16\n"	/* GICR_IPA */		\
+	"add	x21, x21, x0, lsl #17\n"				\
+	"add	x22, x21, #0x10, lsl #12\n"	/* SGI_base: +64 KiB */	\
+	/* GICD_CTLR (0x0) = ARE (4) | EnableGrp1 (1); wait for RWP (31) */ \
+	"mov	w0, #0x12\n"						\
+	"str	w0, [x20]\n"						\
+	"1:	ldr	w0, [x20]\n"					\
+	"tbnz	w0, #31, 1b\n"						\
+	"mov	w0, #-1\n"						\
+	"str	w0, [x20, #0x84]\n"		/* GICD_IGROUPR1 */	\
+	/* GICD_IPRIORITYR8..15 (0x420..0x43c): SPIs 32..63 */		\
+	"movz	w0, #0xa0a0\n"						\
+	"movk	w0, #0xa0a0, lsl #16\n"					\
+	"mov	x2, #0x420\n"						\
+	"1:	str	w0, [x20, x2]\n"				\
+	"add	x2, x2, #4\n"						\
+	"cmp	x2, #0x440\n"						\
+	"b.lo	1b\n"							\
+	"str	w14, [x20, #0x428]\n"		/* GICD_IPRIORITYR10 */	\
+	"str	w12, [x20, #0xc08]\n"		/* GICD_ICFGR2 */	\
+	/* GICD_IROUTER32..63 (0x6100..0x61f8) = Aff 0.0.0.0, not 1-of-N */ \
+	"add	x1, x20, #0x6, lsl #12\n"				\
+	"mov	x2, #0x100\n"						\
+	"1:	str	xzr, [x1, x2]\n"				\
+	"add	x2, x2, #8\n"						\
+	"cmp	x2, #0x200\n"						\
+	"b.lo	1b\n"							\
+	"str	w13, [x20, #0x104]\n"		/* GICD_ISENABLER1 */	\
+	/* GICR_WAKER (0x14): ProcessorSleep (1) off, ChildrenAsleep (2) */ \
+	"ldr	w1, [x21, #0x14]\n"					\
+	"bic	w1, w1, #2\n"						\
+	"str	w1, [x21, #0x14]\n"					\
+	"1:	ldr	w1, [x21, #0x14]\n"				\
+	"tbnz	w1, #2, 1b\n"						\
+	"mov	w1, #-1\n"						\
+	"str	w1, [x22, #0x80]\n"		/* GICR_IGROUPR0 */	\
+	/* GICR_IPRIORITYR0..7 (SGI_base + 0x400..0x41c) */		\
+	"mov	x2, #0x400\n"						\
+	"1:	str	w0, [x22, x2]\n"				\
+	"add	x2, x2, #4\n"						\
+	"cmp	x2, #0x420\n"						\
+	"b.lo	1b\n"							\
+	"str	w11, [x22, #0x100]\n"		/* GICR_ISENABLER0 */	\
+	"msr	icc_pmr_el1, x16\n"					\
+	"mrs	x0, icc_ctlr_el1\n"					\
+	"bic	x0, x0, #2\n"			/* EOImode 0 */		\
+	"msr	icc_ctlr_el1, x0\n"					\
+	"mov	x0, #1\n"						\
+	"msr	icc_igrpen1_el1, x0\n"					\
+	"mov	x24, #0\n"						\
+	"isb\n"
+
+/* Wait, with WFI, until x24 interrupts have been taken. */
+#define G_WAIT(reg)							\
+	"1:	cmp	x24, " reg "\n"					\
+	"b.hs	2f\n"							\
+	"wfi\n"								\
+	"b	1b\n"							\
+	"2:\n"
+
+/* Give an interrupt that should not come time to come anyway. */
+#define G_SPIN								\
+	"mov	x0, #0x4000\n"						\
+	"1:	subs	x0, x0, #1\n"					\
+	"b.ne	1b\n"
+
+/* Report x24, tagged so that the host tells it from an INTID. */
+#define COUNT_TAG		0xc000000000000000ull
+#define G_COUNT								\
+	"orr	x0, x24, #0xc000000000000000\n"				\
+	G_REPORT("x0")
+
+struct gic_params {
+	uint32_t gicr_enable;	/* x11 */
+	uint32_t icfgr2;	/* x12 */
+	uint32_t spi_enable;	/* x13 */
+	uint32_t prio_40_43;	/* x14 */
+	uint64_t pmr;		/* x16 */
+};
+
+#define GIC_PARAMS_DEFAULT						\
+	.prio_40_43 = 0xa0a0a0a0, .pmr = 0xff
+
+#define SPI_BIT(intid)		(1u << ((intid) - 32))
+#define SPI_EDGE(intid)		(2u << 2 * ((intid) - 32))
+
+static void gic_params_set(struct mkvm_vcpu *vcpu, const struct gic_params *p)
+{
+	vcpu_set_reg(vcpu, MKVM_XREG(11), p->gicr_enable);
+	vcpu_set_reg(vcpu, MKVM_XREG(12), p->icfgr2);
+	vcpu_set_reg(vcpu, MKVM_XREG(13), p->spi_enable);
+	vcpu_set_reg(vcpu, MKVM_XREG(14), p->prio_40_43);
+	vcpu_set_reg(vcpu, MKVM_XREG(16), p->pmr);
+}
+
+/* vCPU @id of a GIC guest image: its own vectors, entry past them. */
+static struct mkvm_vcpu *gic_vcpu_add(struct mkvm_vm *vm, unsigned int id,
+				      const struct gic_params *p)
+{
+	struct mkvm_vcpu *vcpu = vm_vcpu_add_features(vm, id, 0, GUEST_ENTRY);
+
+	vcpu_set_reg(vcpu, MKVM_VBAR_EL1, MKVM_CODE_IPA);
+	gic_params_set(vcpu, p);
+	return vcpu;
+}
+
+/* The guest's first report is ICC_SRE_EL1: system registers enabled. */
+static void expect_sre(struct mkvm_vcpu *vcpu)
+{
+	uint64_t sre = vcpu_report(vcpu);
+
+	MKVM_CHECK(sre & 1, "vcpu %u: ICC_SRE_EL1 %#llx, SRE clear", vcpu->id,
+		   (unsigned long long)sre);
+}
+
+/* Reports up to the next count: the INTIDs taken, in order; the count. */
+static uint64_t collect_intids(struct mkvm_vcpu *vcpu, uint32_t *intids,
+			       unsigned int max, unsigned int *n)
+{
+	uint64_t val;
+
+	*n = 0;
+	while (!((val = vcpu_report(vcpu)) & COUNT_TAG)) {
+		MKVM_CHECK(*n < max,
+			   "vcpu %u: more than %u interrupts, the last INTID %llu",
+			   vcpu->id, max,
+			   (unsigned long long)val);
+		intids[(*n)++] = val;
+	}
+	return val & ~COUNT_TAG;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	return (int)(*(const uint32_t *)a - *(const uint32_t *)b);
+}
+
+static void format_intids(char *buf, size_t size, const uint32_t *v,
+			  unsigned int n)
+{
+	unsigned int i;
+	int len = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < n && len < (int)size; i++)
+		len += snprintf(buf + len, size - len, "%s%u", i ? " " : "",
+				v[i]);
+}
+
+/*
+ * SPIs from KVM_IRQ_LINE.  Once ready (its report of ICC_SRE_EL1: the
+ * host pends the case's SPIs then), the guest unmasks IRQs, waits for x15
+ * interrupts, reports its count; then sets ICC_PMR_EL1 to 0xff and
+ * enables the SPIs in x17 (GICD_ISENABLER1), waits for x18 interrupts in
+ * all, and reports its count again.
+ */
+MKVM_GUEST(guest_spi,
+	G_VECTORS(G_IRQ_REPORT)
+	G_GIC_INIT
+	"mrs	x0, icc_sre_el1\n"
+	G_REPORT("x0")
+	"msr	daifclr, #2\n"
+	G_WAIT("x15")
+	G_SPIN
+	G_COUNT
+	"mov	x0, #0xff\n"
+	"msr	icc_pmr_el1, x0\n"
+	"str	w17, [x20, #0x104]\n"		/* GICD_ISENABLER1 */
+	"isb\n"
+	G_WAIT("x18")
+	G_SPIN
+	G_COUNT
+	G_DONE);
+
+#define MAX_IRQS	16
+
+struct spi_case {
+	const char *what;
+	struct gic_params gic;
+	uint32_t pulse;			/* SPIs (bit n: SPI 32 + n) pended */
+	uint32_t enable_later;		/* x17 */
+	bool any_order;			/* equal priorities: order unspecified */
+	uint32_t first[MAX_IRQS];	/* INTIDs taken before phase 2, 0-ended */
+	uint32_t then[MAX_IRQS];	/* and in phase 2 */
+};
+
+static const struct spi_case spi_cases[] = {
+	{
+		.what = "edge SPI",
+		.gic = { GIC_PARAMS_DEFAULT, .icfgr2 = SPI_EDGE(40),
+			 .spi_enable = SPI_BIT(40) },
+		.pulse = SPI_BIT(40),
+		.first = { 40 },
+	}, {
+		/* Pended lowest priority first; taken highest first. */
+		.what = "priority order",
+		.gic = { GIC_PARAMS_DEFAULT,
+			 .icfgr2 = SPI_EDGE(41) | SPI_EDGE(42) | SPI_EDGE(43),
+			 .spi_enable = SPI_BIT(41) | SPI_BIT(42) | SPI_BIT(43),
+			 .prio_40_43 = 0x2060a0a0 },
+		.pulse = SPI_BIT(41) | SPI_BIT(42) | SPI_BIT(43),
+		.first = { 43, 42, 41 },
+	}, {
+		/* Priority 0x80 with PMR 0x80 is masked, 0x40 is not. */
+		.what = "priority at the PMR is masked",
+		.gic = { GIC_PARAMS_DEFAULT,
+			 .icfgr2 = SPI_EDGE(42) | SPI_EDGE(43),
+			 .spi_enable = SPI_BIT(42) | SPI_BIT(43),
+			 .prio_40_43 = 0x4080a0a0, .pmr = 0x80 },
+		.pulse = SPI_BIT(42) | SPI_BIT(43),
+		.first = { 43 },
+		.then = { 42 },
+	}, {
+		/* Pending while disabled, taken once enabled. */
+		.what = "disabled SPI",
+		.gic = { GIC_PARAMS_DEFAULT,
+			 .icfgr2 = SPI_EDGE(40) | SPI_EDGE(41),
+			 .spi_enable = SPI_BIT(40) },
+		.pulse = SPI_BIT(40) | SPI_BIT(41),
+		.enable_later = SPI_BIT(41),
+		.first = { 40 },
+		.then = { 41 },
+	}, {
+		/* Twice as many as QEMU's GICv3 has list registers. */
+		.what = "eight SPIs at once",
+		.gic = { GIC_PARAMS_DEFAULT, .icfgr2 = 0xaaaa,
+			 .spi_enable = 0xff },
+		.pulse = 0xff,
+		.any_order = true,
+		.first = { 32, 33, 34, 35, 36, 37, 38, 39 },
+	},
+};
+
+static unsigned int intid_count(const uint32_t *v)
+{
+	unsigned int n = 0;
+
+	while (n < MAX_IRQS && v[n])
+		n++;
+	return n;
+}
+
+/* The INTIDs taken up to the guest's next count are @want (and so many). */
+static void expect_intids(struct __test_metadata *_metadata,
+			  struct mkvm_vcpu *vcpu, const char *what,
+			  const uint32_t *want, unsigned int total,
+			  bool any_order)
+{
+	unsigned int n, nwant = intid_count(want);
+	uint32_t got[MAX_IRQS], sorted[MAX_IRQS];
+	char gbuf[128], wbuf[128];
+	uint64_t count;
+
+	count = collect_intids(vcpu, got, MAX_IRQS, &n);
+	memcpy(sorted, want, nwant * sizeof(*want));
+	if (any_order) {
+		qsort(got, n, sizeof(*got), cmp_u32);
+		qsort(sorted, nwant, sizeof(*sorted), cmp_u32);
+	}
+	format_intids(gbuf, sizeof(gbuf), got, n);
+	format_intids(wbuf, sizeof(wbuf), sorted, nwant);
+	EXPECT_STREQ(wbuf, gbuf) TH_LOG("%s: INTIDs taken", what);
+	EXPECT_EQ(total, count) TH_LOG("%s: the guest's count", what);
+}
+
+TEST_F(vgic, spi_delivery)
+{
+	unsigned int i, b;
+
+	for (i = 0; i < ARRAY_SIZE(spi_cases); i++) {
+		const struct spi_case *c = &spi_cases[i];
+		unsigned int n1 = intid_count(c->first);
+		unsigned int n2 = intid_count(c->then);
+		struct mkvm_vcpu *vcpu;
+		struct mkvm_vm *vm;
+		int fd;
+
+		vm = vm_create(guest_spi, guest_spi_end);
+		vcpu = gic_vcpu_add(vm, 0, &c->gic);
+		vcpu_set_reg(vcpu, MKVM_XREG(15), n1);
+		vcpu_set_reg(vcpu, MKVM_XREG(17), c->enable_later);
+		vcpu_set_reg(vcpu, MKVM_XREG(18), n1 + n2);
+		fd = vm_vgic_setup(vm);
+
+		expect_sre(vcpu);
+		for (b = 0; b < 32; b++)
+			if (c->pulse & (1u << b))
+				spi_pulse(vm, 32 + b);
+		expect_intids(_metadata, vcpu, c->what, c->first, n1,
+			      c->any_order);
+		expect_intids(_metadata, vcpu, c->what, c->then, n1 + n2,
+			      c->any_order);
+		vcpu_done(vcpu);
+		vcpu_free(vcpu);
+		close(fd);
+		vm_free(vm);
+	}
+}
+
+/*
+ * A level SPI is taken again after its EOI while its line stays high, and
+ * not once the line is low.
+ */
+TEST_F(vgic, spi_level)
+{
+	struct gic_params gic = { GIC_PARAMS_DEFAULT,
+				  .spi_enable = SPI_BIT(41) };
+	struct mkvm_vcpu *vcpu;
+	int fd;
+
+	self->vm = vm_create(guest_spi, guest_spi_end);
+	vcpu = gic_vcpu_add(self->vm, 0, &gic);
+	vcpu_set_reg(vcpu, MKVM_XREG(15), 2);
+	vcpu_set_reg(vcpu, MKVM_XREG(17), 0);
+	vcpu_set_reg(vcpu, MKVM_XREG(18), 2);
+	fd = vm_vgic_setup(self->vm);
+
+	expect_sre(vcpu);
+	spi_line(self->vm, 41, 1);
+	EXPECT_EQ(41, vcpu_report(vcpu));	/* the handler, before its EOI */
+	EXPECT_EQ(41, vcpu_report(vcpu));	/* again: the line is still up */
+	spi_line(self->vm, 41, 0);
+	EXPECT_EQ(COUNT_TAG | 2, vcpu_report(vcpu));
+	EXPECT_EQ(COUNT_TAG | 2, vcpu_report(vcpu));
+	vcpu_done(vcpu);
+	vcpu_free(vcpu);
+	close(fd);
+}
+
+/*
+ * ICC_CTLR_EL1.EOImode = 1: ICC_EOIR1_EL1 only drops the priority, the
+ * interrupt stays active (GICD_ISACTIVER1) until ICC_DIR_EL1, and an
+ * active interrupt pended again is not taken before that.
+ */
+MKVM_GUEST(guest_eoimode1,
+	G_VECTORS(G_IRQ_REPORT)
+	G_GIC_INIT
+	"mrs	x0, icc_ctlr_el1\n"
+	"orr	x0, x0, #2\n"				/* EOImode */
+	"msr	icc_ctlr_el1, x0\n"
+	"isb\n"
+	"mrs	x0, icc_ctlr_el1\n"
+	G_REPORT("x0")
+	"msr	daifclr, #2\n"
+	"mov	x15, #1\n"
+	G_WAIT("x15")
+	"mrs	x0, icc_rpr_el1\n"
+	G_REPORT("x0")
+	"ldr	w0, [x20, #0x304]\n"			/* GICD_ISACTIVER1 */
+	G_REPORT("x0")
+	G_SPIN
+	G_COUNT
+	"msr	icc_dir_el1, x26\n"
+	"isb\n"
+	"mov	x15, #2\n"
+	G_WAIT("x15")
+	"msr	icc_dir_el1, x26\n"
+	"isb\n"
+	"ldr	w0, [x20, #0x304]\n"			/* GICD_ISACTIVER1 */
+	G_REPORT("x0")
+	G_SPIN
+	G_COUNT
+	G_DONE);
+
+TEST_F(vgic, eoimode1_deactivate)
+{
+	struct gic_params gic = { GIC_PARAMS_DEFAULT,
+				  .icfgr2 = SPI_EDGE(44),
+				  .spi_enable = SPI_BIT(44) };
+	struct mkvm_vcpu *vcpu;
+	int fd;
+
+	self->vm = vm_create(guest_eoimode1, guest_eoimode1_end);
+	vcpu = gic_vcpu_add(self->vm, 0, &gic);
+	fd = vm_vgic_setup(self->vm);
+
+	EXPECT_EQ(2, vcpu_report(vcpu) & 2);	/* ICC_CTLR_EL1.EOImode */
+	spi_pulse(self->vm, 44);
+	EXPECT_EQ(44, vcpu_report(vcpu));
+	EXPECT_EQ(0xff, vcpu_report(vcpu));	/* ICC_RPR_EL1: idle again */
+	EXPECT_EQ(SPI_BIT(44), vcpu_report(vcpu) & SPI_BIT(44)) {
+		TH_LOG("not active after EOIR with EOImode 1");
+	}
+	spi_pulse(self->vm, 44);		/* active and pending */
+	EXPECT_EQ(COUNT_TAG | 1, vcpu_report(vcpu));
+	EXPECT_EQ(44, vcpu_report(vcpu));	/* after the DIR */
+	EXPECT_EQ(0, vcpu_report(vcpu) & SPI_BIT(44));
+	EXPECT_EQ(COUNT_TAG | 2, vcpu_report(vcpu));
+	vcpu_done(vcpu);
+	vcpu_free(vcpu);
+	close(fd);
+}
+
+/*
+ * SGI 5 from vCPU 0 to vCPU 1.  Both report MPIDR_EL1 when ready and
+ * unmask IRQs; vCPU 1 waits in WFI for one interrupt; vCPU 0 (once the
+ * host resumes it) writes ICC_SGI1R_EL1 with INTID 5, Aff3.Aff2.Aff1 = 0
+ * and TargetList {Aff0 = 1}, and takes nothing itself.  Each reports its
+ * count.
+ */
+#define SGI_INTID	5
+
+MKVM_GUEST(guest_sgi,
+	G_VECTORS(G_IRQ_REPORT)
+	G_GIC_INIT
+	"mrs	x0, mpidr_el1\n"
+	G_REPORT("x0")
+	"msr	daifclr, #2\n"
+	"and	x0, x0, #0xff\n"
+	"cbnz	x0, 3f\n"
+	"movz	x1, #0x0500, lsl #16\n"		/* INTID, bits [27:24] */
+	"orr	x1, x1, #2\n"			/* TargetList: Aff0 1 */
+	"msr	icc_sgi1r_el1, x1\n"
+	"isb\n"
+	G_SPIN
+	G_COUNT
+	G_DONE
+	"3:	mov	x15, #1\n"
+	G_WAIT("x15")
+	G_SPIN
+	G_COUNT
+	G_DONE);
+_Static_assert(SGI_INTID == 5, "guest_sgi is stale");
+
+struct sgi_target {
+	struct mkvm_vcpu *vcpu;
+	sem_t ready;
+	uint64_t mpidr, intid, count;
+};
+
+static void *sgi_target_fn(void *arg)
+{
+	struct sgi_target *t = arg;
+
+	t->mpidr = vcpu_report(t->vcpu);
+	sem_post(&t->ready);
+	t->intid = vcpu_report(t->vcpu);
+	t->count = vcpu_report(t->vcpu);
+	vcpu_done(t->vcpu);
+	return NULL;
+}
+
+TEST_F(vgic, sgi_between_vcpus)
+{
+	struct gic_params gic = { GIC_PARAMS_DEFAULT,
+				  .gicr_enable = 1u << SGI_INTID };
+	struct sgi_target t = { 0 };
+	struct mkvm_vcpu *sender;
+	pthread_t thread;
+	int fd;
+
+	self->vm = vm_create(guest_sgi, guest_sgi_end);
+	sender = gic_vcpu_add(self->vm, 0, &gic);
+	t.vcpu = gic_vcpu_add(self->vm, 1, &gic);
+	fd = vm_vgic_setup(self->vm);
+	ASSERT_EQ(0, sem_init(&t.ready, 0, 0));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, sgi_target_fn, &t));
+
+	EXPECT_EQ(0, vcpu_report(sender) & 0xff);
+	/* Let vCPU 1 get to its WFI before the SGI is sent. */
+	ASSERT_EQ(0, sem_wait(&t.ready));
+	usleep(100 * 1000);
+	EXPECT_EQ(COUNT_TAG | 0, vcpu_report(sender));
+	vcpu_done(sender);
+
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ(1, t.mpidr & 0xff);
+	EXPECT_EQ(SGI_INTID, t.intid);
+	EXPECT_EQ(COUNT_TAG | 1, t.count);
+	sem_destroy(&t.ready);
+	vcpu_free(t.vcpu);
+	vcpu_free(sender);
+	close(fd);
+}
+
+/*
+ * The virtual timer's PPI (INTID 27).  The handler reads CNTVCT_EL0 on
+ * arrival (x25) and masks the timer (CNTV_CTL_EL0.IMASK) before its EOI.
+ */
+#define VTIMER_INTID	27
+
+#define G_IRQ_VTIMER							\
+	"isb\n"								\
+	"mrs	x25, cntvct_el0\n"					\
+	"mrs	x26, icc_iar1_el1\n"					\
+	"cmp	x26, #1020\n"						\
+	"b.hs	1f\n"							\
+	"mov	x23, #3\n"			/* ENABLE | IMASK */	\
+	"msr	cntv_ctl_el0, x23\n"					\
+	"isb\n"								\
+	G_REPORT("x26")							\
+	"add	x24, x24, #1\n"						\
+	"msr	icc_eoir1_el1, x26\n"					\
+	"1:	eret\n"
+
+/*
+ * Reports CNTFRQ_EL0 when ready; arms the timer (CNTV_CVAL_EL0) 10 ms
+ * ahead, waits in WFI for it; reports the ticks from arming to arrival
+ * and arrival - CVAL; then busy-waits two more periods with IRQs unmasked
+ * and reports CNTV_CTL_EL0 and its count.
+ */
+MKVM_GUEST(guest_vtimer,
+	G_VECTORS(G_IRQ_VTIMER)
+	G_GIC_INIT
+	"mrs	x1, cntfrq_el0\n"
+	G_REPORT("x1")
+	"mov	x2, #100\n"
+	"udiv	x2, x1, x2\n"			/* 10 ms of ticks */
+	"isb\n"
+	"mrs	x19, cntvct_el0\n"
+	"add	x3, x19, x2\n"
+	"msr	cntv_cval_el0, x3\n"
+	"mov	x0, #1\n"			/* ENABLE */
+	"msr	cntv_ctl_el0, x0\n"
+	"isb\n"
+	"msr	daifclr, #2\n"
+	"mov	x15, #1\n"
+	G_WAIT("x15")
+	"sub	x0, x25, x19\n"
+	G_REPORT("x0")
+	"sub	x0, x25, x3\n"
+	G_REPORT("x0")
+	"add	x4, x25, x2, lsl #1\n"
+	"1:	isb\n"
+	"mrs	x0, cntvct_el0\n"
+	"cmp	x0, x4\n"
+	"b.lo	1b\n"
+	"mrs	x0, cntv_ctl_el0\n"
+	G_REPORT("x0")
+	G_COUNT
+	G_DONE);
+
+/*
+ * vcpu_report(), but a guest that has not reported within @secs seconds
+ * (a timer that never fires, a WFI never woken) fails the test with its
+ * PC and virtual timer state rather than hanging to the harness timeout.
+ */
+static uint64_t vcpu_report_within(struct mkvm_vcpu *vcpu, unsigned int secs)
+{
+	int ret;
+
+	mkvm_install_kick_handler(SIGALRM);
+	alarm(secs);
+	ret = _vcpu_run(vcpu);
+	alarm(0);
+	if (ret == -EINTR)
+		MKVM_FAIL("vcpu %u: no report within %u s: pc %#llx CNTV_CTL %#llx CNTV_CVAL %#llx CNTVCT %#llx",
+			  vcpu->id, secs,
+			  (unsigned long long)vcpu_get_reg(vcpu, MKVM_PC),
+			  (unsigned long long)vcpu_get_reg(vcpu,
+							   KVM_REG_ARM_TIMER_CTL),
+			  (unsigned long long)vcpu_get_reg(vcpu,
+							   KVM_REG_ARM_TIMER_CVAL),
+			  (unsigned long long)vcpu_get_reg(vcpu,
+							   KVM_REG_ARM_TIMER_CNT));
+	MKVM_CHECK(!ret, "vcpu %u: KVM_RUN: %s", vcpu->id, strerror(-ret));
+	MKVM_CHECK(vcpu->run->exit_reason == KVM_EXIT_MMIO &&
+		   vcpu->run->mmio.is_write &&
+		   vcpu->run->mmio.phys_addr == MKVM_UCALL_IPA + UCALL_REPORT,
+		   "vcpu %u: exit %u (%s) at %#llx, expected a report",
+		   vcpu->id, vcpu->run->exit_reason,
+		   mkvm_exit_name(vcpu->run->exit_reason),
+		   (unsigned long long)vcpu->run->mmio.phys_addr);
+	return mkvm_mmio_data(vcpu->run);
+}
+
+static uint64_t host_cntfrq(void)
+{
+	uint64_t f;
+
+	asm volatile("mrs %0, cntfrq_el0" : "=r"(f));
+	return f;
+}
+
+TEST_F(vgic, vtimer_fires_once_not_early)
+{
+	struct gic_params gic = { GIC_PARAMS_DEFAULT,
+				  .gicr_enable = 1u << VTIMER_INTID };
+	struct mkvm_vcpu *vcpu;
+	uint64_t freq, ticks, elapsed;
+	int64_t late;
+	int fd;
+
+	self->vm = vm_create(guest_vtimer, guest_vtimer_end);
+	vcpu = gic_vcpu_add(self->vm, 0, &gic);
+	fd = vm_vgic_setup(self->vm);
+
+	freq = vcpu_report(vcpu);
+	EXPECT_EQ(host_cntfrq(), freq);
+	ASSERT_LT(0, freq);
+	ticks = freq / 100;
+	EXPECT_EQ(VTIMER_INTID, vcpu_report_within(vcpu, 5));
+	elapsed = vcpu_report(vcpu);
+	late = (int64_t)vcpu_report(vcpu);
+	EXPECT_LE(ticks, elapsed) TH_LOG("early by %lld ticks",
+					 (long long)(ticks - elapsed));
+	EXPECT_LE(0, late);
+	/* TCG is slow; only a timer that never came would be this late. */
+	EXPECT_GT(10 * freq, elapsed);
+	/* CNTV_CTL_EL0: ENABLE | IMASK | ISTATUS, and no second interrupt. */
+	EXPECT_EQ(7, vcpu_report(vcpu));
+	EXPECT_EQ(COUNT_TAG | 1, vcpu_report(vcpu));
+	vcpu_done(vcpu);
+	vcpu_free(vcpu);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
