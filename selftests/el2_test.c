@@ -133,6 +133,43 @@ TEST(hotplug_secondaries)
 }
 
 /*
+ * HVC_SOFT_RESTART (kexec's way out) honoured on every CPU: EL2 goes back
+ * to the stub, the caller's entry point runs at EL2, and minikvm takes
+ * EL2 again (debugfs minikvm/el2_soft_restart does the round trip).
+ */
+TEST(soft_restart_every_cpu)
+{
+	int n = mkvm_online_cpus(), cpu, fd, dfd;
+	char buf[16];
+
+	if (!mkvm_boot_minikvm())
+		SKIP(return, "minikvm owns EL2 only on the minikvm boots");
+	ASSERT_EQ(0, mkvm_load_if_owner());
+	fd = open("/dev/minikvm", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	for (cpu = 0; cpu < n; cpu++) {
+		dfd = open("/sys/kernel/debug/minikvm/el2_soft_restart",
+			   O_WRONLY | O_CLOEXEC);
+		ASSERT_LE(0, dfd);
+		snprintf(buf, sizeof(buf), "%d", cpu);
+		EXPECT_EQ((ssize_t)strlen(buf), write(dfd, buf, strlen(buf)))
+			TH_LOG("cpu %d: %s", cpu, strerror(errno));
+		close(dfd);
+		ping_cpu(_metadata, fd, cpu, NULL);
+	}
+	/* A CPU number that does not exist is refused. */
+	dfd = open("/sys/kernel/debug/minikvm/el2_soft_restart",
+		   O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, dfd);
+	EXPECT_EQ(-1, write(dfd, "4096", 4));
+	EXPECT_EQ(EINVAL, errno);
+	close(dfd);
+	close(fd);
+	EXPECT_EQ(0, mkvm_unload());
+	EXPECT_EQ(0, mkvm_klog_count("did not hand EL2 back"));
+}
+
+/*
  * Where EL2 is not the hyp stub's to give, loading fails with -ENODEV and
  * one line saying why, and leaves nothing behind.
  */

@@ -15,6 +15,7 @@
 #include <linux/arm-smccc.h>
 #include <linux/atomic.h>
 #include <linux/cpuhotplug.h>
+#include <linux/debugfs.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
@@ -231,6 +232,61 @@ static int el2_cpu_uninstall(unsigned int cpu)
 	return 0;
 }
 
+/*
+ * HVC_SOFT_RESTART is what kexec uses to leave the kernel: EL2 goes back
+ * to the stub with its MMU off, and the CPU continues at EL2 at a
+ * physical address.  This exercises that path on one CPU without kexec:
+ * the "restart" address is stub_vbar_probe, which returns to us with
+ * VBAR_EL2, so we can check the stub's vectors are back and then take EL2
+ * again.  Runs in IPI context, interrupts off.
+ */
+static void el2_soft_restart_cpu(void *arg)
+{
+	unsigned int cpu = smp_processor_id();
+	int *err = arg;
+	struct arm_smccc_res res;
+
+	if (!this_cpu_read(el2_ready)) {
+		*err = -ENXIO;
+		return;
+	}
+	this_cpu_write(el2_ready, false);
+	mkvm_vgic_cpu_down();
+	arm_smccc_hvc(HVC_SOFT_RESTART, kern_pa(hyp_sym(stub_vbar_probe)),
+		      0, 0, 0, 0, 0, 0, &res);
+	if (res.a0 != hyp_sym(stub_vectors_pa) || !el2_stub_answers()) {
+		pr_err("CPU%u: HVC_SOFT_RESTART did not hand EL2 back (%#lx)\n",
+		       cpu, res.a0);
+		*err = -EIO;
+	}
+	if (el2_cpu_install(cpu) && !*err)
+		*err = -EIO;
+}
+
+/* debugfs minikvm/el2_soft_restart: write a CPU number to exercise it. */
+static ssize_t soft_restart_write(struct file *file, const char __user *buf,
+				  size_t len, loff_t *ppos)
+{
+	unsigned int cpu;
+	int ret, err = 0;
+
+	ret = kstrtouint_from_user(buf, len, 0, &cpu);
+	if (ret)
+		return ret;
+	if (cpu >= nr_cpu_ids)
+		return -EINVAL;
+	ret = smp_call_function_single(cpu, el2_soft_restart_cpu, &err, 1);
+	return ret ?: err ?: len;
+}
+
+static const struct file_operations soft_restart_fops = {
+	.owner	= THIS_MODULE,
+	.write	= soft_restart_write,
+	.llseek	= noop_llseek,
+};
+
+static struct dentry *el2_debugfs;
+
 /* Runs on every online CPU at load, before any minikvm call. */
 static void el2_probe_cpu(void *arg)
 {
@@ -399,6 +455,9 @@ int mkvm_el2_init(void)
 	el2_cpuhp_state = ret;
 	pr_info("EL2 taken on %u CPUs (stub vectors at %pa)\n",
 		num_online_cpus(), &stub);
+	el2_debugfs = debugfs_create_dir("minikvm", NULL);
+	debugfs_create_file("el2_soft_restart", 0200, el2_debugfs, NULL,
+			    &soft_restart_fops);
 	return 0;
 
 vgic_exit:
@@ -413,6 +472,7 @@ free_tables:
  */
 void mkvm_el2_exit(void)
 {
+	debugfs_remove_recursive(el2_debugfs);
 	atomic_set(&el2_cpus_returned, 0);
 	cpuhp_remove_state(el2_cpuhp_state);
 	mkvm_vgic_host_exit();
