@@ -3,7 +3,8 @@
 
 MKVM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Slow artifacts live outside the work tree, keyed by a hash of their inputs.
-MKVM_CACHE=${MKVM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/minikvm}
+mkvm_home=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
+MKVM_CACHE=${MKVM_CACHE:-${XDG_CACHE_HOME:-${mkvm_home:-/var/cache}/.cache}/minikvm}
 MKVM_CROSS=${CROSS_COMPILE:-aarch64-linux-gnu-}
 [ "$(uname -m)" = aarch64 ] && MKVM_CROSS=${CROSS_COMPILE:-}
 MKVM_JOBS=${JOBS:-$(nproc)}
