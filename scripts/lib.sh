@@ -74,7 +74,7 @@ mkvm_build_variant() {
 		"$dir/minikvm.ko" "$MKVM_ROOT"/selftests/*_test \
 		"$MKVM_ROOT/tools/minivmm/minivmm" "$MKVM_ROOT/tools/minivmm/payloads/hello.bin" \
 		"$MKVM_ROOT/scripts/guest-demo.sh" "$MKVM_ROOT/scripts/guest-bench.sh" \
-		"$MKVM_ROOT/tools/bench/boot_time" \
+		"$MKVM_ROOT/tools/bench/boot_time" "$MKVM_ROOT/tools/bench/microbench" \
 		"$guest_kdir/arch/arm64/boot/Image=/guest/Image" \
 		"$MKVM_ROOT/build/guest-rootfs.cpio.gz=/guest/rootfs.cpio.gz"
 	echo "$kdir/arch/arm64/boot/Image $MKVM_ROOT/build/initramfs-$variant.cpio.gz"

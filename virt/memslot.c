@@ -17,7 +17,7 @@ struct mkvm_memslot *mkvm_gfn_to_slot(struct mkvm_vm *vm, u64 gfn)
 {
 	int i;
 
-	for (i = 0; i < MKVM_MAX_MEMSLOTS; i++) {
+	for (i = 0; i < vm->slots_end; i++) {
 		struct mkvm_memslot *s = &vm->slots[i];
 
 		if (s->npages && gfn >= s->base_gfn &&
@@ -31,7 +31,7 @@ static bool overlaps(struct mkvm_vm *vm, int skip, u64 gfn, u64 npages)
 {
 	int i;
 
-	for (i = 0; i < MKVM_MAX_MEMSLOTS; i++) {
+	for (i = 0; i < vm->slots_end; i++) {
 		struct mkvm_memslot *s = &vm->slots[i];
 
 		if (i == skip || !s->npages)
@@ -53,6 +53,10 @@ static void install_slot(struct mkvm_vm *vm, int id,
 		mkvm_arch_unmap_range(vm, old->base_gfn << PAGE_SHIFT,
 				      old->npages << PAGE_SHIFT);
 	*old = *new;
+	if (new->npages && id >= vm->slots_end)
+		vm->slots_end = id + 1;
+	while (vm->slots_end && !vm->slots[vm->slots_end - 1].npages)
+		vm->slots_end--;
 	/* Faults that looked up the old slot must retry. */
 	vm->mmu_seq++;
 	mutex_unlock(&vm->mmu_lock);

@@ -28,6 +28,7 @@ struct mkvm_vm {
 	bool dead;		/* unusable: every ioctl fails with -EIO */
 
 	struct mkvm_memslot slots[MKVM_MAX_MEMSLOTS];
+	int slots_end;		/* one past the highest slot id in use */
 
 	/*
 	 * Stage-2 updates.  A fault samples mmu_seq before it looks up the

@@ -32,7 +32,7 @@ static int mkvm_mn_invalidate_start(struct mmu_notifier *mn,
 
 	vm->mmu_invalidating++;
 	vm->mmu_seq++;
-	for (i = 0; i < MKVM_MAX_MEMSLOTS; i++) {
+	for (i = 0; i < vm->slots_end; i++) {
 		struct mkvm_memslot *s = &vm->slots[i];
 		u64 hva_end = s->userspace_addr + (s->npages << PAGE_SHIFT);
 		u64 start, end;

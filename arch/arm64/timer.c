@@ -50,7 +50,7 @@ void mkvm_vtimer_sync(struct mkvm_vcpu *vcpu, bool entering)
 	if (!v->initialized)
 		return;
 	spin_lock_irqsave(&v->lock, flags);
-	vcpu->arch.vgic.priv[MKVM_VTIMER_INTID].line_level = fired;
+	mkvm_vgic_set_private_line(vcpu, MKVM_VTIMER_INTID, fired);
 	spin_unlock_irqrestore(&v->lock, flags);
 }
 

@@ -57,11 +57,66 @@ static bool irq_pending(const struct mkvm_irq *irq)
 	return irq->pending_latch || (irq->level && irq->line_level);
 }
 
-/* Who an SPI goes to: the vCPU whose affinity matches GICD_IROUTER. */
+/*
+ * Who an SPI goes to: the vCPU whose affinity matches GICD_IROUTER, looked
+ * up when the route changes (vCPUs are fixed once the vGIC is initialised).
+ */
 static struct mkvm_vcpu *spi_target(struct mkvm_vm *vm,
 				    const struct mkvm_irq *irq)
 {
-	return mkvm_vcpu_by_mpidr(vm, irq->route);
+	return irq->target;
+}
+
+static void spi_set_route(struct mkvm_vm *vm, struct mkvm_irq *irq, u64 route)
+{
+	irq->route = route;
+	irq->target = mkvm_vcpu_by_mpidr(vm, route);
+}
+
+/* Could the interrupt need a list register at all? */
+static bool irq_live(const struct mkvm_irq *irq)
+{
+	return irq->pending_latch || irq->line_level || irq->active;
+}
+
+/*
+ * Keep the "live" bitmaps in step with an interrupt's state, so that the
+ * list-register flush only looks at interrupts that are pending or active
+ * instead of scanning them all on every guest entry.  Under the vGIC lock;
+ * @vcpu is the owner of a private (SGI/PPI) interrupt.
+ */
+static void irq_update(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
+		       struct mkvm_irq *irq)
+{
+	bool live = irq_live(irq);
+
+	if (irq->intid >= 32)
+		__assign_bit(irq->intid, vm->arch.vgic.spi_live, live);
+	else if (live)
+		vcpu->arch.vgic.priv_live |= BIT(irq->intid);
+	else
+		vcpu->arch.vgic.priv_live &= ~BIT(irq->intid);
+}
+
+/*
+ * Call @fn for every live interrupt of @vcpu (its SGIs/PPIs, and the SPIs
+ * routed to it), until @fn returns true.
+ */
+static void for_each_live_irq(struct mkvm_vcpu *vcpu,
+			      bool (*fn)(struct mkvm_irq *irq, void *arg),
+			      void *arg)
+{
+	struct mkvm_vgic *v = &vcpu->vm->arch.vgic;
+	unsigned long priv = vcpu->arch.vgic.priv_live;
+	unsigned int i;
+
+	for_each_set_bit(i, &priv, 32)
+		if (fn(&vcpu->arch.vgic.priv[i], arg))
+			return;
+	i = 32;
+	for_each_set_bit_from(i, v->spi_live, v->nr_irqs)
+		if (v->spis[i - 32].target == vcpu && fn(&v->spis[i - 32], arg))
+			return;
 }
 
 static void irq_reset(struct mkvm_irq *irq, u32 intid)
@@ -84,35 +139,43 @@ static bool deliverable(struct mkvm_vm *vm, const struct mkvm_irq *irq)
 	       (vm->arch.vgic.ctlr & grp);
 }
 
+struct collect_args {
+	struct mkvm_vm *vm;
+	struct mkvm_irq **out;
+	unsigned int n, max;
+	bool overflow;
+};
+
+static bool collect_one(struct mkvm_irq *irq, void *arg)
+{
+	struct collect_args *c = arg;
+	unsigned int j;
+
+	if (!irq->active && !deliverable(c->vm, irq))
+		return false;
+	if (c->n < c->max) {
+		c->out[c->n++] = irq;
+		return false;
+	}
+	/* More than fit: keep the best, replacing one this one beats. */
+	c->overflow = true;
+	for (j = 0; j < c->n; j++)
+		if (c->out[j]->priority > irq->priority) {
+			c->out[j] = irq;
+			break;
+		}
+	return false;
+}
+
 /* Interrupts for @vcpu that want a list register, best priority first. */
 static unsigned int collect(struct mkvm_vcpu *vcpu, struct mkvm_irq **out,
 			    unsigned int max, bool *overflow)
 {
-	struct mkvm_vm *vm = vcpu->vm;
-	struct mkvm_vgic *v = &vm->arch.vgic;
-	unsigned int n = 0, i, j;
+	struct collect_args c = { .vm = vcpu->vm, .out = out, .max = max };
 
-	*overflow = false;
-	for (i = 0; i < v->nr_irqs; i++) {
-		struct mkvm_irq *irq = vgic_irq(vm, vcpu, i);
-
-		if (i >= 32 && spi_target(vm, irq) != vcpu)
-			continue;
-		if (!irq->active && !deliverable(vm, irq))
-			continue;
-		if (n == max) {
-			/* Keep the best: replace the worst if this beats it. */
-			*overflow = true;
-			for (j = 0; j < n; j++)
-				if (out[j]->priority > irq->priority) {
-					out[j] = irq;
-					break;
-				}
-			continue;
-		}
-		out[n++] = irq;
-	}
-	return n;
+	for_each_live_irq(vcpu, collect_one, &c);
+	*overflow = c.overflow;
+	return c.n;
 }
 
 /**
@@ -155,6 +218,7 @@ void mkvm_vgic_flush(struct mkvm_vcpu *vcpu)
 		if (irq->active)
 			lr |= ICH_LR_ACTIVE_BIT;
 		irq->active = false;	/* the LR holds it now */
+		irq_update(vcpu->vm, vcpu, irq);
 		h->lr[i] = lr;
 		vcpu->arch.vgic.lr_intid[i] = irq->intid;
 	}
@@ -185,6 +249,7 @@ void mkvm_vgic_sync(struct mkvm_vcpu *vcpu)
 		/* Still pending: the guest has not acknowledged it yet. */
 		if (lr & ICH_LR_PENDING_BIT)
 			irq->pending_latch = true;
+		irq_update(vcpu->vm, vcpu, irq);
 	}
 	spin_unlock(&v->lock);
 	h->used_lrs = 0;
@@ -200,26 +265,46 @@ static u8 guest_pmr(struct mkvm_vcpu *vcpu)
  * mkvm_vgic_pending() - would an interrupt wake this vCPU from WFI?
  * @vcpu:	the vCPU
  */
+struct pending_args {
+	struct mkvm_vcpu *vcpu;
+	bool found;
+};
+
+static bool pending_one(struct mkvm_irq *irq, void *arg)
+{
+	struct pending_args *p = arg;
+
+	p->found = deliverable(p->vcpu->vm, irq) &&
+		   irq->priority < guest_pmr(p->vcpu);
+	return p->found;
+}
+
 bool mkvm_vgic_pending(struct mkvm_vcpu *vcpu)
 {
-	struct mkvm_vm *vm = vcpu->vm;
-	struct mkvm_vgic *v = &vm->arch.vgic;
-	bool found = false;
+	struct mkvm_vgic *v = &vcpu->vm->arch.vgic;
+	struct pending_args p = { .vcpu = vcpu };
 	unsigned long flags;
-	u32 i;
 
 	if (!v->initialized)
 		return false;
 	spin_lock_irqsave(&v->lock, flags);
-	for (i = 0; i < v->nr_irqs && !found; i++) {
-		struct mkvm_irq *irq = vgic_irq(vm, vcpu, i);
-
-		if (i >= 32 && spi_target(vm, irq) != vcpu)
-			continue;
-		found = deliverable(vm, irq) && irq->priority < guest_pmr(vcpu);
-	}
+	for_each_live_irq(vcpu, pending_one, &p);
 	spin_unlock_irqrestore(&v->lock, flags);
-	return found;
+	return p.found;
+}
+
+/**
+ * mkvm_vgic_set_private_line() - set a PPI's input line, vGIC lock held
+ * @vcpu:	the vCPU owning the PPI
+ * @intid:	16..31
+ * @level:	the line's level
+ */
+void mkvm_vgic_set_private_line(struct mkvm_vcpu *vcpu, u32 intid, bool level)
+{
+	struct mkvm_irq *irq = &vcpu->arch.vgic.priv[intid];
+
+	irq->line_level = level;
+	irq_update(vcpu->vm, vcpu, irq);
 }
 
 /* Something changed for @vcpu's interrupts: let it look again. */
@@ -243,6 +328,7 @@ static void vgic_set_line(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
 		irq->line_level = level;
 	else if (level)
 		irq->pending_latch = true;
+	irq_update(vm, vcpu, irq);
 	if (intid >= 32)
 		vcpu = spi_target(vm, irq);
 	spin_unlock_irqrestore(&v->lock, flags);
@@ -370,6 +456,7 @@ static void bits_write(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
 		default:
 			break;
 		}
+		irq_update(vm, vcpu, irq);
 	}
 }
 
@@ -491,14 +578,14 @@ static void dist_access(struct mkvm_vm *vm, u32 off, bool write, u64 *val,
 				((irq->route >> 32 & 0xff) << 32);
 			*val = high ? r >> 32 : (len == 4 ? (u32)r : r);
 		} else if (high) {
-			irq->route = (irq->route & 0xffffff) |
-				     ((u64)(*val & 0xff) << 32);
+			spi_set_route(vm, irq, (irq->route & 0xffffff) |
+					       ((u64)(*val & 0xff) << 32));
+		} else if (len == 8) {
+			spi_set_route(vm, irq, (*val & 0xffffff) |
+					       ((*val >> 32 & 0xff) << 32));
 		} else {
-			irq->route = (irq->route & ~0xffffffULL) |
-				     (*val & 0xffffff);
-			if (len == 8)
-				irq->route = (irq->route & 0xffffff) |
-					     ((*val >> 32 & 0xff) << 32);
+			spi_set_route(vm, irq, (irq->route & ~0xffffffULL) |
+					       (*val & 0xffffff));
 		}
 		return;
 	}
@@ -619,10 +706,18 @@ static int vgic_init(struct mkvm_vm *vm)
 	if (!v->nr_irqs)
 		v->nr_irqs = DEFAULT_NR_IRQS;
 	v->spis = kcalloc(v->nr_irqs - 32, sizeof(*v->spis), GFP_KERNEL_ACCOUNT);
-	if (!v->spis)
+	v->spi_live = bitmap_zalloc(v->nr_irqs, GFP_KERNEL_ACCOUNT);
+	if (!v->spis || !v->spi_live) {
+		kfree(v->spis);
+		bitmap_free(v->spi_live);
+		v->spis = NULL;
+		v->spi_live = NULL;
 		return -ENOMEM;
-	for (intid = 32; intid < v->nr_irqs; intid++)
+	}
+	for (intid = 32; intid < v->nr_irqs; intid++) {
 		irq_reset(&v->spis[intid - 32], intid);
+		spi_set_route(vm, &v->spis[intid - 32], 0);
+	}
 	for (i = 0; i < n; i++)
 		for (intid = 0; intid < 32; intid++)
 			irq_reset(&vm->vcpus[i]->arch.vgic.priv[intid], intid);
@@ -907,7 +1002,9 @@ int mkvm_vgic_first_run(struct mkvm_vcpu *vcpu)
 void mkvm_vgic_vm_destroy(struct mkvm_vm *vm)
 {
 	kfree(vm->arch.vgic.spis);
+	bitmap_free(vm->arch.vgic.spi_live);
 	vm->arch.vgic.spis = NULL;
+	vm->arch.vgic.spi_live = NULL;
 }
 
 /* ---- host side: the PPIs a running guest makes fire ---------------- */

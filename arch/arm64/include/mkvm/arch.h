@@ -30,6 +30,7 @@ struct mkvm_irq {
 	bool line_level;	/* level-sensitive input, from its source */
 	bool active;
 	u64 route;		/* SPIs: GICD_IROUTER affinity (MPIDR layout) */
+	struct mkvm_vcpu *target;	/* SPIs: the vCPU @route names, or NULL */
 };
 
 #define MKVM_VGIC_ADDR_UNDEF	(~0ULL)
@@ -43,6 +44,7 @@ struct mkvm_vgic {
 	u32 nr_irqs;		/* SGIs + PPIs + SPIs; 0 until set */
 	u32 ctlr;		/* GICD_CTLR group enables */
 	struct mkvm_irq *spis;	/* nr_irqs - 32 of them */
+	unsigned long *spi_live;	/* by INTID: SPIs pending or active */
 	spinlock_t lock;	/* every mkvm_irq of the VM */
 };
 
@@ -75,6 +77,7 @@ struct mkvm_mmio_pending {
 /* Per vCPU: its redistributor and what sits in its list registers. */
 struct mkvm_vgic_cpu {
 	struct mkvm_irq priv[32];	/* SGIs and PPIs */
+	u32 priv_live;			/* by INTID: pending or active */
 	bool sleep;			/* GICR_WAKER.ProcessorSleep */
 	u32 lr_intid[16];		/* intid held by each used LR */
 };
