@@ -11,6 +11,7 @@
  */
 #include <linux/linkage.h>
 #include <asm/assembler.h>
+#include <asm/esr.h>
 #include <mkvm/hyp.h>
 
 #define GPR(n)	((n) * 8)
@@ -97,6 +98,44 @@ SYM_CODE_END(guest_exit)
 	b	el2_panic
 .endm
 
+/*
+ * HVC from the guest, the fast path: an SMCCC call whose answer is a
+ * constant is answered here and the guest resumes, with no world switch
+ * (the host's state was never touched).  Only PSCI calls, which change
+ * vCPU state, go to EL1.  The answers match arch/arm64/psci.c: SMCCC
+ * VERSION is 1.1, an hvc with a non-zero immediate or any function minikvm
+ * does not implement returns NOT_SUPPORTED (-1).  An HVC's preferred return
+ * address is the next instruction, so ELR_EL2 needs no change.
+ *   in:  guest x0/x1 pushed on the EL2 stack, x0 = function id (w0)
+ */
+SYM_CODE_START_LOCAL(guest_hvc)
+	str	x2, [sp, #-16]!
+	mrs	x1, esr_el2
+	tst	x1, #ESR_ELx_xVC_IMM_MASK
+	b.ne	2f
+	/* PSCI: 0x84000000-0x8400001f and 0xc4000000-0xc400001f */
+	bic	w1, w0, #0x1f
+	bic	w1, w1, #0x40000000
+	movz	w2, #0x8400, lsl #16
+	cmp	w1, w2
+	b.eq	3f
+	movz	w2, #0x8000, lsl #16		/* ARM_SMCCC_VERSION_FUNC_ID */
+	cmp	w0, w2
+	b.ne	2f
+	movz	x0, #0x1			/* ARM_SMCCC_VERSION_1_1 */
+	movk	x0, #0x1, lsl #16
+	b	1f
+2:	movn	x0, #0				/* SMCCC_RET_NOT_SUPPORTED */
+1:	ldr	x2, [sp], #16
+	ldr	x1, [sp, #8]
+	add	sp, sp, #16
+	eret
+	sb
+3:	ldr	x2, [sp], #16
+	mov	x0, #MKVM_EXIT_SYNC
+	b	guest_exit
+SYM_CODE_END(guest_hvc)
+
 /* VBAR_EL2 while a guest runs. */
 	.align 11
 SYM_CODE_START(guest_vectors)
@@ -110,7 +149,14 @@ SYM_CODE_START(guest_vectors)
 	el2_panic_vector			// FIQ EL2h
 	el2_panic_vector			// SError EL2h
 
-	guest_exit_vector MKVM_EXIT_SYNC	// Synchronous 64-bit EL1/EL0
+	.align 7				// Synchronous 64-bit EL1/EL0
+	stp	x0, x1, [sp, #-16]!
+	mrs	x1, esr_el2
+	lsr	x1, x1, #ESR_ELx_EC_SHIFT
+	cmp	x1, #ESR_ELx_EC_HVC64
+	b.eq	guest_hvc
+	mov	x0, #MKVM_EXIT_SYNC
+	b	guest_exit
 	guest_exit_vector MKVM_EXIT_IRQ		// IRQ 64-bit EL1/EL0
 	guest_exit_vector MKVM_EXIT_FIQ		// FIQ 64-bit EL1/EL0
 	guest_exit_vector MKVM_EXIT_SERROR	// SError 64-bit EL1/EL0
