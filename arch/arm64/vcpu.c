@@ -31,6 +31,7 @@ long mkvm_arch_check_extension(struct mkvm_vm *vm, long ext)
 	case KVM_CAP_DEVICE_CTRL:
 	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_ARM_IRQ_LINE_LAYOUT_2:
+	case KVM_CAP_MP_STATE:
 		return 1;
 	case KVM_CAP_ARM_VM_IPA_SIZE:
 		return mkvm_arch_max_ipa_bits();
@@ -299,11 +300,44 @@ static int reg_list(struct mkvm_vcpu *vcpu, void __user *argp)
 	return ret;
 }
 
+/*
+ * KVM_GET/SET_MP_STATE: RUNNABLE or STOPPED (PSCI powered off), as KVM
+ * reports them.  SUSPENDED (PSCI SYSTEM_SUSPEND) is not implemented.
+ */
+static int mp_state(struct mkvm_vcpu *vcpu, void __user *argp, bool set)
+{
+	struct kvm_mp_state mp;
+
+	if (!set) {
+		mp.mp_state = READ_ONCE(vcpu->arch.power) == MKVM_POWER_OFF ?
+			      KVM_MP_STATE_STOPPED : KVM_MP_STATE_RUNNABLE;
+		return copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
+	}
+	if (copy_from_user(&mp, argp, sizeof(mp)))
+		return -EFAULT;
+	switch (mp.mp_state) {
+	case KVM_MP_STATE_RUNNABLE:
+		/* Runs from where it is: no CPU_ON entry point to apply. */
+		vcpu->arch.power_on_pending = false;
+		WRITE_ONCE(vcpu->arch.power, MKVM_POWER_ON);
+		mkvm_vcpu_kick(vcpu);
+		return 0;
+	case KVM_MP_STATE_STOPPED:
+		WRITE_ONCE(vcpu->arch.power, MKVM_POWER_OFF);
+		mkvm_vcpu_kick(vcpu);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
 long mkvm_arch_vcpu_ioctl(struct mkvm_vcpu *vcpu, unsigned int cmd,
 			  void __user *argp)
 {
 	if (cmd == KVM_ARM_VCPU_INIT)
 		return vcpu_init(vcpu, argp);
+	if (cmd == KVM_GET_MP_STATE || cmd == KVM_SET_MP_STATE)
+		return mp_state(vcpu, argp, cmd == KVM_SET_MP_STATE);
 	switch (cmd) {
 	case KVM_GET_ONE_REG:
 	case KVM_SET_ONE_REG:
