@@ -49,6 +49,66 @@ MKVM_GUEST(guest_eoi,
 	"mov	x0, #1023\n"
 	TIMED_LOOP("msr	s3_0_c12_c12_1, x0\n"));
 
+/*
+ * SGI ping-pong between two vCPUs that both sleep in WFI: vCPU 0 sends
+ * SGI 1 to vCPU 1, whose handler sends SGI 1 back; each handler bumps its
+ * vCPU's counter.  One op = half a round trip: an SGI from the write of
+ * ICC_SGI1R_EL1 to the target running its handler.
+ *   x19 = VBAR_EL1 (this blob), x20 = my counter (my ready flag at +8),
+ *   x21 = ICC_SGI1R_EL1 value naming the other vCPU, x22 = 0 for vCPU 0,
+ *   x23 = my redistributor, x24 = the other's counter, x9 = iterations.
+ */
+#define SGI_BLOB_IPA	(MKVM_RAM_IPA + 0x10000)
+#define SGI_COUNTER_IPA	(MKVM_RAM_IPA + 0x100000)
+
+MKVM_GUEST(guest_sgi_pingpong,
+	/* 2 KiB of vectors: IRQ from EL1h at +0x280, the rest parks. */
+	".rept 0x280 / 4\n b .\n .endr\n"
+	/* The handler owns x25/x26: the interrupted loop keeps its own. */
+	"mrs	x25, s3_0_c12_c12_0\n"		/* ICC_IAR1_EL1 */
+	"ldr	x26, [x20]\n"
+	"add	x26, x26, #1\n"
+	"str	x26, [x20]\n"
+	"cbz	x22, 1f\n"
+	"msr	s3_0_c12_c11_5, x21\n"		/* answer: ICC_SGI1R_EL1 */
+	"1:	msr	s3_0_c12_c12_1, x25\n"		/* ICC_EOIR1_EL1 */
+	"eret\n"
+	".balign 0x800\n"
+	"movz	x6, #0x0800, lsl #16\n"		/* GICD_CTLR: ARE, Grp1 */
+	"mov	w1, #0x12\n"
+	"str	w1, [x6]\n"
+	"str	wzr, [x23, #0x14]\n"		/* GICR_WAKER: awake */
+	"add	x6, x23, #0x10000\n"		/* SGI frame */
+	"mov	w1, #2\n"
+	"str	w1, [x6, #0x100]\n"		/* GICR_ISENABLER0: SGI 1 */
+	"msr	vbar_el1, x19\n"
+	"mov	x1, #0xff\n"
+	"msr	s3_0_c4_c6_0, x1\n"		/* ICC_PMR_EL1 */
+	"mov	x1, #1\n"
+	"msr	s3_0_c12_c12_7, x1\n"		/* ICC_IGRPEN1_EL1 */
+	"isb\n"
+	"msr	daifclr, #2\n"
+	"str	x1, [x20, #8]\n"		/* ready */
+	"cbz	x22, 3f\n"
+	"2:	wfi\n"
+	"b	2b\n"
+	"3:	ldr	x1, [x24, #8]\n"		/* vCPU 0: wait for vCPU 1 */
+	"cbz	x1, 3b\n"
+	/*
+	 * Check-then-sleep with IRQs masked: the answer may come before the
+	 * WFI, and a WFI wakes on a pending interrupt even while masked.
+	 */
+	TIMED_LOOP("ldr	x1, [x20]\n"
+		   "msr	s3_0_c12_c11_5, x21\n"
+		   "4:	msr	daifset, #2\n"
+		   "ldr	x3, [x20]\n"
+		   "cmp	x3, x1\n"
+		   "b.ne	5f\n"
+		   "wfi\n"
+		   "msr	daifclr, #2\n"
+		   "b	4b\n"
+		   "5:	msr	daifclr, #2\n"));
+
 static const char *dev_path = "/dev/minikvm";
 
 struct bench {
@@ -120,6 +180,60 @@ static double run_bench(const struct bench *b, double ns_per_tick)
 	return ticks * ns_per_tick / b->iters;
 }
 
+static void *sgi_responder_thread(void *arg)
+{
+	struct mkvm_vcpu *vcpu = arg;
+
+	/* Runs (sleeping in WFI between SGIs) until a signal stops it. */
+	while (!_vcpu_run(vcpu))
+		;
+	return NULL;
+}
+
+static void sgi_vcpu_regs(struct mkvm_vcpu *vcpu, unsigned int id)
+{
+	vcpu_set_reg(vcpu, MKVM_XREG(19), SGI_BLOB_IPA);
+	vcpu_set_reg(vcpu, MKVM_XREG(20), SGI_COUNTER_IPA + 16 * id);
+	vcpu_set_reg(vcpu, MKVM_XREG(21), (1ull << 24) | (1u << !id));
+	vcpu_set_reg(vcpu, MKVM_XREG(22), id);
+	vcpu_set_reg(vcpu, MKVM_XREG(23), GICR_IPA + 0x20000ull * id);
+	vcpu_set_reg(vcpu, MKVM_XREG(24), SGI_COUNTER_IPA + 16 * !id);
+}
+
+static double run_sgi_bench(uint64_t iters, double ns_per_tick)
+{
+	struct mkvm_vm *vm = vm_create(NULL, NULL);
+	struct mkvm_vcpu *vcpu[2];
+	pthread_t thread;
+	uint64_t ticks;
+	unsigned int i;
+	int gic;
+
+	vm_load_code(vm, SGI_BLOB_IPA, guest_sgi_pingpong,
+		     guest_sgi_pingpong_end);
+	gic = vgic_create(vm);
+	for (i = 0; i < 2; i++) {
+		vcpu[i] = vm_vcpu_add_features(vm, i, 1u << KVM_ARM_VCPU_PSCI_0_2,
+					       SGI_BLOB_IPA + 0x800);
+		sgi_vcpu_regs(vcpu[i], i);
+	}
+	vgic_attr(gic, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT,
+		  NULL);
+	vcpu_set_reg(vcpu[0], MKVM_XREG(9), iters);
+
+	mkvm_install_kick_handler(SIGUSR1);
+	pthread_create(&thread, NULL, sgi_responder_thread, vcpu[1]);
+	ticks = vcpu_report(vcpu[0]);
+	vcpu_done(vcpu[0]);
+	pthread_kill(thread, SIGUSR1);
+	pthread_join(thread, NULL);
+	vcpu_free(vcpu[1]);
+	vcpu_free(vcpu[0]);
+	close(gic);
+	vm_free(vm);
+	return ticks * ns_per_tick / iters / 2;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -137,10 +251,12 @@ int main(int argc, char **argv)
 		}
 		dev_path = optarg;
 	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	setenv("MKVM_DEV", dev_path, 1);
 	asm volatile("mrs %0, cntfrq_el0" : "=r" (frq));
 	for (i = 0; i < ARRAY_SIZE(benches); i++)
 		printf("%s %.1f\n", benches[i].name,
 		       run_bench(&benches[i], 1e9 / frq));
+	printf("sgi-to-other-vcpu-handler %.1f\n", run_sgi_bench(1024, 1e9 / frq));
 	return 0;
 }
