@@ -164,7 +164,10 @@ FIXTURE_TEARDOWN(console)
 {
 }
 
-TEST_F_TIMEOUT(console, shell_runs_input, HARNESS_TIMEOUT_S)
+/* Both tests boot the same guest and differ in how they drive its stdin. */
+static void console_boot(const FIXTURE_VARIANT(console) *variant,
+			 const struct mkvm_child_io *io,
+			 struct mkvm_child_result *res)
 {
 	char *argv[] = {
 		MINIVMM, "run", "--dev", (char *)mkvm_dev_path(),
@@ -172,6 +175,12 @@ TEST_F_TIMEOUT(console, shell_runs_input, HARNESS_TIMEOUT_S)
 		"--console", (char *)variant->console,
 		"-p", (char *)variant->params, NULL,
 	};
+
+	mkvm_child_run(argv, io, res);
+}
+
+TEST_F_TIMEOUT(console, shell_runs_input, HARNESS_TIMEOUT_S)
+{
 	static const struct mkvm_child_io io = {
 		.timeout_ms = BOOT_TIMEOUT_MS,
 		.input = CONSOLE_INPUT,
@@ -179,7 +188,7 @@ TEST_F_TIMEOUT(console, shell_runs_input, HARNESS_TIMEOUT_S)
 	};
 	struct mkvm_child_result *res = &self->res;
 
-	mkvm_child_run(argv, &io, res);
+	console_boot(variant, &io, res);
 
 	EXPECT_NE(NULL, strstr(res->out, CONSOLE_ANSWER))
 		TH_LOG("stderr: %s\nconsole tail: %s", res->err,
@@ -195,12 +204,6 @@ TEST_F_TIMEOUT(console, shell_runs_input, HARNESS_TIMEOUT_S)
  */
 TEST_F_TIMEOUT(console, ctrl_a_x_quits, HARNESS_TIMEOUT_S)
 {
-	char *argv[] = {
-		MINIVMM, "run", "--dev", (char *)mkvm_dev_path(),
-		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "256",
-		"--console", (char *)variant->console,
-		"-p", (char *)variant->params, NULL,
-	};
 	static const struct mkvm_child_io io = {
 		.timeout_ms = BOOT_TIMEOUT_MS,
 		.input = "\x01x",
@@ -209,7 +212,7 @@ TEST_F_TIMEOUT(console, ctrl_a_x_quits, HARNESS_TIMEOUT_S)
 	};
 	struct mkvm_child_result *res = &self->res;
 
-	mkvm_child_run(argv, &io, res);
+	console_boot(variant, &io, res);
 
 	EXPECT_EQ(0, res->status)
 		TH_LOG("stderr: %s\nconsole tail: %s", res->err,
