@@ -19,7 +19,6 @@
 #include "mkvm_child.h"
 #include "mkvm_util.h"
 
-#define MINIVMM		"/bin/minivmm"
 #define GUEST_IMAGE	"/guest/Image"
 #define GUEST_ROOTFS	"/guest/rootfs.cpio.gz"
 #define DISK		"/tmp/linux_boot_test.img"
@@ -82,10 +81,9 @@ FIXTURE_TEARDOWN(boot)
 
 TEST_F_TIMEOUT(boot, smp_timer_disk_poweroff, HARNESS_TIMEOUT_S)
 {
-	char *argv[] = {
-		MINIVMM, "run", "--dev", (char *)mkvm_dev_path(),
+	static const char *const args[] = {
 		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "256", "-c", "2",
-		"-d", DISK, "-p", GUEST_PARAMS, NULL,
+		"-d", DISK, "-p", GUEST_PARAMS,
 	};
 	/* The guest's first marker times the boot. */
 	static const struct mkvm_child_io io = {
@@ -96,7 +94,7 @@ TEST_F_TIMEOUT(boot, smp_timer_disk_poweroff, HARNESS_TIMEOUT_S)
 	char disk[sizeof(DISK_MARKER)] = "";
 	int fd;
 
-	mkvm_child_run(argv, &io, res);
+	mkvm_minivmm_run(args, ARRAY_SIZE(args), &io, res);
 	ksft_print_msg("guest: init after %ld ms, powered off after %ld ms\n",
 		       res->mark_ms, res->total_ms);
 
@@ -169,14 +167,12 @@ static void console_boot(const FIXTURE_VARIANT(console) *variant,
 			 const struct mkvm_child_io *io,
 			 struct mkvm_child_result *res)
 {
-	char *argv[] = {
-		MINIVMM, "run", "--dev", (char *)mkvm_dev_path(),
+	const char *const args[] = {
 		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "256",
-		"--console", (char *)variant->console,
-		"-p", (char *)variant->params, NULL,
+		"--console", variant->console, "-p", variant->params,
 	};
 
-	mkvm_child_run(argv, io, res);
+	mkvm_minivmm_run(args, ARRAY_SIZE(args), io, res);
 }
 
 TEST_F_TIMEOUT(console, shell_runs_input, HARNESS_TIMEOUT_S)
@@ -239,7 +235,7 @@ FIXTURE_VARIANT_ADD(bad_run, missing_kernel) {
 
 /* An ELF executable, not an Image: no "ARM\x64" at 0x38. */
 FIXTURE_VARIANT_ADD(bad_run, not_an_image) {
-	.args = { "-k", MINIVMM },
+	.args = { "-k", MKVM_MINIVMM },
 	.err_has = "not an arm64 Linux Image",
 };
 
@@ -280,12 +276,9 @@ TEST_F(bad_run, one_line_exit_1)
 	static const struct mkvm_child_io io = {
 		.timeout_ms = ERROR_TIMEOUT_MS,
 	};
-	char *argv[16] = { MINIVMM, "run", "--dev", (char *)mkvm_dev_path() };
-	unsigned int i, n = 4;
 
-	for (i = 0; i < ARRAY_SIZE(variant->args) && variant->args[i]; i++)
-		argv[n++] = (char *)variant->args[i];
-	mkvm_child_run(argv, &io, &self->res);
+	mkvm_minivmm_run(variant->args, ARRAY_SIZE(variant->args), &io,
+			 &self->res);
 
 	EXPECT_EQ(1, self->res.status) TH_LOG("stderr: %s", self->res.err);
 	EXPECT_STREQ("", self->res.out);

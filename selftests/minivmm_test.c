@@ -10,7 +10,6 @@
 #include "mkvm_child.h"
 #include "mkvm_util.h"
 
-#define MINIVMM		"/bin/minivmm"
 #define HELLO		"/bin/hello.bin"
 #define GREETING	"Hello from a minikvm guest!\n"
 /* Guest code of the table below is written here and run from RAM's start. */
@@ -226,12 +225,9 @@ TEST_F(run, exit_status_and_output)
 	static const struct mkvm_child_io io = {
 		.timeout_ms = RUN_TIMEOUT_MS,
 	};
-	char *argv[16] = { MINIVMM, "run", "--dev", (char *)mkvm_dev_path() };
-	unsigned int i, n = 4;
 
-	for (i = 0; i < ARRAY_SIZE(variant->args) && variant->args[i]; i++)
-		argv[n++] = (char *)variant->args[i];
-	mkvm_child_run(argv, &io, &self->res);
+	mkvm_minivmm_run(variant->args, ARRAY_SIZE(variant->args), &io,
+			 &self->res);
 
 	EXPECT_EQ(variant->status, self->res.status)
 		TH_LOG("stderr: %s", self->res.err);

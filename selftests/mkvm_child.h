@@ -22,6 +22,12 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include "mkvm_util.h"
+
+/* Where the test initramfs (scripts/initramfs.sh) puts minivmm. */
+#define MKVM_MINIVMM	"/bin/minivmm"
+/* Room for a command line of mkvm_minivmm_run(), its final NULL included. */
+#define MKVM_MINIVMM_ARGV	32
 
 /* How to run the child. */
 struct mkvm_child_io {
@@ -154,6 +160,34 @@ close_memfds:
 		close(out);
 	if (err >= 0)
 		close(err);
+}
+
+/*
+ * minivmm run --dev MKVM_DEV, then @args up to the first NULL (at most
+ * @nargs of them): every test runs minivmm on the device under test, and
+ * a --dev in @args comes later, so it wins.
+ */
+static inline void mkvm_minivmm_run(const char *const args[], size_t nargs,
+				    const struct mkvm_child_io *io,
+				    struct mkvm_child_result *res)
+{
+	char *argv[MKVM_MINIVMM_ARGV] = { MKVM_MINIVMM, "run", "--dev",
+					  (char *)mkvm_dev_path() };
+	size_t i, n = 4;
+
+	for (i = 0; i < nargs && args[i]; i++) {
+		/* One slot stays NULL: the end of argv. */
+		if (n == MKVM_MINIVMM_ARGV - 1) {
+			res->status = -1;
+			res->out[0] = '\0';
+			snprintf(res->err, sizeof(res->err),
+				 "test: a minivmm command line of over %d words",
+				 MKVM_MINIVMM_ARGV - 1);
+			return;
+		}
+		argv[n++] = (char *)args[i];
+	}
+	mkvm_child_run(argv, io, res);
 }
 
 /* Lines in @s, a last line without '\n' included. */
