@@ -13,19 +13,12 @@
  * A test of the KVM API as a VMM uses it: it runs against minikvm and,
  * on the oracle boot, against the kernel's own KVM.
  */
-#include <poll.h>
-#include <pty.h>
-#include <signal.h>
-#include <termios.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include "kselftest_harness.h"
+#include "mkvm_child.h"
 #include "mkvm_util.h"
 
-#define MINIVMM		"/bin/minivmm"
 #define GUEST_IMAGE	"/guest/Image"
 #define GUEST_ROOTFS	"/guest/rootfs.cpio.gz"
 #define DISK		"/tmp/linux_boot_test.img"
@@ -55,137 +48,6 @@
 	"sync && echo guest-wrote"
 #define GUEST_PARAMS	"console=ttyAMA0 quiet panic=-1 guest_cmd=\"" GUEST_CMD "\""
 
-struct run_result {
-	int status;		/* exit status, or -1 if it did not exit */
-	long up_ms;		/* when "guest-up" appeared, or -1 */
-	long total_ms;		/* until minivmm exited (or was killed) */
-	bool tty_restored;	/* stdin a terminal: its modes are as before */
-	char out[65536];
-	char err[4096];
-};
-
-static void read_memfd(int fd, char *buf, size_t size)
-{
-	ssize_t n = pread(fd, buf, size - 1, 0);
-
-	buf[n > 0 ? n : 0] = '\0';
-}
-
-static long ms_since(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - start->tv_sec) * 1000 +
-	       (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
-/*
- * Run minivmm with @argv, stdout and stderr in memfds so that a chatty
- * guest never blocks on a full pipe.  stdin is a pipe, or with @tty a
- * pseudo-terminal, which minivmm puts in raw mode: @input is written to
- * it once stdout shows @prompt (with no @input, the pipe is closed at
- * once).  The guest's first marker times the boot; the run is killed
- * after @timeout_ms.
- */
-static void run_minivmm_in(char *const argv[], const char *prompt,
-			   const char *input, bool tty, long timeout_ms,
-			   struct run_result *res)
-{
-	int out = memfd_create("stdout", MFD_CLOEXEC);
-	int err = memfd_create("stderr", MFD_CLOEXEC);
-	struct termios before, after;
-	struct timespec start;
-	int in[2], status;
-	pid_t pid;
-
-	res->status = -1;
-	res->up_ms = -1;
-	res->tty_restored = false;
-	res->out[0] = '\0';
-	res->err[0] = '\0';
-	if (out < 0 || err < 0)
-		return;
-	/* in[0] is the child's stdin, in[1] where the test types. */
-	if (tty ? openpty(&in[1], &in[0], NULL, NULL, NULL) : pipe(in)) {
-		snprintf(res->err, sizeof(res->err), "test: %s: %s",
-			 tty ? "openpty" : "pipe", strerror(errno));
-		return;
-	}
-	if (tty && tcgetattr(in[0], &before))
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	pid = fork();
-	if (pid == 0) {
-		dup2(in[0], STDIN_FILENO);
-		dup2(out, STDOUT_FILENO);
-		dup2(err, STDERR_FILENO);
-		close(in[0]);
-		close(in[1]);
-		execv(argv[0], argv);
-		dprintf(STDERR_FILENO, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	if (!input) {
-		close(in[1]);
-		in[1] = -1;
-	}
-	while (pid > 0) {
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			if (WIFEXITED(status))
-				res->status = WEXITSTATUS(status);
-			break;
-		}
-		read_memfd(out, res->out, sizeof(res->out));
-		if (res->up_ms < 0 && strstr(res->out, "guest-up"))
-			res->up_ms = ms_since(&start);
-		if (in[1] >= 0 && strstr(res->out, prompt)) {
-			if (write(in[1], input, strlen(input)) < 0)
-				perror("write to minivmm's stdin");
-			/* A pty's master stays open: closing it hangs up. */
-			if (!tty) {
-				close(in[1]);
-				in[1] = -1;
-			}
-			prompt = "\n\n(input written)";
-		}
-		if (ms_since(&start) >= timeout_ms) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			break;
-		}
-		usleep(20000);
-	}
-	if (tty && !tcgetattr(in[0], &after))
-		res->tty_restored = after.c_lflag == before.c_lflag &&
-				    after.c_iflag == before.c_iflag;
-	close(in[0]);
-	if (in[1] >= 0)
-		close(in[1]);
-	res->total_ms = ms_since(&start);
-	read_memfd(out, res->out, sizeof(res->out));
-	read_memfd(err, res->err, sizeof(res->err));
-	close(out);
-	close(err);
-}
-
-static void run_minivmm(char *const argv[], const char *prompt,
-			const char *input, long timeout_ms,
-			struct run_result *res)
-{
-	run_minivmm_in(argv, prompt, input, false, timeout_ms, res);
-}
-
-static int count_lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		if (*s == '\n' || !s[1])
-			n++;
-	return n;
-}
-
 /* The last @n bytes of @s: where a failed boot says why. */
 static const char *tail(const char *s, size_t n)
 {
@@ -195,7 +57,7 @@ static const char *tail(const char *s, size_t n)
 }
 
 FIXTURE(boot) {
-	struct run_result res;
+	struct mkvm_child_result res;
 };
 
 FIXTURE_SETUP(boot)
@@ -219,18 +81,22 @@ FIXTURE_TEARDOWN(boot)
 
 TEST_F_TIMEOUT(boot, smp_timer_disk_poweroff, HARNESS_TIMEOUT_S)
 {
-	char *argv[] = {
-		MINIVMM, "run", "--dev", (char *)mkvm_dev_path(),
+	static const char *const args[] = {
 		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "256", "-c", "2",
-		"-d", DISK, "-p", GUEST_PARAMS, NULL,
+		"-d", DISK, "-p", GUEST_PARAMS,
 	};
-	struct run_result *res = &self->res;
+	/* The guest's first marker times the boot. */
+	static const struct mkvm_child_io io = {
+		.timeout_ms = BOOT_TIMEOUT_MS,
+		.mark = "guest-up",
+	};
+	struct mkvm_child_result *res = &self->res;
 	char disk[sizeof(DISK_MARKER)] = "";
 	int fd;
 
-	run_minivmm(argv, NULL, NULL, BOOT_TIMEOUT_MS, res);
+	mkvm_minivmm_run(args, ARRAY_SIZE(args), &io, res);
 	ksft_print_msg("guest: init after %ld ms, powered off after %ld ms\n",
-		       res->up_ms, res->total_ms);
+		       res->mark_ms, res->total_ms);
 
 	ASSERT_NE(NULL, strstr(res->out, "guest-up"))
 		TH_LOG("no guest userspace; stderr: %s\nconsole tail: %s",
@@ -263,7 +129,7 @@ TEST_F_TIMEOUT(boot, smp_timer_disk_poweroff, HARNESS_TIMEOUT_S)
 #define CONSOLE_ANSWER	"typed-42"
 
 FIXTURE(console) {
-	struct run_result res;
+	struct mkvm_child_result res;
 };
 
 FIXTURE_VARIANT(console) {
@@ -296,17 +162,29 @@ FIXTURE_TEARDOWN(console)
 {
 }
 
+/* Both tests boot the same guest and differ in how they drive its stdin. */
+static void console_boot(const FIXTURE_VARIANT(console) *variant,
+			 const struct mkvm_child_io *io,
+			 struct mkvm_child_result *res)
+{
+	const char *const args[] = {
+		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "256",
+		"--console", variant->console, "-p", variant->params,
+	};
+
+	mkvm_minivmm_run(args, ARRAY_SIZE(args), io, res);
+}
+
 TEST_F_TIMEOUT(console, shell_runs_input, HARNESS_TIMEOUT_S)
 {
-	char *argv[] = {
-		MINIVMM, "run", "--dev", (char *)mkvm_dev_path(),
-		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "256",
-		"--console", (char *)variant->console,
-		"-p", (char *)variant->params, NULL,
+	static const struct mkvm_child_io io = {
+		.timeout_ms = BOOT_TIMEOUT_MS,
+		.input = CONSOLE_INPUT,
+		.prompt = CONSOLE_PROMPT,
 	};
-	struct run_result *res = &self->res;
+	struct mkvm_child_result *res = &self->res;
 
-	run_minivmm(argv, CONSOLE_PROMPT, CONSOLE_INPUT, BOOT_TIMEOUT_MS, res);
+	console_boot(variant, &io, res);
 
 	EXPECT_NE(NULL, strstr(res->out, CONSOLE_ANSWER))
 		TH_LOG("stderr: %s\nconsole tail: %s", res->err,
@@ -322,16 +200,15 @@ TEST_F_TIMEOUT(console, shell_runs_input, HARNESS_TIMEOUT_S)
  */
 TEST_F_TIMEOUT(console, ctrl_a_x_quits, HARNESS_TIMEOUT_S)
 {
-	char *argv[] = {
-		MINIVMM, "run", "--dev", (char *)mkvm_dev_path(),
-		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "256",
-		"--console", (char *)variant->console,
-		"-p", (char *)variant->params, NULL,
+	static const struct mkvm_child_io io = {
+		.timeout_ms = BOOT_TIMEOUT_MS,
+		.input = "\x01x",
+		.prompt = CONSOLE_PROMPT,
+		.tty = true,
 	};
-	struct run_result *res = &self->res;
+	struct mkvm_child_result *res = &self->res;
 
-	run_minivmm_in(argv, CONSOLE_PROMPT, "\x01x", true, BOOT_TIMEOUT_MS,
-		       res);
+	console_boot(variant, &io, res);
 
 	EXPECT_EQ(0, res->status)
 		TH_LOG("stderr: %s\nconsole tail: %s", res->err,
@@ -343,7 +220,7 @@ TEST_F_TIMEOUT(console, ctrl_a_x_quits, HARNESS_TIMEOUT_S)
 
 /* Errors found before a guest runs: one line on stderr, exit status 1. */
 FIXTURE(bad_run) {
-	struct run_result res;
+	struct mkvm_child_result res;
 };
 
 FIXTURE_VARIANT(bad_run) {
@@ -358,7 +235,7 @@ FIXTURE_VARIANT_ADD(bad_run, missing_kernel) {
 
 /* An ELF executable, not an Image: no "ARM\x64" at 0x38. */
 FIXTURE_VARIANT_ADD(bad_run, not_an_image) {
-	.args = { "-k", MINIVMM },
+	.args = { "-k", MKVM_MINIVMM },
 	.err_has = "not an arm64 Linux Image",
 };
 
@@ -396,16 +273,17 @@ FIXTURE_TEARDOWN(bad_run)
 
 TEST_F(bad_run, one_line_exit_1)
 {
-	char *argv[16] = { MINIVMM, "run", "--dev", (char *)mkvm_dev_path() };
-	unsigned int i, n = 4;
+	static const struct mkvm_child_io io = {
+		.timeout_ms = ERROR_TIMEOUT_MS,
+	};
 
-	for (i = 0; i < ARRAY_SIZE(variant->args) && variant->args[i]; i++)
-		argv[n++] = (char *)variant->args[i];
-	run_minivmm(argv, NULL, NULL, ERROR_TIMEOUT_MS, &self->res);
+	mkvm_minivmm_run(variant->args, ARRAY_SIZE(variant->args), &io,
+			 &self->res);
 
 	EXPECT_EQ(1, self->res.status) TH_LOG("stderr: %s", self->res.err);
 	EXPECT_STREQ("", self->res.out);
-	EXPECT_EQ(1, count_lines(self->res.err)) TH_LOG("stderr: %s", self->res.err);
+	EXPECT_EQ(1, mkvm_count_lines(self->res.err))
+		TH_LOG("stderr: %s", self->res.err);
 	EXPECT_NE(NULL, strstr(self->res.err, variant->err_has))
 		TH_LOG("stderr: %s", self->res.err);
 }

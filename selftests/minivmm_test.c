@@ -6,89 +6,16 @@
  * exit status 1.  A test of the KVM API as a VMM uses it: it runs
  * against minikvm and, on the oracle boot, against the kernel's own KVM.
  */
-#include <poll.h>
-#include <signal.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
-#include <time.h>
 #include "kselftest_harness.h"
+#include "mkvm_child.h"
 #include "mkvm_util.h"
 
-#define MINIVMM		"/bin/minivmm"
 #define HELLO		"/bin/hello.bin"
 #define GREETING	"Hello from a minikvm guest!\n"
 /* Guest code of the table below is written here and run from RAM's start. */
 #define PAYLOAD		"/tmp/minivmm_test.bin"
 /* Well under the harness's 30 s, so a hung guest is reported, not lost. */
 #define RUN_TIMEOUT_MS	20000
-
-struct run_result {
-	int status;		/* exit status, or -1 if it did not exit */
-	char out[4096];
-	char err[4096];
-};
-
-/* The whole content of a memfd, NUL-terminated. */
-static void read_memfd(int fd, char *buf, size_t size)
-{
-	ssize_t n = pread(fd, buf, size - 1, 0);
-
-	buf[n > 0 ? n : 0] = '\0';
-}
-
-/*
- * Run minivmm with @argv; stdout and stderr are collected in memfds so a
- * chatty child can never block on a full pipe.
- */
-static void run_minivmm(char *const argv[], struct run_result *res)
-{
-	int out = memfd_create("stdout", MFD_CLOEXEC);
-	int err = memfd_create("stderr", MFD_CLOEXEC);
-	int status, waited;
-	pid_t pid;
-
-	res->status = -1;
-	res->out[0] = '\0';
-	res->err[0] = '\0';
-	if (out < 0 || err < 0)
-		return;
-	pid = fork();
-	if (pid == 0) {
-		dup2(out, STDOUT_FILENO);
-		dup2(err, STDERR_FILENO);
-		execv(argv[0], argv);
-		dprintf(STDERR_FILENO, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	for (waited = 0; pid > 0; waited += 10) {
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			if (WIFEXITED(status))
-				res->status = WEXITSTATUS(status);
-			break;
-		}
-		if (waited >= RUN_TIMEOUT_MS) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			break;
-		}
-		usleep(10000);
-	}
-	read_memfd(out, res->out, sizeof(res->out));
-	read_memfd(err, res->err, sizeof(res->err));
-	close(out);
-	close(err);
-}
-
-/* Lines in @s (a last line without '\n' counts). */
-static int count_lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		if (*s == '\n' || !s[1])
-			n++;
-	return n;
-}
 
 /*
  * Guest code for the cases that need more than hello.bin, assembled from
@@ -178,7 +105,7 @@ static const uint32_t guest_uart[] = {
 };
 
 FIXTURE(run) {
-	struct run_result res;
+	struct mkvm_child_result res;
 };
 
 /*
@@ -295,17 +222,17 @@ FIXTURE_TEARDOWN(run)
 
 TEST_F(run, exit_status_and_output)
 {
-	char *argv[16] = { MINIVMM, "run", "--dev", (char *)mkvm_dev_path() };
-	unsigned int i, n = 4;
+	static const struct mkvm_child_io io = {
+		.timeout_ms = RUN_TIMEOUT_MS,
+	};
 
-	for (i = 0; i < ARRAY_SIZE(variant->args) && variant->args[i]; i++)
-		argv[n++] = (char *)variant->args[i];
-	run_minivmm(argv, &self->res);
+	mkvm_minivmm_run(variant->args, ARRAY_SIZE(variant->args), &io,
+			 &self->res);
 
 	EXPECT_EQ(variant->status, self->res.status)
 		TH_LOG("stderr: %s", self->res.err);
 	EXPECT_STREQ(variant->out, self->res.out);
-	EXPECT_EQ(variant->err_lines, count_lines(self->res.err))
+	EXPECT_EQ(variant->err_lines, mkvm_count_lines(self->res.err))
 		TH_LOG("stderr: %s", self->res.err);
 	if (variant->err_has)
 		EXPECT_NE(NULL, strstr(self->res.err, variant->err_has))
