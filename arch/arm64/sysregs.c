@@ -17,9 +17,8 @@
 #include <mkvm/sysregs.h>
 #include <mkvm/vgic.h>
 
-#ifndef SYS_CNTVCT_EL0
-#define SYS_CNTVCT_EL0	sys_reg(3, 3, 14, 0, 2)
-#endif
+/* CNTVCT_EL0, which <asm/sysreg.h> does not name in 6.12. */
+#define MKVM_SYS_CNTVCT_EL0	sys_reg(3, 3, 14, 0, 2)
 
 /* KVM's ONE_REG id for a sys_reg() encoding (the fields line up at >> 5). */
 #define ONE_REG_ID(enc)	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | \
@@ -71,7 +70,7 @@ static const struct sr_desc sr_table[] = {
 	CTXT(SYS_TPIDR_EL1,	 SR_TPIDR_EL1,	    0),
 	CTXT(SYS_CNTV_CTL_EL0,	 SR_CNTV_CTL_EL0,   0),
 	CTXT(SYS_CNTV_CVAL_EL0,	 SR_CNTV_CVAL_EL0,  0),
-	{ .enc = SYS_CNTVCT_EL0, .kind = SR_TIMER_CNT, .user = true },
+	{ .enc = MKVM_SYS_CNTVCT_EL0, .kind = SR_TIMER_CNT, .user = true },
 	{ .enc = SYS_MPIDR_EL1, .kind = SR_MPIDR, .user = true },
 	IDREG(SYS_MIDR_EL1),
 	IDREG(SYS_REVIDR_EL1),
@@ -249,7 +248,7 @@ static const struct sr_desc *user_desc(u64 id)
 		return NULL;
 	/* KVM's timer ids swap CNT and CVAL encodings: keep their ABI. */
 	if (id == KVM_REG_ARM_TIMER_CNT)
-		return sr_find(SYS_CNTVCT_EL0);
+		return sr_find(MKVM_SYS_CNTVCT_EL0);
 	if (id == KVM_REG_ARM_TIMER_CVAL)
 		return sr_find(SYS_CNTV_CVAL_EL0);
 	d = sr_find((id & 0xffff) << 5);
@@ -258,7 +257,7 @@ static const struct sr_desc *user_desc(u64 id)
 
 static u64 desc_user_id(const struct sr_desc *d)
 {
-	if (d->enc == SYS_CNTVCT_EL0)
+	if (d->enc == MKVM_SYS_CNTVCT_EL0)
 		return KVM_REG_ARM_TIMER_CNT;
 	if (d->enc == SYS_CNTV_CVAL_EL0)
 		return KVM_REG_ARM_TIMER_CVAL;
