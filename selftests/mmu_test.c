@@ -151,4 +151,37 @@ TEST_F(mmu, unknown_sysreg_is_undef)
 	}
 }
 
+/*
+ * The debug registers a Linux guest resets at boot: accesses must not
+ * fault (KVM emulates them; minikvm reads them as zero and keeps the
+ * host's own breakpoints out of the guest's reach).
+ */
+MKVM_GUEST(guest_debug_regs,
+	"mov	x1, #0x1234\n"
+	"msr	dbgbvr0_el1, x1\n"
+	"msr	dbgbcr0_el1, xzr\n"
+	"msr	dbgwvr0_el1, x1\n"
+	"msr	dbgwcr0_el1, xzr\n"
+	"msr	oslar_el1, xzr\n"
+	"mrs	x2, dbgbcr0_el1\n"
+	"mrs	x3, mdscr_el1\n"
+	"orr	x3, x3, #1\n"			/* MDSCR_EL1.SS: kept */
+	"msr	mdscr_el1, x3\n"
+	"mrs	x4, mdscr_el1\n"
+	"and	x4, x4, #1\n"
+	G_REPORT("x4")
+	G_REPORT("x1")
+	G_DONE);
+
+TEST_F(mmu, debug_registers_do_not_fault)
+{
+	struct mkvm_vcpu *vcpu;
+
+	self->vm = vm_create(guest_debug_regs, guest_debug_regs_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	EXPECT_EQ(1, vcpu_report(vcpu));	/* MDSCR_EL1 is the guest's */
+	EXPECT_EQ(0x1234, vcpu_report(vcpu));	/* a write left x1 alone */
+	vcpu_done(vcpu);
+}
+
 TEST_HARNESS_MAIN

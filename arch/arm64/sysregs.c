@@ -324,6 +324,17 @@ unsigned int mkvm_sysreg_ids(u64 *ids)
 	return n;
 }
 
+/*
+ * The debug registers (op0 == 2: breakpoints, watchpoints, OS lock, claim
+ * tags) trap with MDCR_EL2.TDA/TDOSA/TDRA and are not given to guests: they
+ * read as zero and ignore writes, so the guest cannot touch the host's.
+ * MDSCR_EL1, also op0 == 2, is a switched register and in sr_table.
+ */
+static bool is_debug_space(u32 enc)
+{
+	return sys_reg_Op0(enc) == 2;
+}
+
 /* Reserved encodings of the ID register space read as zero (D19.2). */
 static bool is_id_space(u32 enc)
 {
@@ -355,8 +366,9 @@ int mkvm_handle_sysreg_trap(struct mkvm_vcpu *vcpu, u64 esr)
 		return 1;
 	}
 	if (!d) {
-		if (read && is_id_space(enc)) {
-			mkvm_set_gpr(vcpu, rt, 0);
+		if (is_debug_space(enc) || (read && is_id_space(enc))) {
+			if (read)
+				mkvm_set_gpr(vcpu, rt, 0);
 			mkvm_skip_instr(vcpu);
 			return 1;
 		}

@@ -29,8 +29,14 @@ static void enter_guest_el2(struct mkvm_vcpu_hyp *vcpu, struct mkvm_hyp_cpu *h)
 	/* SVE, SME, AMU and trace stay with the host: trapped, UNDEF. */
 	write_sysreg(h->host_cptr | CPTR_EL2_TZ | CPTR_EL2_TSM | CPTR_EL2_TAM |
 		     CPTR_EL2_TTA, cptr_el2);
-	/* The PMU stays with the host. */
-	write_sysreg(h->host_mdcr | MDCR_EL2_TPM | MDCR_EL2_TPMCR, mdcr_el2);
+	/*
+	 * The PMU and the debug registers stay with the host: a guest must
+	 * not rewrite the host's breakpoints or watchpoints, which are not
+	 * switched.  Debug register accesses trap (TDA, TDOSA, TDRA) and
+	 * read as zero (arch/arm64/sysregs.c).
+	 */
+	write_sysreg(h->host_mdcr | MDCR_EL2_TPM | MDCR_EL2_TPMCR |
+		     MDCR_EL2_TDA | MDCR_EL2_TDOSA | MDCR_EL2_TDRA, mdcr_el2);
 	/* The physical timer is the host's: trap it, allow the counter. */
 	write_sysreg((h->host_cnthctl & ~CNTHCTL_EL1PCEN) | CNTHCTL_EL1PCTEN,
 		     cnthctl_el2);
