@@ -5,6 +5,7 @@
  * follows one KVM_RUN from the ioctl to `eret` and back.
  */
 #include <linux/kvm.h>
+#include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <asm/esr.h>
@@ -100,6 +101,25 @@ void mkvm_vcpu_kick(struct mkvm_vcpu *vcpu)
 	rcu_read_unlock();
 }
 
+static unsigned int halt_poll_ns = 20000;
+module_param(halt_poll_ns, uint, 0644);
+MODULE_PARM_DESC(halt_poll_ns, "how long a vCPU in WFI polls before sleeping (ns)");
+
+/* Returns true when something woke the vCPU while it polled. */
+static bool halt_poll(struct mkvm_vcpu *vcpu)
+{
+	u64 end = ktime_get_ns() + READ_ONCE(halt_poll_ns);
+
+	do {
+		if (READ_ONCE(vcpu->arch.wake))
+			return true;
+		if (signal_pending(current) || need_resched())
+			return false;
+		cpu_relax();
+	} while (ktime_get_ns() < end);
+	return false;
+}
+
 /* ---- exit handlers, one per exception class -------------------------- */
 
 typedef int (*exit_handler_fn)(struct mkvm_vcpu *vcpu, u64 esr);
@@ -115,15 +135,23 @@ static int handle_wfx(struct mkvm_vcpu *vcpu, u64 esr)
 		cond_resched();
 		return 1;
 	}
+	/* Kicks from before this WFI are answered by the check below. */
+	WRITE_ONCE(vcpu->arch.wake, false);
 	mkvm_vtimer_sync(vcpu, false);
 	if (mkvm_vgic_pending(vcpu))
 		return 1;
 	mkvm_vtimer_arm(vcpu);
-	/* A signal ends the sleep too; the run loop sees it. */
-	wait_event_interruptible(vcpu->arch.wq, READ_ONCE(vcpu->arch.wake) ||
-				 mkvm_vgic_pending(vcpu));
+	/*
+	 * Poll a little before sleeping, as KVM's halt polling does: an
+	 * interrupt that comes within microseconds (an IPI answer) then
+	 * costs no scheduler round trip.  Every new interrupt kicks.
+	 */
+	if (!halt_poll(vcpu))
+		/* A signal ends the sleep too; the run loop sees it. */
+		wait_event_interruptible(vcpu->arch.wq,
+					 READ_ONCE(vcpu->arch.wake) ||
+					 mkvm_vgic_pending(vcpu));
 	mkvm_vtimer_cancel(vcpu);
-	WRITE_ONCE(vcpu->arch.wake, false);
 	return 1;
 }
 
