@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Bad input must never hurt the host.  Random guest code (every exit path
+ * the hypervisor has: traps, aborts, MMIO, system registers, SMCCC, WFI)
+ * and random ioctl arguments, from a fixed seed so a failure repeats.  The
+ * assertions: every KVM_RUN and ioctl returns, with a result KVM also
+ * gives, and the VM stays usable; the boot's kernel-log check (and, on
+ * the debug boot, KASAN/lockdep/kmemleak) catches anything worse.
+ */
+#include <sys/time.h>
+#include "kselftest_harness.h"
+#include "mkvm_util.h"
+#include "mkvm_vm.h"
+
+#define PROGRAMS	48
+#define PROGRAM_WORDS	256
+#define RUN_MS		20
+
+static uint64_t rng_state;
+
+/* xorshift64*: small, and the same sequence everywhere. */
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dull;
+}
+
+/*
+ * Vectors that step over whatever faulted, so one random program runs
+ * through many exits instead of parking at its first exception.
+ */
+#define G_SKIP_ENTRY							\
+	".balign 0x80\n"						\
+	"mrs	x28, elr_el1\n"						\
+	"add	x28, x28, #4\n"						\
+	"msr	elr_el1, x28\n"						\
+	"eret\n"
+MKVM_GUEST(guest_skip_vectors, ".rept 16\n" G_SKIP_ENTRY ".endr\n");
+
+FIXTURE(fuzz) {
+	struct mkvm_vm *vm;
+};
+
+FIXTURE_SETUP(fuzz)
+{
+	if (mkvm_boot_is("vhe"))
+		SKIP(return, "no KVM-API device on the VHE boot");
+	ASSERT_EQ(0, mkvm_load_if_owner());
+	mkvm_install_kick_handler(SIGALRM);
+	self->vm = NULL;
+}
+
+FIXTURE_TEARDOWN(fuzz)
+{
+	if (self->vm)
+		vm_free(self->vm);
+}
+
+static void arm_kick(long ms)
+{
+	struct itimerval it = { .it_value = { .tv_usec = ms * 1000 } };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/*
+ * Instructions worth more than random bits: system register accesses,
+ * SMCCC and PSCI calls, WFI/WFE, loads and stores through registers that
+ * point at RAM, MMIO or nowhere.  Random words fill the rest.
+ */
+static uint32_t random_insn(void)
+{
+	static const uint32_t templates[] = {
+		0xd5300000,	/* mrs x0, <op0=2/3, any> */
+		0xd5100000,	/* msr <op0=2/3, any>, x0 */
+		0xd4000002,	/* hvc #0 */
+		0xd4000003,	/* smc #0 */
+		0xd503207f,	/* wfi */
+		0xd503205f,	/* wfe */
+		0xf9400000,	/* ldr x0, [x0] */
+		0xf9000000,	/* str x0, [x0] */
+		0xa9400000,	/* ldp x0, x0, [x0] */
+		0xd2800000,	/* movz x0, #imm */
+	};
+	uint32_t r = rng();
+	uint32_t t = templates[r % (sizeof(templates) / sizeof(templates[0]))];
+
+	switch (r % 16) {
+	case 0 ... 1:
+		return rng();			/* anything at all */
+	case 2 ... 5:				/* sysreg: op0/op1/CRn/CRm/op2, Rt */
+		return (t & 0xfff00000) | (rng() & 0xfffff);
+	case 6 ... 7:
+		return t;
+	default:				/* memory ops, movz: registers */
+		return t | (rng() & 0x001fffff & ~((t == 0xd2800000) ? 0 : 0x1ffc00));
+	}
+}
+
+TEST_F(fuzz, random_guest_code)
+{
+	uint32_t code[PROGRAM_WORDS];
+	unsigned int p, i, runs = 0, intr = 0, nosys = 0, fault = 0, events = 0;
+
+	rng_state = 0x6d696e696b766dull;	/* "minikvm" */
+	for (p = 0; p < PROGRAMS; p++) {
+		struct mkvm_vcpu *vcpu;
+		struct mkvm_vm *vm;
+		uint64_t pc;
+		int r;
+
+		for (i = 0; i < PROGRAM_WORDS; i++)
+			code[i] = random_insn();
+		vm = vm_create((const char *)code,
+			       (const char *)(code + PROGRAM_WORDS));
+		vm_load_code(vm, MKVM_RAM_IPA, guest_skip_vectors,
+			     guest_skip_vectors_end);
+		vcpu = vm_vcpu_add_features(vm, 0, 1u << KVM_ARM_VCPU_PSCI_0_2,
+					    MKVM_CODE_IPA);
+		/* x0..x7 point at RAM, MMIO, nothing, or are random. */
+		for (i = 0; i < 8; i++) {
+			static const uint64_t bases[] = {
+				MKVM_RAM_IPA, MKVM_MMIO_IPA, MKVM_UCALL_IPA,
+				0x40000000, 0,
+			};
+			uint64_t v = rng();
+
+			if (v & 1)
+				v = bases[(v >> 1) % 5] + ((v >> 8) & 0xff8);
+			vcpu_set_reg(vcpu, MKVM_XREG(i), v);
+		}
+
+		arm_kick(RUN_MS);
+		for (i = 0; i < 256; i++) {
+			r = _vcpu_run(vcpu);
+			runs++;
+			/* What KVM can answer for a guest: nothing worse. */
+			ASSERT_TRUE(r == 0 || r == -EINTR || r == -ENOSYS ||
+				    r == -EFAULT)
+				TH_LOG("program %u: KVM_RUN %d", p, r);
+			intr += r == -EINTR;
+			nosys += r == -ENOSYS;
+			fault += r == -EFAULT;
+			events += !r && vcpu->run->exit_reason != KVM_EXIT_MMIO;
+			if (r == -ENOSYS) {
+				/* A VMM may step over what it cannot emulate. */
+				ASSERT_EQ(0, _vcpu_get_reg(vcpu, MKVM_PC, &pc));
+				vcpu_set_reg(vcpu, MKVM_PC, pc + 4);
+				continue;
+			}
+			if (r || vcpu->run->exit_reason != KVM_EXIT_MMIO)
+				break;
+			/* Reads of anything get a random answer. */
+			*(uint64_t *)vcpu->run->mmio.data = rng();
+		}
+		arm_kick(0);
+		/* The VM still answers. */
+		ASSERT_EQ(0, _vcpu_get_reg(vcpu, MKVM_PC, &pc)) TH_LOG("program %u", p);
+		vcpu_free(vcpu);
+		vm_free(vm);
+	}
+	/* How the programs ended: the mix shows the exits were exercised. */
+	TH_LOG("%u programs, %u runs: %u timed out, %u MMIO without syndrome, %u EFAULT, %u other exits",
+	       PROGRAMS, runs, intr, nosys, fault, events);
+}
+
+/* Random ioctl numbers and arguments on every fd: each returns. */
+TEST_F(fuzz, random_ioctls)
+{
+	static const unsigned long cmds[] = {
+		KVM_SET_USER_MEMORY_REGION, KVM_SET_USER_MEMORY_REGION2,
+		KVM_CREATE_VCPU, KVM_CHECK_EXTENSION, KVM_IRQ_LINE,
+		KVM_CREATE_DEVICE, KVM_ARM_PREFERRED_TARGET,
+		KVM_ARM_VCPU_INIT, KVM_GET_ONE_REG, KVM_SET_ONE_REG,
+		KVM_GET_REG_LIST, KVM_GET_MP_STATE, KVM_SET_MP_STATE,
+		KVM_SET_DEVICE_ATTR, KVM_GET_DEVICE_ATTR, KVM_HAS_DEVICE_ATTR,
+	};
+	/* Big enough for any answer: KVM_GET_REG_LIST writes every id. */
+	static uint64_t buf[2048];
+	struct mkvm_vcpu *vcpu;
+	unsigned int i, j;
+	int fds[3];
+
+	rng_state = 0x696f63746cull;		/* "ioctl" */
+	self->vm = vm_create(NULL, NULL);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	fds[0] = self->vm->kvm_fd;
+	fds[1] = self->vm->fd;
+	fds[2] = vcpu->fd;
+	for (i = 0; i < 3000; i++) {
+		unsigned long cmd = cmds[rng() % (sizeof(cmds) / sizeof(cmds[0]))];
+		uint64_t arg;
+
+		for (j = 0; j < 64; j++) {	/* the first 64 words vary */
+			buf[j] = rng();
+			/* Small values: slot ids, sizes, flags, register ids. */
+			if (buf[j] & 1)
+				buf[j] &= 0xff;
+		}
+		switch (rng() % 4) {
+		case 0:
+			arg = (uintptr_t)buf;
+			break;
+		case 1:
+			arg = rng();		/* a wild pointer */
+			break;
+		case 2:
+			arg = rng() & 0xffff;	/* a small integer */
+			break;
+		default:
+			arg = 0;
+			break;
+		}
+		/* KVM_RUN is fuzzed above; memslots must not hit our buffer. */
+		if (cmd == KVM_SET_USER_MEMORY_REGION ||
+		    cmd == KVM_SET_USER_MEMORY_REGION2)
+			buf[3] = 0;		/* userspace_addr: never valid */
+		ioctl(fds[rng() % 3], cmd, arg);
+	}
+	/* Everything still answers. */
+	EXPECT_EQ(KVM_API_VERSION, ioctl(fds[0], KVM_GET_API_VERSION, 0));
+	EXPECT_LE(0, ioctl(fds[1], KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY));
+	vcpu_free(vcpu);
+}
+
+TEST_HARNESS_MAIN
