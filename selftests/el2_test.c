@@ -56,7 +56,15 @@ static void ping_online_cpus(struct __test_metadata *_metadata, int fd)
  * report every CPU handed back, and the next load proves the stub answers
  * again (load refuses when it does not).
  */
-TEST(load_ping_unload_cycles)
+/*
+ * A fixture only for the time limit: 100 cycles take tens of seconds on
+ * the debug kernel (KASAN, lockdep), over the harness's default 30.
+ */
+FIXTURE(cycles) {};
+FIXTURE_SETUP(cycles) {}
+FIXTURE_TEARDOWN(cycles) {}
+
+TEST_F_TIMEOUT(cycles, load_ping_unload_cycles, 300)
 {
 	char handed_back[96];
 	int i, fd, before;

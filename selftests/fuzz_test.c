@@ -39,24 +39,7 @@ static uint64_t rng(void)
 	"eret\n"
 MKVM_GUEST(guest_skip_vectors, ".rept 16\n" G_SKIP_ENTRY ".endr\n");
 
-FIXTURE(fuzz) {
-	struct mkvm_vm *vm;
-};
-
-FIXTURE_SETUP(fuzz)
-{
-	if (mkvm_boot_is("vhe"))
-		SKIP(return, "no KVM-API device on the VHE boot");
-	ASSERT_EQ(0, mkvm_load_if_owner());
-	mkvm_install_kick_handler(SIGALRM);
-	self->vm = NULL;
-}
-
-FIXTURE_TEARDOWN(fuzz)
-{
-	if (self->vm)
-		vm_free(self->vm);
-}
+MKVM_VM_FIXTURE(fuzz);
 
 static void arm_kick(long ms)
 {
@@ -104,6 +87,7 @@ TEST_F(fuzz, random_guest_code)
 	uint32_t code[PROGRAM_WORDS];
 	unsigned int p, i, runs = 0, intr = 0, nosys = 0, fault = 0, events = 0;
 
+	mkvm_install_kick_handler(SIGALRM);	/* ends each program */
 	rng_state = 0x6d696e696b766dull;	/* "minikvm" */
 	for (p = 0; p < PROGRAMS; p++) {
 		struct mkvm_vcpu *vcpu;

@@ -289,6 +289,28 @@ static inline void vm_free(struct mkvm_vm *vm)
 	free(vm);
 }
 
+/*
+ * The fixture most tests share: one VM, freed after the test if the test
+ * left it in self->vm; minikvm loaded where it owns EL2; SKIP on the VHE
+ * boot, which has no KVM-API device.  Needs kselftest_harness.h first.
+ */
+#define MKVM_VM_FIXTURE(name)						\
+	FIXTURE(name) {							\
+		struct mkvm_vm *vm;					\
+	};								\
+	FIXTURE_SETUP(name)						\
+	{								\
+		self->vm = NULL;					\
+		if (mkvm_boot_is("vhe"))				\
+			SKIP(return, "no KVM-API device on the VHE boot"); \
+		ASSERT_EQ(0, mkvm_load_if_owner());			\
+	}								\
+	FIXTURE_TEARDOWN(name)						\
+	{								\
+		if (self->vm)						\
+			vm_free(self->vm);				\
+	}
+
 static inline int _vcpu_get_reg(struct mkvm_vcpu *vcpu, uint64_t id,
 				uint64_t *val)
 {

@@ -14,23 +14,7 @@
 #define MEM_IPA		0xc0000000ull
 #define MEM_SIZE	0x10000ull
 
-FIXTURE(mmu) {
-	struct mkvm_vm *vm;
-};
-
-FIXTURE_SETUP(mmu)
-{
-	if (mkvm_boot_is("vhe"))
-		SKIP(return, "no KVM-API device on the VHE boot");
-	ASSERT_EQ(0, mkvm_load_if_owner());
-	self->vm = NULL;
-}
-
-FIXTURE_TEARDOWN(mmu)
-{
-	if (self->vm)
-		vm_free(self->vm);
-}
+MKVM_VM_FIXTURE(mmu);
 
 /* Read [x6] and report it, three times; then write x1 to [x6 + 8]. */
 MKVM_GUEST(guest_reread,

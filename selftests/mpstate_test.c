@@ -7,23 +7,7 @@
 #include "mkvm_util.h"
 #include "mkvm_vm.h"
 
-FIXTURE(mp) {
-	struct mkvm_vm *vm;
-};
-
-FIXTURE_SETUP(mp)
-{
-	if (mkvm_boot_is("vhe"))
-		SKIP(return, "no KVM-API device on the VHE boot");
-	ASSERT_EQ(0, mkvm_load_if_owner());
-	self->vm = NULL;
-}
-
-FIXTURE_TEARDOWN(mp)
-{
-	if (self->vm)
-		vm_free(self->vm);
-}
+MKVM_VM_FIXTURE(mp);
 
 static uint32_t get_mp(struct __test_metadata *_metadata,
 		       struct mkvm_vcpu *vcpu)

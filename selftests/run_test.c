@@ -9,23 +9,7 @@
 #include "kselftest_harness.h"
 #include "mkvm_vm.h"
 
-FIXTURE(run) {
-	struct mkvm_vm *vm;
-};
-
-FIXTURE_SETUP(run)
-{
-	if (mkvm_boot_is("vhe"))
-		SKIP(return, "no KVM-API device on the VHE boot");
-	ASSERT_EQ(0, mkvm_load_if_owner());
-	self->vm = NULL;
-}
-
-FIXTURE_TEARDOWN(run)
-{
-	if (self->vm)
-		vm_free(self->vm);
-}
+MKVM_VM_FIXTURE(run);
 
 /* x2 = (x0 * x1 + x0) >> 3, then x0 + x1 reported as a second value. */
 MKVM_GUEST(guest_arith,

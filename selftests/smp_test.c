@@ -6,23 +6,7 @@
 #include "kselftest_harness.h"
 #include "mkvm_vm.h"
 
-FIXTURE(smp) {
-	struct mkvm_vm *vm;
-};
-
-FIXTURE_SETUP(smp)
-{
-	self->vm = NULL;
-	if (mkvm_boot_is("vhe"))
-		SKIP(return, "no KVM-API device on the VHE boot");
-	ASSERT_EQ(0, mkvm_load_if_owner());
-}
-
-FIXTURE_TEARDOWN(smp)
-{
-	if (self->vm)
-		vm_free(self->vm);
-}
+MKVM_VM_FIXTURE(smp);
 
 /* x0 = PSCI function @fn (64-bit calling convention). */
 #define G_PSCI64_FN(fn)	"movz	x0, #0xc400, lsl #16\n" "movk	x0, #" #fn "\n"

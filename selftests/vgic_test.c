@@ -18,23 +18,7 @@
 #define NR_IRQS			64		/* SPIs 32..63 */
 #define BEYOND_IPA		(1ull << 40)	/* the default IPA size */
 
-FIXTURE(vgic) {
-	struct mkvm_vm *vm;
-};
-
-FIXTURE_SETUP(vgic)
-{
-	self->vm = NULL;
-	if (mkvm_boot_is("vhe"))
-		SKIP(return, "no KVM-API device on the VHE boot");
-	ASSERT_EQ(0, mkvm_load_if_owner());
-}
-
-FIXTURE_TEARDOWN(vgic)
-{
-	if (self->vm)
-		vm_free(self->vm);
-}
+MKVM_VM_FIXTURE(vgic);
 
 /* KVM_CREATE_DEVICE of @type: 0 (the fd in *@fd unless testing) or -errno. */
 static int _vm_vgic_create_type(struct mkvm_vm *vm, uint32_t type,
