@@ -100,8 +100,16 @@ static int el2_map(struct mkvm_pgtable *pgt, const void *start,
 	return 0;
 }
 
-/* Clean [start, end) to the Point of Coherency, one cache line at a time. */
-static void dcache_clean_poc_range(const void *start, const void *end)
+/**
+ * mkvm_dcache_clean_poc() - clean [start, end) to the Point of Coherency
+ * @start:	first byte (any kernel mapping of the memory)
+ * @end:	one past the last byte
+ *
+ * For memory that will be read with the caches off (EL2 with its MMU off,
+ * a guest with its MMU off).  The kernel does not export dcache_clean_poc,
+ * so one cache line at a time; complete (DSB SY) on return.
+ */
+void mkvm_dcache_clean_poc(const void *start, const void *end)
 {
 	u64 line = cache_line_size();
 	u64 p = ALIGN_DOWN((u64)start, line);
@@ -427,7 +435,7 @@ int mkvm_el2_init(void)
 	 * their instruction fetches are Non-cacheable, so the page must be
 	 * clean to the PoC, not only to the PoU as the module loader did.
 	 */
-	dcache_clean_poc_range(hyp_sym(text_start), hyp_sym(idmap_end));
+	mkvm_dcache_clean_poc(hyp_sym(text_start), hyp_sym(idmap_end));
 	stub = el2_find_stub_vectors();
 	if (!stub || (stub & (SZ_2K - 1))) {
 		pr_err("cannot find the hyp stub's vectors (%pa)\n", &stub);

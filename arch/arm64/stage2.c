@@ -168,11 +168,8 @@ void mkvm_arch_unmap_range(struct mkvm_vm *vm, u64 ipa, u64 size)
 static void clean_guest_page(struct page *page)
 {
 	void *va = kmap_local_page(page);
-	u64 line = cache_line_size(), p;
 
-	for (p = (u64)va; p < (u64)va + PAGE_SIZE; p += line)
-		asm volatile("dc cvac, %0" : : "r" (p) : "memory");
-	dsb(ish);
+	mkvm_dcache_clean_poc(va, va + PAGE_SIZE);
 	caches_clean_inval_pou((unsigned long)va, (unsigned long)va + PAGE_SIZE);
 	kunmap_local(va);
 }

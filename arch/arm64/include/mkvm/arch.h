@@ -105,6 +105,7 @@ int mkvm_el2_init(void);
 void mkvm_el2_exit(void);
 int mkvm_el2_ping(struct minikvm_hyp_ping *ping);
 int mkvm_hyp_share(const void *start, const void *end);
+void mkvm_dcache_clean_poc(const void *start, const void *end);
 u64 mkvm_call_hyp(u64 id, u64 a1, u64 a2, u64 a3);
 
 /* arch/arm64/stage2.c */
