@@ -14,6 +14,7 @@
 
 #include <linux/arm-smccc.h>
 #include <linux/atomic.h>
+#include <linux/cpu_pm.h>
 #include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
@@ -71,6 +72,7 @@ static struct mkvm_pgtable boot_pgt, runtime_pgt;
 static DEFINE_MUTEX(runtime_pgt_lock);	/* mkvm_hyp_share() */
 static enum cpuhp_state el2_cpuhp_state;
 static atomic_t el2_cpus_returned;
+static atomic_t el2_pm_retakes;		/* CPU_PM took EL2 back */
 
 static struct mkvm_hyp_cpu *el2_cpu_state(unsigned int cpu)
 {
@@ -100,6 +102,23 @@ static int el2_map(struct mkvm_pgtable *pgt, const void *start,
 	return 0;
 }
 
+/*
+ * The smallest data cache line of any CPU in the system, in bytes:
+ * CTR_EL0.DminLine is log2 of the number of 4-byte words (Arm ARM D19.2,
+ * CTR_EL0).  The sanitised CTR_EL0 holds the minimum over all CPUs, so a
+ * loop stepping by it touches every line on every CPU.
+ * cache_line_size() is not this: it is CTR_EL0.CWG, the writeback
+ * granule, or ARCH_DMA_MINALIGN (128) when CWG is 0 - larger than a line
+ * on most cores, so stepping by it would skip lines and leave them dirty
+ * above the PoC.
+ */
+static u64 dcache_min_line(void)
+{
+	u64 ctr = read_sanitised_ftr_reg(SYS_CTR_EL0);
+
+	return 4ULL << SYS_FIELD_GET(CTR_EL0, DminLine, ctr);
+}
+
 /**
  * mkvm_dcache_clean_poc() - clean [start, end) to the Point of Coherency
  * @start:	first byte (any kernel mapping of the memory)
@@ -107,16 +126,51 @@ static int el2_map(struct mkvm_pgtable *pgt, const void *start,
  *
  * For memory that will be read with the caches off (EL2 with its MMU off,
  * a guest with its MMU off).  The kernel does not export dcache_clean_poc,
- * so one cache line at a time; complete (DSB SY) on return.
+ * so one cache line at a time, by the smallest line of any CPU; complete
+ * (DSB SY) on return.
  */
 void mkvm_dcache_clean_poc(const void *start, const void *end)
 {
-	u64 line = cache_line_size();
+	u64 line = dcache_min_line();
 	u64 p = ALIGN_DOWN((u64)start, line);
 
 	for (; p < (u64)end; p += line)
 		asm volatile("dc cvac, %0" : : "r" (p) : "memory");
 	dsb(sy);
+}
+
+static int el2_cpu_take(unsigned int cpu);
+
+/* An id no stub call uses: the stub answers it with HVC_STUB_ERR. */
+static bool el2_stub_answers(void)
+{
+	struct arm_smccc_res res;
+
+	arm_smccc_hvc(HVC_STUB_HCALL_NR, 0, 0, 0, 0, 0, 0, 0, &res);
+	return res.a0 == HVC_STUB_ERR;
+}
+
+/*
+ * This CPU should run minikvm's EL2 but the hyp stub answers: EL2 was
+ * lost behind our back (a power-down state whose exit we were not told
+ * about, or firmware).  Take it again, so that the caller's call is not
+ * silently swallowed by the stub: a TLB invalidation that never ran leaves
+ * stale stage-2 entries for pages the host has freed.
+ * Return: true if the call can be retried.
+ */
+static bool el2_retake_lost(void)
+{
+	unsigned int cpu = smp_processor_id();
+
+	if (!this_cpu_read(el2_ready) || !el2_stub_answers())
+		return false;
+	pr_warn_ratelimited("CPU%u: EL2 was lost to the hyp stub; taking it again\n",
+			    cpu);
+	if (el2_cpu_take(cpu)) {
+		this_cpu_write(el2_ready, false);
+		return false;
+	}
+	return true;
 }
 
 /**
@@ -128,6 +182,11 @@ void mkvm_dcache_clean_poc(const void *start, const void *end)
  *
  * Must run with preemption disabled.  An exception taken at EL2 comes back
  * as MKVM_HC_PANIC and is reported here with the faulting EL2 code address.
+ * If the hyp stub answers instead of minikvm (EL2 lost, see
+ * el2_retake_lost()), EL2 is taken again and the call made once more; if
+ * that fails too the call returns MKVM_HC_PANIC.  No minikvm call returns
+ * HVC_STUB_ERR (ICH_VTR_EL2 has it RES0 bits set, ping answers are
+ * confirmed with el2_stub_answers()).
  * Return: the call's x0.
  */
 u64 mkvm_call_hyp(u64 id, u64 a1, u64 a2, u64 a3)
@@ -135,6 +194,11 @@ u64 mkvm_call_hyp(u64 id, u64 a1, u64 a2, u64 a3)
 	struct arm_smccc_res res;
 
 	arm_smccc_hvc(id, a1, a2, a3, 0, 0, 0, 0, &res);
+	if (unlikely(res.a0 == HVC_STUB_ERR)) {
+		if (!el2_retake_lost())
+			return el2_stub_answers() ? MKVM_HC_PANIC : res.a0;
+		arm_smccc_hvc(id, a1, a2, a3, 0, 0, 0, 0, &res);
+	}
 	if (res.a0 == MKVM_HC_PANIC) {
 		struct mkvm_hyp_cpu *hc = el2_cpu_state(smp_processor_id());
 
@@ -146,13 +210,45 @@ u64 mkvm_call_hyp(u64 id, u64 a1, u64 a2, u64 a3)
 	return res.a0;
 }
 
-/* An id no stub call uses: the stub answers it with HVC_STUB_ERR. */
-static bool el2_stub_answers(void)
+static void el2_flush_vmid_cpu(void *arg)
 {
-	struct arm_smccc_res res;
+	u64 *vttbr = arg;
 
-	arm_smccc_hvc(HVC_STUB_HCALL_NR, 0, 0, 0, 0, 0, 0, 0, &res);
-	return res.a0 == HVC_STUB_ERR;
+	if (this_cpu_read(el2_ready) &&
+	    mkvm_call_hyp(MKVM_HC(MKVM_HC_FLUSH_VMID), *vttbr, 0, 0) ==
+	    MKVM_HC_OK)
+		*vttbr = 0;
+}
+
+/**
+ * mkvm_el2_flush_vmid() - invalidate every TLB entry of one VM, everywhere
+ * @vttbr:	the VM's VTTBR_EL2 (its VMID and stage-2 root)
+ *
+ * The invalidation is broadcast (Inner Shareable), so one CPU whose EL2 is
+ * minikvm's does it for all.  It is never just dropped: if this CPU's EL2
+ * cannot be taken back (mkvm_call_hyp()), another CPU's is used; the
+ * caller frees pages on return, and a stale entry would give a guest the
+ * page's next owner.  May be called with preemption disabled, not with
+ * interrupts disabled.
+ */
+void mkvm_el2_flush_vmid(u64 vttbr)
+{
+	u64 arg = vttbr;
+	unsigned int cpu;
+
+	preempt_disable();
+	el2_flush_vmid_cpu(&arg);
+	preempt_enable();
+	if (!arg)
+		return;
+	for_each_online_cpu(cpu) {
+		arg = vttbr;
+		if (!smp_call_function_single(cpu, el2_flush_vmid_cpu, &arg, 1) &&
+		    !arg)
+			return;
+	}
+	/* No CPU answers as minikvm while the module is loaded: a bug. */
+	WARN_ONCE(1, "minikvm: no CPU could invalidate VMID %llu\n", vttbr >> 48);
 }
 
 /*
@@ -172,8 +268,12 @@ static u64 el2_tcr(void)
 	       (parange << TCR_EL2_PS_SHIFT);
 }
 
-/* cpuhp startup callback: runs on @cpu, which is pinned there. */
-static int el2_cpu_install(unsigned int cpu)
+/*
+ * Take EL2 from the hyp stub on this CPU (@cpu), which must not be able to
+ * migrate: through cpuhp, at load and when @cpu comes online, and again
+ * after EL2 was lost (power management, el2_retake_lost()).
+ */
+static int el2_cpu_take(unsigned int cpu)
 {
 	void *pages = per_cpu(el2_pages, cpu);
 	struct mkvm_hyp_cpu *hc = el2_cpu_state(cpu);
@@ -212,12 +312,24 @@ static int el2_cpu_install(unsigned int cpu)
 		return -EIO;
 	}
 
-	ret = mkvm_call_hyp(MKVM_HC(MKVM_HC_PING), cpu, 0, 0);
+	/* Not mkvm_call_hyp(): a stub answer here must not retake again. */
+	arm_smccc_hvc(MKVM_HC(MKVM_HC_PING), cpu, 0, 0, 0, 0, 0, 0, &res);
+	ret = res.a0;
 	if (ret != ~(u64)cpu) {
 		pr_err("CPU%u: EL2 does not answer after init (%#llx)\n",
 		       cpu, ret);
 		return -EIO;
 	}
+	return 0;
+}
+
+/* cpuhp startup callback: runs on @cpu, which is pinned there. */
+static int el2_cpu_install(unsigned int cpu)
+{
+	int ret = el2_cpu_take(cpu);
+
+	if (ret)
+		return ret;
 	this_cpu_write(el2_ready, true);
 	mkvm_vgic_cpu_up();
 	return 0;
@@ -290,6 +402,122 @@ static ssize_t soft_restart_write(struct file *file, const char __user *buf,
 static const struct file_operations soft_restart_fops = {
 	.owner	= THIS_MODULE,
 	.write	= soft_restart_write,
+	.llseek	= noop_llseek,
+};
+
+/*
+ * CPU power management.  A power-down idle state or suspend loses EL2's
+ * context: the CPU comes back through the kernel's resume path, which
+ * installs the hyp stub at EL2 again (arch/arm64/kernel/sleep.S, then
+ * init_kernel_el).  minikvm takes EL2 again when the CPU leaves the low
+ * power state (CPU_PM_EXIT), or when entering it failed after notifiers
+ * ran (CPU_PM_ENTER_FAILED), as KVM does in hyp_init_cpu_pm_notifier.
+ * Nothing is done on CPU_PM_ENTER: a retention state keeps minikvm's EL2,
+ * which then still answers on exit and is left alone.  Runs on the CPU
+ * concerned, interrupts off, with no host call in flight on it.
+ */
+static int el2_cpu_pm_notify(struct notifier_block *nb, unsigned long cmd,
+			     void *v)
+{
+	unsigned int cpu = smp_processor_id();
+
+	if (cmd != CPU_PM_EXIT && cmd != CPU_PM_ENTER_FAILED)
+		return NOTIFY_DONE;
+	if (!this_cpu_read(el2_ready) || !el2_stub_answers())
+		return NOTIFY_OK;
+	if (el2_cpu_take(cpu)) {
+		/* Pings and runs on this CPU fail cleanly from now on. */
+		this_cpu_write(el2_ready, false);
+		return NOTIFY_BAD;
+	}
+	atomic_inc(&el2_pm_retakes);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block el2_cpu_pm_nb = {
+	.notifier_call = el2_cpu_pm_notify,
+};
+
+/*
+ * Test knobs for the above (selftests/escape_el2_test.c), which QEMU's
+ * virt machine cannot exercise for real: it has no idle state that loses
+ * EL2.  el2_lose gives one CPU's EL2 back to the stub without telling
+ * minikvm (what firmware does on a power-down); el2_cpu_pm runs the
+ * kernel's CPU_PM enter and exit notifier chains on one CPU, as the idle
+ * or suspend code does around a low power state.  Both run in IPI context
+ * on that CPU, interrupts off, as the idle code would.
+ */
+static void el2_lose_cpu(void *arg)
+{
+	struct arm_smccc_res res;
+	int *err = arg;
+
+	if (!this_cpu_read(el2_ready)) {
+		*err = -ENXIO;
+		return;
+	}
+	arm_smccc_hvc(HVC_RESET_VECTORS, 0, 0, 0, 0, 0, 0, 0, &res);
+	if (res.a0 || !el2_stub_answers())
+		*err = -EIO;
+}
+
+static void el2_cpu_pm_cpu(void *arg)
+{
+	int *err = arg;
+
+	*err = cpu_pm_enter();
+	if (!*err)
+		*err = cpu_pm_exit();
+}
+
+/* Write a CPU number: run @fn there, return its error or @len. */
+static ssize_t el2_knob_write(const char __user *buf, size_t len,
+			      smp_call_func_t fn)
+{
+	unsigned int cpu;
+	int ret, err = 0;
+
+	ret = kstrtouint_from_user(buf, len, 0, &cpu);
+	if (ret)
+		return ret;
+	if (cpu >= nr_cpu_ids)
+		return -EINVAL;
+	ret = smp_call_function_single(cpu, fn, &err, 1);
+	return ret ?: err ?: len;
+}
+
+static ssize_t lose_write(struct file *file, const char __user *buf,
+			  size_t len, loff_t *ppos)
+{
+	return el2_knob_write(buf, len, el2_lose_cpu);
+}
+
+static ssize_t cpu_pm_write(struct file *file, const char __user *buf,
+			    size_t len, loff_t *ppos)
+{
+	return el2_knob_write(buf, len, el2_cpu_pm_cpu);
+}
+
+/* Reading el2_cpu_pm: how many times CPU_PM took EL2 back. */
+static ssize_t cpu_pm_read(struct file *file, char __user *buf, size_t len,
+			   loff_t *ppos)
+{
+	char tmp[16];
+	int n = scnprintf(tmp, sizeof(tmp), "%d\n", atomic_read(&el2_pm_retakes));
+
+	return simple_read_from_buffer(buf, len, ppos, tmp, n);
+}
+
+static const struct file_operations lose_fops = {
+	.owner	= THIS_MODULE,
+	.write	= lose_write,
+	.llseek	= noop_llseek,
+};
+
+static const struct file_operations cpu_pm_fops = {
+	.owner	= THIS_MODULE,
+	.read	= cpu_pm_read,
+	.write	= cpu_pm_write,
 	.llseek	= noop_llseek,
 };
 
@@ -461,13 +689,21 @@ int mkvm_el2_init(void)
 	if (ret < 0)
 		goto vgic_exit;
 	el2_cpuhp_state = ret;
+	ret = cpu_pm_register_notifier(&el2_cpu_pm_nb);
+	if (ret)
+		goto cpuhp_remove;
 	pr_info("EL2 taken on %u CPUs (stub vectors at %pa)\n",
 		num_online_cpus(), &stub);
 	el2_debugfs = debugfs_create_dir("minikvm", NULL);
 	debugfs_create_file("el2_soft_restart", 0200, el2_debugfs, NULL,
 			    &soft_restart_fops);
+	debugfs_create_file("el2_lose", 0200, el2_debugfs, NULL, &lose_fops);
+	debugfs_create_file("el2_cpu_pm", 0600, el2_debugfs, NULL,
+			    &cpu_pm_fops);
 	return 0;
 
+cpuhp_remove:
+	cpuhp_remove_state(el2_cpuhp_state);
 vgic_exit:
 	mkvm_vgic_host_exit();
 free_tables:
@@ -481,6 +717,7 @@ free_tables:
 void mkvm_el2_exit(void)
 {
 	debugfs_remove_recursive(el2_debugfs);
+	cpu_pm_unregister_notifier(&el2_cpu_pm_nb);
 	atomic_set(&el2_cpus_returned, 0);
 	cpuhp_remove_state(el2_cpuhp_state);
 	mkvm_vgic_host_exit();

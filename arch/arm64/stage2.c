@@ -99,9 +99,7 @@ int mkvm_arch_vm_init(struct mkvm_vm *vm, unsigned long type)
 
 static void flush_vm_tlbs(struct mkvm_vm *vm)
 {
-	preempt_disable();
-	mkvm_call_hyp(MKVM_HC(MKVM_HC_FLUSH_VMID), vm->arch.vttbr, 0, 0);
-	preempt_enable();
+	mkvm_el2_flush_vmid(vm->arch.vttbr);
 }
 
 /**
