@@ -7,8 +7,23 @@
 
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/stat.h>
 #include <mkvm/arch.h>
 #include "mkvm.h"
+
+/*
+ * Who may open /dev/minikvm.  Like /dev/kvm, root only unless the
+ * administrator says otherwise: every VM is code the host runs at EL1 with
+ * EL2 behind it, so access to the device is a privilege.  Distributions
+ * give /dev/kvm to a group with a udev rule; scripts/60-minikvm.rules does
+ * the same for /dev/minikvm (group kvm, 0660).  devmode is for systems
+ * without udev; read and write bits only (an executable or set-id device
+ * node makes no sense).
+ */
+static ushort devmode = 0600;
+module_param(devmode, ushort, 0444);
+MODULE_PARM_DESC(devmode, "mode of /dev/minikvm as created (default 0600, at most 0666)");
 
 static const struct file_operations mkvm_dev_fops = {
 	.owner		= THIS_MODULE,
@@ -21,12 +36,18 @@ static struct miscdevice mkvm_dev = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= "minikvm",
 	.fops	= &mkvm_dev_fops,
-	.mode	= 0666,
 };
 
 static int __init mkvm_init(void)
 {
 	int ret;
+
+	if (devmode & ~(umode_t)0666) {
+		pr_err("devmode %#o: only read and write bits (at most 0666)\n",
+		       devmode);
+		return -EINVAL;
+	}
+	mkvm_dev.mode = devmode;
 
 	ret = mkvm_el2_init();
 	if (ret)
