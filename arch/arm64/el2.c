@@ -16,11 +16,13 @@
 #include <linux/atomic.h>
 #include <linux/cpu_pm.h>
 #include <linux/cpuhotplug.h>
+#include <linux/cpu.h>
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
+#include <linux/seq_file.h>
 #include <linux/smp.h>
 #include <linux/vmalloc.h>
 #include <asm/cacheflush.h>
@@ -28,6 +30,7 @@
 #include <asm/kvm_arm.h>
 #include <asm/memory.h>
 #include <asm/pgtable-hwdef.h>
+#include <asm/spectre.h>
 #include <asm/sysreg.h>
 #include <asm/virt.h>
 #include <mkvm/arch.h>
@@ -45,6 +48,8 @@ static_assert(offsetof(struct mkvm_hyp_cpu, panic_esr) == HYP_CPU_PANIC_ESR);
 static_assert(offsetof(struct mkvm_hyp_cpu, panic_elr) == HYP_CPU_PANIC_ELR);
 static_assert(offsetof(struct mkvm_hyp_cpu, panic_far) == HYP_CPU_PANIC_FAR);
 static_assert(offsetof(struct mkvm_hyp_cpu, guest_ctxt) == HYP_CPU_GUEST_CTXT);
+static_assert(offsetof(struct mkvm_hyp_cpu, exit_mitigation) ==
+	      HYP_CPU_EXIT_MITIGATION);
 static_assert(offsetof(struct mkvm_vcpu_hyp, ctxt.regs) == 0);
 static_assert(sizeof(struct mkvm_hyp_cpu) <= PAGE_SIZE);
 
@@ -268,6 +273,93 @@ static u64 el2_tcr(void)
 	       (parange << TCR_EL2_PS_SHIFT);
 }
 
+#define id_field(reg, field, val)	\
+	cpuid_feature_extract_unsigned_field(val, reg##_##field##_SHIFT)
+
+/*
+ * What this CPU has that EL2 must set up or guard for guests
+ * (MKVM_HYP_F_*, used by arch/arm64/hyp/switch.c).  This CPU's own ID
+ * registers, not the sanitised ones: EL2 must not touch a register the
+ * CPU it runs on lacks, and must guard every one it has.
+ */
+static u64 el2_cpu_features(void)
+{
+	u64 dfr0 = read_sysreg(id_aa64dfr0_el1);
+	u64 mmfr0 = read_sysreg(id_aa64mmfr0_el1);
+	u64 mmfr1 = read_sysreg(id_aa64mmfr1_el1);
+	u64 pfr0 = read_sysreg(id_aa64pfr0_el1);
+	u64 f = 0;
+
+	/* P set: a higher EL owns the buffer, EL1 and EL2 cannot use it. */
+	if (id_field(ID_AA64DFR0_EL1, PMSVer, dfr0) &&
+	    !(read_sysreg_s(SYS_PMBIDR_EL1) & PMBIDR_EL1_P))
+		f |= MKVM_HYP_F_SPE;
+	if (id_field(ID_AA64DFR0_EL1, TraceBuffer, dfr0) &&
+	    !(read_sysreg_s(SYS_TRBIDR_EL1) & TRBIDR_EL1_P))
+		f |= MKVM_HYP_F_TRBE;
+	if (id_field(ID_AA64DFR0_EL1, TraceFilt, dfr0))
+		f |= MKVM_HYP_F_TRF;
+	if (id_field(ID_AA64MMFR0_EL1, FGT, mmfr0))
+		f |= MKVM_HYP_F_FGT;
+	if (id_field(ID_AA64MMFR1_EL1, HCX, mmfr1))
+		f |= MKVM_HYP_F_HCX;
+	if (id_field(ID_AA64PFR0_EL1, RAS, pfr0))
+		f |= MKVM_HYP_F_RAS;
+	return f;
+}
+
+/* Is an SMCCC 1.1 firmware workaround implemented and needed here? */
+static bool el2_fw_workaround(u32 id)
+{
+	struct arm_smccc_res res;
+
+	arm_smccc_1_1_invoke(ARM_SMCCC_ARCH_FEATURES_FUNC_ID, id, &res);
+	return (int)res.a0 == SMCCC_RET_SUCCESS;
+}
+
+/*
+ * Branch-predictor hardening for guest exits on this CPU, by the kernel's
+ * own verdict: the ARM64_SPECTRE_V2 and ARM64_SPECTRE_BHB capabilities
+ * say whether this CPU is affected (the kernel's detection, exported
+ * through this_cpu_has_cap()); the mitigation is the one the kernel would
+ * pick for its own vectors, as far as a module can tell which:
+ *  - BHB: nothing with ECBHB; CLRBHB where the CPU has it; else firmware
+ *    WORKAROUND_3 (also covers Spectre-v2); else the branchy loop with the
+ *    largest count the kernel uses on any core (its per-core count,
+ *    spectre_bhb_loop_affected(), is not exported);
+ *  - Spectre-v2: firmware WORKAROUND_1 unless WORKAROUND_3 is used.  With
+ *    no firmware help the kernel itself reports "Vulnerable".
+ * Nothing with mitigations=off, nor what the kernel was built without.
+ * Documentation/el2.rst lists what is covered.
+ */
+static u64 el2_exit_mitigation(unsigned int cpu)
+{
+	bool v2 = this_cpu_has_cap(ARM64_SPECTRE_V2);
+	bool bhb = this_cpu_has_cap(ARM64_SPECTRE_BHB) &&
+		   IS_ENABLED(CONFIG_MITIGATE_SPECTRE_BRANCH_HISTORY) &&
+		   !id_field(ID_AA64MMFR1_EL1, ECBHB,
+			     read_sysreg(id_aa64mmfr1_el1));
+	u64 mit = 0;
+
+	if (cpu_mitigations_off())
+		return 0;
+	if (bhb && id_field(ID_AA64ISAR2_EL1, CLRBHB,
+			    read_sysreg_s(SYS_ID_AA64ISAR2_EL1)))
+		mit |= BIT(MKVM_MIT_CLRBHB_BIT);
+	else if (bhb && el2_fw_workaround(ARM_SMCCC_ARCH_WORKAROUND_3))
+		return BIT(MKVM_MIT_FW_WA3_BIT);
+	else if (bhb)
+		mit |= BIT(MKVM_MIT_BHB_LOOP_BIT);
+	if (v2) {
+		if (el2_fw_workaround(ARM_SMCCC_ARCH_WORKAROUND_1))
+			mit |= BIT(MKVM_MIT_FW_WA1_BIT);
+		else
+			pr_info_once("CPU%u: Spectre-v2: no firmware mitigation, guest exits not hardened (as the host)\n",
+				     cpu);
+	}
+	return mit;
+}
+
 /*
  * Take EL2 from the hyp stub on this CPU (@cpu), which must not be able to
  * migrate: through cpuhp, at load and when @cpu comes online, and again
@@ -296,6 +388,10 @@ static int el2_cpu_take(unsigned int cpu)
 	}
 
 	memset(hc, 0, sizeof(*hc));
+	hc->features = el2_cpu_features();
+	preempt_disable();	/* this_cpu_has_cap() insists; we are pinned */
+	hc->exit_mitigation = el2_exit_mitigation(cpu);
+	preempt_enable();
 	hc->stack_top = ((u64)pages + (1 + EL2_STACK_PAGES) * PAGE_SIZE) &
 			MKVM_HYP_VA_MASK;
 	arm_smccc_hvc(MKVM_HC_INIT,
@@ -521,6 +617,29 @@ static const struct file_operations cpu_pm_fops = {
 	.llseek	= noop_llseek,
 };
 
+/*
+ * debugfs minikvm/el2_traps: per online CPU, what EL2 found there
+ * (MKVM_HYP_F_*, the exit mitigation) and the EL2 controls the last guest
+ * on that CPU ran under, as EL2 computed them (hyp/switch.c), so tests
+ * can check "deny by default" bit by bit.
+ */
+static int el2_traps_show(struct seq_file *m, void *v)
+{
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		struct mkvm_hyp_cpu *hc = el2_cpu_state(cpu);
+
+		seq_printf(m, "cpu%u features %#llx mitigation %#llx hcr %#llx mdcr %#llx cptr %#llx hcrx %#llx\n",
+			   cpu, READ_ONCE(hc->features),
+			   READ_ONCE(hc->exit_mitigation),
+			   READ_ONCE(hc->guest_hcr), READ_ONCE(hc->guest_mdcr),
+			   READ_ONCE(hc->guest_cptr), READ_ONCE(hc->guest_hcrx));
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(el2_traps);
+
 static struct dentry *el2_debugfs;
 
 /* Runs on every online CPU at load, before any minikvm call. */
@@ -698,6 +817,8 @@ int mkvm_el2_init(void)
 	debugfs_create_file("el2_soft_restart", 0200, el2_debugfs, NULL,
 			    &soft_restart_fops);
 	debugfs_create_file("el2_lose", 0200, el2_debugfs, NULL, &lose_fops);
+	debugfs_create_file("el2_traps", 0400, el2_debugfs, NULL,
+			    &el2_traps_fops);
 	debugfs_create_file("el2_cpu_pm", 0600, el2_debugfs, NULL,
 			    &cpu_pm_fops);
 	return 0;

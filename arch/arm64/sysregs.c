@@ -112,6 +112,21 @@ static const struct sr_desc sr_table[] = {
 	RAZ(SYS_PMINTENCLR_EL1),
 	RAZ(SYS_OSLAR_EL1),
 	RAZ(SYS_OSDLR_EL1),
+	/*
+	 * RAS error records, trapped by HCR_EL2.TERR (arch/arm64/hyp/
+	 * switch.c): RAZ/WI as KVM makes them, so a guest sees no error
+	 * record (ERRIDR_EL1.NUM = 0) and can neither read the host's
+	 * records nor clear them.  ID_AA64PFR0_EL1.RAS stays visible, as in
+	 * KVM: ESB and the virtual SError syndrome still work.
+	 */
+	RAZ(SYS_ERRIDR_EL1),
+	RAZ(SYS_ERRSELR_EL1),
+	RAZ(SYS_ERXFR_EL1),
+	RAZ(SYS_ERXCTLR_EL1),
+	RAZ(SYS_ERXSTATUS_EL1),
+	RAZ(SYS_ERXADDR_EL1),
+	RAZ(SYS_ERXMISC0_EL1),
+	RAZ(SYS_ERXMISC1_EL1),
 };
 
 static const struct sr_desc *sr_find(u32 enc)
@@ -127,7 +142,14 @@ static const struct sr_desc *sr_find(u32 enc)
 /*
  * The ID registers a guest sees: the host's sanitised view, less what
  * minikvm does not give guests (SVE, SME, MTE, AMU, MPAM, nested EL2, the
- * PMU, SPE, trace, pointer authentication, whose keys it does not switch).
+ * PMU, SPE, trace, pointer authentication, whose keys it does not switch),
+ * and less what EL2 traps or disables for every guest (switch.c: deny by
+ * default): in ID_AA64DFR0 only the debug fields survive (no PMU, SPE
+ * PMSVer, TraceBuffer, TraceFilt, BRBE); HCRX_EL2 = 0 makes the memory
+ * copy/set instructions (MOPS), LS64 and the 128-bit system register
+ * instructions UNDEFINED.  ID_AA64MMFR3_EL1 (TCR2, S1PIE, S1POE, SCTLR2)
+ * and ID_AA64PFR2_EL1 (FPMR) are not in sr_table: they read as zero with
+ * the rest of the unlisted ID space (is_id_space()).
  */
 static u64 id_reg_value(u32 enc)
 {
@@ -158,10 +180,14 @@ static u64 id_reg_value(u32 enc)
 		break;
 	case SYS_ID_AA64ISAR1_EL1:
 		v &= ~(ID_AA64ISAR1_EL1_APA_MASK | ID_AA64ISAR1_EL1_API_MASK |
-		       ID_AA64ISAR1_EL1_GPA_MASK | ID_AA64ISAR1_EL1_GPI_MASK);
+		       ID_AA64ISAR1_EL1_GPA_MASK | ID_AA64ISAR1_EL1_GPI_MASK |
+		       ID_AA64ISAR1_EL1_LS64_MASK);
 		break;
 	case SYS_ID_AA64ISAR2_EL1:
-		v &= ~(ID_AA64ISAR2_EL1_APA3_MASK | ID_AA64ISAR2_EL1_GPA3_MASK);
+		v &= ~(ID_AA64ISAR2_EL1_APA3_MASK | ID_AA64ISAR2_EL1_GPA3_MASK |
+		       ID_AA64ISAR2_EL1_MOPS_MASK |
+		       ID_AA64ISAR2_EL1_SYSREG_128_MASK |
+		       ID_AA64ISAR2_EL1_SYSINSTR_128_MASK);
 		break;
 	}
 	return v;

@@ -75,6 +75,35 @@ SYM_CODE_START_LOCAL(guest_exit)
 	ldp	x2, x3, [sp], #16
 	stp	x2, x3,   [x1, #GPR(0)]
 
+	/*
+	 * Spectre-v2 and Spectre-BHB: the guest may have trained the branch
+	 * predictors; scrub them before EL2 or the host takes an indirect
+	 * branch or a return.  The guest's x18-x30 are saved, so they are
+	 * free until reloaded below; x0 (the exit code) is kept in x19.
+	 * SMCCC calls may clobber x0-x17.
+	 */
+	mrs	x20, tpidr_el2
+	ldr	x20, [x20, #HYP_CPU_EXIT_MITIGATION]
+	cbz	x20, 9f
+	mov	x19, x0
+	tbz	x20, #MKVM_MIT_BHB_LOOP_BIT, 1f
+	mov	x21, #MKVM_BHB_LOOP_K
+2:	b	. + 4
+	subs	x21, x21, #1
+	b.ne	2b
+	dsb	nsh
+	isb
+1:	tbz	x20, #MKVM_MIT_CLRBHB_BIT, 1f
+	hint	#22				/* clearbhb */
+	isb
+1:	tbz	x20, #MKVM_MIT_FW_WA1_BIT, 1f
+	mov_q	x0, ARM_SMCCC_ARCH_WORKAROUND_1
+	smc	#0
+1:	tbz	x20, #MKVM_MIT_FW_WA3_BIT, 1f
+	mov_q	x0, ARM_SMCCC_ARCH_WORKAROUND_3
+	smc	#0
+1:	mov	x0, x19
+9:
 	ldp	x18, x19, [sp, #0]
 	ldp	x20, x21, [sp, #16]
 	ldp	x22, x23, [sp, #32]

@@ -7,11 +7,171 @@
  * Read top to bottom, then bottom to top: every step that changes host
  * state on the way in is undone in reverse order on the way out.
  */
+#include <asm/barrier.h>
 #include <asm/kvm_arm.h>
 #include <asm/sysreg.h>
 #include <clocksource/arm_arch_timer.h>
 #include <mkvm/hyp.h>
 #include "hyp.h"
+
+/*
+ * Deny by default: every EL2 control a guest runs under is built here from
+ * nothing, never by adding bits to what the host (the kernel's hyp stub)
+ * left in the register.  The stub gives EL1 features the host kernel uses
+ * (the SPE and TRBE buffers, PIR_EL1, POR_EL0, TCR2_EL1, FPMR, ...); a bit
+ * this file does not know about stays clear for the guest, which on every
+ * control below means "trapped" or "disabled".  Each feature the guest is
+ * denied is also hidden in its ID registers (arch/arm64/sysregs.c), and a
+ * trapped access it makes anyway gets UNDEF there (RAZ/WI for the RAS
+ * error records, as KVM).
+ */
+
+/*
+ * CPTR_EL2 (nVHE layout, Arm ARM D19.2 "CPTR_EL2"): FP/SIMD is the
+ * guest's during a run (arch/arm64/run.c loads it), so TFP is clear and so
+ * is TCPAC (CPACR_EL1 is switched).  SVE (TZ), SME (TSM), the activity
+ * monitors (TAM) and trace registers (TTA) stay the host's: trapped.
+ */
+static u64 guest_cptr(void)
+{
+	return CPTR_NVHE_EL2_RES1 | CPTR_EL2_TZ | CPTR_EL2_TSM | CPTR_EL2_TAM |
+	       CPTR_EL2_TTA;
+}
+
+/*
+ * MDCR_EL2 (D19.2 "MDCR_EL2").  Only HPMN comes from the host: it splits
+ * the PMU counters between EL1 and EL2, and the host's counters must keep
+ * counting as they were set up.  The PMU is the host's (TPM, TPMCR); so
+ * are the debug registers, not switched (TDA, TDOSA, TDRA: they read as
+ * zero in sysregs.c, so a guest cannot rewrite the host's breakpoints).
+ * E2PB = 0b00 and E2TB = 0b00 give the SPE profiling buffer and the TRBE
+ * trace buffer to EL2: the guest's accesses to their controls trap, and
+ * it cannot point the host's buffer at memory of its choosing.  TPMS and
+ * TTRF trap the sampling and trace-filter controls; TDCC the debug
+ * communications channel.  Each only where the feature exists (RES0
+ * otherwise).  TDE, HPME, HCCD, HPMD, MTPME, EnSPM: clear.
+ */
+static u64 guest_mdcr(struct mkvm_hyp_cpu *h)
+{
+	u64 mdcr = h->host_mdcr & MDCR_EL2_HPMN_MASK;
+
+	mdcr |= MDCR_EL2_TPM | MDCR_EL2_TPMCR;
+	mdcr |= MDCR_EL2_TDA | MDCR_EL2_TDOSA | MDCR_EL2_TDRA;
+	if (h->features & MKVM_HYP_F_SPE)
+		mdcr |= MDCR_EL2_TPMS;
+	if (h->features & MKVM_HYP_F_TRF)
+		mdcr |= MDCR_EL2_TTRF;
+	if (h->features & MKVM_HYP_F_FGT)
+		mdcr |= MDCR_EL2_TDCC;
+	return mdcr;
+}
+
+/*
+ * HCR_EL2 comes from EL1 (run.c); EL2 adds what no guest goes without.
+ * With RAS, TERR traps the error record registers (ERRIDR_EL1, ERXCTLR_EL1
+ * ...: RAZ/WI in sysregs.c, as KVM, so a guest can neither read nor clear
+ * the host's records) and TEA routes synchronous external aborts taken
+ * from the guest to EL2, where the host decides (KVM sets both).
+ */
+static u64 guest_hcr(struct mkvm_vcpu_hyp *vcpu, struct mkvm_hyp_cpu *h)
+{
+	u64 hcr = vcpu->hcr_el2;
+
+	if (h->features & MKVM_HYP_F_RAS)
+		hcr |= HCR_TERR | HCR_TEA;
+	return hcr;
+}
+
+/*
+ * HCRX_EL2 = 0 (FEAT_HCX, D19.2 "HCRX_EL2"): every feature it enables
+ * stays off for the guest - TCR2En (TCR2_EL1 traps, and its effective
+ * value is 0, so no permission indirection or overlays at stage 1),
+ * EnFPM (FPMR UNDEFINED), MSCEn (the memory copy/set instructions
+ * UNDEFINED), SCTLR2En, GCSEn, EnALS/EnAS0/EnASR (LS64), SMPME.
+ *
+ * The fine-grained trap registers = 0 (FEAT_FGT, D19.2 "HFGRTR_EL2"...):
+ * no trap beyond the coarse ones for the registers of the base
+ * architecture, and every register of a later feature, whose trap bit is
+ * the inverted "nXXX" kind precisely so that 0 traps it, trapped:
+ * PIR_EL1, PIRE0_EL1, POR_EL0, POR_EL1, S2POR_EL1, TPIDR2_EL0, SMPRI_EL1,
+ * ACCDATA_EL1, the GCS and BRBE registers, PMSNEVFR_EL1, ...  The stub
+ * sets some of those bits for the host kernel, which uses them.
+ */
+static void traps_hcx_fgt_enter(struct mkvm_hyp_cpu *h)
+{
+	if (h->features & MKVM_HYP_F_HCX) {
+		h->host_hcrx = read_sysreg_s(SYS_HCRX_EL2);
+		h->guest_hcrx = 0;
+		write_sysreg_s(h->guest_hcrx, SYS_HCRX_EL2);
+	}
+	if (h->features & MKVM_HYP_F_FGT) {
+		h->host_hfgrtr = read_sysreg_s(SYS_HFGRTR_EL2);
+		h->host_hfgwtr = read_sysreg_s(SYS_HFGWTR_EL2);
+		h->host_hfgitr = read_sysreg_s(SYS_HFGITR_EL2);
+		h->host_hdfgrtr = read_sysreg_s(SYS_HDFGRTR_EL2);
+		h->host_hdfgwtr = read_sysreg_s(SYS_HDFGWTR_EL2);
+		write_sysreg_s(0, SYS_HFGRTR_EL2);
+		write_sysreg_s(0, SYS_HFGWTR_EL2);
+		write_sysreg_s(0, SYS_HFGITR_EL2);
+		write_sysreg_s(0, SYS_HDFGRTR_EL2);
+		write_sysreg_s(0, SYS_HDFGWTR_EL2);
+	}
+}
+
+static void traps_hcx_fgt_exit(struct mkvm_hyp_cpu *h)
+{
+	if (h->features & MKVM_HYP_F_FGT) {
+		write_sysreg_s(h->host_hdfgwtr, SYS_HDFGWTR_EL2);
+		write_sysreg_s(h->host_hdfgrtr, SYS_HDFGRTR_EL2);
+		write_sysreg_s(h->host_hfgitr, SYS_HFGITR_EL2);
+		write_sysreg_s(h->host_hfgwtr, SYS_HFGWTR_EL2);
+		write_sysreg_s(h->host_hfgrtr, SYS_HFGRTR_EL2);
+	}
+	if (h->features & MKVM_HYP_F_HCX)
+		write_sysreg_s(h->host_hcrx, SYS_HCRX_EL2);
+}
+
+/*
+ * The host's profiling and trace buffers must not record the guest, and
+ * must be quiet while EL2 owns them (MDCR_EL2.E2PB/E2TB = 0 above): if
+ * the host has a buffer enabled, stop generating records (PMSCR_EL1 = 0,
+ * TRFCR_EL1 = 0), then drain what is in flight to memory (PSB CSYNC, TSB
+ * CSYNC, DSB; Arm ARM D17.7, "Synchronization and Statistical Profiling",
+ * and the TRBE chapter), as KVM's nVHE __debug_save_spe/trace do.  Before
+ * MDCR_EL2 changes hands.
+ */
+static void host_buffers_stop(struct mkvm_hyp_cpu *h)
+{
+	h->host_pmscr = 0;
+	h->host_trfcr = 0;
+	if ((h->features & MKVM_HYP_F_SPE) &&
+	    (read_sysreg_s(SYS_PMBLIMITR_EL1) & PMBLIMITR_EL1_E)) {
+		h->host_pmscr = read_sysreg_s(SYS_PMSCR_EL1);
+		write_sysreg_s(0, SYS_PMSCR_EL1);
+		isb();
+		psb_csync();
+		dsb(nsh);
+	}
+	if ((h->features & MKVM_HYP_F_TRBE) &&
+	    (read_sysreg_s(SYS_TRBLIMITR_EL1) & TRBLIMITR_EL1_E)) {
+		h->host_trfcr = read_sysreg_s(SYS_TRFCR_EL1);
+		write_sysreg_s(0, SYS_TRFCR_EL1);
+		isb();
+		/* Twice: some cores need it (the kernel's tsb_csync()). */
+		__tsb_csync();
+		__tsb_csync();
+		dsb(nsh);
+	}
+}
+
+/* After MDCR_EL2 gave the buffers back to EL1. */
+static void host_buffers_restart(struct mkvm_hyp_cpu *h)
+{
+	if (h->host_pmscr)
+		write_sysreg_s(h->host_pmscr, SYS_PMSCR_EL1);
+	if (h->host_trfcr)
+		write_sysreg_s(h->host_trfcr, SYS_TRFCR_EL1);
+}
 
 /*
  * The host's EL2 controls live in struct mkvm_hyp_cpu, not on the stack,
@@ -24,19 +184,15 @@ static void enter_guest_el2(struct mkvm_vcpu_hyp *vcpu, struct mkvm_hyp_cpu *h)
 	h->host_mdcr = read_sysreg(mdcr_el2);
 	h->host_cnthctl = read_sysreg(cnthctl_el2);
 	h->host_vmpidr = read_sysreg(vmpidr_el2);
+	host_buffers_stop(h);
 	h->guest_loaded = true;
 
-	/* SVE, SME, AMU and trace stay with the host: trapped, UNDEF. */
-	write_sysreg(h->host_cptr | CPTR_EL2_TZ | CPTR_EL2_TSM | CPTR_EL2_TAM |
-		     CPTR_EL2_TTA, cptr_el2);
-	/*
-	 * The PMU and the debug registers stay with the host: a guest must
-	 * not rewrite the host's breakpoints or watchpoints, which are not
-	 * switched.  Debug register accesses trap (TDA, TDOSA, TDRA) and
-	 * read as zero (arch/arm64/sysregs.c).
-	 */
-	write_sysreg(h->host_mdcr | MDCR_EL2_TPM | MDCR_EL2_TPMCR |
-		     MDCR_EL2_TDA | MDCR_EL2_TDOSA | MDCR_EL2_TDRA, mdcr_el2);
+	h->guest_cptr = guest_cptr();
+	h->guest_mdcr = guest_mdcr(h);
+	h->guest_hcr = guest_hcr(vcpu, h);
+	write_sysreg(h->guest_cptr, cptr_el2);
+	write_sysreg(h->guest_mdcr, mdcr_el2);
+	traps_hcx_fgt_enter(h);
 	/* The physical timer is the host's: trap it, allow the counter. */
 	write_sysreg((h->host_cnthctl & ~CNTHCTL_EL1PCEN) | CNTHCTL_EL1PCTEN,
 		     cnthctl_el2);
@@ -49,7 +205,7 @@ static void enter_guest_el2(struct mkvm_vcpu_hyp *vcpu, struct mkvm_hyp_cpu *h)
 	 * first access must not use a half-written translation regime.
 	 */
 	isb();
-	write_sysreg(vcpu->hcr_el2, hcr_el2);
+	write_sysreg(h->guest_hcr, hcr_el2);
 }
 
 static void exit_guest_el2(struct mkvm_hyp_cpu *h)
@@ -60,8 +216,11 @@ static void exit_guest_el2(struct mkvm_hyp_cpu *h)
 	write_sysreg(h->host_vmpidr, vmpidr_el2);
 	write_sysreg(0, cntvoff_el2);
 	write_sysreg(h->host_cnthctl, cnthctl_el2);
+	traps_hcx_fgt_exit(h);
 	write_sysreg(h->host_mdcr, mdcr_el2);
 	write_sysreg(h->host_cptr, cptr_el2);
+	isb();
+	host_buffers_restart(h);
 	h->guest_loaded = false;
 }
 

@@ -76,6 +76,31 @@
 #define HYP_CPU_PANIC_ELR	(17 * 8)
 #define HYP_CPU_PANIC_FAR	(18 * 8)
 #define HYP_CPU_GUEST_CTXT	(23 * 8)
+#define HYP_CPU_EXIT_MITIGATION	(24 * 8)
+
+/*
+ * What this CPU has that EL2 must set up or guard for a guest (struct
+ * mkvm_hyp_cpu.features), read at EL1 from the CPU's own ID registers when
+ * minikvm takes EL2 there: EL2 only touches registers that exist.
+ */
+#define MKVM_HYP_F_SPE		BIT(0)	/* SPE, profiling buffer ours (PMBIDR.P == 0) */
+#define MKVM_HYP_F_TRBE		BIT(1)	/* TRBE, trace buffer ours (TRBIDR.P == 0) */
+#define MKVM_HYP_F_TRF		BIT(2)	/* self-hosted trace filter, TRFCR_EL1 */
+#define MKVM_HYP_F_FGT		BIT(3)	/* fine-grained traps, HFG*TR_EL2 */
+#define MKVM_HYP_F_HCX		BIT(4)	/* HCRX_EL2 */
+#define MKVM_HYP_F_RAS		BIT(5)	/* RAS: HCR_EL2.TERR and TEA exist */
+
+/*
+ * Branch-predictor hardening on every guest exit, before EL2 or the host
+ * executes an indirect branch (struct mkvm_hyp_cpu.exit_mitigation, read
+ * by guest.S, in this order); arch/arm64/el2.c chooses per CPU.
+ */
+#define MKVM_MIT_BHB_LOOP_BIT	0	/* branchy loop, MKVM_BHB_LOOP_K times */
+#define MKVM_MIT_CLRBHB_BIT	1	/* CLRBHB instruction (FEAT_CLRBHB) */
+#define MKVM_MIT_FW_WA1_BIT	2	/* SMCCC_ARCH_WORKAROUND_1 (Spectre-v2) */
+#define MKVM_MIT_FW_WA3_BIT	3	/* SMCCC_ARCH_WORKAROUND_3 (v2 and BHB) */
+/* The largest loop count the kernel uses on any core (proton-pack.c). */
+#define MKVM_BHB_LOOP_K		132
 
 #ifndef __ASSEMBLY__
 #include <linux/types.h>
@@ -176,10 +201,18 @@ struct mkvm_hyp_cpu {
 	u64 ping_mpidr;
 	u64 ping_current_el;
 	struct mkvm_cpu_ctxt *guest_ctxt;	/* EL2 VA, while a guest runs */
+	u64 exit_mitigation;			/* BIT(MKVM_MIT_*_BIT), or 0 */
 	struct mkvm_cpu_ctxt host_ctxt;		/* host EL1 state, ditto */
+	u64 features;				/* MKVM_HYP_F_* */
 	/* Host EL2 controls while a guest's are loaded (switch.c). */
 	bool guest_loaded;
 	u64 host_hcr, host_cptr, host_mdcr, host_cnthctl, host_vmpidr;
+	u64 host_hcrx, host_hfgrtr, host_hfgwtr, host_hfgitr;
+	u64 host_hdfgrtr, host_hdfgwtr;
+	/* Host profiling and trace controls, 0 while they were off. */
+	u64 host_pmscr, host_trfcr;
+	/* The controls the last guest ran under, for debugfs minikvm/el2_traps. */
+	u64 guest_hcr, guest_mdcr, guest_cptr, guest_hcrx;
 };
 
 /* The kernel VA of a shared object or function, as EL2 addresses it. */
