@@ -164,9 +164,15 @@ static void host_buffers_stop(struct mkvm_hyp_cpu *h)
 	}
 }
 
-/* After MDCR_EL2 gave the buffers back to EL1. */
+/*
+ * Once MDCR_EL2 gave the buffers back to EL1 and the host's EL1
+ * translation regime is back (the buffers write through it), synchronised.
+ */
 static void host_buffers_restart(struct mkvm_hyp_cpu *h)
 {
+	if (!h->host_pmscr && !h->host_trfcr)
+		return;
+	isb();
 	if (h->host_pmscr)
 		write_sysreg_s(h->host_pmscr, SYS_PMSCR_EL1);
 	if (h->host_trfcr)
@@ -219,8 +225,6 @@ static void exit_guest_el2(struct mkvm_hyp_cpu *h)
 	traps_hcx_fgt_exit(h);
 	write_sysreg(h->host_mdcr, mdcr_el2);
 	write_sysreg(h->host_cptr, cptr_el2);
-	isb();
-	host_buffers_restart(h);
 	h->guest_loaded = false;
 }
 
@@ -236,6 +240,7 @@ void hyp_panic_restore_host(struct mkvm_hyp_cpu *cpu)
 	write_sysreg(0, cntv_ctl_el0);
 	exit_guest_el2(cpu);
 	sysregs_restore(&cpu->host_ctxt);
+	host_buffers_restart(cpu);
 	isb();
 }
 
@@ -269,6 +274,7 @@ u64 vcpu_run(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu)
 	sysregs_save(guest);
 	exit_guest_el2(cpu);
 	sysregs_restore(host);
+	host_buffers_restart(cpu);
 	isb();
 	return exit;
 }
