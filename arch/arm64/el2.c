@@ -190,8 +190,8 @@ static bool el2_retake_lost(void)
  * If the hyp stub answers instead of minikvm (EL2 lost, see
  * el2_retake_lost()), EL2 is taken again and the call made once more; if
  * that fails too the call returns MKVM_HC_PANIC.  No minikvm call returns
- * HVC_STUB_ERR (ICH_VTR_EL2 has it RES0 bits set, ping answers are
- * confirmed with el2_stub_answers()).
+ * HVC_STUB_ERR as a result (it has RES0 bits of ICH_VTR_EL2 set; a ping
+ * whose answer happens to equal it is told apart by el2_stub_answers()).
  * Return: the call's x0.
  */
 u64 mkvm_call_hyp(u64 id, u64 a1, u64 a2, u64 a3)
