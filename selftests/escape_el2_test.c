@@ -517,6 +517,10 @@ TEST_F(denied, denied_registers_undef)
 		trapped = vcpu_report(vcpu);
 		esr = vcpu_report(vcpu);
 		val = vcpu_report(vcpu);
+		/* One line each, to compare the boots' logs (KVM vs minikvm). */
+		TH_LOG("%-20s %s %#llx", denied_regs[i].name,
+		       trapped ? "exception, ESR" : "no exception, x0",
+		       (unsigned long long)(trapped ? esr : val));
 		if (denied_regs[i].ras && ras && !strcmp(denied_regs[i].name, "mrs ERRIDR_EL1")) {
 			/* FEAT_RAS: ERRIDR_EL1 exists, reads NUM = 0 records. */
 			EXPECT_EQ(0, trapped) TH_LOG("%s", denied_regs[i].name);
