@@ -89,11 +89,12 @@ void mkvm_vtimer_arm(struct mkvm_vcpu *vcpu)
 	if (cval > now) {
 		delta = cval - now;
 		/*
-		 * A compare value centuries away (a guest may write U64_MAX)
-		 * has no ktime_t: the nanoseconds would overflow 64 bits or
-		 * turn ktime_t negative, and the hrtimer fire at once, every
-		 * time.  Such a timer cannot fire while the host is up: no
-		 * wake-up at all.  (KVM's soft timer re-checks the condition
+		 * A compare value centuries away (a guest may write anything
+		 * up to U64_MAX) has no ktime_t: the nanoseconds would
+		 * overflow 64 bits, and the truncated rest arm the hrtimer for
+		 * a moment that has nothing to do with the timer - WFI would
+		 * wake as if it had fired.  Such a timer cannot fire while
+		 * the host is up: no wake-up at all.  (KVM's soft timer re-checks the condition
 		 * when it fires, kvm_bg_timer_expire(); minikvm's WFI wakes on
 		 * any kick, so it must not be armed wrong.)
 		 */
