@@ -73,6 +73,11 @@ u64 mkvm_vmid_setup(void)
 			vmid_bits = 16;
 		atomic64_set(&vmid_generation, FIRST_GEN);
 		__set_bit(0, vmid_map);
+		/*
+		 * A previous load of the module may have left entries whose
+		 * flush was still pending at unload: every CPU starts clean.
+		 */
+		cpumask_setall(&flush_pending);
 		vmid_ready = true;
 		pr_info("%u-bit VMIDs\n", vmid_bits);
 	}
