@@ -215,19 +215,26 @@ u64 mkvm_call_hyp(u64 id, u64 a1, u64 a2, u64 a3)
 	return res.a0;
 }
 
+struct el2_flush_vmid_args {
+	u64	vttbr;
+	u64	vtcr;
+	bool	done;
+};
+
 static void el2_flush_vmid_cpu(void *arg)
 {
-	u64 *vttbr = arg;
+	struct el2_flush_vmid_args *a = arg;
 
 	if (this_cpu_read(el2_ready) &&
-	    mkvm_call_hyp(MKVM_HC(MKVM_HC_FLUSH_VMID), *vttbr, 0, 0) ==
+	    mkvm_call_hyp(MKVM_HC(MKVM_HC_FLUSH_VMID), a->vttbr, a->vtcr, 0) ==
 	    MKVM_HC_OK)
-		*vttbr = 0;
+		a->done = true;
 }
 
 /**
  * mkvm_el2_flush_vmid() - invalidate every TLB entry of one VM, everywhere
  * @vttbr:	the VM's VTTBR_EL2 (its VMID and stage-2 root)
+ * @vtcr:	the VM's VTCR_EL2 (VS says whether the VMID has 8 or 16 bits)
  *
  * The invalidation is broadcast (Inner Shareable), so one CPU whose EL2 is
  * minikvm's does it for all.  It is never just dropped: if this CPU's EL2
@@ -236,20 +243,19 @@ static void el2_flush_vmid_cpu(void *arg)
  * page's next owner.  May be called with preemption disabled, not with
  * interrupts disabled.
  */
-void mkvm_el2_flush_vmid(u64 vttbr)
+void mkvm_el2_flush_vmid(u64 vttbr, u64 vtcr)
 {
-	u64 arg = vttbr;
+	struct el2_flush_vmid_args a = { .vttbr = vttbr, .vtcr = vtcr };
 	unsigned int cpu;
 
 	preempt_disable();
-	el2_flush_vmid_cpu(&arg);
+	el2_flush_vmid_cpu(&a);
 	preempt_enable();
-	if (!arg)
+	if (a.done)
 		return;
 	for_each_online_cpu(cpu) {
-		arg = vttbr;
-		if (!smp_call_function_single(cpu, el2_flush_vmid_cpu, &arg, 1) &&
-		    !arg)
+		if (!smp_call_function_single(cpu, el2_flush_vmid_cpu, &a, 1) &&
+		    a.done)
 			return;
 	}
 	/* No CPU answers as minikvm while the module is loaded: a bug. */

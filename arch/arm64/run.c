@@ -18,6 +18,7 @@
 #include <mkvm/stage2.h>
 #include <mkvm/sysregs.h>
 #include <mkvm/vgic.h>
+#include <mkvm/vmid.h>
 
 u64 mkvm_get_gpr(struct mkvm_vcpu *vcpu, unsigned int n)
 {
@@ -172,9 +173,49 @@ static int handle_smc(struct mkvm_vcpu *vcpu, u64 esr)
 	return handle_hvc(vcpu, esr);
 }
 
+/*
+ * DC ISW/CSW/CISW (op0 1, op1 0, CRn 7, CRm 6/10/14, op2 2), trapped by
+ * HCR_EL2.TSW: a set/way operation acts on the physical CPU's caches, not
+ * on a VM's memory, so it never runs for a guest.  It completes without
+ * effect.  Guest memory is Normal Write-Back at stage 2 and cleaned to the
+ * PoC before it is first mapped (arch/arm64/stage2.c); KVM instead cleans
+ * the whole VM by VA when the guest turns its caches off after set/way
+ * operations (kvm_set_way_flush()), which minikvm does not do yet.
+ */
+static bool is_set_way_op(u64 esr)
+{
+	u32 enc = esr_sys64_to_sysreg(esr);
+	u32 crm = sys_reg_CRm(enc);
+
+	return sys_reg_Op0(enc) == 1 && sys_reg_Op1(enc) == 0 &&
+	       sys_reg_CRn(enc) == 7 && sys_reg_Op2(enc) == 2 &&
+	       (crm == 6 || crm == 10 || crm == 14);
+}
+
 static int handle_sysreg(struct mkvm_vcpu *vcpu, u64 esr)
 {
+	if (is_set_way_op(esr)) {
+		mkvm_skip_instr(vcpu);
+		return 1;
+	}
 	return mkvm_handle_sysreg_trap(vcpu, esr);
+}
+
+/*
+ * Does the access need write permission at stage 2?  A stage-1 table walk
+ * (S1PTW) only reads, unless stage 2 refused it with a permission fault:
+ * then the walker wanted to write the descriptor (hardware Access flag or
+ * dirty state), as KVM's kvm_is_write_fault().  Answering "read" there
+ * would map the page read-only again and fault forever.  Cache maintenance
+ * reports WnR = 1 but needs only read access.
+ */
+static bool abort_is_write(u64 esr)
+{
+	if (esr & ESR_ELx_S1PTW)
+		return (esr & ESR_ELx_FSC_TYPE) == ESR_ELx_FSC_PERM;
+	if (ESR_ELx_EC(esr) == ESR_ELx_EC_IABT_LOW)
+		return false;
+	return (esr & ESR_ELx_WNR) && !(esr & ESR_ELx_CM);
 }
 
 static int handle_abort(struct mkvm_vcpu *vcpu, u64 esr)
@@ -184,16 +225,15 @@ static int handle_abort(struct mkvm_vcpu *vcpu, u64 esr)
 	u64 ipa = ((h->hpfar_el2 & HPFAR_MASK) << 8) |
 		  (h->far_el2 & ~PAGE_MASK);
 	u64 fsc = esr & ESR_ELx_FSC_TYPE;
-	bool write;
 	int ret;
 
+	/* EL2 could not find the IPA (arch/arm64/hyp/fault.c): retry. */
+	if (h->fault_retry)
+		return 1;
 	if (fsc != ESR_ELx_FSC_FAULT && fsc != ESR_ELx_FSC_ACCESS &&
 	    fsc != ESR_ELx_FSC_PERM)
 		return -EFAULT;
-	/* Cache maintenance reports WnR = 1 but needs only read access. */
-	write = !instr && (esr & ESR_ELx_WNR) && !(esr & ESR_ELx_CM) &&
-		!(esr & ESR_ELx_S1PTW);
-	ret = mkvm_stage2_fault(vcpu, ipa, write);
+	ret = mkvm_stage2_fault(vcpu, ipa, abort_is_write(esr));
 	if (ret)
 		return ret;
 	if (!instr) {
@@ -230,6 +270,22 @@ static const exit_handler_fn exit_handlers[ESR_ELx_EC_MAX + 1] = {
 	[ESR_ELx_EC_DABT_LOW]	= handle_abort,
 };
 
+/*
+ * A physical SError taken while the guest ran (HCR_EL2.AMO routes it to
+ * EL2): an uncontained hardware error, or one the guest provoked with a
+ * bad access.  The host's own SError handler never sees it.  It is not
+ * dropped: the VM is killed (-EIO for the run, every later ioctl -EIO), as
+ * KVM kills what it cannot contain; the syndrome goes to the host log.
+ */
+static int handle_serror(struct mkvm_vcpu *vcpu, u64 esr)
+{
+	pr_err_ratelimited("minikvm: SError (ESR %#llx) while a guest ran: VM killed\n",
+			   esr);
+	WRITE_ONCE(vcpu->vm->dead, true);
+	vcpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	return -EIO;
+}
+
 /* Returns > 0 to re-enter the guest, 0 to return to the VMM, < 0 error. */
 static int handle_exit(struct mkvm_vcpu *vcpu, u64 exit)
 {
@@ -242,10 +298,37 @@ static int handle_exit(struct mkvm_vcpu *vcpu, u64 exit)
 	case MKVM_EXIT_FIQ:
 		return 1;	/* the host took it when IRQs were unmasked */
 	case MKVM_EXIT_SERROR:
-		return 1;	/* the host's SError handling already ran */
+		return handle_serror(vcpu, esr);
 	default:		/* MKVM_HC_PANIC: logged by mkvm_call_hyp() */
 		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		return -EFAULT;
+	}
+}
+
+/*
+ * The VMID and the TLB maintenance due on this CPU, interrupts off (the
+ * CPU is the one that enters).  Stage-1 entries are tagged by VMID and
+ * ASID only: when another vCPU of the VM ran here last, its entries could
+ * answer for ours (two vCPUs may use one ASID with different tables), so
+ * this CPU drops the VM's entries first, as KVM's last_vcpu_ran.  A vCPU
+ * moving between CPUs is covered by HCR_EL2.FB instead, which makes the
+ * guest's own local TLBI and IC IALLU broadcast: its invalidations reach
+ * the CPUs it ran on before.
+ */
+static void load_stage2(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_vcpu_hyp *h = vcpu->arch.hyp;
+	struct mkvm_arch_vm *a = &vcpu->vm->arch;
+	struct mkvm_vcpu **last = this_cpu_ptr(a->last_vcpu_ran);
+
+	h->tlb_flush = mkvm_vmid_update(vcpu->vm) ? MKVM_TLB_FLUSH_ALL :
+						    MKVM_TLB_FLUSH_NONE;
+	h->vttbr_el2 = mkvm_vmid_vttbr(vcpu->vm);
+	h->vtcr_el2 = a->vtcr;
+	if (*last != vcpu) {
+		*last = vcpu;
+		if (h->tlb_flush == MKVM_TLB_FLUSH_NONE)
+			h->tlb_flush = MKVM_TLB_FLUSH_VMID;
 	}
 }
 
@@ -253,12 +336,9 @@ static int handle_exit(struct mkvm_vcpu *vcpu, u64 exit)
 static u64 enter_guest(struct mkvm_vcpu *vcpu)
 {
 	struct mkvm_vcpu_hyp *h = vcpu->arch.hyp;
-	struct mkvm_arch_vm *a = &vcpu->vm->arch;
 	u64 exit;
 
 	h->hcr_el2 = HCR_GUEST_FLAGS;
-	h->vttbr_el2 = a->vttbr;
-	h->vtcr_el2 = a->vtcr;
 
 	kernel_neon_begin();
 	mkvm_fpsimd_load(&vcpu->arch.fp);
@@ -267,6 +347,7 @@ static u64 enter_guest(struct mkvm_vcpu *vcpu)
 	 * pending, which makes the guest exit at once: none is missed.
 	 */
 	local_irq_disable();
+	load_stage2(vcpu);
 	mkvm_vtimer_sync(vcpu, true);
 	mkvm_vgic_flush(vcpu);
 	exit = mkvm_call_hyp(MKVM_HC(MKVM_HC_VCPU_RUN),

@@ -8,7 +8,7 @@
 #define pr_fmt(fmt) "minikvm: " fmt
 
 #include <linux/highmem.h>
-#include <linux/idr.h>
+#include <linux/percpu.h>
 #include <linux/mm.h>
 #include <asm/arch_timer.h>
 #include <asm/cacheflush.h>
@@ -17,6 +17,7 @@
 #include "virt/mkvm.h"
 #include <mkvm/hyp.h>
 #include <mkvm/stage2.h>
+#include <mkvm/vmid.h>
 
 /*
  * Stage-2 leaf attributes (Arm ARM D8.3.1, stage 2 descriptor fields):
@@ -30,9 +31,6 @@
 #define S2_AF			BIT(10)
 #define S2_ATTR_RO		(S2_MEMATTR_NORMAL | S2_AP_R | S2_SH_INNER | S2_AF)
 #define S2_ATTR_RW		(S2_ATTR_RO | S2_AP_W)
-
-/* VMID 0 is the host's (VTTBR_EL2 = 0 while it runs); 8-bit VMIDs. */
-static DEFINE_IDA(vmid_ida);
 
 static u64 parange_field(void)
 {
@@ -53,17 +51,21 @@ u32 mkvm_arch_max_ipa_bits(void)
 }
 
 /**
- * mkvm_arch_vm_init() - stage 2 and a VMID for a new VM
+ * mkvm_arch_vm_init() - stage 2 for a new VM
  * @vm:		the VM
  * @type:	KVM_CREATE_VM's argument
  *
- * Return: 0, -EINVAL for a bad type or IPA size, -ENOSPC, -ENOMEM.
+ * The VMID comes when a vCPU first runs (arch/arm64/vmid.c): creating VMs
+ * never runs out of them.
+ *
+ * Return: 0, -EINVAL for a bad type or IPA size, -ENOMEM.
  */
 int mkvm_arch_vm_init(struct mkvm_vm *vm, unsigned long type)
 {
 	struct mkvm_arch_vm *a = &vm->arch;
 	u32 ipa = type & KVM_VM_TYPE_ARM_IPA_SIZE_MASK;
-	int ret, vmid;
+	u64 vtcr_vs;
+	int ret;
 
 	if (type & ~KVM_VM_TYPE_ARM_IPA_SIZE_MASK)
 		return -EINVAL;
@@ -72,50 +74,63 @@ int mkvm_arch_vm_init(struct mkvm_vm *vm, unsigned long type)
 	if (ipa < 32 || ipa > mkvm_arch_max_ipa_bits())
 		return -EINVAL;
 
-	vmid = ida_alloc_range(&vmid_ida, 1, 255, GFP_KERNEL);
-	if (vmid < 0)
-		return vmid == -ENOSPC ? -ENOSPC : vmid;
+	vtcr_vs = mkvm_vmid_setup();
+	a->last_vcpu_ran = alloc_percpu_gfp(struct mkvm_vcpu *,
+					    GFP_KERNEL_ACCOUNT);
+	if (!a->last_vcpu_ran)
+		return -ENOMEM;
 	ret = mkvm_pgtable_init(&a->s2, ipa);
 	if (ret) {
-		ida_free(&vmid_ida, vmid);
+		free_percpu(a->last_vcpu_ran);
 		return ret;
 	}
 	a->ipa_bits = ipa;
-	a->vmid = vmid;
+	atomic64_set(&a->vmid, 0);
 	/* The virtual counter starts at 0 when the VM is created. */
 	a->cntvoff = __arch_counter_get_cntpct();
 	a->vgic.dist_base = MKVM_VGIC_ADDR_UNDEF;
 	a->vgic.redist_base = MKVM_VGIC_ADDR_UNDEF;
 	spin_lock_init(&a->vgic.lock);
-	a->vttbr = mkvm_pgtable_root_pa(&a->s2) | ((u64)vmid << 48);
+	a->vttbr_baddr = mkvm_pgtable_root_pa(&a->s2);
 	/* SL0 counts levels down from level 2 for a 4 KiB granule. */
 	a->vtcr = VTCR_EL2_RES1 | VTCR_EL2_T0SZ(ipa) |
 		  ((u64)(2 - a->s2.start_level) << VTCR_EL2_SL0_SHIFT) |
 		  VTCR_EL2_IRGN0_WBWA | VTCR_EL2_ORGN0_WBWA |
-		  VTCR_EL2_SH0_INNER | VTCR_EL2_TG0_4K | VTCR_EL2_VS_8BIT |
+		  VTCR_EL2_SH0_INNER | VTCR_EL2_TG0_4K | vtcr_vs |
 		  (parange_field() << VTCR_EL2_PS_SHIFT);
 	return 0;
 }
 
 static void flush_vm_tlbs(struct mkvm_vm *vm)
 {
-	mkvm_el2_flush_vmid(vm->arch.vttbr);
+	u64 vttbr;
+
+	/*
+	 * The cleared entries are visible before the VMID is read: a vCPU
+	 * that takes a new VMID after this read walks the cleared tables
+	 * (pairs with the barrier in mkvm_vmid_update()).
+	 */
+	smp_mb();
+	vttbr = mkvm_vmid_vttbr(vm);
+	if (!vttbr)		/* never ran: nothing cached */
+		return;
+	mkvm_el2_flush_vmid(vttbr, vm->arch.vtcr);
 }
 
 /**
- * mkvm_arch_vm_destroy() - free stage 2 and the VMID
+ * mkvm_arch_vm_destroy() - free stage 2
  * @vm:		the VM; none of its vCPUs runs any more
+ *
+ * The VMID is not given back: ids are reused only after a rollover, which
+ * flushes every CPU first.  The VM's entries still go now, so that no TLB
+ * keeps pointing at pages the host is about to reuse.
  */
 void mkvm_arch_vm_destroy(struct mkvm_vm *vm)
 {
-	if (!vm->arch.vmid)
-		return;
 	mkvm_vgic_vm_destroy(vm);
-	/* The next VM with this VMID must not see our translations. */
 	flush_vm_tlbs(vm);
 	mkvm_pgtable_destroy(&vm->arch.s2);
-	ida_free(&vmid_ida, vm->arch.vmid);
-	vm->arch.vmid = 0;
+	free_percpu(vm->arch.last_vcpu_ran);
 }
 
 static int unmap_visitor(const struct mkvm_pgtable_visit *v, void *arg)

@@ -78,14 +78,30 @@ void mkvm_vtimer_init(struct mkvm_vcpu *vcpu)
  */
 void mkvm_vtimer_arm(struct mkvm_vcpu *vcpu)
 {
-	u64 now, cval, ns;
+	u32 freq = arch_timer_get_cntfrq();
+	u64 now, cval, delta, ns = 0;
 
 	if (!vtimer_enabled(vcpu))
 		return;
+	/* Both counts are modulo 2^64, as the timer condition compares them. */
 	now = guest_counter(vcpu);
 	cval = vcpu->arch.hyp->ctxt.sys[SR_CNTV_CVAL_EL0];
-	ns = cval > now ? mul_u64_u32_div(cval - now, NSEC_PER_SEC,
-					  arch_timer_get_cntfrq()) : 0;
+	if (cval > now) {
+		delta = cval - now;
+		/*
+		 * A compare value centuries away (a guest may write anything
+		 * up to U64_MAX) has no ktime_t: the nanoseconds would
+		 * overflow 64 bits, and the truncated rest arm the hrtimer for
+		 * a moment that has nothing to do with the timer - WFI would
+		 * wake as if it had fired.  Such a timer cannot fire while
+		 * the host is up: no wake-up at all.  (KVM's soft timer re-checks the condition
+		 * when it fires, kvm_bg_timer_expire(); minikvm's WFI wakes on
+		 * any kick, so it must not be armed wrong.)
+		 */
+		if (!freq || delta / freq >= KTIME_SEC_MAX)
+			return;
+		ns = mul_u64_u32_div(delta, NSEC_PER_SEC, freq);
+	}
 	hrtimer_start(&vcpu->arch.vtimer, ns_to_ktime(ns), HRTIMER_MODE_REL);
 }
 

@@ -196,8 +196,15 @@ void mkvm_vgic_flush(struct mkvm_vcpu *vcpu)
 	bool overflow;
 
 	if (!v->initialized) {
-		h->hcr = 0;
-		h->used_lrs = 0;
+		/*
+		 * No vGIC: the interface stays off, and its state must not be
+		 * whatever another VM left on this CPU (ICV_PMR_EL1 and
+		 * ICV_AP*R_EL1 would read it back): VMCR and APRs are zeroed.
+		 * As KVM, every ICC_* access of such a guest traps (TALL0,
+		 * TALL1, TC) and is answered at EL1.
+		 */
+		memset(h, 0, sizeof(*h));
+		h->hcr = ICH_HCR_TALL0 | ICH_HCR_TALL1 | ICH_HCR_TC;
 		return;
 	}
 	spin_lock(&v->lock);
@@ -237,7 +244,7 @@ void mkvm_vgic_sync(struct mkvm_vcpu *vcpu)
 	struct mkvm_vgic_hyp *h = &vcpu->arch.hyp->vgic;
 	unsigned int i;
 
-	if (!h->hcr)
+	if (!(h->hcr & ICH_HCR_EN))
 		return;
 	spin_lock(&v->lock);
 	for (i = 0; i < h->used_lrs; i++) {
@@ -314,16 +321,31 @@ static void vgic_kick(struct mkvm_vcpu *vcpu)
 		mkvm_vcpu_kick(vcpu);
 }
 
-/* Set an input line (level) or signal an edge, then tell the target. */
-static void vgic_set_line(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
-			  u32 intid, bool level)
+/*
+ * Set an input line (level) or signal an edge, then tell the target.
+ * Everything that says whether @intid exists is read under the vGIC lock,
+ * which vgic_init() takes to publish the SPIs: a KVM_IRQ_LINE racing with
+ * KVM_DEV_ARM_VGIC_CTRL_INIT sees either no vGIC or all of it.
+ * Return: 0, -EBUSY before the vGIC is initialised, -EINVAL for an
+ * interrupt it does not have.
+ */
+static int vgic_set_line(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
+			 u32 intid, bool level)
 {
 	struct mkvm_vgic *v = &vm->arch.vgic;
 	struct mkvm_irq *irq;
 	unsigned long flags;
 
 	spin_lock_irqsave(&v->lock, flags);
+	if (!v->initialized) {
+		spin_unlock_irqrestore(&v->lock, flags);
+		return -EBUSY;
+	}
 	irq = vgic_irq(vm, vcpu, intid);
+	if (!irq) {
+		spin_unlock_irqrestore(&v->lock, flags);
+		return -EINVAL;
+	}
 	if (irq->level)
 		irq->line_level = level;
 	else if (level)
@@ -334,6 +356,7 @@ static void vgic_set_line(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
 	spin_unlock_irqrestore(&v->lock, flags);
 	if (level)
 		vgic_kick(vcpu);
+	return 0;
 }
 
 /**
@@ -952,16 +975,14 @@ int mkvm_vgic_irq_line(struct mkvm_vm *vm, void __user *argp)
 	case KVM_ARM_IRQ_TYPE_SPI:
 		if (!v->created)
 			return -ENXIO;
-		if (num < 32 || (v->initialized && num >= v->nr_irqs))
+		if (num < 32)
 			return -EINVAL;
 		break;
 	default:
 		return -EINVAL;
 	}
-	if (!v->initialized)
-		return -EBUSY;
-	vgic_set_line(vm, vcpu, num, l.level);
-	return 0;
+	/* Initialised and number of SPIs: checked under the vGIC lock. */
+	return vgic_set_line(vm, vcpu, num, l.level);
 }
 
 /**

@@ -38,9 +38,15 @@ static u64 handle_vcpu_run(struct mkvm_hyp_cpu *cpu, u64 vcpu, u64 a2, u64 a3)
 	return vcpu_run(cpu, (struct mkvm_vcpu_hyp *)vcpu);
 }
 
-static u64 handle_flush_vmid(struct mkvm_hyp_cpu *cpu, u64 vttbr, u64 a2,
+static u64 handle_flush_vmid(struct mkvm_hyp_cpu *cpu, u64 vttbr, u64 vtcr,
 			     u64 a3)
 {
+	/*
+	 * VTCR_EL2.VS says how many VMID bits TLBI compares; with VS = 0 a
+	 * 16-bit VMID would lose its top byte.  HCR_EL2.VM is clear while
+	 * the host runs, so VTCR_EL2 means nothing else to it.
+	 */
+	write_sysreg(vtcr, vtcr_el2);
 	flush_vmid(vttbr);
 	return MKVM_HC_OK;
 }

@@ -17,6 +17,12 @@ u64 vcpu_run(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu);
 void flush_vmid(u64 vttbr);
 void hyp_panic_restore_host(struct mkvm_hyp_cpu *cpu);
 
+/* fault.c */
+void fault_capture(struct mkvm_vcpu_hyp *vcpu, u64 exit);
+
+/* tlb.c */
+void tlb_prepare(struct mkvm_vcpu_hyp *vcpu);
+
 /* vgic-v3-sr.c */
 void vgic_restore(struct mkvm_vgic_hyp *v);
 void vgic_save(struct mkvm_vgic_hyp *v);

@@ -251,6 +251,7 @@ u64 vcpu_run(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu)
 
 	sysregs_save(host);
 	enter_guest_el2(vcpu, cpu);
+	tlb_prepare(vcpu);
 	sysregs_restore(guest);
 	timer_restore(guest);
 	vgic_restore(&vcpu->vgic);
@@ -262,9 +263,7 @@ u64 vcpu_run(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu)
 	exit = __guest_enter(guest);
 
 	/* Syndrome first: nothing below may take or change an exception. */
-	vcpu->esr_el2 = read_sysreg(esr_el2);
-	vcpu->far_el2 = read_sysreg(far_el2);
-	vcpu->hpfar_el2 = read_sysreg(hpfar_el2);
+	fault_capture(vcpu, exit);
 	guest->pc = read_sysreg(elr_el2);
 	guest->pstate = read_sysreg(spsr_el2);
 	write_sysreg((u64)host_vectors, vbar_el2);

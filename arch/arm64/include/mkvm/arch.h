@@ -3,6 +3,7 @@
 #ifndef __MKVM_ARCH_H
 #define __MKVM_ARCH_H
 
+#include <linux/atomic.h>
 #include <linux/hrtimer.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -52,9 +53,11 @@ struct mkvm_vgic {
 struct mkvm_arch_vm {
 	struct mkvm_pgtable s2;		/* IPA -> PA, EL1-owned */
 	u32 ipa_bits;
-	u64 vmid;
-	u64 vttbr;			/* VMID | stage-2 root */
+	atomic64_t vmid;		/* generation | id; 0: never ran */
+	u64 vttbr_baddr;		/* the stage-2 root, as VTTBR_EL2.BADDR */
 	u64 vtcr;
+	/* Per physical CPU: the vCPU of this VM that last entered there. */
+	struct mkvm_vcpu * __percpu *last_vcpu_ran;
 	u64 cntvoff;			/* one virtual counter for all vCPUs */
 	struct mkvm_vgic vgic;
 };
@@ -107,7 +110,7 @@ int mkvm_el2_ping(struct minikvm_hyp_ping *ping);
 int mkvm_hyp_share(const void *start, const void *end);
 void mkvm_dcache_clean_poc(const void *start, const void *end);
 u64 mkvm_call_hyp(u64 id, u64 a1, u64 a2, u64 a3);
-void mkvm_el2_flush_vmid(u64 vttbr);
+void mkvm_el2_flush_vmid(u64 vttbr, u64 vtcr);
 
 /* arch/arm64/stage2.c */
 int mkvm_arch_vm_init(struct mkvm_vm *vm, unsigned long type);

@@ -48,7 +48,7 @@
 /* Handled by the runtime vectors: indexes into the EL2 host_hcalls[] table. */
 #define MKVM_HC_PING		0	/* a1 = cookie; returns ~cookie */
 #define MKVM_HC_VCPU_RUN	1	/* a1 = EL2 VA of struct mkvm_vcpu_hyp */
-#define MKVM_HC_FLUSH_VMID	2	/* a1 = VTTBR of the VM: drop its TLBs */
+#define MKVM_HC_FLUSH_VMID	2	/* a1 = VTTBR, a2 = VTCR: drop the VM's TLBs */
 #define MKVM_HC_GET_ICH_VTR	3	/* returns ICH_VTR_EL2 */
 #define MKVM_HC_NR		4
 
@@ -155,7 +155,8 @@ struct mkvm_cpu_ctxt {
  * The GICv3 virtual CPU interface of a vCPU (Arm IHI 0069, 11 "Virtual
  * interrupt handling").  EL1 fills the list registers and ICH_HCR before a
  * run; EL2 loads them, and on exit stores back what the guest made of them.
- * hcr == 0 means the VM has no vGIC and the interface stays off.
+ * Without ICH_HCR_EL2.En in hcr the VM has no vGIC: the interface stays
+ * off, and EL1 has zeroed vmcr and the APRs, which EL2 loads all the same.
  */
 struct mkvm_vgic_hyp {
 	u64 lr[MKVM_VGIC_MAX_LRS];
@@ -179,12 +180,22 @@ struct mkvm_vcpu_hyp {
 	u64 vtcr_el2;
 	u64 cntvoff_el2;
 	u64 vmpidr_el2;
+	u64 tlb_flush;			/* MKVM_TLB_FLUSH_*, before entry */
 	struct mkvm_vgic_hyp vgic;	/* in and out */
 	/* out */
 	u64 esr_el2;
 	u64 far_el2;
-	u64 hpfar_el2;
+	u64 hpfar_el2;			/* from AT when HPFAR_EL2 is UNKNOWN */
+	u64 fault_retry;		/* abort with no IPA found: re-enter */
 };
+
+/*
+ * TLB maintenance EL2 does on this CPU before an entry, once the VM's
+ * VTTBR is loaded (arch/arm64/hyp/tlb.c).
+ */
+#define MKVM_TLB_FLUSH_NONE	0
+#define MKVM_TLB_FLUSH_VMID	1	/* another vCPU of the VM ran here */
+#define MKVM_TLB_FLUSH_ALL	2	/* VMID rollover: every VMID, locally */
 
 /* State of one physical CPU at EL2; TPIDR_EL2 holds its EL2 address. */
 struct mkvm_hyp_cpu {

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TLB maintenance local to this CPU, before a guest entry (EL1 asks for it
+ * in mkvm_vcpu_hyp.tlb_flush; arch/arm64/vmid.c and run.c say when).
+ */
+#include <asm/barrier.h>
+#include <mkvm/hyp.h>
+#include "hyp.h"
+
+/*
+ * Called once the VM's VTTBR_EL2 and HCR_EL2 are written, before the
+ * guest's own registers: TLBI VMALLE1 acts on the VMID in VTTBR_EL2.
+ * Only this CPU needs it (nsh): the entries at stake were made here.
+ */
+void tlb_prepare(struct mkvm_vcpu_hyp *vcpu)
+{
+	switch (vcpu->tlb_flush) {
+	case MKVM_TLB_FLUSH_VMID:
+		/*
+		 * Another vCPU of this VM ran here last: its stage-1 entries
+		 * carry the same VMID (and maybe the same ASIDs) as ours.
+		 */
+		isb();
+		asm volatile("tlbi vmalle1" : : : "memory");
+		break;
+	case MKVM_TLB_FLUSH_ALL:
+		/* VMIDs were handed out again: none of the old entries holds. */
+		asm volatile("tlbi alle1" : : : "memory");
+		break;
+	default:
+		return;
+	}
+	/* An instruction cache tagged by VMID drops the old lines too. */
+	asm volatile("ic iallu" : : : "memory");
+	dsb(nsh);
+	isb();
+}
