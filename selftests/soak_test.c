@@ -25,7 +25,7 @@
 #define SOAK_VMS		4
 #define SOAK_VCPUS		2	/* per VM: each has one sibling */
 /* Iterations per vCPU on the minikvm boot; mkvm_scaled_work() elsewhere. */
-#define SOAK_ITERATIONS		1500
+#define SOAK_ITERATIONS		1000
 /* MMIO exits to the VMM per iteration: a mark, 4 loads, a store. */
 #define MMIO_PER_ITERATION	6
 /* The VMM drops a vCPU's exact page in iterations i % 4 == 1. */
