@@ -35,8 +35,10 @@ KLOG=/tmp/kernel.log
 [ "$run" = check ] && cat /proc/kmsg > $KLOG &
 
 # What the kernel says when something is wrong.  BUG as a word only: the
-# log has "DEBUG" in it for good reasons.
-KLOG_BAD='WARNING:|(^|[^A-Za-z_])BUG([^A-Za-z_]|$)|Oops|Kernel panic|Unable to handle kernel|Internal error:|UBSAN|KASAN|kmemleak:.*(suspected memory leak|disabled)|lockdep|possible recursive locking|circular locking|possible circular|inconsistent lock|irq lock inversion|suspicious RCU usage|sleeping function called|list_(add|del) corruption|soft lockup|hard LOCKUP|hung_task|blocked for more than|detected stall|RCU stall|Call trace:'
+# log has "DEBUG" in it for good reasons.  Not "lockdep" alone: the debug
+# boot says "RCU lockdep checking is enabled"; lockdep's reports all start
+# with "WARNING:", and its giving up is matched by name.
+KLOG_BAD='WARNING:|(^|[^A-Za-z_])BUG([^A-Za-z_]|$)|Oops|Kernel panic|Unable to handle kernel|Internal error:|UBSAN|KASAN|kmemleak:.*(suspected memory leak|disabled)|lockdep is turned off|turning off the locking correctness validator|possible recursive locking|circular locking|possible circular|inconsistent lock|irq lock inversion|suspicious RCU usage|sleeping function called|list_(add|del) corruption|soft lockup|hard LOCKUP|hung_task|blocked for more than|detected stall|RCU stall|Call trace:'
 
 # Print each line of file $1 that matches KLOG_BAD (marked ">") with 5
 # lines before and 25 after, as TAP comments; overlapping windows merged,

@@ -48,9 +48,19 @@ MKVM_GUEST(guest_skip_vectors, ".rept 16\n" G_SKIP_ENTRY ".endr\n");
 
 MKVM_VM_FIXTURE(fuzz);
 
+/*
+ * SIGALRM every @ms from now on (0: none), not once: a single signal that
+ * lands while the test is between two KVM_RUNs is taken in user space,
+ * and a program that then waits in WFI with nothing pending would sleep
+ * until the harness's timeout.  On a slow boot under load that was most
+ * programs' fate (the debug boot's "timeouts", 3 runs out of 3).
+ */
 static void arm_kick(long ms)
 {
-	struct itimerval it = { .it_value = { .tv_usec = ms * 1000 } };
+	struct itimerval it = {
+		.it_value = { .tv_usec = ms * 1000 },
+		.it_interval = { .tv_usec = ms * 1000 },
+	};
 
 	setitimer(ITIMER_REAL, &it, NULL);
 }
