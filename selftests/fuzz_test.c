@@ -16,10 +16,10 @@
 #define PROGRAM_WORDS	256
 #define RUN_MS		20
 /*
- * 48 VMs, each created, run and freed, take about 10 s on the minikvm
- * boot and several times that on the debug kernel, which must run every
- * program; with a second QEMU on the machine, more again.  mkvm_util.h
- * scales this for the boot (x4 on debug).
+ * 48 VMs, each created, run and freed: seconds on the minikvm boot, under
+ * a minute on the debug kernel with a second QEMU busy beside it (each
+ * program ends at its first kick, see arm_kick()).  mkvm_util.h scales the
+ * limit for the boot (x4 on debug).
  */
 #define FUZZ_TIMEOUT_S	120
 

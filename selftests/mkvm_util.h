@@ -44,7 +44,7 @@ static inline bool mkvm_boot_minikvm(void)
 
 /*
  * How many times slower than the minikvm boot this boot runs a test: the
- * debug kernel (KASAN, lockdep, kmemleak, all under TCG) takes about ten
+ * debug kernel (KASAN, lockdep, kmemleak, all under TCG) takes five to ten
  * times as long for the same guest exits.  Tests that do a fixed amount of
  * work size it with mkvm_scaled_work(), so that the debug boot stays within
  * its time budget (scripts/check.sh) and still runs every path.
