@@ -27,6 +27,47 @@ oracle) export MKVM_DEV=/dev/kvm ;;
 *) export MKVM_DEV=/dev/minikvm ;;
 esac
 
+# The kernel log from boot on, kept whole in a file: the ring buffer wraps
+# (the debug boot logs every load/unload), and a report early in the run
+# must still be there for dmesg_check.  /proc/kmsg has a reader position of
+# its own, so the tests' klogctl(READ_ALL) still sees the whole buffer.
+KLOG=/tmp/kernel.log
+[ "$run" = check ] && cat /proc/kmsg > $KLOG &
+
+# What the kernel says when something is wrong.  BUG as a word only: the
+# log has "DEBUG" in it for good reasons.  Not "lockdep" alone: the debug
+# boot says "RCU lockdep checking is enabled"; lockdep's reports all start
+# with "WARNING:", and its giving up is matched by name.
+KLOG_BAD='WARNING:|(^|[^A-Za-z_])BUG([^A-Za-z_]|$)|Oops|Kernel panic|Unable to handle kernel|Internal error:|UBSAN|KASAN|kmemleak:.*(suspected memory leak|disabled)|lockdep is turned off|turning off the locking correctness validator|possible recursive locking|circular locking|possible circular|inconsistent lock|irq lock inversion|suspicious RCU usage|sleeping function called|list_(add|del) corruption|soft lockup|hard LOCKUP|hung_task|blocked for more than|detected stall|RCU stall|Call trace:'
+
+# Print each line of file $1 that matches KLOG_BAD (marked ">") with 5
+# lines before and 25 after, as TAP comments; overlapping windows merged,
+# at most 400 lines in all.
+klog_context() {
+	awk -v pat="$KLOG_BAD" '
+	{ line[NR] = $0; if ($0 ~ pat) { hit[++nhit] = NR; is_hit[NR] = 1 } }
+	END {
+		last = 0; out = 0
+		for (h = 1; h <= nhit && out < 400; h++) {
+			from = hit[h] - 5; to = hit[h] + 25
+			if (from <= last) from = last + 1
+			if (from < 1) from = 1
+			if (to > NR) to = NR
+			if (from > last + 1 && last) print "# ..."
+			for (i = from; i <= to && out < 400; i++) {
+				print (is_hit[i] ? "# > " : "#   ") line[i]
+				out++
+				shown = i
+			}
+			if (to > last) last = to
+		}
+		for (h = 1; h <= nhit; h++)
+			more += hit[h] > shown
+		if (more)
+			print "# ... " more " more matching lines not shown"
+	}' "$1"
+}
+
 # Anything the kernel complained about during the run is a failure.
 dmesg_check() {
 	if [ -e /sys/kernel/debug/kmemleak ]; then
@@ -36,16 +77,26 @@ dmesg_check() {
 		echo scan > /sys/kernel/debug/kmemleak
 		leaks=$(grep -c "^unreferenced object" /sys/kernel/debug/kmemleak)
 		if [ "$leaks" != 0 ]; then
-			cat /sys/kernel/debug/kmemleak | head -60 | sed 's/^/# /'
+			head -120 /sys/kernel/debug/kmemleak | sed 's/^/# /'
 			echo "not ok - $MKVM_BOOT: kmemleak reports $leaks leaks"
 		else
 			echo "ok - $MKVM_BOOT: kmemleak clean"
 		fi
 	fi
-	bad=$(dmesg | grep -E "WARNING:|BUG:|Oops|UBSAN|possible recursive locking|circular locking|inconsistent lock|sleeping function called|list_(add|del) corruption|Call trace:")
-	if [ -n "$bad" ]; then
-		dmesg | tail -80 | sed 's/^/# /'
-		echo "not ok - $MKVM_BOOT: kernel log clean"
+	# Let the reader catch up with the last messages.
+	sleep 1
+	log=$KLOG
+	# No reader (or it died): the ring buffer is all there is.
+	if [ ! -s $KLOG ]; then
+		log=/tmp/dmesg.log
+		dmesg > $log
+	fi
+	n=$(grep -c -E "$KLOG_BAD" $log)
+	if [ "$n" != 0 ]; then
+		echo "# $n kernel log lines match, each with its context:"
+		klog_context $log
+		first=$(grep -E "$KLOG_BAD" $log | head -1 | tr -d '\r' | cut -c1-120)
+		echo "not ok - $MKVM_BOOT: kernel log clean: $first"
 	else
 		echo "ok - $MKVM_BOOT: kernel log clean"
 	fi

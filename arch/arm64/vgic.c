@@ -215,12 +215,29 @@ void mkvm_vgic_flush(struct mkvm_vcpu *vcpu)
 
 		if (irq->group1)
 			lr |= ICH_LR_GROUP;
-		if (deliverable(vcpu->vm, irq)) {
+		if (irq->active && irq->level && !irq->pending_latch) {
+			/*
+			 * Acknowledged, not yet deactivated: active only.  Its
+			 * line was sampled at the last entry and the guest may
+			 * have lowered it since without exiting (a timer
+			 * disabled in its handler); pended here, it would be
+			 * taken again the moment the guest deactivates it.
+			 * The EOI maintenance interrupt brings the vCPU out
+			 * then, and the next entry samples the line afresh.
+			 */
+			lr |= ICH_LR_EOI;
+		} else if (deliverable(vcpu->vm, irq)) {
 			lr |= ICH_LR_PENDING_BIT;
-			irq->pending_latch = false;
-			/* A level input still high is pending again after EOI. */
+			/*
+			 * An edge's pending state moves into the LR.  A level
+			 * interrupt's latch (GICD_ISPENDR) stays until the
+			 * guest acknowledges it (mkvm_vgic_sync()); a level
+			 * input still high is pending again after EOI.
+			 */
 			if (irq->level)
 				lr |= ICH_LR_EOI;
+			else
+				irq->pending_latch = false;
 		}
 		if (irq->active)
 			lr |= ICH_LR_ACTIVE_BIT;
@@ -253,9 +270,18 @@ void mkvm_vgic_sync(struct mkvm_vcpu *vcpu)
 		u64 lr = h->lr[i];
 
 		irq->active = lr & ICH_LR_ACTIVE_BIT;
-		/* Still pending: the guest has not acknowledged it yet. */
-		if (lr & ICH_LR_PENDING_BIT)
+		/*
+		 * An edge still pending in the LR: the guest has not
+		 * acknowledged it yet, it stays pending.  A level interrupt's
+		 * pending state is its line (sampled again before the next
+		 * entry) or its latch, which the guest's acknowledge clears:
+		 * latching it here would keep a line that has since dropped
+		 * pending for ever (as KVM's vgic_v3_fold_lr_state()).
+		 */
+		if (!irq->level && (lr & ICH_LR_PENDING_BIT))
 			irq->pending_latch = true;
+		else if (irq->level && !(lr & ICH_LR_PENDING_BIT))
+			irq->pending_latch = false;
 		irq_update(vcpu->vm, vcpu, irq);
 	}
 	spin_unlock(&v->lock);
