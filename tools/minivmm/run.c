@@ -25,6 +25,7 @@
 #include "term.h"
 #include "virtio-blk.h"
 #include "virtio-console.h"
+#include "virtio-mmio.h"
 
 struct run_opts {
 	struct kvm_config cfg;
@@ -131,7 +132,9 @@ static int run__guest(struct kvm *kvm)
 
 	if (kvm_cpu__setup_signals())
 		return 1;
-	for (i = 0; i < kvm->nr_cpus; i++) {
+	if (virtio_mmio__start_io(kvm))
+		kvm__stop(kvm, 1);
+	for (i = 0; !atomic_load(&kvm->stopping) && i < kvm->nr_cpus; i++) {
 		if (kvm_cpu__start(kvm->cpus[i])) {
 			kvm__stop(kvm, 1);
 			break;
@@ -143,6 +146,7 @@ static int run__guest(struct kvm *kvm)
 		if (atomic_load(&kvm->cpus[i]->thread_started))
 			pthread_join(kvm->cpus[i]->thread, NULL);
 	term__exit(kvm);
+	virtio_mmio__stop_io(kvm);
 	return kvm->exit_status;
 }
 
