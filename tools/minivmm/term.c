@@ -172,15 +172,20 @@ static void *term__thread(void *arg)
 	};
 	struct kvm *kvm = term.kvm;
 	uint8_t buf[256];
-	bool go_on = true;
+	bool go_on = true, in_open = true, want;
 	ssize_t n;
 	size_t len;
 
 	while (go_on && !atomic_load(&kvm->stopping)) {
-		/* A pipe waits while the guest is behind; a terminal never. */
-		fds[0].events = term.is_tty || !term.nr_pending ? POLLIN : 0;
-		if (fds[0].fd < 0 && !term.nr_pending)
+		/*
+		 * A pipe waits while the guest is behind; a terminal is read
+		 * all the time.  Not polling stdin at all (fd -1), rather than
+		 * polling for no events, since a hang-up is reported anyway.
+		 */
+		want = in_open && (term.is_tty || !term.nr_pending);
+		if (!in_open && !term.nr_pending)
 			break;		/* end of input, all of it delivered */
+		fds[0].fd = want ? STDIN_FILENO : -1;
 		if (poll(fds, 2, term.nr_pending ? TERM_RETRY_MS : -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -188,12 +193,12 @@ static void *term__thread(void *arg)
 		}
 		if (fds[1].revents)
 			break;
-		if (fds[0].revents) {
+		if (want && fds[0].revents) {
 			n = read(STDIN_FILENO, buf, sizeof(buf));
 			if (n < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
 			if (n <= 0) {
-				fds[0].fd = -1;	/* the guest just gets no more */
+				in_open = false;	/* the guest just gets no more */
 			} else {
 				len = n;
 				/* The escape is looked for before the guest sees anything. */

@@ -35,21 +35,27 @@
 
 struct virtio_blk {
 	struct kvm *kvm;
+	struct virtio_mmio_dev *vdev;
 	int fd;
 	uint64_t size;			/* bytes usable: whole sectors */
 	struct virtio_blk_config config;
 	char id[VIRTIO_BLK_ID_BYTES];
 };
 
-/* pread/pwrite the whole buffer, or fail: short transfers are retried. */
-static int blk__io(struct virtio_blk *blk, void *buf, size_t len,
-		   uint64_t off, bool write)
+/*
+ * pread/pwrite the whole buffer, or fail: short transfers are retried.  A
+ * stopping VM, or a reset that made the request stale, ends it between
+ * pieces.
+ */
+static int blk__io(struct virtio_blk *blk, const struct virtq_elem *elem,
+		   void *buf, size_t len, uint64_t off, bool write)
 {
 	while (len) {
 		size_t chunk = len < BLK_IO_CHUNK ? len : BLK_IO_CHUNK;
 		ssize_t n;
 
-		if (atomic_load(&blk->kvm->stopping))
+		if (atomic_load(&blk->kvm->stopping) ||
+		    virtq_elem__stale(blk->vdev, elem))
 			return -1;
 		n = write ? pwrite(blk->fd, buf, chunk, off) :
 			    pread(blk->fd, buf, chunk, off);
@@ -97,7 +103,7 @@ static uint8_t blk__rw(struct virtio_blk *blk, const struct virtq_elem *elem,
 		skip = 0;
 		if (len > total - done)
 			len = total - done;
-		if (blk__io(blk, base, len, off + done, write))
+		if (blk__io(blk, elem, base, len, off + done, write))
 			return VIRTIO_BLK_S_IOERR;
 		done += len;
 	}
@@ -160,7 +166,9 @@ static int64_t blk__request(struct virtio_blk *blk,
 		break;
 	}
 out:
-	((uint8_t *)last->iov_base)[last->iov_len - 1] = status;
+	/* A request the driver forgot in a reset gets no answer. */
+	if (!virtq_elem__stale(blk->vdev, elem))
+		((uint8_t *)last->iov_base)[last->iov_len - 1] = status;
 	return (int64_t)written + 1;
 }
 
@@ -271,8 +279,9 @@ void virtio_blk__close(struct virtio_blk *blk)
 int virtio_blk__init(struct kvm *kvm, struct virtio_blk *blk)
 {
 	blk->kvm = kvm;
-	if (!virtio_mmio__create(kvm, &virtio_blk_ops, blk, &blk->config,
-				 sizeof(blk->config))) {
+	blk->vdev = virtio_mmio__create(kvm, &virtio_blk_ops, blk, &blk->config,
+					sizeof(blk->config));
+	if (!blk->vdev) {
 		virtio_blk__close(blk);
 		return -1;
 	}

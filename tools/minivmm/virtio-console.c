@@ -29,16 +29,23 @@ struct virtio_console {
 	struct virtio_console_config config;
 };
 
-/* One request's output, without the device lock: @elem is our own copy. */
-static void console__write_elem(struct kvm *kvm, const struct virtq_elem *elem)
+/*
+ * One request's output, without the device lock: @elem is our own copy.
+ * A reset of the device (the driver forgot the request) or a stopping VM
+ * ends it between pieces.
+ */
+static void console__write_elem(struct virtio_mmio_dev *vdev,
+				const struct virtq_elem *elem)
 {
+	struct kvm *kvm = vdev->kvm;
 	unsigned int i;
 
 	for (i = 0; i < elem->nr_out; i++) {
 		const uint8_t *buf = elem->iov[i].iov_base;
 		size_t len = elem->iov[i].iov_len;
 
-		while (len && !atomic_load(&kvm->stopping)) {
+		while (len && !atomic_load(&kvm->stopping) &&
+		       !virtq_elem__stale(vdev, elem)) {
 			size_t n = len < CONSOLE_OUT_CHUNK ? len : CONSOLE_OUT_CHUNK;
 
 			kvm__write_out(kvm, buf, n);
@@ -64,7 +71,7 @@ static bool virtio_console__process(struct virtio_mmio_dev *vdev,
 		if (virtq__pop(vdev, q, &elem) <= 0)
 			return false;
 		pthread_mutex_unlock(&vdev->lock);
-		console__write_elem(vdev->kvm, &elem);
+		console__write_elem(vdev, &elem);
 		pthread_mutex_lock(&vdev->lock);
 		virtq__push(vdev, q, &elem, 0);
 		virtio_mmio__signal_used(vdev);

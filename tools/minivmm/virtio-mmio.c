@@ -166,7 +166,8 @@ static void virtio_mmio__reset(struct virtio_mmio_dev *vdev)
 	vdev->drv_features = 0;
 	vdev->queue_sel = 0;
 	vdev->kicked = 0;
-	vdev->gen++;
+	/* Read without the lock by I/O in flight (virtq_elem__stale()). */
+	__atomic_store_n(&vdev->gen, vdev->gen + 1, __ATOMIC_RELAXED);
 	memset(vdev->vq, 0, sizeof(vdev->vq));
 	virtio_mmio__update_irq(vdev);
 }

@@ -116,6 +116,13 @@ int virtq__pop(struct virtio_mmio_dev *vdev, unsigned int q,
 	       struct virtq_elem *elem);
 void virtq__push(struct virtio_mmio_dev *vdev, unsigned int q,
 		 const struct virtq_elem *elem, uint32_t len);
+/* Was the device reset since @elem was taken?  Without the lock. */
+static inline bool virtq_elem__stale(struct virtio_mmio_dev *vdev,
+				     const struct virtq_elem *elem)
+{
+	return __atomic_load_n(&vdev->gen, __ATOMIC_RELAXED) != elem->gen;
+}
+
 size_t virtq_elem__read(const struct virtq_elem *elem, size_t offset,
 			void *dst, size_t len);
 size_t virtq_elem__write(const struct virtq_elem *elem, size_t offset,
