@@ -111,6 +111,7 @@ static uint64_t sysreg_cntfrq(void)
 	return v;
 }
 
+/* Ring writes complete before the index that publishes them, and before a kick. */
 static void mb(void)
 {
 	__asm__ __volatile__("dsb sy" : : : "memory");
