@@ -6,6 +6,8 @@
 #   make shell           a Linux guest's shell on minikvm, on this terminal
 #   make bench           Linux guest boot time, minikvm beside the kernel's KVM
 #   make check           every test, in QEMU (TESTS=, BOOTS=, DEBUG=1: see README)
+#   make fuzz            minivmm's device-model fuzzers on this host, FUZZ_TIME
+#                        seconds each (default 60)
 #   make modules_install / clean
 #
 # KDIR defaults to the running kernel's build tree on an arm64 host, and to
@@ -28,7 +30,7 @@ export CROSS_COMPILE
 KMAKE = $(MAKE) -C $(KDIR) M=$(ROOT) ARCH=arm64 CROSS_COMPILE=$(CROSS_COMPILE) \
 	$(if $(or $(CI),$(WERROR)),MKVM_WERROR=y)
 
-.PHONY: all module minivmm selftests modules_install clean check demo shell bench deps
+.PHONY: all module minivmm selftests modules_install clean check demo shell bench deps fuzz
 
 all: module minivmm selftests
 
@@ -59,6 +61,11 @@ clean:
 
 check:
 	@$(ROOT)/scripts/check.sh
+
+# Native build (clang, ASan, UBSan, libFuzzer): no cross compiler, no KVM.
+fuzz:
+	@$(ROOT)/scripts/deps.sh
+	$(MAKE) -C tools/minivmm/fuzz run FUZZ_TIME=$(or $(FUZZ_TIME),60)
 
 demo:
 	@$(ROOT)/scripts/demo.sh

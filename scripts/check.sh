@@ -9,6 +9,7 @@
 #   TESTS="el2_test,dev_test"          which test binaries (default: all)
 #   FILTER="-t load_ping_unload_cycles" arguments for each test binary
 #   DEBUG=1                            only the debug-kernel boot
+#   FUZZ_CHECK_TIME=20                 seconds per minivmm fuzz target (0: none)
 # Console logs are kept in build/logs/BOOT.log.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -28,6 +29,25 @@ done
 
 mkdir -p build/logs
 pass=0 fail=0 skip=0
+
+# minivmm's device models against their fuzzers, on this host, before any
+# boot: one TAP line "ok N fuzz.TARGET" per target (tools/minivmm/fuzz).
+fuzz_time=${FUZZ_CHECK_TIME:-20}
+if [ "$fuzz_time" != 0 ]; then
+	echo "# fuzz: minivmm device models, $fuzz_time s per target"
+	set +e
+	fuzz_out=$(make -s -C tools/minivmm/fuzz check FUZZ_CHECK_TIME="$fuzz_time" 2>&1)
+	set -e
+	grep -E '^(not )?ok |^# ' <<<"$fuzz_out" || true
+	p=$(grep -c '^ok ' <<<"$fuzz_out" || true)
+	f=$(grep -c '^not ok ' <<<"$fuzz_out" || true)
+	if [ "$p$f" = 00 ]; then
+		echo "not ok - fuzz targets did not build"
+		tail -5 <<<"$fuzz_out" | sed 's/^/# /'
+		f=1
+	fi
+	pass=$((pass + p)) fail=$((fail + f))
+fi
 for b in $boots; do
 	v=release
 	[ "$b" = debug ] && v=debug

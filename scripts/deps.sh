@@ -4,12 +4,15 @@
 # Install what minikvm needs on a Debian 12 x86_64 (or arm64) host: the arm64
 # cross compiler, QEMU, Debian's linux-source-6.12, the kernel's build tools and
 # the arm64 userland pieces (busybox-static, libfdt) that go into the test
-# initramfs.  Idempotent: does nothing when everything is already there.
+# initramfs, and clang with its sanitizer and libFuzzer runtimes for the
+# host-side fuzzers of minivmm's device models.  Idempotent: does nothing when
+# everything is already there.
 set -euo pipefail
 
 host_pkgs=(make gcc bc bison flex libssl-dev libelf-dev cpio xz-utils kmod
 	   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm
-	   linux-source-6.12 dwarves perl python3 file rsync)
+	   linux-source-6.12 dwarves perl python3 file rsync
+	   clang libclang-rt-14-dev)
 arm64_pkgs=(libfdt-dev:arm64 libc6-dev:arm64)
 
 missing=()

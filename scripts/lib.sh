@@ -72,7 +72,7 @@ mkvm_build_variant() {
 	mkvm_make -s -C "$MKVM_ROOT/tools/bench" WERROR=1 CROSS_COMPILE="$MKVM_CROSS" >&2
 	"$MKVM_ROOT/scripts/initramfs.sh" "$MKVM_ROOT/build/initramfs-$variant.cpio.gz" \
 		"$dir/minikvm.ko" "$MKVM_ROOT"/selftests/*_test \
-		"$MKVM_ROOT/tools/minivmm/minivmm" "$MKVM_ROOT/tools/minivmm/payloads/hello.bin" \
+		"$MKVM_ROOT/tools/minivmm/minivmm" "$MKVM_ROOT"/tools/minivmm/payloads/*.bin \
 		"$MKVM_ROOT/scripts/guest-demo.sh" "$MKVM_ROOT/scripts/guest-bench.sh" \
 		"$MKVM_ROOT/tools/bench/boot_time" "$MKVM_ROOT/tools/bench/microbench" \
 		"$guest_kdir/arch/arm64/boot/Image=/guest/Image" \

@@ -166,6 +166,7 @@ int boot__load(struct kvm *kvm, struct linux_boot *lb)
 	struct fdt_boot fb = {
 		.bootargs = lb->cmdline,
 	};
+	void *dtb;
 
 	if (lseek(lb->kernel_fd, 0, SEEK_SET) ||
 	    kvm__load_raw(kvm, lb->kernel_fd, lb->kernel_size, lb->kernel_addr,
@@ -178,7 +179,9 @@ int boot__load(struct kvm *kvm, struct linux_boot *lb)
 		fb.initrd_start = lb->initrd_addr;
 		fb.initrd_end = lb->initrd_addr + lb->initrd_size;
 	}
-	if (fdt__build(kvm, &fb, kvm__ram_ptr(kvm, lb->dtb_addr), FDT_MAX_SIZE))
+	/* boot__prepare() put it inside RAM; checked again all the same. */
+	dtb = guest_mem__ptr(&kvm->mem, lb->dtb_addr, FDT_MAX_SIZE);
+	if (!dtb || fdt__build(kvm, &fb, dtb, FDT_MAX_SIZE))
 		return -1;
 	return kvm_cpu__set_entry(kvm->cpus[0], lb->kernel_addr, lb->dtb_addr);
 }

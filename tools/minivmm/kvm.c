@@ -68,15 +68,19 @@ static int kvm__init_ram(struct kvm *kvm)
 		.memory_size = kvm->cfg.ram_size,
 	};
 
-	kvm->ram = mmap(NULL, kvm->cfg.ram_size, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (kvm->ram == MAP_FAILED) {
-		kvm->ram = NULL;
+	void *ram;
+
+	ram = mmap(NULL, kvm->cfg.ram_size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (ram == MAP_FAILED) {
 		fprintf(stderr, "minivmm: cannot map %" PRIu64 " MiB of guest RAM: %s\n",
 			kvm->cfg.ram_size >> 20, strerror(errno));
 		return -1;
 	}
-	region.userspace_addr = (uintptr_t)kvm->ram;
+	kvm->mem.host = ram;
+	kvm->mem.base = kvm->cfg.ram_base;
+	kvm->mem.size = kvm->cfg.ram_size;
+	region.userspace_addr = (uintptr_t)ram;
 	if (ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region)) {
 		fprintf(stderr, "minivmm: KVM_SET_USER_MEMORY_REGION %#" PRIx64 "+%#" PRIx64 ": %s\n",
 			kvm->cfg.ram_base, kvm->cfg.ram_size, strerror(errno));
@@ -104,6 +108,7 @@ int kvm__init(struct kvm *kvm, const struct kvm_config *cfg)
 	kvm->sys_fd = -1;
 	kvm->vm_fd = -1;
 	kvm->gic_fd = -1;
+	kvm->out_fd = STDOUT_FILENO;
 	pthread_mutex_init(&kvm->mmio_warn_lock, NULL);
 
 	if (kvm__open_dev(kvm))
@@ -171,24 +176,12 @@ void kvm__exit(struct kvm *kvm)
 	/* The memslot goes with the VM fd; only then may its memory go. */
 	if (kvm->vm_fd >= 0)
 		close(kvm->vm_fd);
-	if (kvm->ram)
-		munmap(kvm->ram, kvm->cfg.ram_size);
+	if (kvm->mem.host)
+		munmap(kvm->mem.host, kvm->mem.size);
+	kvm->mem.host = NULL;
 	if (kvm->sys_fd >= 0)
 		close(kvm->sys_fd);
 	pthread_mutex_destroy(&kvm->mmio_warn_lock);
-}
-
-/* Is [addr, addr + len) inside guest RAM?  Written to survive wraparound. */
-bool kvm__in_ram(struct kvm *kvm, uint64_t addr, uint64_t len)
-{
-	uint64_t base = kvm->cfg.ram_base, size = kvm->cfg.ram_size;
-
-	return addr >= base && len <= size && addr - base <= size - len;
-}
-
-void *kvm__ram_ptr(struct kvm *kvm, uint64_t addr)
-{
-	return (uint8_t *)kvm->ram + (addr - kvm->cfg.ram_base);
 }
 
 /**
@@ -204,11 +197,11 @@ void *kvm__ram_ptr(struct kvm *kvm, uint64_t addr)
 int kvm__load_raw(struct kvm *kvm, int fd, uint64_t size, uint64_t addr,
 		  const char *name)
 {
-	uint8_t *dst = kvm__ram_ptr(kvm, addr);
+	uint8_t *dst = guest_mem__ptr(&kvm->mem, addr, size);
 	uint64_t done = 0;
 	ssize_t n;
 
-	if (!kvm__in_ram(kvm, addr, size)) {
+	if (!dst) {
 		fprintf(stderr, "minivmm: %s does not fit in guest RAM at %#" PRIx64 "\n",
 			name, addr);
 		return -1;
@@ -269,4 +262,35 @@ void kvm__wait_briefly(pthread_cond_t *cond, pthread_mutex_t *lock)
 		ts.tv_nsec -= 1000 * 1000 * 1000;
 	}
 	pthread_cond_timedwait(cond, lock, &ts);
+}
+
+/**
+ * kvm__write_out() - guest console output, to the VMM's stdout
+ * @kvm:	the VM
+ * @buf:	what the guest wrote
+ * @len:	bytes
+ *
+ * Whole or not at all: once stdout fails (its reader went away: EPIPE,
+ * SIGPIPE being ignored) the guest's output is dropped from then on and
+ * the VM goes on.  A write interrupted by a stopping VM gives up.
+ */
+void kvm__write_out(struct kvm *kvm, const void *buf, size_t len)
+{
+	while (len && !atomic_load(&kvm->out_gone)) {
+		ssize_t n = write(kvm->out_fd, buf, len);
+
+		if (n < 0 && errno == EINTR) {
+			if (atomic_load(&kvm->stopping))
+				return;
+			continue;
+		}
+		if (n <= 0) {
+			if (!atomic_exchange(&kvm->out_gone, true))
+				fprintf(stderr, "minivmm: stdout: %s; dropping guest output\n",
+					n ? strerror(errno) : "cannot write");
+			return;
+		}
+		buf = (const uint8_t *)buf + n;
+		len -= n;
+	}
 }

@@ -12,13 +12,14 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "guest-mem.h"
 #include "virtio-mmio.h"
 
 struct kvm_cpu;
 struct mmio_range;
-struct mmio_warned;
 struct pl011;
 struct virtio_blk;
 struct virtio_console;
@@ -28,6 +29,8 @@ struct virtio_console;
 #define KVM_DEFAULT_RAM_MIB	64ULL
 /* A Linux guest with a busybox initramfs is comfortable in this. */
 #define KVM_DEFAULT_LINUX_RAM_MIB	256ULL
+/* Distinct unclaimed MMIO addresses reported before going quiet. */
+#define MMIO_WARN_MAX		16
 
 /* The device that gets the terminal's input (and Linux's console=). */
 enum kvm_console {
@@ -51,16 +54,26 @@ struct kvm {
 	int vm_fd;
 	int vcpu_mmap_size;
 
-	void *ram;
+	/* Guest RAM: every access to it goes through guest-mem.h. */
+	struct guest_mem mem;
+	/* Where guest console output goes; out_gone once writing it failed. */
+	int out_fd;
+	atomic_bool out_gone;
 
 	struct kvm_cpu **cpus;
 	unsigned int nr_cpus;		/* created so far */
 
 	/* Registered before any vCPU runs, read-only afterwards. */
 	struct mmio_range *mmio_ranges;
-	/* Unclaimed addresses already warned about; vCPU threads add to it. */
+	/*
+	 * Unclaimed addresses already warned about, vCPU threads add to it.
+	 * Bounded: a guest scanning the address space gets MMIO_WARN_MAX
+	 * lines and one saying that the rest go unreported.
+	 */
 	pthread_mutex_t mmio_warn_lock;
-	struct mmio_warned *mmio_warned;
+	uint64_t mmio_warned[MMIO_WARN_MAX];
+	unsigned int nr_mmio_warned;
+	bool mmio_warn_capped;
 
 	int gic_fd;			/* -1 without an in-kernel GIC */
 	struct pl011 *uart;
@@ -76,11 +89,10 @@ struct kvm {
 
 int kvm__init(struct kvm *kvm, const struct kvm_config *cfg);
 void kvm__exit(struct kvm *kvm);
-bool kvm__in_ram(struct kvm *kvm, uint64_t addr, uint64_t len);
-void *kvm__ram_ptr(struct kvm *kvm, uint64_t addr);
 int kvm__load_raw(struct kvm *kvm, int fd, uint64_t size, uint64_t addr,
 		  const char *name);
 void kvm__stop(struct kvm *kvm, int status);
 void kvm__wait_briefly(pthread_cond_t *cond, pthread_mutex_t *lock);
+void kvm__write_out(struct kvm *kvm, const void *buf, size_t len);
 
 #endif /* MINIVMM_KVM_H */

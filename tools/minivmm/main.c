@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +139,12 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/*
+	 * A reader of stdout that goes away must not kill the VMM before it
+	 * syncs the disk and restores the terminal: writes fail with EPIPE
+	 * instead (kvm__write_out()).
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

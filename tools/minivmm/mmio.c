@@ -26,11 +26,6 @@ struct mmio_range {
 	struct mmio_range *next;
 };
 
-struct mmio_warned {
-	uint64_t addr;
-	struct mmio_warned *next;
-};
-
 /* Does [a, a + alen) overlap [b, b + blen)?  Both lengths are non-zero. */
 static bool mmio__overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
@@ -98,22 +93,28 @@ static struct mmio_range *mmio__find(struct kvm *kvm, uint64_t addr, uint32_t le
 	return NULL;
 }
 
-/* Warn once per address: a guest polling a missing device must not flood. */
+/*
+ * Warn once per address: a guest polling a missing device must not flood.
+ * At most MMIO_WARN_MAX addresses, then one last line: a guest scanning
+ * the address space must not flood either, nor grow the heap or the scan.
+ */
 static void mmio__warn_unclaimed(struct kvm *kvm, uint64_t addr, uint32_t len,
 				 bool is_write)
 {
-	struct mmio_warned *w;
+	unsigned int i;
 
 	pthread_mutex_lock(&kvm->mmio_warn_lock);
-	for (w = kvm->mmio_warned; w; w = w->next)
-		if (w->addr == addr)
+	for (i = 0; i < kvm->nr_mmio_warned; i++)
+		if (kvm->mmio_warned[i] == addr)
 			goto out;
-	w = malloc(sizeof(*w));
-	if (w) {
-		w->addr = addr;
-		w->next = kvm->mmio_warned;
-		kvm->mmio_warned = w;
+	if (kvm->nr_mmio_warned == MMIO_WARN_MAX) {
+		if (!kvm->mmio_warn_capped)
+			fprintf(stderr, "minivmm: warning: unhandled MMIO at %d addresses; no more are reported\n",
+				MMIO_WARN_MAX);
+		kvm->mmio_warn_capped = true;
+		goto out;
 	}
+	kvm->mmio_warned[kvm->nr_mmio_warned++] = addr;
 	fprintf(stderr, "minivmm: warning: unhandled MMIO %s of %u bytes at %#" PRIx64 " (no device; %s)\n",
 		is_write ? "write" : "read", len, addr,
 		is_write ? "ignored" : "reads as 0");
@@ -126,16 +127,25 @@ out:
  * @kvm:	the VM
  * @addr:	IPA of the access
  * @data:	little-endian data, filled on reads
- * @len:	bytes, at most 8
+ * @len:	bytes, 1 to 8 (the size of kvm_run's data)
  * @is_write:	direction
  *
  * An access no device claimed is not fatal, as on real hardware with an
- * unpopulated bus: writes are dropped and reads return 0.
+ * unpopulated bus: writes are dropped and reads return 0.  A length that
+ * does not fit kvm_run's 8 data bytes is not passed on to any device.
  */
 void mmio__dispatch(struct kvm *kvm, uint64_t addr, uint8_t *data,
 		    uint32_t len, bool is_write)
 {
-	struct mmio_range *r = mmio__find(kvm, addr, len);
+	struct mmio_range *r;
+
+	if (!len || len > 8) {
+		if (!is_write)
+			memset(data, 0, 8);
+		mmio__warn_unclaimed(kvm, addr, len, is_write);
+		return;
+	}
+	r = mmio__find(kvm, addr, len);
 
 	if (r) {
 		r->handler(r->dev, addr - r->start, data, len, is_write);
@@ -153,11 +163,5 @@ void mmio__exit(struct kvm *kvm)
 
 		kvm->mmio_ranges = r->next;
 		free(r);
-	}
-	while (kvm->mmio_warned) {
-		struct mmio_warned *w = kvm->mmio_warned;
-
-		kvm->mmio_warned = w->next;
-		free(w);
 	}
 }

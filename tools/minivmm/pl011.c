@@ -5,8 +5,8 @@
  *
  * Transmit: UARTDR writes go straight to stdout, so the transmit FIFO is
  * always empty (TXFE) and never full.  Receive: a 16-entry FIFO (1 entry
- * with LCR_H.FEN clear) filled by the terminal's input thread, which waits
- * while it is full.  Interrupts are modelled as levels derived from that
+ * with LCR_H.FEN clear) filled by the terminal's input thread with what
+ * fits; the thread keeps the rest and never waits on the guest.  Interrupts are modelled as levels derived from that
  * state: RX while the FIFO holds at least the IFLS trigger level, RT
  * (receive timeout) while it holds anything - the 32-bit-period timeout
  * has always expired by the time a vCPU looks - and TX always, the FIFO
@@ -67,7 +67,6 @@ static const uint8_t pl011_id[8] = {
 struct pl011 {
 	struct kvm *kvm;
 	pthread_mutex_t lock;
-	pthread_cond_t rx_space;	/* the guest took a character */
 	uint32_t regs[PL011_SIZE / 4];	/* the stored-only registers */
 	uint8_t rx_fifo[PL011_FIFO_DEPTH];
 	unsigned int rx_head;
@@ -75,14 +74,10 @@ struct pl011 {
 	bool irq_level;
 };
 
-static void pl011__tx(uint8_t c)
+/* Unbuffered: guest output must not sit in stdio if the VM dies. */
+static void pl011__tx(struct pl011 *uart, uint8_t c)
 {
-	ssize_t n;
-
-	/* Unbuffered: guest output must not sit in stdio if the VM dies. */
-	do {
-		n = write(STDOUT_FILENO, &c, 1);
-	} while (n < 0 && errno == EINTR);
+	kvm__write_out(uart->kvm, &c, 1);
 }
 
 /* With the FIFOs disabled the UART holds one character (DDI 0183G, 2.4.3). */
@@ -133,7 +128,6 @@ static uint32_t pl011__pop(struct pl011 *uart)
 	c = uart->rx_fifo[uart->rx_head];
 	uart->rx_head = (uart->rx_head + 1) % PL011_FIFO_DEPTH;
 	uart->rx_count--;
-	pthread_cond_broadcast(&uart->rx_space);
 	return c;
 }
 
@@ -167,7 +161,7 @@ static void pl011__write(struct pl011 *uart, uint64_t reg, uint32_t val)
 {
 	switch (reg) {
 	case UARTDR:
-		pl011__tx(val & 0xff);
+		pl011__tx(uart, val & 0xff);
 		break;
 	case UARTFR:
 	case UARTRIS:
@@ -186,12 +180,20 @@ static void pl011__write(struct pl011 *uart, uint64_t reg, uint32_t val)
 	}
 }
 
-/*
+/**
+ * pl011__mmio() - one guest access to the UART's registers
+ * @dev:	the UART
+ * @offset:	into its 4 KiB frame
+ * @data:	little-endian, filled on reads
+ * @len:	bytes, 1 to 8
+ * @is_write:	direction
+ *
  * The PL011's registers are 32 bits wide at word offsets.  Narrower
  * accesses (strb to UARTDR is common) act on the low bytes of the register;
- * accesses that straddle registers are ignored and read as 0.
+ * accesses that straddle registers are ignored and read as 0.  The MMIO
+ * bus's handler, and the fuzzer's way in.
  */
-static void pl011__mmio(void *dev, uint64_t offset, uint8_t *data,
+void pl011__mmio(void *dev, uint64_t offset, uint8_t *data,
 			uint32_t len, bool is_write)
 {
 	struct pl011 *uart = dev;
@@ -237,10 +239,11 @@ static void pl011__mmio(void *dev, uint64_t offset, uint8_t *data,
  * @buf:	the characters
  * @len:	how many
  *
- * Waits while the receive FIFO is full, as a sender with flow control
- * would, so no input is lost to a guest that reads slowly.
+ * Takes what fits in the receive FIFO and returns: the caller keeps the
+ * rest and offers it again later, so that a guest that never reads cannot
+ * stall the terminal (and its Ctrl-A x).
  *
- * Return: how many were taken: @len, or fewer once the VM is stopping.
+ * Return: how many were taken, 0 to @len.
  */
 size_t pl011__receive(struct kvm *kvm, const uint8_t *buf, size_t len)
 {
@@ -248,11 +251,7 @@ size_t pl011__receive(struct kvm *kvm, const uint8_t *buf, size_t len)
 	size_t done = 0;
 
 	pthread_mutex_lock(&uart->lock);
-	while (done < len && !atomic_load(&kvm->stopping)) {
-		if (uart->rx_count >= pl011__rx_depth(uart)) {
-			kvm__wait_briefly(&uart->rx_space, &uart->lock);
-			continue;
-		}
+	while (done < len && uart->rx_count < pl011__rx_depth(uart)) {
 		uart->rx_fifo[(uart->rx_head + uart->rx_count) % PL011_FIFO_DEPTH] =
 			buf[done++];
 		uart->rx_count++;
@@ -284,7 +283,7 @@ void pl011__generate_fdt(struct kvm *kvm, struct fdt *f)
 	fdt__prop_u32(f, "phandle", PL011_CLK_PHANDLE);
 	fdt__end_node(f);
 
-	fdt__begin_node(f, "%s", PL011_FDT_PATH + 1);
+	fdt__begin_node(f, "%s", &PL011_FDT_PATH[1]);
 	fdt__prop(f, "compatible", compat, sizeof(compat));
 	fdt__prop_reg(f, PL011_BASE, PL011_SIZE);
 	fdt__prop_irq(f, PL011_SPI, GIC_FDT_IRQ_LEVEL_HIGH);
@@ -309,12 +308,12 @@ int pl011__init(struct kvm *kvm)
 	}
 	uart->kvm = kvm;
 	pthread_mutex_init(&uart->lock, NULL);
-	pthread_cond_init(&uart->rx_space, NULL);
 	/* Reset values (DDI 0183G, 3.2): TXE and RXE set, UART disabled. */
 	uart->regs[UARTCR / 4] = 0x300;
 	uart->regs[UARTIFLS / 4] = 0x12;
 	if (mmio__register(kvm, PL011_BASE, PL011_SIZE, pl011__mmio, uart,
 			   "pl011")) {
+		pthread_mutex_destroy(&uart->lock);
 		free(uart);
 		return -1;
 	}
@@ -326,7 +325,6 @@ void pl011__exit(struct kvm *kvm)
 {
 	if (!kvm->uart)
 		return;
-	pthread_cond_destroy(&kvm->uart->rx_space);
 	pthread_mutex_destroy(&kvm->uart->lock);
 	free(kvm->uart);
 	kvm->uart = NULL;

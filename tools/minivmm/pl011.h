@@ -6,6 +6,7 @@
 #ifndef MINIVMM_PL011_H
 #define MINIVMM_PL011_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,8 @@ struct kvm;
 int pl011__init(struct kvm *kvm);
 void pl011__exit(struct kvm *kvm);
 void pl011__generate_fdt(struct kvm *kvm, struct fdt *f);
+void pl011__mmio(void *dev, uint64_t offset, uint8_t *data, uint32_t len,
+		 bool is_write);
 size_t pl011__receive(struct kvm *kvm, const uint8_t *buf, size_t len);
 
 #endif /* MINIVMM_PL011_H */

@@ -25,6 +25,7 @@
 #include "term.h"
 #include "virtio-blk.h"
 #include "virtio-console.h"
+#include "virtio-mmio.h"
 
 struct run_opts {
 	struct kvm_config cfg;
@@ -131,7 +132,9 @@ static int run__guest(struct kvm *kvm)
 
 	if (kvm_cpu__setup_signals())
 		return 1;
-	for (i = 0; i < kvm->nr_cpus; i++) {
+	if (virtio_mmio__start_io(kvm))
+		kvm__stop(kvm, 1);
+	for (i = 0; !atomic_load(&kvm->stopping) && i < kvm->nr_cpus; i++) {
 		if (kvm_cpu__start(kvm->cpus[i])) {
 			kvm__stop(kvm, 1);
 			break;
@@ -143,11 +146,28 @@ static int run__guest(struct kvm *kvm)
 		if (atomic_load(&kvm->cpus[i]->thread_started))
 			pthread_join(kvm->cpus[i]->thread, NULL);
 	term__exit(kvm);
+	virtio_mmio__stop_io(kvm);
 	return kvm->exit_status;
+}
+
+/*
+ * The virtio devices both kinds of guest may have, in a fixed slot order:
+ * the console, then the disk.  Return: 0, or -1 with a message (@disk is
+ * the VM's or closed, either way).
+ */
+static int run__add_virtio(struct kvm *kvm, const struct run_opts *o,
+			   struct virtio_blk *disk)
+{
+	if (o->cfg.console == CONSOLE_VIRTIO && virtio_console__init(kvm)) {
+		virtio_blk__close(disk);
+		return -1;
+	}
+	return disk ? virtio_blk__init(kvm, disk) : 0;
 }
 
 static int run__raw(struct run_opts *o)
 {
+	struct virtio_blk *disk = NULL;
 	struct kvm kvm = { 0 };
 	uint64_t size;
 	int fd, ret = 1;
@@ -155,8 +175,24 @@ static int run__raw(struct run_opts *o)
 	fd = run__open_payload(o, &size);
 	if (fd < 0)
 		return 1;
+	if (o->disk) {
+		disk = virtio_blk__open(o->disk);
+		if (!disk)
+			goto out_fd;
+	}
 	if (kvm__init(&kvm, &o->cfg))
 		goto out;
+	/*
+	 * Without a GIC a raw guest polls its virtio devices; the hostile
+	 * guest of minivmm_test drives them so.
+	 */
+	ret = run__add_virtio(&kvm, o, disk);
+	disk = NULL;
+	if (ret) {
+		ret = 1;
+		goto out;
+	}
+	ret = 1;
 	if (kvm__load_raw(&kvm, fd, size, o->raw_addr, o->raw_file))
 		goto out;
 	/* x0 = 0: a raw payload gets no device tree. */
@@ -165,6 +201,8 @@ static int run__raw(struct run_opts *o)
 	ret = run__guest(&kvm);
 out:
 	kvm__exit(&kvm);
+	virtio_blk__close(disk);
+out_fd:
 	close(fd);
 	return ret;
 }
@@ -174,7 +212,7 @@ static int run__linux(struct run_opts *o)
 	struct linux_boot *lb = &o->boot;
 	struct virtio_blk *disk = NULL;
 	struct kvm kvm = { 0 };
-	int ret = 1;
+	int ret = 1, err;
 
 	o->cfg.irqchip = true;
 	/* The user's files first: their errors are the likeliest. */
@@ -187,15 +225,10 @@ static int run__linux(struct run_opts *o)
 	}
 	if (kvm__init(&kvm, &o->cfg))
 		goto out;
-	if (o->cfg.console == CONSOLE_VIRTIO && virtio_console__init(&kvm))
+	err = run__add_virtio(&kvm, o, disk);
+	disk = NULL;	/* the VM owns it now, or it is closed */
+	if (err)
 		goto out;
-	if (disk) {
-		int err = virtio_blk__init(&kvm, disk);
-
-		disk = NULL;	/* the VM owns it now, or it is closed */
-		if (err)
-			goto out;
-	}
 	if (boot__load(&kvm, lb))
 		goto out;
 	ret = run__guest(&kvm);
@@ -212,8 +245,8 @@ void run__usage(FILE *f)
 	fprintf(f,
 		"usage: minivmm run -k IMAGE [-i INITRD] [-p CMDLINE] [-d DISK] [--console serial|virtio]\n"
 		"                   [-m MEM_MiB] [-c NR_VCPUS] [--dev PATH] [--mem-base ADDR]\n"
-		"       minivmm run --raw FILE@ADDR [-m MEM_MiB] [-c NR_VCPUS] [--dev PATH]\n"
-		"                   [--mem-base ADDR]\n"
+		"       minivmm run --raw FILE@ADDR [-d DISK] [--console serial|virtio]\n"
+		"                   [-m MEM_MiB] [-c NR_VCPUS] [--dev PATH] [--mem-base ADDR]\n"
 		"  -k, --kernel IMAGE  boot an arm64 Linux Image\n"
 		"  -i, --initrd FILE   with this initrd (initramfs)\n"
 		"  -p, --params ARGS   kernel command line (default \"%s\",\n"
@@ -281,7 +314,6 @@ int run__cmd(int argc, char **argv)
 			break;
 		case 'd':
 			o.disk = optarg;
-			linux_only = true;
 			break;
 		case 'C':
 			if (!strcmp(optarg, "serial")) {
@@ -293,7 +325,6 @@ int run__cmd(int argc, char **argv)
 					optarg);
 				return 2;
 			}
-			linux_only = true;
 			break;
 		case 'r':
 			if (run__parse_raw(&o, optarg))
@@ -341,7 +372,7 @@ int run__cmd(int argc, char **argv)
 		fprintf(stderr, "minivmm run: %s\n",
 			optind < argc ? "unexpected argument" :
 			o.raw_file && o.boot.kernel ? "-k and --raw exclude each other" :
-			linux_only ? "-i, -p, -d and --console need -k IMAGE" :
+			linux_only ? "-i and -p need -k IMAGE" :
 			"-k IMAGE or --raw FILE@ADDR is required");
 		run__usage(stderr);
 		return 2;

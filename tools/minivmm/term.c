@@ -2,7 +2,12 @@
 /*
  * Console input.  One I/O thread polls stdin and hands what it reads to
  * the console device the guest uses (the PL011, or the virtio console with
- * --console virtio), waiting while the device cannot take more.
+ * --console virtio).  It never waits on the guest: a device takes what it
+ * has room for, the rest waits in a bounded buffer and is offered again
+ * every TERM_RETRY_MS.  On a terminal stdin is read all the time, so that
+ * Ctrl-A x works however stuck the guest is (typing beyond the buffer is
+ * dropped, and said so once); a pipe or file is only read while there is
+ * room, so none of it is lost.
  *
  * On a terminal, stdin is put in raw mode so that every key, Ctrl-C
  * included, reaches the guest; the escape Ctrl-A then x stops the VM,
@@ -30,6 +35,9 @@
 #include "virtio-console.h"
 
 #define TERM_ESCAPE	0x01	/* Ctrl-A */
+/* Typed input the guest has not taken yet, at most. */
+#define TERM_PENDING	4096
+#define TERM_RETRY_MS	10
 
 static struct {
 	struct kvm *kvm;
@@ -40,6 +48,9 @@ static struct {
 	pthread_t thread;
 	bool thread_started;
 	bool escape;		/* the last key was Ctrl-A */
+	uint8_t pending[TERM_PENDING];
+	size_t nr_pending;
+	bool dropped;		/* typing was dropped; said once */
 } term = { .stop_pipe = { -1, -1 } };
 
 static void term__restore(void)
@@ -129,6 +140,30 @@ static bool term__filter(uint8_t *buf, size_t *len)
 	return true;
 }
 
+/* Queue what was typed; on a terminal, what does not fit is dropped. */
+static void term__queue(const uint8_t *buf, size_t len)
+{
+	size_t room = TERM_PENDING - term.nr_pending;
+
+	if (len > room) {
+		if (!term.dropped)
+			fprintf(stderr, "\r\nminivmm: the guest is not reading its console; input dropped\r\n");
+		term.dropped = true;
+		len = room;
+	}
+	memcpy(term.pending + term.nr_pending, buf, len);
+	term.nr_pending += len;
+}
+
+/* Offer what is pending to the guest's console, without waiting. */
+static void term__flush(void)
+{
+	size_t n = term__deliver(term.pending, term.nr_pending);
+
+	memmove(term.pending, term.pending + n, term.nr_pending - n);
+	term.nr_pending -= n;
+}
+
 static void *term__thread(void *arg)
 {
 	struct pollfd fds[2] = {
@@ -137,27 +172,43 @@ static void *term__thread(void *arg)
 	};
 	struct kvm *kvm = term.kvm;
 	uint8_t buf[256];
-	bool go_on = true;
+	bool go_on = true, in_open = true, want;
 	ssize_t n;
 	size_t len;
 
 	while (go_on && !atomic_load(&kvm->stopping)) {
-		if (poll(fds, 2, -1) < 0) {
+		/*
+		 * A pipe waits while the guest is behind; a terminal is read
+		 * all the time.  Not polling stdin at all (fd -1), rather than
+		 * polling for no events, since a hang-up is reported anyway.
+		 */
+		want = in_open && (term.is_tty || !term.nr_pending);
+		if (!in_open && !term.nr_pending)
+			break;		/* end of input, all of it delivered */
+		fds[0].fd = want ? STDIN_FILENO : -1;
+		if (poll(fds, 2, term.nr_pending ? TERM_RETRY_MS : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
 		if (fds[1].revents)
 			break;
-		n = read(STDIN_FILENO, buf, sizeof(buf));
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			break;		/* end of input: the guest just gets no more */
-		len = n;
-		if (term.is_tty)
-			go_on = term__filter(buf, &len);
-		term__deliver(buf, len);
+		if (want && fds[0].revents) {
+			n = read(STDIN_FILENO, buf, sizeof(buf));
+			if (n < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (n <= 0) {
+				in_open = false;	/* the guest just gets no more */
+			} else {
+				len = n;
+				/* The escape is looked for before the guest sees anything. */
+				if (term.is_tty)
+					go_on = term__filter(buf, &len);
+				term__queue(buf, len);
+			}
+		}
+		if (go_on && term.nr_pending)
+			term__flush();
 	}
 	if (!go_on) {
 		fprintf(stderr, "\nminivmm: Ctrl-A x: stopping the guest\n");
@@ -197,7 +248,6 @@ int term__init(struct kvm *kvm)
 void term__exit(struct kvm *kvm)
 {
 	if (term.thread_started) {
-		/* Its device waits, if it does, end once the VM is stopping. */
 		if (write(term.stop_pipe[1], "", 1) < 0)
 			perror("minivmm: term");
 		pthread_join(term.thread, NULL);

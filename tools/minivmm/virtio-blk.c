@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * virtio-blk (virtio 1.2, 5.2) backed by a disk image file: reads, writes,
- * flushes and the device id.  Requests are served synchronously on the
- * vCPU thread that kicks the queue: simple, and a write is in the host's
- * page cache (and, after a flush, on its disk) before the guest sees it
- * completed.
+ * flushes and the device id.  Requests are served on the device's I/O
+ * thread (virtio-mmio.c), never on a vCPU thread, without the device lock
+ * held during the file I/O.
+ *
+ * Durability is what the driver negotiated: with VIRTIO_BLK_F_FLUSH it
+ * sends flushes, each one an fdatasync(); without it, it takes the device
+ * for writethrough, so every write is synced before it completes.  A
+ * request the guest made malformed (too short a header, a sector past the
+ * end) completes with VIRTIO_BLK_S_IOERR; one without room for a status
+ * byte leaves the device needing a reset.
  */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -23,21 +30,35 @@
 
 #define SECTOR_SIZE	512ULL
 #define BLK_QUEUE_MAX	128
+/* File I/O is split so that a stopping VM is noticed between pieces. */
+#define BLK_IO_CHUNK	(1U << 20)
 
 struct virtio_blk {
+	struct kvm *kvm;
+	struct virtio_mmio_dev *vdev;
 	int fd;
 	uint64_t size;			/* bytes usable: whole sectors */
 	struct virtio_blk_config config;
 	char id[VIRTIO_BLK_ID_BYTES];
 };
 
-/* pread/pwrite the whole buffer, or fail: short transfers are retried. */
-static int blk__io(int fd, void *buf, size_t len, uint64_t off, bool write)
+/*
+ * pread/pwrite the whole buffer, or fail: short transfers are retried.  A
+ * stopping VM, or a reset that made the request stale, ends it between
+ * pieces.
+ */
+static int blk__io(struct virtio_blk *blk, const struct virtq_elem *elem,
+		   void *buf, size_t len, uint64_t off, bool write)
 {
 	while (len) {
-		ssize_t n = write ? pwrite(fd, buf, len, off) :
-				    pread(fd, buf, len, off);
+		size_t chunk = len < BLK_IO_CHUNK ? len : BLK_IO_CHUNK;
+		ssize_t n;
 
+		if (atomic_load(&blk->kvm->stopping) ||
+		    virtq_elem__stale(blk->vdev, elem))
+			return -1;
+		n = write ? pwrite(blk->fd, buf, chunk, off) :
+			    pread(blk->fd, buf, chunk, off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -53,21 +74,17 @@ static int blk__io(int fd, void *buf, size_t len, uint64_t off, bool write)
  * The data of a read or write: for a write, the readable buffers after the
  * header; for a read, the writable ones before the status byte.
  */
-static uint8_t blk__rw(struct virtio_blk *blk, struct virtq_elem *elem,
-		       uint64_t sector, bool write, uint32_t *written)
+static uint8_t blk__rw(struct virtio_blk *blk, const struct virtq_elem *elem,
+		       uint64_t sector, bool write, bool writethrough,
+		       uint32_t *written)
 {
 	unsigned int first = write ? 0 : elem->nr_out;
 	unsigned int end = write ? elem->nr_out : elem->nr_out + elem->nr_in;
-	size_t skip = write ? sizeof(struct virtio_blk_outhdr) : 0;
-	size_t total = write ? 0 : virtq_elem__in_size(elem) - 1;
+	uint64_t skip = write ? sizeof(struct virtio_blk_outhdr) : 0;
+	uint64_t total = write ? elem->out_len - skip : elem->in_len - 1;
 	uint64_t off, done = 0;
 	unsigned int i;
 
-	if (write) {
-		for (i = 0; i < elem->nr_out; i++)
-			total += elem->iov[i].iov_len;
-		total -= skip;
-	}
 	if (sector > blk->size / SECTOR_SIZE ||
 	    total > blk->size - sector * SECTOR_SIZE)
 		return VIRTIO_BLK_S_IOERR;
@@ -75,7 +92,7 @@ static uint8_t blk__rw(struct virtio_blk *blk, struct virtq_elem *elem,
 
 	for (i = first; i < end && done < total; i++) {
 		uint8_t *base = elem->iov[i].iov_base;
-		size_t len = elem->iov[i].iov_len;
+		uint64_t len = elem->iov[i].iov_len;
 
 		if (skip >= len) {
 			skip -= len;
@@ -86,73 +103,104 @@ static uint8_t blk__rw(struct virtio_blk *blk, struct virtq_elem *elem,
 		skip = 0;
 		if (len > total - done)
 			len = total - done;
-		if (blk__io(blk->fd, base, len, off + done, write))
+		if (blk__io(blk, elem, base, len, off + done, write))
 			return VIRTIO_BLK_S_IOERR;
 		done += len;
 	}
+	/* The driver did not negotiate flushes: it expects writethrough. */
+	if (write && writethrough && done && fdatasync(blk->fd))
+		return VIRTIO_BLK_S_IOERR;
 	if (!write)
 		*written = done;
 	return VIRTIO_BLK_S_OK;
 }
 
-/* Serve one request; return the bytes written into the guest's buffers. */
-static uint32_t blk__request(struct virtio_blk *blk, struct virtq_elem *elem)
+/*
+ * Serve one request, without the device lock: @elem is the VMM's own
+ * copy, its buffers checked to lie in guest RAM.
+ *
+ * Return: the bytes written into the guest's buffers (status byte
+ * included), or -1 if there is no status byte to answer with.
+ */
+static int64_t blk__request(struct virtio_blk *blk,
+			    const struct virtq_elem *elem, uint64_t features)
 {
+	bool writethrough = !(features & 1ULL << VIRTIO_BLK_F_FLUSH);
 	struct virtio_blk_outhdr hdr;
-	struct iovec *last;
+	const struct iovec *last;
 	uint32_t written = 0;
 	uint8_t status;
 	size_t n;
 
-	/* The header is read first, the status byte is the last one written. */
-	if (!elem->nr_in ||
-	    virtq_elem__read(elem, 0, &hdr, sizeof(hdr)) != sizeof(hdr))
-		return 0;
+	/* The status byte is the last byte of the last writable buffer. */
+	if (!elem->nr_in || !elem->in_len)
+		return -1;
 	last = &elem->iov[elem->nr_out + elem->nr_in - 1];
 	if (!last->iov_len)
-		return 0;
+		return -1;
 
-	switch (hdr.type) {
+	/* One copy of the header, checked and used. */
+	if (virtq_elem__read(elem, 0, &hdr, sizeof(hdr)) != sizeof(hdr)) {
+		status = VIRTIO_BLK_S_IOERR;
+		goto out;
+	}
+	switch (le32toh(hdr.type)) {
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
-		status = blk__rw(blk, elem, hdr.sector,
-				 hdr.type == VIRTIO_BLK_T_OUT, &written);
+		status = blk__rw(blk, elem, le64toh(hdr.sector),
+				 le32toh(hdr.type) == VIRTIO_BLK_T_OUT,
+				 writethrough, &written);
 		break;
 	case VIRTIO_BLK_T_FLUSH:
-		status = fsync(blk->fd) ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
+		status = fdatasync(blk->fd) ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
 		break;
 	case VIRTIO_BLK_T_GET_ID:
-		n = virtq_elem__in_size(elem) - 1;
+		n = elem->in_len - 1;
 		if (n > sizeof(blk->id))
 			n = sizeof(blk->id);
-		if (n > elem->iov[elem->nr_out].iov_len)
-			n = elem->iov[elem->nr_out].iov_len;
-		memcpy(elem->iov[elem->nr_out].iov_base, blk->id, n);
-		written = n;
+		written = virtq_elem__write(elem, 0, blk->id, n);
 		status = VIRTIO_BLK_S_OK;
 		break;
 	default:
 		status = VIRTIO_BLK_S_UNSUPP;
 		break;
 	}
-	((uint8_t *)last->iov_base)[last->iov_len - 1] = status;
-	return written + 1;
+out:
+	/* A request the driver forgot in a reset gets no answer. */
+	if (!virtq_elem__stale(blk->vdev, elem))
+		((uint8_t *)last->iov_base)[last->iov_len - 1] = status;
+	return (int64_t)written + 1;
 }
 
-static void virtio_blk__notify(struct virtio_mmio_dev *vdev, unsigned int q)
+/* On the I/O thread, lock held; dropped around each request's I/O. */
+static bool virtio_blk__process(struct virtio_mmio_dev *vdev, unsigned int q)
 {
+	struct virtio_blk *blk = vdev->priv;
 	struct virtq_elem elem;
-	bool used = false;
-	int ret;
+	unsigned int budget;
+	bool more = true;
+	uint64_t features;
+	int64_t len;
 
-	while ((ret = virtq__pop(vdev, q, &elem))) {
-		used = true;
-		if (ret > 0)
-			virtq__push(vdev, q, elem.head,
-				    blk__request(vdev->priv, &elem));
-	}
-	if (used)
+	for (budget = VIRTQ_BUDGET; budget; budget--) {
+		if (virtq__pop(vdev, q, &elem) <= 0) {
+			more = false;
+			break;
+		}
+		features = vdev->drv_features;
+		pthread_mutex_unlock(&vdev->lock);
+		len = blk__request(blk, &elem, features);
+		pthread_mutex_lock(&vdev->lock);
+		if (len < 0) {
+			if (elem.gen == vdev->gen)
+				virtio_mmio__needs_reset(vdev, "request without a status byte");
+			more = false;
+			break;
+		}
+		virtq__push(vdev, q, &elem, len);
 		virtio_mmio__signal_used(vdev);
+	}
+	return more;
 }
 
 static const struct virtio_dev_ops virtio_blk_ops = {
@@ -161,7 +209,7 @@ static const struct virtio_dev_ops virtio_blk_ops = {
 	.features	= 1ULL << VIRTIO_BLK_F_FLUSH,
 	.nr_queues	= 1,
 	.queue_max	= BLK_QUEUE_MAX,
-	.notify		= virtio_blk__notify,
+	.process	= virtio_blk__process,
 };
 
 /**
@@ -215,7 +263,8 @@ void virtio_blk__close(struct virtio_blk *blk)
 {
 	if (!blk)
 		return;
-	fsync(blk->fd);
+	if (fsync(blk->fd))
+		fprintf(stderr, "minivmm: virtio-blk: fsync: %s\n", strerror(errno));
 	close(blk->fd);
 	free(blk);
 }
@@ -229,8 +278,10 @@ void virtio_blk__close(struct virtio_blk *blk)
  */
 int virtio_blk__init(struct kvm *kvm, struct virtio_blk *blk)
 {
-	if (!virtio_mmio__create(kvm, &virtio_blk_ops, blk, &blk->config,
-				 sizeof(blk->config))) {
+	blk->kvm = kvm;
+	blk->vdev = virtio_mmio__create(kvm, &virtio_blk_ops, blk, &blk->config,
+					sizeof(blk->config));
+	if (!blk->vdev) {
 		virtio_blk__close(blk);
 		return -1;
 	}

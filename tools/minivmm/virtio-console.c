@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * virtio-console (virtio 1.2, 5.3) with a single port and no optional
- * features: the transmit queue goes to stdout, the receive queue is
- * filled by the terminal's input thread (term.c) whenever the driver has
- * posted buffers.
+ * features: the transmit queue goes to stdout from the device's I/O
+ * thread, the receive queue is filled by the terminal's input thread
+ * (term.c) with what fits in the buffers the driver posted - never waiting
+ * for more.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,50 +21,62 @@
 #define CONSOLE_RXQ		0
 #define CONSOLE_TXQ		1
 #define CONSOLE_QUEUE_MAX	64
+/* Output is written in pieces so that a stopping VM is noticed between. */
+#define CONSOLE_OUT_CHUNK	65536
 
 struct virtio_console {
 	struct virtio_mmio_dev *vdev;
-	pthread_cond_t rx_posted;	/* the driver kicked the receive queue */
 	struct virtio_console_config config;
 };
 
-static void console__write_out(const void *buf, size_t len)
+/*
+ * One request's output, without the device lock: @elem is our own copy.
+ * A reset of the device (the driver forgot the request) or a stopping VM
+ * ends it between pieces.
+ */
+static void console__write_elem(struct virtio_mmio_dev *vdev,
+				const struct virtq_elem *elem)
 {
-	while (len) {
-		ssize_t n = write(STDOUT_FILENO, buf, len);
+	struct kvm *kvm = vdev->kvm;
+	unsigned int i;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;		/* stdout is gone: drop the output */
-		buf = (const uint8_t *)buf + n;
-		len -= n;
+	for (i = 0; i < elem->nr_out; i++) {
+		const uint8_t *buf = elem->iov[i].iov_base;
+		size_t len = elem->iov[i].iov_len;
+
+		while (len && !atomic_load(&kvm->stopping) &&
+		       !virtq_elem__stale(vdev, elem)) {
+			size_t n = len < CONSOLE_OUT_CHUNK ? len : CONSOLE_OUT_CHUNK;
+
+			kvm__write_out(kvm, buf, n);
+			buf += n;
+			len -= n;
+		}
 	}
 }
 
-static void virtio_console__notify(struct virtio_mmio_dev *vdev, unsigned int q)
+/*
+ * On the I/O thread, lock held.  The receive queue needs nothing here:
+ * term.c fills it whenever it has input.
+ */
+static bool virtio_console__process(struct virtio_mmio_dev *vdev,
+				    unsigned int q)
 {
-	struct virtio_console *con = vdev->priv;
 	struct virtq_elem elem;
-	bool used = false;
-	unsigned int i;
-	int ret;
+	unsigned int budget;
 
-	if (q == CONSOLE_RXQ) {
-		pthread_cond_broadcast(&con->rx_posted);
-		return;
-	}
-	while ((ret = virtq__pop(vdev, q, &elem))) {
-		used = true;
-		if (ret < 0)
-			continue;
-		for (i = 0; i < elem.nr_out; i++)
-			console__write_out(elem.iov[i].iov_base,
-					   elem.iov[i].iov_len);
-		virtq__push(vdev, q, elem.head, 0);
-	}
-	if (used)
+	if (q != CONSOLE_TXQ)
+		return false;
+	for (budget = VIRTQ_BUDGET; budget; budget--) {
+		if (virtq__pop(vdev, q, &elem) <= 0)
+			return false;
+		pthread_mutex_unlock(&vdev->lock);
+		console__write_elem(vdev, &elem);
+		pthread_mutex_lock(&vdev->lock);
+		virtq__push(vdev, q, &elem, 0);
 		virtio_mmio__signal_used(vdev);
+	}
+	return true;
 }
 
 static const struct virtio_dev_ops virtio_console_ops = {
@@ -71,28 +84,8 @@ static const struct virtio_dev_ops virtio_console_ops = {
 	.device_id	= VIRTIO_ID_CONSOLE,
 	.nr_queues	= 2,
 	.queue_max	= CONSOLE_QUEUE_MAX,
-	.notify		= virtio_console__notify,
+	.process	= virtio_console__process,
 };
-
-/* Copy as much of @buf as fits into one posted receive buffer. */
-static size_t console__fill(struct virtio_mmio_dev *vdev,
-			    struct virtq_elem *elem, const uint8_t *buf,
-			    size_t len)
-{
-	size_t done = 0;
-	unsigned int i;
-
-	for (i = elem->nr_out; i < elem->nr_out + elem->nr_in && done < len; i++) {
-		size_t n = elem->iov[i].iov_len;
-
-		if (n > len - done)
-			n = len - done;
-		memcpy(elem->iov[i].iov_base, buf + done, n);
-		done += n;
-	}
-	virtq__push(vdev, CONSOLE_RXQ, elem->head, done);
-	return done;
-}
 
 /**
  * virtio_console__receive() - terminal input for the guest's hvc0
@@ -100,29 +93,25 @@ static size_t console__fill(struct virtio_mmio_dev *vdev,
  * @buf:	the characters
  * @len:	how many
  *
- * Waits for the driver to post receive buffers (it has none before it is
- * up, and none while its tty is busy), so nothing typed is lost.
+ * Fills as many receive buffers as the driver posted, and returns: the
+ * caller keeps the rest and tries again later.  Every buffer filled is
+ * pushed and signalled.
  *
- * Return: how many were taken: @len, or fewer once the VM is stopping.
+ * Return: how many characters were taken, 0 to @len.
  */
 size_t virtio_console__receive(struct kvm *kvm, const uint8_t *buf, size_t len)
 {
-	struct virtio_console *con = kvm->console;
-	struct virtio_mmio_dev *vdev = con->vdev;
+	struct virtio_mmio_dev *vdev = kvm->console->vdev;
 	struct virtq_elem elem;
-	size_t done = 0;
-	int ret;
+	size_t done = 0, n;
 
 	pthread_mutex_lock(&vdev->lock);
-	while (done < len && !atomic_load(&kvm->stopping)) {
-		ret = virtio_mmio__queue_live(vdev, CONSOLE_RXQ) ?
-		      virtq__pop(vdev, CONSOLE_RXQ, &elem) : 0;
-		if (ret > 0) {
-			done += console__fill(vdev, &elem, buf + done, len - done);
-			virtio_mmio__signal_used(vdev);
-		} else if (!ret) {
-			kvm__wait_briefly(&con->rx_posted, &vdev->lock);
-		}
+	while (done < len && virtio_mmio__queue_live(vdev, CONSOLE_RXQ) &&
+	       virtq__pop(vdev, CONSOLE_RXQ, &elem) > 0) {
+		n = virtq_elem__write(&elem, 0, buf + done, len - done);
+		done += n;
+		virtq__push(vdev, CONSOLE_RXQ, &elem, n);
+		virtio_mmio__signal_used(vdev);
 	}
 	pthread_mutex_unlock(&vdev->lock);
 	return done;
@@ -142,11 +131,9 @@ int virtio_console__init(struct kvm *kvm)
 		fprintf(stderr, "minivmm: virtio-console: out of memory\n");
 		return -1;
 	}
-	pthread_cond_init(&con->rx_posted, NULL);
 	con->vdev = virtio_mmio__create(kvm, &virtio_console_ops, con,
 					&con->config, sizeof(con->config));
 	if (!con->vdev) {
-		pthread_cond_destroy(&con->rx_posted);
 		free(con);
 		return -1;
 	}
@@ -158,7 +145,6 @@ void virtio_console__exit(struct kvm *kvm)
 {
 	if (!kvm->console)
 		return;
-	pthread_cond_destroy(&kvm->console->rx_posted);
 	free(kvm->console);
 	kvm->console = NULL;
 }

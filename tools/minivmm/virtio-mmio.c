@@ -1,18 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * virtio-mmio, version 2 (virtio 1.2, 4.2.2), and split virtqueues
- * (2.7).  The guest's accesses arrive on vCPU threads through the MMIO
- * bus; a device's lock serializes them with its own I/O thread, if any.
+ * (2.7).  The guest's register accesses arrive on vCPU threads through the
+ * MMIO bus; a notification only marks the queue and wakes the device's I/O
+ * thread, which serves the requests.  The device's lock serializes the
+ * two, and the I/O thread drops it around its I/O: a vCPU never waits for
+ * a disk or a terminal.
  *
- * Everything the guest puts in a ring is checked before use: ring and
- * buffer addresses must lie in guest RAM, indices in the ring, chains
- * must end.  A guest that breaks these rules gets its request dropped
- * (or its queue refused) and one warning, never a crash of the VMM.
+ * The guest is not trusted.  Every ring and buffer address is checked to
+ * lie in guest RAM (guest-mem.h), each descriptor and ring entry is read
+ * from guest memory exactly once into the VMM's own copy, and only the
+ * copy is checked and used.  A driver that breaks the rules of 2.7 (a
+ * chain that loops or is longer than the queue, a buffer outside RAM,
+ * an index running ahead of the ring) gets its device marked
+ * DEVICE_NEEDS_RESET (2.1.2) with a configuration change interrupt: that
+ * device stops until the driver resets it, every other device and vCPU
+ * goes on, and the device prints one warning.
  *
  * No notification suppression is offered (no EVENT_IDX): the driver kicks
  * for every batch and the device interrupts for every batch it completes.
  */
 #include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +32,7 @@
 
 #include "fdt.h"
 #include "gic.h"
+#include "guest-mem.h"
 #include "kvm.h"
 #include "mmio.h"
 #include "virtio-mmio.h"
@@ -30,23 +41,25 @@
 #define VIRTIO_MMIO_VERSION_2	2
 #define VIRTIO_MMIO_VENDOR	0x4d4d564d	/* "MVMM" */
 
-static void virtio__warn(struct virtio_mmio_dev *vdev, const char *what)
-{
-	static bool warned;
+/* Offsets in the split rings (2.7.6, 2.7.8). */
+#define VRING_AVAIL_IDX		2
+#define VRING_AVAIL_RING	4
+#define VRING_USED_IDX		2
+#define VRING_USED_RING		4
 
-	/* A broken guest driver would repeat it for every request. */
-	if (!__atomic_exchange_n(&warned, true, __ATOMIC_RELAXED))
-		fprintf(stderr, "minivmm: warning: %s: %s (further warnings suppressed)\n",
+/**
+ * virtio__warn() - the device's one warning about its driver
+ * @vdev:	the device
+ * @what:	what the driver did
+ *
+ * Once per device: a broken driver would repeat it for every request, and
+ * one device's warning must not hide another's.
+ */
+void virtio__warn(struct virtio_mmio_dev *vdev, const char *what)
+{
+	if (!__atomic_exchange_n(&vdev->warned, true, __ATOMIC_RELAXED))
+		fprintf(stderr, "minivmm: warning: %s: %s (further warnings from it suppressed)\n",
 			vdev->ops->name, what);
-}
-
-/* Guest RAM behind [addr, addr + len), or NULL if any of it is not RAM. */
-static void *virtio__guest_ptr(struct virtio_mmio_dev *vdev, uint64_t addr,
-			       uint64_t len)
-{
-	if (!kvm__in_ram(vdev->kvm, addr, len))
-		return NULL;
-	return kvm__ram_ptr(vdev->kvm, addr);
 }
 
 /* Lock held.  The SPI is a level: high while any ISR bit is set. */
@@ -71,37 +84,66 @@ void virtio_mmio__signal_used(struct virtio_mmio_dev *vdev)
 }
 
 /**
+ * virtio_mmio__needs_reset() - the driver broke the device
+ * @vdev:	the device, lock held
+ * @why:	for the warning
+ *
+ * Sets DEVICE_NEEDS_RESET and raises a configuration change interrupt
+ * (virtio 1.2, 2.1.2 and 4.2.3.4): the driver learns that it must reset
+ * the device, which does nothing more with its queues until then.
+ */
+void virtio_mmio__needs_reset(struct virtio_mmio_dev *vdev, const char *why)
+{
+	virtio__warn(vdev, why);
+	if (vdev->status & VIRTIO_STATUS_NEEDS_RESET)
+		return;
+	vdev->status |= VIRTIO_STATUS_NEEDS_RESET;
+	if (vdev->status & VIRTIO_CONFIG_S_DRIVER_OK) {
+		vdev->isr |= VIRTIO_MMIO_INT_CONFIG;
+		virtio_mmio__update_irq(vdev);
+	}
+}
+
+/**
  * virtio_mmio__queue_live() - may the device use queue @q now?
  * @vdev:	the device, lock held
  * @q:		queue index
  *
- * Return: whether the driver is up (DRIVER_OK) and the queue ready.
+ * Return: whether the driver is up (DRIVER_OK), the device is not broken
+ * and the queue is ready.
  */
 bool virtio_mmio__queue_live(struct virtio_mmio_dev *vdev, unsigned int q)
 {
 	return q < vdev->ops->nr_queues && vdev->vq[q].ready &&
-	       (vdev->status & VIRTIO_CONFIG_S_DRIVER_OK);
+	       (vdev->status & (VIRTIO_CONFIG_S_DRIVER_OK |
+				VIRTIO_STATUS_NEEDS_RESET)) ==
+	       VIRTIO_CONFIG_S_DRIVER_OK;
 }
 
-/* QueueReady = 1: map the rings the driver described, or refuse. */
+static bool is_power_of_2(uint64_t n)
+{
+	return n && !(n & (n - 1));
+}
+
+/* QueueReady = 1: check the rings the driver described, or refuse. */
 static void virtq__enable(struct virtio_mmio_dev *vdev, struct virtq *vq)
 {
+	const struct guest_mem *gm = &vdev->kvm->mem;
 	uint64_t num = vq->num;
 
 	/* Alignments of 2.7 (16, 2, 4): the ring indices are accessed atomically. */
-	if (!num || (vq->desc_addr & 15) || (vq->avail_addr & 1) ||
-	    (vq->used_addr & 3)) {
+	if (!is_power_of_2(num) || (vq->desc_addr & 15) ||
+	    (vq->avail_addr & 1) || (vq->used_addr & 3)) {
 		virtio__warn(vdev, "misaligned or empty virtqueue refused");
 		return;
 	}
-	vq->desc = virtio__guest_ptr(vdev, vq->desc_addr,
-				     num * sizeof(struct vring_desc));
-	vq->avail = virtio__guest_ptr(vdev, vq->avail_addr,
-				      sizeof(struct vring_avail) + (num + 1) * 2);
-	vq->used = virtio__guest_ptr(vdev, vq->used_addr,
-				     sizeof(struct vring_used) +
-				     num * sizeof(struct vring_used_elem) + 2);
-	if (!vq->desc || !vq->avail || !vq->used) {
+	if (!guest_mem__contains(gm, vq->desc_addr,
+				 num * sizeof(struct vring_desc)) ||
+	    !guest_mem__contains(gm, vq->avail_addr,
+				 VRING_AVAIL_RING + (num + 1) * 2) ||
+	    !guest_mem__contains(gm, vq->used_addr,
+				 VRING_USED_RING +
+				 num * sizeof(struct vring_used_elem) + 2)) {
 		virtio__warn(vdev, "virtqueue outside guest RAM refused");
 		return;
 	}
@@ -110,7 +152,11 @@ static void virtq__enable(struct virtio_mmio_dev *vdev, struct virtq *vq)
 	vq->ready = true;
 }
 
-/* Status 0 (or a fresh device): everything back to its reset state. */
+/*
+ * Status 0 (or a fresh device): everything back to its reset state.
+ * Requests the I/O thread is serving right now are forgotten: their
+ * generation no longer matches (virtq__push()).
+ */
 static void virtio_mmio__reset(struct virtio_mmio_dev *vdev)
 {
 	vdev->status = 0;
@@ -119,6 +165,9 @@ static void virtio_mmio__reset(struct virtio_mmio_dev *vdev)
 	vdev->drv_features_sel = 0;
 	vdev->drv_features = 0;
 	vdev->queue_sel = 0;
+	vdev->kicked = 0;
+	/* Read without the lock by I/O in flight (virtq_elem__stale()). */
+	__atomic_store_n(&vdev->gen, vdev->gen + 1, __ATOMIC_RELAXED);
 	memset(vdev->vq, 0, sizeof(vdev->vq));
 	virtio_mmio__update_irq(vdev);
 }
@@ -129,24 +178,35 @@ static uint64_t virtio_mmio__features(struct virtio_mmio_dev *vdev)
 }
 
 /*
- * The driver sets FEATURES_OK to ask whether its subset is acceptable; the
- * bit stays set only if it is (3.1.1).  Version 1 is what this register
- * layout speaks, so it is required.
+ * The status machine of virtio 1.2, 3.1.1.  The driver only adds bits
+ * (0 resets); DEVICE_NEEDS_RESET is the device's.  FEATURES_OK stays set
+ * only if the features the driver chose are acceptable (version 1 is what
+ * this register layout speaks, so it is required), and DRIVER_OK needs
+ * FEATURES_OK first: a queue never runs with unnegotiated features.
  */
 static void virtio_mmio__set_status(struct virtio_mmio_dev *vdev, uint32_t val)
 {
 	uint64_t feat = vdev->drv_features;
+	uint32_t old = vdev->status;
 
 	if (!val) {
 		virtio_mmio__reset(vdev);
 		return;
 	}
+	val &= ~VIRTIO_STATUS_NEEDS_RESET;
 	if ((val & VIRTIO_CONFIG_S_FEATURES_OK) &&
-	    !(vdev->status & VIRTIO_CONFIG_S_FEATURES_OK) &&
+	    !(old & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    ((feat & ~virtio_mmio__features(vdev)) ||
 	     !(feat & 1ULL << VIRTIO_F_VERSION_1)))
 		val &= ~VIRTIO_CONFIG_S_FEATURES_OK;
-	vdev->status = val;
+	if ((val & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	    !(old & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	    !(val & VIRTIO_CONFIG_S_FEATURES_OK)) {
+		virtio__warn(vdev, "DRIVER_OK without FEATURES_OK refused");
+		val &= ~VIRTIO_CONFIG_S_DRIVER_OK;
+	}
+	/* Bits cannot be cleared but by a reset. */
+	vdev->status = old | val;
 }
 
 static struct virtq *virtio_mmio__selected(struct virtio_mmio_dev *vdev)
@@ -207,6 +267,11 @@ static void virtio_mmio__write(struct virtio_mmio_dev *vdev, uint64_t reg,
 		vdev->dev_features_sel = val;
 		return;
 	case VIRTIO_MMIO_DRIVER_FEATURES:
+		/* Negotiated is negotiated (3.1.1): read-only from FEATURES_OK on. */
+		if (vdev->status & VIRTIO_CONFIG_S_FEATURES_OK) {
+			virtio__warn(vdev, "feature change after FEATURES_OK ignored");
+			return;
+		}
 		if (vdev->drv_features_sel < 2)
 			virtio_mmio__set_half(&vdev->drv_features,
 					      vdev->drv_features_sel * 4, val);
@@ -218,8 +283,11 @@ static void virtio_mmio__write(struct virtio_mmio_dev *vdev, uint64_t reg,
 		vdev->queue_sel = val;
 		return;
 	case VIRTIO_MMIO_QUEUE_NOTIFY:
-		if (virtio_mmio__queue_live(vdev, val))
-			vdev->ops->notify(vdev, val);
+		/* The I/O thread serves it; the vCPU goes back to the guest. */
+		if (virtio_mmio__queue_live(vdev, val)) {
+			vdev->kicked |= 1U << val;
+			pthread_cond_signal(&vdev->kick);
+		}
 		return;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
 		vdev->isr &= ~val;
@@ -238,8 +306,11 @@ static void virtio_mmio__write(struct virtio_mmio_dev *vdev, uint64_t reg,
 	}
 	switch (reg) {
 	case VIRTIO_MMIO_QUEUE_NUM:
-		if (val <= vdev->ops->queue_max)
+		/* Split rings have power-of-two sizes (2.7). */
+		if (is_power_of_2(val) && val <= vdev->ops->queue_max)
 			vq->num = val;
+		else
+			virtio__warn(vdev, "queue size that is not a power of two up to QueueNumMax ignored");
 		break;
 	case VIRTIO_MMIO_QUEUE_READY:
 		if (val)
@@ -260,12 +331,20 @@ static void virtio_mmio__write(struct virtio_mmio_dev *vdev, uint64_t reg,
 	}
 }
 
-/*
+/**
+ * virtio_mmio__mmio() - one guest access to the device's window
+ * @dev:	the device
+ * @offset:	into the window
+ * @data:	little-endian, filled on reads
+ * @len:	bytes, 1 to 8
+ * @is_write:	direction
+ *
  * Registers are 32-bit and must be accessed so (4.2.2.2); the device
- * configuration space takes any width.
+ * configuration space takes any width.  The MMIO bus's handler, and the
+ * fuzzers' way in.
  */
-static void virtio_mmio__mmio(void *dev, uint64_t offset, uint8_t *data,
-			      uint32_t len, bool is_write)
+void virtio_mmio__mmio(void *dev, uint64_t offset, uint8_t *data,
+		       uint32_t len, bool is_write)
 {
 	struct virtio_mmio_dev *vdev = dev;
 	uint32_t val = 0;
@@ -296,69 +375,193 @@ static void virtio_mmio__mmio(void *dev, uint64_t offset, uint8_t *data,
 }
 
 /**
+ * virtio_mmio__run_pending() - serve the queues the driver kicked
+ * @vdev:	the device, lock held
+ *
+ * One round: each kicked queue gets at most VIRTQ_BUDGET requests.
+ *
+ * Return: whether queues are left with work (another round is due).
+ */
+bool virtio_mmio__run_pending(struct virtio_mmio_dev *vdev)
+{
+	uint32_t kicked = vdev->kicked;
+	unsigned int q;
+
+	vdev->kicked = 0;
+	for (q = 0; q < vdev->ops->nr_queues; q++) {
+		if (!(kicked & 1U << q) || !virtio_mmio__queue_live(vdev, q))
+			continue;
+		if (vdev->ops->process(vdev, q))
+			vdev->kicked |= 1U << q;
+	}
+	return vdev->kicked != 0;
+}
+
+/*
+ * The device's I/O thread: waits for kicks, serves them in budgeted
+ * rounds, and lets go of the lock between rounds so that the vCPUs get
+ * to the registers.  It notices a stopping VM within kvm__wait_briefly()'s
+ * 100 ms, or at once when kicked by a signal out of a blocking write.
+ */
+static void *virtio_mmio__io_thread(void *arg)
+{
+	struct virtio_mmio_dev *vdev = arg;
+	struct kvm *kvm = vdev->kvm;
+
+	pthread_mutex_lock(&vdev->lock);
+	while (!atomic_load(&kvm->stopping)) {
+		if (!vdev->kicked) {
+			kvm__wait_briefly(&vdev->kick, &vdev->lock);
+			continue;
+		}
+		virtio_mmio__run_pending(vdev);
+		pthread_mutex_unlock(&vdev->lock);
+		sched_yield();
+		pthread_mutex_lock(&vdev->lock);
+	}
+	pthread_mutex_unlock(&vdev->lock);
+	return NULL;
+}
+
+/**
+ * virtio_mmio__start_io() - start every virtio device's I/O thread
+ * @kvm: the VM, before its vCPUs run
+ *
+ * Return: 0, or -1 with a message (threads already started are stopped
+ * by virtio_mmio__stop_io()).
+ */
+int virtio_mmio__start_io(struct kvm *kvm)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < kvm->nr_virtio; i++) {
+		struct virtio_mmio_dev *vdev = kvm->virtio[i];
+
+		err = pthread_create(&vdev->io_thread, NULL,
+				     virtio_mmio__io_thread, vdev);
+		if (err) {
+			fprintf(stderr, "minivmm: %s: I/O thread: %s\n",
+				vdev->ops->name, strerror(err));
+			return -1;
+		}
+		vdev->io_started = true;
+	}
+	return 0;
+}
+
+/**
+ * virtio_mmio__stop_io() - join the I/O threads
+ * @kvm: the VM, kvm->stopping set
+ *
+ * The kick signal (SIGUSR1, installed by kvm_cpu__setup_signals() without
+ * SA_RESTART) gets a thread out of a write to a stdout nobody reads.
+ */
+void virtio_mmio__stop_io(struct kvm *kvm)
+{
+	unsigned int i;
+
+	for (i = 0; i < kvm->nr_virtio; i++) {
+		struct virtio_mmio_dev *vdev = kvm->virtio[i];
+
+		if (!vdev->io_started)
+			continue;
+		pthread_kill(vdev->io_thread, SIGUSR1);
+		pthread_join(vdev->io_thread, NULL);
+		vdev->io_started = false;
+	}
+}
+
+/* Lock held.  One copy of descriptor @idx, or -1 (the ring is checked). */
+static int virtq__desc(struct virtio_mmio_dev *vdev, struct virtq *vq,
+		       uint16_t idx, struct vring_desc *d)
+{
+	return guest_mem__read(&vdev->kvm->mem,
+			       vq->desc_addr + (uint64_t)idx * sizeof(*d),
+			       d, sizeof(*d));
+}
+
+/**
  * virtq__pop() - take the next available descriptor chain
  * @vdev:	the device, lock held
  * @q:		a live queue
  * @elem:	filled with the chain's buffers
  *
+ * Each descriptor is copied out of guest memory once; the copy is checked
+ * (in RAM, no loop, readable before writable, at most 4 GiB in all as
+ * 2.7.5.2 allows) and only the copy is used.
+ *
  * Return: 1 with @elem filled, 0 if the driver made nothing available, -1
- * for a malformed chain, which has been returned to the driver as used
- * with length 0 so that it does not wait for it forever.
+ * if the driver broke the queue: the device now needs a reset.
  */
 int virtq__pop(struct virtio_mmio_dev *vdev, unsigned int q,
 	       struct virtq_elem *elem)
 {
+	const struct guest_mem *gm = &vdev->kvm->mem;
 	struct virtq *vq = &vdev->vq[q];
+	const uint8_t *avail = guest_mem__ptr(gm, vq->avail_addr,
+					      VRING_AVAIL_RING + vq->num * 2);
 	uint16_t avail_idx, idx;
+	uint64_t total = 0;
 	unsigned int n;
 
+	if (!avail || !vq->num)
+		goto bad_ring;
 	/* Acquire: the ring entries are read only after the index (2.7.13). */
-	avail_idx = __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE);
+	avail_idx = __atomic_load_n((const uint16_t *)(avail + VRING_AVAIL_IDX),
+				    __ATOMIC_ACQUIRE);
 	if (avail_idx == vq->last_avail)
 		return 0;
-	if ((uint16_t)(avail_idx - vq->last_avail) > vq->num) {
-		virtio__warn(vdev, "available index ran ahead of the ring");
-		vq->ready = false;
-		return 0;
-	}
-	elem->head = vq->avail->ring[vq->last_avail % vq->num];
+	if ((uint16_t)(avail_idx - vq->last_avail) > vq->num)
+		goto bad_ring;
+	elem->head = guest_mem__load16(avail + VRING_AVAIL_RING +
+				       (vq->last_avail % vq->num) * 2);
 	vq->last_avail++;
+	elem->gen = vdev->gen;
 	elem->nr_out = 0;
 	elem->nr_in = 0;
+	elem->out_len = 0;
+	elem->in_len = 0;
 	if (elem->head >= vq->num)
-		goto bad;
+		goto bad_chain;
 
 	/* At most num descriptors: a longer chain loops (2.7.5.2). */
 	for (idx = elem->head, n = 0;; n++) {
-		struct vring_desc *d = &vq->desc[idx];
-		bool write = d->flags & VRING_DESC_F_WRITE;
+		struct vring_desc d;
+		bool write;
 		void *ptr;
 
 		if (n >= vq->num || n >= VIRTQ_MAX_SEGS ||
-		    (d->flags & VRING_DESC_F_INDIRECT))
-			goto bad;
-		/* Device-writable buffers come after the readable ones. */
-		if (!write && elem->nr_in)
-			goto bad;
-		ptr = virtio__guest_ptr(vdev, d->addr, d->len);
-		if (!ptr)
-			goto bad;
+		    virtq__desc(vdev, vq, idx, &d))
+			goto bad_chain;
+		write = d.flags & VRING_DESC_F_WRITE;
+		/* Indirect descriptors were not offered; writable comes last. */
+		if ((d.flags & VRING_DESC_F_INDIRECT) || (!write && elem->nr_in))
+			goto bad_chain;
+		total += d.len;
+		ptr = guest_mem__ptr(gm, d.addr, d.len);
+		if (!ptr || total > UINT32_MAX)
+			goto bad_chain;
 		elem->iov[n].iov_base = ptr;
-		elem->iov[n].iov_len = d->len;
-		if (write)
+		elem->iov[n].iov_len = d.len;
+		if (write) {
 			elem->nr_in++;
-		else
+			elem->in_len += d.len;
+		} else {
 			elem->nr_out++;
-		if (!(d->flags & VRING_DESC_F_NEXT))
+			elem->out_len += d.len;
+		}
+		if (!(d.flags & VRING_DESC_F_NEXT))
 			return 1;
-		idx = d->next;
+		idx = d.next;
 		if (idx >= vq->num)
-			goto bad;
+			goto bad_chain;
 	}
-bad:
-	virtio__warn(vdev, "malformed descriptor chain dropped");
-	if (elem->head < vq->num)
-		virtq__push(vdev, q, elem->head, 0);
+bad_ring:
+	virtio_mmio__needs_reset(vdev, "available index ran ahead of the ring");
+	return -1;
+bad_chain:
+	virtio_mmio__needs_reset(vdev, "malformed descriptor chain");
 	return -1;
 }
 
@@ -366,23 +569,33 @@ bad:
  * virtq__push() - return a chain to the driver
  * @vdev:	the device, lock held
  * @q:		the queue it came from
- * @head:	its first descriptor
+ * @elem:	the request, from virtq__pop()
  * @len:	bytes the device wrote into its buffers
  *
+ * Dropped if the device was reset (or broken) since @elem was taken: the
+ * driver forgot the request, and the ring may be somewhere else by now.
  * The driver learns of it from the used index; signal it with
  * virtio_mmio__signal_used() once a batch is done.
  */
-void virtq__push(struct virtio_mmio_dev *vdev, unsigned int q, uint16_t head,
-		 uint32_t len)
+void virtq__push(struct virtio_mmio_dev *vdev, unsigned int q,
+		 const struct virtq_elem *elem, uint32_t len)
 {
 	struct virtq *vq = &vdev->vq[q];
-	struct vring_used_elem *e = &vq->used->ring[vq->used_idx % vq->num];
+	struct vring_used_elem e = { .id = elem->head, .len = len };
+	uint8_t *used;
 
-	e->id = head;
-	e->len = len;
+	if (elem->gen != vdev->gen || !virtio_mmio__queue_live(vdev, q))
+		return;
+	used = guest_mem__ptr(&vdev->kvm->mem, vq->used_addr,
+			      VRING_USED_RING + vq->num * sizeof(e));
+	if (!used)
+		return;
+	memcpy(used + VRING_USED_RING + (vq->used_idx % vq->num) * sizeof(e),
+	       &e, sizeof(e));
 	vq->used_idx++;
 	/* Release: the entry is visible before the index that covers it. */
-	__atomic_store_n(&vq->used->idx, vq->used_idx, __ATOMIC_RELEASE);
+	__atomic_store_n((uint16_t *)(used + VRING_USED_IDX), vq->used_idx,
+			 __ATOMIC_RELEASE);
 }
 
 /**
@@ -413,18 +626,40 @@ size_t virtq_elem__read(const struct virtq_elem *elem, size_t offset,
 		done += n;
 		offset = 0;
 	}
+	/* The caller checks what it copied, and uses only that. */
+	guest_mem__barrier();
 	return done;
 }
 
-/* Total size of the device-writable buffers. */
-size_t virtq_elem__in_size(const struct virtq_elem *elem)
+/**
+ * virtq_elem__write() - copy into the device-writable buffers as one stream
+ * @elem:	the request
+ * @offset:	where in the stream to start
+ * @src:	what to copy
+ * @len:	at most this many bytes
+ *
+ * Return: bytes copied.
+ */
+size_t virtq_elem__write(const struct virtq_elem *elem, size_t offset,
+			 const void *src, size_t len)
 {
-	size_t size = 0;
+	size_t done = 0;
 	unsigned int i;
 
-	for (i = elem->nr_out; i < elem->nr_out + elem->nr_in; i++)
-		size += elem->iov[i].iov_len;
-	return size;
+	for (i = elem->nr_out; i < elem->nr_out + elem->nr_in && done < len; i++) {
+		size_t seg = elem->iov[i].iov_len, n;
+
+		if (offset >= seg) {
+			offset -= seg;
+			continue;
+		}
+		n = seg - offset < len - done ? seg - offset : len - done;
+		memcpy((uint8_t *)elem->iov[i].iov_base + offset,
+		       (const uint8_t *)src + done, n);
+		done += n;
+		offset = 0;
+	}
+	return done;
 }
 
 /**
@@ -463,8 +698,10 @@ struct virtio_mmio_dev *virtio_mmio__create(struct kvm *kvm,
 	vdev->base = VIRTIO_MMIO_BASE + slot * VIRTIO_MMIO_SIZE;
 	vdev->spi = VIRTIO_MMIO_SPI_BASE + slot;
 	pthread_mutex_init(&vdev->lock, NULL);
+	pthread_cond_init(&vdev->kick, NULL);
 	if (mmio__register(kvm, vdev->base, VIRTIO_MMIO_SIZE, virtio_mmio__mmio,
 			   vdev, ops->name)) {
+		pthread_cond_destroy(&vdev->kick);
 		pthread_mutex_destroy(&vdev->lock);
 		free(vdev);
 		return NULL;
@@ -478,6 +715,7 @@ void virtio_mmio__exit(struct kvm *kvm)
 	while (kvm->nr_virtio) {
 		struct virtio_mmio_dev *vdev = kvm->virtio[--kvm->nr_virtio];
 
+		pthread_cond_destroy(&vdev->kick);
 		pthread_mutex_destroy(&vdev->lock);
 		free(vdev);
 	}

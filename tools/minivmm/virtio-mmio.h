@@ -2,7 +2,8 @@
 /*
  * virtio-mmio transport (virtio 1.x, register layout version 2) and split
  * virtqueues, shared by the virtio devices.  Each device gets a 0x200-byte
- * window and an SPI of its own, in creation order.
+ * window, an SPI of its own, in creation order, and an I/O thread that
+ * serves its queues (so that no vCPU thread ever waits for device I/O).
  */
 #ifndef MINIVMM_VIRTIO_MMIO_H
 #define MINIVMM_VIRTIO_MMIO_H
@@ -14,9 +15,6 @@
 
 struct fdt;
 struct kvm;
-struct vring_desc;
-struct vring_avail;
-struct vring_used;
 
 /* QEMU virt's virtio-mmio window, addresses and SPIs. */
 #define VIRTIO_MMIO_BASE	0x0a000000ULL
@@ -26,37 +24,48 @@ struct vring_used;
 #define VIRTIO_MAX_QUEUES	2
 /* Longest descriptor chain we follow; Linux's block requests use ~3. */
 #define VIRTQ_MAX_SEGS		64
+/* Requests an I/O thread serves before it lets the vCPUs at the lock. */
+#define VIRTQ_BUDGET		32
+/* Device status bit the device sets (virtio 1.2, 2.1). */
+#define VIRTIO_STATUS_NEEDS_RESET	0x40
 
 struct virtio_mmio_dev;
 
-/* What a device is; its callbacks run with the device's lock held. */
+/* What a device is. */
 struct virtio_dev_ops {
 	const char *name;
 	uint32_t device_id;
 	uint64_t features;		/* besides VIRTIO_F_VERSION_1 */
 	unsigned int nr_queues;
-	uint16_t queue_max;
-	/* The driver made buffers available on queue @q. */
-	void (*notify)(struct virtio_mmio_dev *vdev, unsigned int q);
+	uint16_t queue_max;		/* a power of two */
+	/*
+	 * Serve what the driver made available on queue @q: on the device's
+	 * I/O thread, lock held; it may drop the lock around its I/O (see
+	 * virtq__push()).  Return: true if it stopped at VIRTQ_BUDGET with
+	 * more to do.
+	 */
+	bool (*process)(struct virtio_mmio_dev *vdev, unsigned int q);
 };
 
+/* A split virtqueue: guest-physical ring addresses, checked when enabled. */
 struct virtq {
 	uint16_t num;
 	bool ready;
 	uint64_t desc_addr, avail_addr, used_addr;
-	/* Host views of the rings, valid while ready. */
-	struct vring_desc *desc;
-	struct vring_avail *avail;
-	struct vring_used *used;
 	uint16_t last_avail;		/* next avail entry to take */
 	uint16_t used_idx;		/* next used entry to fill */
 };
 
-/* One request: the buffers of a descriptor chain, device-readable first. */
+/*
+ * One request: the buffers of a descriptor chain, device-readable first.
+ * Built from one copy of each descriptor; every iov lies in guest RAM.
+ */
 struct virtq_elem {
 	uint16_t head;
+	uint32_t gen;			/* vdev->gen when it was taken */
 	unsigned int nr_out;		/* iov[0 .. nr_out): device reads */
 	unsigned int nr_in;		/* then nr_in buffers it writes */
+	uint64_t out_len, in_len;	/* their total sizes */
 	struct iovec iov[VIRTQ_MAX_SEGS];
 };
 
@@ -70,6 +79,10 @@ struct virtio_mmio_dev {
 	unsigned int spi;
 
 	pthread_mutex_t lock;		/* everything below */
+	pthread_cond_t kick;		/* kicked became non-zero */
+	uint32_t kicked;		/* queues notified, not yet served */
+	uint32_t gen;			/* bumped by every reset */
+	bool warned;			/* this device printed its warning */
 	uint32_t status;
 	uint32_t isr;
 	uint32_t dev_features_sel;
@@ -78,6 +91,9 @@ struct virtio_mmio_dev {
 	uint32_t queue_sel;
 	bool irq_level;
 	struct virtq vq[VIRTIO_MAX_QUEUES];
+
+	pthread_t io_thread;
+	bool io_started;
 };
 
 struct virtio_mmio_dev *virtio_mmio__create(struct kvm *kvm,
@@ -85,16 +101,31 @@ struct virtio_mmio_dev *virtio_mmio__create(struct kvm *kvm,
 					    void *priv, const void *config,
 					    uint32_t config_size);
 void virtio_mmio__exit(struct kvm *kvm);
+int virtio_mmio__start_io(struct kvm *kvm);
+void virtio_mmio__stop_io(struct kvm *kvm);
+bool virtio_mmio__run_pending(struct virtio_mmio_dev *vdev);
+void virtio_mmio__mmio(void *dev, uint64_t offset, uint8_t *data,
+		       uint32_t len, bool is_write);
 void virtio_mmio__generate_fdt(struct virtio_mmio_dev *vdev, struct fdt *f);
 bool virtio_mmio__queue_live(struct virtio_mmio_dev *vdev, unsigned int q);
 void virtio_mmio__signal_used(struct virtio_mmio_dev *vdev);
+void virtio_mmio__needs_reset(struct virtio_mmio_dev *vdev, const char *why);
+void virtio__warn(struct virtio_mmio_dev *vdev, const char *what);
 
 int virtq__pop(struct virtio_mmio_dev *vdev, unsigned int q,
 	       struct virtq_elem *elem);
-void virtq__push(struct virtio_mmio_dev *vdev, unsigned int q, uint16_t head,
-		 uint32_t len);
+void virtq__push(struct virtio_mmio_dev *vdev, unsigned int q,
+		 const struct virtq_elem *elem, uint32_t len);
+/* Was the device reset since @elem was taken?  Without the lock. */
+static inline bool virtq_elem__stale(struct virtio_mmio_dev *vdev,
+				     const struct virtq_elem *elem)
+{
+	return __atomic_load_n(&vdev->gen, __ATOMIC_RELAXED) != elem->gen;
+}
+
 size_t virtq_elem__read(const struct virtq_elem *elem, size_t offset,
 			void *dst, size_t len);
-size_t virtq_elem__in_size(const struct virtq_elem *elem);
+size_t virtq_elem__write(const struct virtq_elem *elem, size_t offset,
+			 const void *src, size_t len);
 
 #endif /* MINIVMM_VIRTIO_MMIO_H */

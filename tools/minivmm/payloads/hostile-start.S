@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Entry of the hostile payload (hostile.c): a stack 1 MiB above the load
+ * address, then C.  Position independent, like every payload here.
+ */
+	.text
+	.globl	_start
+_start:
+	adr	x1, _start
+	mov	x2, #0x100000
+	add	sp, x1, x2
+	bl	hostile_main
+1:	wfi
+	b	1b
