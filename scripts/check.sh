@@ -28,7 +28,7 @@ for b in $boots; do
 done
 
 mkdir -p build/logs
-pass=0 fail=0 skip=0
+pass=0 fail=0 skip=0 gaps=0
 
 # minivmm's device models against their fuzzers, on this host, before any
 # boot: one TAP line "ok N fuzz.TARGET" per target (tools/minivmm/fuzz).
@@ -52,8 +52,9 @@ for b in $boots; do
 	v=release
 	[ "$b" = debug ] && v=debug
 	log=build/logs/$b.log
-	timeout=900
-	[ "$b" = debug ] && timeout=2400
+	# Sized for the slowest boot under load: the release boots also run
+	# the kernel's KVM selftests (scripts/kvm-selftests.list).
+	timeout=2400
 	echo "# boot: $b"
 	start=$(date +%s)
 	set +e
@@ -65,21 +66,26 @@ for b in $boots; do
 	set -e
 	# TAP lines from the guest, counted; a selftest whose plan ("1..N")
 	# is not met (it crashed) counts the missing results as failures.
-	read -r p f s < <(sed -n '/^MKVM-BEGIN/,/^MKVM-END/p' "$log" | tr -d '\r' |
+	read -r p f s g < <(sed -n '/^MKVM-BEGIN/,/^MKVM-END/p' "$log" | tr -d '\r' |
 		tee >(grep -v '^MKVM-' >&2) | awk '
 		function close_test() { if (plan > seen) { missing += plan - seen } }
 		/^# selftest:/ { close_test(); plan = 0; seen = 0; next }
 		/^1\.\.[0-9]+/ { plan = substr($0, 4) + 0; next }
 		/^ok .*# SKIP/ { s++; seen++; next }
+		/^not ok .*# TODO/ { g++; seen++; next }
 		/^ok /         { p++; seen++; next }
 		/^not ok /     { f++; seen++; next }
-		END { close_test(); print p + 0, f + missing, s + 0 }' 2>&1)
+		END { close_test(); print p + 0, f + missing, s + 0, g + 0 }' 2>&1)
 	if ! grep -q "^MKVM-END $b" "$log"; then
 		echo "not ok - boot $b did not finish (exit $rc, see $log)"
 		f=$((f + 1))
 	fi
-	echo "# boot $b: $p passed, $f failed, $s skipped in $(( $(date +%s) - start )) s"
-	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	echo "# boot $b: $p passed, $f failed, $s skipped, $g known gaps in $(( $(date +%s) - start )) s"
+	# A known gap ("not ok ... # TODO", a KVM selftest minikvm does not
+	# pass yet, listed in scripts/kvm-selftests.list) is neither a pass
+	# nor a new failure: it is counted with the skipped.
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s + g)) gaps=$((gaps + g))
 done
+echo "# $gaps of the skipped are known gaps: tests of the kernel's KVM selftests minikvm does not pass yet"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -4,7 +4,9 @@
 # /init of the test initramfs.  The kernel command line says what to do:
 #   mkvm.boot=NAME    minikvm | oracle | vhe | debug  (exported as MKVM_BOOT)
 #   mkvm.run=WHAT     check (run selftests) | demo | bench | shell | guest
-#   mkvm.tests=LIST   comma-separated test binaries (default: all *_test)
+#   mkvm.tests=LIST   comma-separated test binaries (default: all *_test,
+#                     then the kernel's KVM selftests); "kvm_selftests" in
+#                     LIST runs those, "kvm_selftests.NAME" only NAME of them
 #   mkvm.filter=ARGS  extra arguments for each test binary (e.g. -t name)
 # Output between the MKVM-BEGIN and MKVM-END lines is TAP, read by
 # scripts/check.sh on the host.
@@ -105,11 +107,26 @@ dmesg_check() {
 echo "MKVM-BEGIN $MKVM_BOOT"
 case "$run" in
 check)
-	[ -n "$tests" ] || tests=$(cd /bin && ls *_test)
+	kst=
+	if [ -z "$tests" ]; then
+		tests=$(cd /bin && ls *_test)
+		kst=all
+	fi
 	for t in $tests; do
+		case "$t" in
+		kvm_selftests) kst=all; continue ;;
+		kvm_selftests.*) kst="$kst ${t#kvm_selftests.}"; continue ;;
+		esac
 		echo "# selftest: $t"
 		/bin/$t $filter 2>&1
 	done
+	# The kernel's own KVM selftests: the oracle passes them, minikvm must.
+	case "$MKVM_BOOT" in minikvm|oracle)
+		if [ -n "$kst" ] && [ -x /bin/guest-kvm-selftests.sh ]; then
+			echo "# selftest: kvm_selftests"
+			/bin/guest-kvm-selftests.sh ${kst#all} 2>&1
+		fi ;;
+	esac
 	dmesg_check
 	;;
 demo)

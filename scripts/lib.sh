@@ -57,8 +57,15 @@ mkvm_make() { env -u MAKEFLAGS -u MAKEOVERRIDES -u MFLAGS make "$@"; }
 # Linux guest minivmm boots: the release Image and a busybox rootfs, in
 # /guest.  Prints "IMAGE INITRD".
 mkvm_build_variant() {
-	local variant=$1 flag= kdir dir guest_kdir
+	local variant=$1 flag= kdir dir guest_kdir kst= f
+	local -a kst_files=()
 	[ "$variant" = debug ] && flag=--debug
+	# The kernel's own KVM selftests run on the release boots only.
+	if [ "$variant" = release ]; then
+		kst=$("$MKVM_ROOT/scripts/kvm-selftests.sh")
+		for f in "$kst"/*; do kst_files+=("$f=/kvm-selftests/${f##*/}"); done
+		kst_files+=("$MKVM_ROOT/scripts/kvm-selftests.list=/kvm-selftests/list")
+	fi
 	kdir=$("$MKVM_ROOT/scripts/test-kernel.sh" $flag)
 	guest_kdir=$("$MKVM_ROOT/scripts/test-kernel.sh")
 	"$MKVM_ROOT/scripts/guest-rootfs.sh" "$MKVM_ROOT/build/guest-rootfs.cpio.gz"
@@ -74,6 +81,7 @@ mkvm_build_variant() {
 		"$dir/minikvm.ko" "$MKVM_ROOT"/selftests/*_test \
 		"$MKVM_ROOT/tools/minivmm/minivmm" "$MKVM_ROOT"/tools/minivmm/payloads/*.bin \
 		"$MKVM_ROOT/scripts/guest-demo.sh" "$MKVM_ROOT/scripts/guest-bench.sh" \
+		"$MKVM_ROOT/scripts/guest-kvm-selftests.sh" "${kst_files[@]}" \
 		"$MKVM_ROOT/tools/bench/boot_time" "$MKVM_ROOT/tools/bench/microbench" \
 		"$guest_kdir/arch/arm64/boot/Image=/guest/Image" \
 		"$MKVM_ROOT/build/guest-rootfs.cpio.gz=/guest/rootfs.cpio.gz"
