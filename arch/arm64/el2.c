@@ -30,6 +30,7 @@
 #include <asm/sysreg.h>
 #include <asm/virt.h>
 #include <mkvm/arch.h>
+#include <mkvm/debugfs.h>
 #include <mkvm/hyp.h>
 #include <mkvm/pgtable.h>
 #include <uapi/linux/minikvm.h>
@@ -466,6 +467,7 @@ int mkvm_el2_init(void)
 	el2_debugfs = debugfs_create_dir("minikvm", NULL);
 	debugfs_create_file("el2_soft_restart", 0200, el2_debugfs, NULL,
 			    &soft_restart_fops);
+	mkvm_debugfs_regs_init(el2_debugfs);
 	return 0;
 
 vgic_exit:
