@@ -6,6 +6,7 @@
 #   make shell           a Linux guest's shell on minikvm, on this terminal
 #   make bench           Linux guest boot time, minikvm beside the kernel's KVM
 #   make check           every test, in QEMU (TESTS=, BOOTS=, DEBUG=1: see README)
+#   make mutants         break the module on purpose, check the tests notice (slow)
 #   make modules_install / clean
 #
 # KDIR defaults to the running kernel's build tree on an arm64 host, and to
@@ -28,7 +29,8 @@ export CROSS_COMPILE
 KMAKE = $(MAKE) -C $(KDIR) M=$(ROOT) ARCH=arm64 CROSS_COMPILE=$(CROSS_COMPILE) \
 	$(if $(or $(CI),$(WERROR)),MKVM_WERROR=y)
 
-.PHONY: all module minivmm selftests modules_install clean check demo shell bench deps
+.PHONY: all module minivmm selftests modules_install clean check demo shell bench deps \
+	mutants
 
 all: module minivmm selftests
 
@@ -59,6 +61,9 @@ clean:
 
 check:
 	@$(ROOT)/scripts/check.sh
+
+mutants:
+	@$(ROOT)/scripts/mutants.sh
 
 demo:
 	@$(ROOT)/scripts/demo.sh
