@@ -474,12 +474,13 @@ PROBE(guest_dbgbvr,
 	"isb\n"
 	"mrs	x1, dbgbvr0_el1");
 
-/* The OS lock and MDRAR_EL1 (MDCR_EL2.TDOSA, TDRA). */
+/* The OS lock set and left set, MDRAR_EL1 read (MDCR_EL2.TDOSA, TDRA). */
 PROBE(guest_os_lock, "",
-	"msr	oslar_el1, xzr\n"
+	"mov	x2, #1\n"
+	"msr	oslar_el1, x2\n"
+	"isb\n"
 	"mrs	x1, oslsr_el1\n"
-	"mrs	x3, mdrar_el1\n"
-	"orr	x1, x1, x3");
+	"mrs	x3, mdrar_el1");
 
 /* minikvm's debugfs file of the host's EL1 registers, per CPU. */
 #define HOST_SYSREGS	"/sys/kernel/debug/minikvm/host_sysregs"
@@ -514,7 +515,9 @@ static bool host_sysreg(int cpu, const char *reg, uint64_t *val)
  * breakpoint registers: DBGBVR0_EL1 reads back what was written.  minikvm
  * gives none: debug registers read as zero and ignore writes.  Either
  * way the host's breakpoint registers on that CPU keep their value,
- * which on the minikvm boot the test reads through debugfs.
+ * which on the minikvm boot the test reads through debugfs.  Likewise
+ * the OS lock: a guest that locks it (KVM emulates a per-vCPU lock,
+ * minikvm ignores the write) must not lock the host's.
  */
 TEST_F(trap, debug_regs_stay_with_host)
 {
@@ -538,8 +541,13 @@ TEST_F(trap, debug_regs_stay_with_host)
 	} else {
 		EXPECT_FALSE(mkvm_dev_is_minikvm()) TH_LOG("no " HOST_SYSREGS);
 	}
+	host_sysreg(cpu, "oslsr_el1", &before);
 	r = probe_run(guest_os_lock, guest_os_lock_end);
 	EXPECT_EQ(0, r.exceptions) TH_LOG("ESR %#llx", (unsigned long long)r.esr);
+	if (host_visible) {
+		ASSERT_TRUE(host_sysreg(cpu, "oslsr_el1", &after));
+		EXPECT_EQ(before, after) TH_LOG("the host's OSLSR_EL1");
+	}
 }
 
 PROBE(guest_pmcr, "", "mrs	x1, pmcr_el0");
