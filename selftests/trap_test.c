@@ -9,10 +9,10 @@
  *   HCR_EL2.TWE        WFE: see wfe_shares_cpu (QEMU 7.2 never traps it)
  *   HCR_EL2.TSC        SMC is answered by the hypervisor's PSCI
  *   HCR_EL2.TID3       ID registers read sanitised, as KVM_GET_ONE_REG says
- *   HCR_EL2.TSW        set/way cache maintenance: no fault, as on KVM
+ *   HCR_EL2.TSW        set/way cache maintenance: no fault, as on KVM (gap)
  *   HCR_EL2.TACR       ACTLR_EL1 writes do not stick
  *   HCR_EL2.TIDCP      IMPDEF registers UNDEF
- *   HCR_EL2.TLOR       LORegion registers UNDEF
+ *   HCR_EL2.TLOR       LORegion registers: UNDEF or RAZ/WI, never the CPU's
  *   MDCR_EL2.TDA/...   debug registers: the host's breakpoints untouched
  *   MDCR_EL2.TPM/TPMCR PMU registers UNDEF or read as zero (no vPMU)
  *   CNTHCTL_EL2        CNTP_* trapped (the host's timer keeps ticking),
