@@ -158,13 +158,25 @@ for ((i = 0; i < n; i++)); do
 	[ "${results[i]}" = "error (build)" ] && status=1
 done
 
+# What killed each mutant: the failing tests, or the boot.
+killers() {	# LOG
+	local k
+	k=$(grep -E '^not ok [0-9]' "$1" 2>/dev/null |
+		sed -E 's/^not ok [0-9]+ //; s/ .*//' | paste -sd' ')
+	grep -q '^not ok - boot .* did not finish' "$1" 2>/dev/null && k="$k (boot died)"
+	grep -q '^not ok - .*kernel log' "$1" 2>/dev/null && k="$k (kernel log)"
+	echo "${k# }"
+}
+
 echo
-printf '%-22s %-14s %-14s %-34s %s\n' mutant result class tests why
+printf '%-20s %-14s %-14s %s\n' mutant result class "killed by / why not"
 for ((i = 0; i < n; i++)); do
-	t=${tests[i]}
-	[ "${filters[i]}" != - ] && t="$t ${filters[i]}"
-	printf '%-22s %-14s %-14s %-34s %s\n' "${ids[i]}" "${results[i]}" \
-		"${classes[i]}" "$t" "${whys[i]}"
+	case "${results[i]}" in
+	killed*) why=$(killers "$logdir/${ids[i]}.log") ;;
+	*)	 why=${whys[i]} ;;
+	esac
+	printf '%-20s %-14s %-14s %s\n' "${ids[i]}" "${results[i]}" \
+		"${classes[i]}" "$why"
 done
 killed=$(printf '%s\n' "${results[@]}" | grep -c '^killed')
 echo "$killed of $n killed"
