@@ -550,6 +550,61 @@ TEST_F(trap, debug_regs_stay_with_host)
 	}
 }
 
+/*
+ * A software step at EL1: MDSCR_EL1.KDE and SS set, then an ERET with
+ * PSTATE.D clear and SPSR_EL1.SS set runs one instruction and takes a
+ * Software Step exception (EC 0x33).  Its own vectors count it and clear
+ * MDSCR_EL1.SS, or the next ERET would step again at once.
+ */
+MKVM_GUEST(guest_step,
+	"b	2f\n"
+	".balign 0x800\n"
+	"3:\n"
+	".rept 16\n"
+	".balign 0x80\n"
+	"mrs	x24, esr_el1\n"
+	"add	x25, x25, #1\n"
+	"msr	mdscr_el1, xzr\n"
+	"isb\n"
+	"eret\n"
+	".endr\n"
+	"2:	mov	x24, #0\n"
+	"mov	x25, #0\n"
+	"mov	x1, #0\n"
+	"adr	x5, 3b\n"
+	"msr	vbar_el1, x5\n"
+	"msr	oslar_el1, xzr\n"
+	"mov	x2, #0x2001\n"			/* MDSCR_EL1.KDE | SS */
+	"msr	mdscr_el1, x2\n"
+	"isb\n"
+	"adr	x3, 1f\n"
+	"msr	elr_el1, x3\n"
+	"mov	x4, #0x1c5\n"			/* EL1h, D clear, A I F set */
+	"orr	x4, x4, #(1 << 21)\n"		/* SS */
+	"msr	spsr_el1, x4\n"
+	"eret\n"
+	"1:	add	x1, x1, #1\n"		/* stepped */
+	"add	x1, x1, #1\n"			/* after the step exception */
+	G_REPORT("x1")
+	G_REPORT("x25")
+	G_REPORT("x24")
+	G_DONE);
+
+/*
+ * MDSCR_EL1 is trapped (MDCR_EL2.TDA) and emulated from the switched
+ * context, so only its effect can show that the world switch loads the
+ * guest's value: a guest's single step works, on KVM and on minikvm.
+ */
+TEST_F(trap, guest_single_step)
+{
+	struct probe_result r = probe_run(guest_step, guest_step_end);
+
+	EXPECT_EQ(2, r.val);
+	EXPECT_EQ(1, r.exceptions);
+	EXPECT_EQ(0x33, ESR_EC(r.esr)) TH_LOG("ESR %#llx",
+					     (unsigned long long)r.esr);
+}
+
 PROBE(guest_pmcr, "", "mrs	x1, pmcr_el0");
 PROBE(guest_pmccntr, "", "mrs	x1, pmccntr_el0");
 PROBE(guest_pmevcntr, "", "mrs	x1, pmevcntr0_el0");
