@@ -377,6 +377,21 @@ TEST_F(trap, id_regs_sanitised)
 	EXPECT_EQ(0, FIELD(dfr0, 32)) TH_LOG("PMSVer (SPE)");
 	/* EL1 must be AArch64 and EL0 too: the fields stay. */
 	EXPECT_NE(0, FIELD(pfr0, 4));
+	/*
+	 * The VMM cannot show a guest what is hidden: before a new VM first
+	 * runs (after, KVM refuses any change with -EBUSY), writing SVE into
+	 * ID_AA64PFR0_EL1 fails (KVM: not a writable field), writing the
+	 * value back as it is succeeds.
+	 */
+	vcpu_free(vcpu);
+	vm_free(self->vm);
+	self->vm = vm_create(guest_id_regs, guest_id_regs_end);
+	vcpu = vcpu_add_skipping(self->vm, 0);
+	EXPECT_EQ(-EINVAL, _vcpu_set_reg(vcpu, id_regs[0].id,
+					 pfr0 | 1ull << 32));
+	EXPECT_EQ(0, _vcpu_set_reg(vcpu, id_regs[0].id, pfr0));
+	EXPECT_EQ(pfr0, vcpu_get_reg(vcpu, id_regs[0].id));
+	vcpu_free(vcpu);
 }
 
 /* Set/way maintenance of the first data cache line. */
