@@ -8,6 +8,7 @@
 #   make check           every test, in QEMU (TESTS=, BOOTS=, DEBUG=1: see README)
 #   make fuzz            minivmm's device-model fuzzers on this host, FUZZ_TIME
 #                        seconds each (default 60)
+#   make mutants         break the module on purpose, check the tests notice (slow)
 #   make modules_install / clean
 #
 # KDIR defaults to the running kernel's build tree on an arm64 host, and to
@@ -30,7 +31,8 @@ export CROSS_COMPILE
 KMAKE = $(MAKE) -C $(KDIR) M=$(ROOT) ARCH=arm64 CROSS_COMPILE=$(CROSS_COMPILE) \
 	$(if $(or $(CI),$(WERROR)),MKVM_WERROR=y)
 
-.PHONY: all module minivmm selftests modules_install clean check demo shell bench deps fuzz
+.PHONY: all module minivmm selftests modules_install clean check demo shell bench deps \
+	fuzz mutants
 
 all: module minivmm selftests
 
@@ -66,6 +68,8 @@ check:
 fuzz:
 	@$(ROOT)/scripts/deps.sh
 	$(MAKE) -C tools/minivmm/fuzz run FUZZ_TIME=$(or $(FUZZ_TIME),60)
+mutants:
+	@$(ROOT)/scripts/mutants.sh
 
 demo:
 	@$(ROOT)/scripts/demo.sh

@@ -34,6 +34,7 @@
 #include <asm/sysreg.h>
 #include <asm/virt.h>
 #include <mkvm/arch.h>
+#include <mkvm/debugfs.h>
 #include <mkvm/hyp.h>
 #include <mkvm/pgtable.h>
 #include <uapi/linux/minikvm.h>
@@ -827,6 +828,7 @@ int mkvm_el2_init(void)
 			    &el2_traps_fops);
 	debugfs_create_file("el2_cpu_pm", 0600, el2_debugfs, NULL,
 			    &cpu_pm_fops);
+	mkvm_debugfs_regs_init(el2_debugfs);
 	return 0;
 
 cpuhp_remove:
