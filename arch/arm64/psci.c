@@ -43,6 +43,26 @@ static int system_event(struct mkvm_vcpu *vcpu, u32 type, u64 flags)
 	return 0;
 }
 
+/*
+ * SYSTEM_SUSPEND with KVM_CAP_ARM_SYSTEM_SUSPEND: the VMM implements it
+ * (api.rst), so the vCPU exits with its registers as the guest left them,
+ * x0 still the function id and x1/x2 the entry point and context id.  As
+ * KVM, a 32-bit call has the upper halves of x1-x3 cleared first, and no
+ * vCPU changes power state: that is the VMM's choice.
+ */
+static int system_suspend(struct mkvm_vcpu *vcpu, u32 fn)
+{
+	unsigned int i;
+
+	if (!ARM_SMCCC_IS_64(fn))
+		for (i = 1; i < 4; i++)
+			mkvm_set_gpr(vcpu, i, (u32)mkvm_get_gpr(vcpu, i));
+	memset(&vcpu->run->system_event, 0, sizeof(vcpu->run->system_event));
+	vcpu->run->exit_reason = KVM_EXIT_SYSTEM_EVENT;
+	vcpu->run->system_event.type = KVM_SYSTEM_EVENT_SUSPEND;
+	return 0;
+}
+
 static long psci_cpu_on(struct mkvm_vcpu *vcpu, u32 fn)
 {
 	u64 mpidr = smccc_arg(vcpu, 1, fn) & MPIDR_HWID_BITMASK;
@@ -88,6 +108,10 @@ static long psci_affinity_info(struct mkvm_vcpu *vcpu, u32 fn)
 static long psci_features(struct mkvm_vcpu *vcpu)
 {
 	switch ((u32)mkvm_get_gpr(vcpu, 1)) {
+	case PSCI_1_0_FN_SYSTEM_SUSPEND:
+	case PSCI_1_0_FN64_SYSTEM_SUSPEND:
+		return READ_ONCE(vcpu->vm->arch.system_suspend) ?
+		       0 : PSCI_RET_NOT_SUPPORTED;
 	case PSCI_0_2_FN_PSCI_VERSION:
 	case PSCI_0_2_FN_CPU_SUSPEND:
 	case PSCI_0_2_FN64_CPU_SUSPEND:
@@ -145,6 +169,13 @@ static int psci_call(struct mkvm_vcpu *vcpu, u32 fn, long *ret)
 		return system_event(vcpu, KVM_SYSTEM_EVENT_SHUTDOWN, 0);
 	case PSCI_0_2_FN_SYSTEM_RESET:
 		return system_event(vcpu, KVM_SYSTEM_EVENT_RESET, 0);
+	case PSCI_1_0_FN_SYSTEM_SUSPEND:
+	case PSCI_1_0_FN64_SYSTEM_SUSPEND:
+		if (!READ_ONCE(vcpu->vm->arch.system_suspend)) {
+			*ret = PSCI_RET_NOT_SUPPORTED;
+			return 1;
+		}
+		return system_suspend(vcpu, fn);
 	case PSCI_1_1_FN_SYSTEM_RESET2:
 	case PSCI_1_1_FN64_SYSTEM_RESET2:
 		reset_type = smccc_arg(vcpu, 1, fn);

@@ -60,6 +60,8 @@ struct mkvm_arch_vm {
 	struct mkvm_vcpu * __percpu *last_vcpu_ran;
 	u64 cntvoff;			/* one virtual counter for all vCPUs */
 	struct mkvm_vgic vgic;
+	bool ran;			/* a vCPU entered KVM_RUN: config final */
+	bool system_suspend;		/* KVM_CAP_ARM_SYSTEM_SUSPEND enabled */
 };
 
 enum mkvm_power {
