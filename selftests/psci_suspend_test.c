@@ -44,10 +44,10 @@ static int enable_cap(struct mkvm_vm *vm, uint32_t cap, uint32_t flags)
 TEST_F(susp, cap_advertised)
 {
 	self->vm = vm_create(NULL, NULL);
-	EXPECT_EQ(1, mkvm_ioctl(self->vm->kvm_fd, KVM_CHECK_EXTENSION,
-				(void *)(long)KVM_CAP_ARM_SYSTEM_SUSPEND));
-	EXPECT_EQ(1, mkvm_ioctl(self->vm->fd, KVM_CHECK_EXTENSION,
-				(void *)(long)KVM_CAP_ARM_SYSTEM_SUSPEND));
+	EXPECT_EQ(1, ioctl(self->vm->kvm_fd, KVM_CHECK_EXTENSION,
+			   KVM_CAP_ARM_SYSTEM_SUSPEND));
+	EXPECT_EQ(1, ioctl(self->vm->fd, KVM_CHECK_EXTENSION,
+			   KVM_CAP_ARM_SYSTEM_SUSPEND));
 }
 
 /* KVM_ENABLE_CAP: flags must be 0, unknown caps and bad pointers fail. */

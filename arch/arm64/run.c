@@ -394,8 +394,15 @@ int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu)
 		if (ret)
 			return ret;
 		vcpu->arch.has_run = true;
-		/* ID registers now final (no GIC without a vGIC), as KVM. */
+		/*
+		 * The VM's configuration is final from here, as in KVM: the
+		 * ID registers (no GIC without a vGIC) and the SMCCC filter,
+		 * which the EL2 fast path must not bypass.
+		 */
+		mutex_lock(&vcpu->vm->lock);
 		WRITE_ONCE(vcpu->vm->arch.ran, true);
+		vcpu->arch.hyp->smccc_to_el1 = !!vcpu->vm->arch.nr_smccc_filter;
+		mutex_unlock(&vcpu->vm->lock);
 		ret = 1;
 	}
 	if (run->exit_reason == KVM_EXIT_MMIO)

@@ -60,6 +60,23 @@ static int vm_enable_cap(struct mkvm_vm *vm, void __user *argp)
 	}
 }
 
+/*
+ * KVM_HAS/SET_DEVICE_ATTR on the VM fd: only the SMCCC filter group, as
+ * KVM (-ENXIO for other groups; KVM_GET_DEVICE_ATTR is not a VM ioctl).
+ */
+static int vm_device_attr(struct mkvm_vm *vm, void __user *argp, bool set)
+{
+	struct kvm_device_attr attr;
+
+	if (copy_from_user(&attr, argp, sizeof(attr)))
+		return -EFAULT;
+	if (attr.group != KVM_ARM_VM_SMCCC_CTRL)
+		return -ENXIO;
+	if (!set)
+		return mkvm_smccc_has_attr(vm, attr.attr);
+	return mkvm_smccc_set_attr(vm, attr.attr, u64_to_user_ptr(attr.addr));
+}
+
 long mkvm_arch_vm_ioctl(struct mkvm_vm *vm, unsigned int cmd,
 			void __user *argp)
 {
@@ -74,6 +91,9 @@ long mkvm_arch_vm_ioctl(struct mkvm_vm *vm, unsigned int cmd,
 		return mkvm_vgic_irq_line(vm, argp);
 	case KVM_ENABLE_CAP:
 		return vm_enable_cap(vm, argp);
+	case KVM_HAS_DEVICE_ATTR:
+	case KVM_SET_DEVICE_ATTR:
+		return vm_device_attr(vm, argp, cmd == KVM_SET_DEVICE_ATTR);
 	default:
 		return -EINVAL;
 	}
@@ -118,6 +138,7 @@ void mkvm_vcpu_reset(struct mkvm_vcpu *vcpu)
  */
 void mkvm_vcpu_power_on_reset(struct mkvm_vcpu *vcpu)
 {
+	/* Acquire: pairs with psci_cpu_on()'s release of the power state. */
 	if (smp_load_acquire(&vcpu->arch.power) != MKVM_POWER_ON ||
 	    !vcpu->arch.power_on_pending)
 		return;
