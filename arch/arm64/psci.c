@@ -239,8 +239,12 @@ static int filter_insert(struct mkvm_arch_vm *a, u32 base, u32 end, u8 action)
 
 	if (pos < n && a->smccc_filter[pos].base <= end)
 		return -EEXIST;
+	/*
+	 * One array, charged to the VMM; past the largest kmalloc (some
+	 * 350,000 ranges) the VMM gets -ENOMEM, not a kernel warning.
+	 */
 	r = krealloc_array(a->smccc_filter, n + 1, sizeof(*r),
-			   GFP_KERNEL_ACCOUNT);
+			   GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!r)
 		return -ENOMEM;
 	memmove(&r[pos + 1], &r[pos], (n - pos) * sizeof(*r));
