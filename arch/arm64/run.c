@@ -369,12 +369,7 @@ static int wait_power_on(struct mkvm_vcpu *vcpu)
 	if (wait_event_interruptible(vcpu->arch.wq,
 			smp_load_acquire(&vcpu->arch.power) == MKVM_POWER_ON))
 		return -EINTR;
-	if (vcpu->arch.power_on_pending) {
-		mkvm_vcpu_reset(vcpu);
-		vcpu->arch.hyp->ctxt.pc = vcpu->arch.on_entry;
-		vcpu->arch.hyp->ctxt.regs[0] = vcpu->arch.on_context;
-		vcpu->arch.power_on_pending = false;
-	}
+	mkvm_vcpu_power_on_reset(vcpu);
 	return 0;
 }
 
@@ -399,6 +394,15 @@ int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu)
 		if (ret)
 			return ret;
 		vcpu->arch.has_run = true;
+		/*
+		 * The VM's configuration is final from here, as in KVM: the
+		 * ID registers (no GIC without a vGIC) and the SMCCC filter,
+		 * which the EL2 fast path must not bypass.
+		 */
+		mutex_lock(&vcpu->vm->lock);
+		WRITE_ONCE(vcpu->vm->arch.ran, true);
+		vcpu->arch.hyp->smccc_to_el1 = !!vcpu->vm->arch.nr_smccc_filter;
+		mutex_unlock(&vcpu->vm->lock);
 		ret = 1;
 	}
 	if (run->exit_reason == KVM_EXIT_MMIO)

@@ -128,6 +128,7 @@ static void flush_vm_tlbs(struct mkvm_vm *vm)
 void mkvm_arch_vm_destroy(struct mkvm_vm *vm)
 {
 	mkvm_vgic_vm_destroy(vm);
+	mkvm_smccc_vm_destroy(vm);
 	flush_vm_tlbs(vm);
 	mkvm_pgtable_destroy(&vm->arch.s2);
 	free_percpu(vm->arch.last_vcpu_ran);

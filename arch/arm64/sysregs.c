@@ -150,8 +150,13 @@ static const struct sr_desc *sr_find(u32 enc)
  * instructions UNDEFINED.  ID_AA64MMFR3_EL1 (TCR2, S1PIE, S1POE, SCTLR2)
  * and ID_AA64PFR2_EL1 (FPMR) are not in sr_table: they read as zero with
  * the rest of the unlisted ID space (is_id_space()).
+ *
+ * The GIC fields (ID_AA64PFR0_EL1.GIC, ID_PFR1_EL1.GIC) say GICv3 until
+ * the VM first runs; from then on a VM without a vGIC reads them as 0, as
+ * KVM finalises them then (its ICC_* accesses UNDEF: vgic.c).  No vGIC
+ * can be created once a vCPU ran, so the answer never changes again.
  */
-static u64 id_reg_value(u32 enc)
+static u64 id_reg_value(struct mkvm_vm *vm, u32 enc)
 {
 	u64 v;
 
@@ -160,6 +165,12 @@ static u64 id_reg_value(u32 enc)
 	if (enc == SYS_REVIDR_EL1)
 		return read_sysreg(revidr_el1);
 	v = read_sanitised_ftr_reg(enc);
+	if (READ_ONCE(vm->arch.ran) && !READ_ONCE(vm->arch.vgic.created)) {
+		if (enc == SYS_ID_AA64PFR0_EL1)
+			v &= ~ID_AA64PFR0_EL1_GIC_MASK;
+		if (enc == SYS_ID_PFR1_EL1)
+			v &= ~ID_PFR1_EL1_GIC_MASK;
+	}
 	switch (enc) {
 	case SYS_ID_AA64PFR0_EL1:
 		v &= ~(ID_AA64PFR0_EL1_SVE_MASK | ID_AA64PFR0_EL1_AMU_MASK |
@@ -217,7 +228,7 @@ static u64 sr_read(struct mkvm_vcpu *vcpu, const struct sr_desc *d)
 	case SR_CTXT:
 		return *ctxt_reg(vcpu, d->idx);
 	case SR_ID:
-		return id_reg_value(d->enc);
+		return id_reg_value(vcpu->vm, d->enc);
 	case SR_MPIDR:
 		return vcpu->arch.hyp->vmpidr_el2;
 	case SR_TIMER_CNT:
@@ -325,7 +336,7 @@ int mkvm_sysreg_set(struct mkvm_vcpu *vcpu, u64 id, u64 val)
 	if (!d)
 		return -ENOENT;
 	if (d->kind == SR_ID)
-		return val == id_reg_value(d->enc) ? 0 : -EINVAL;
+		return val == id_reg_value(vcpu->vm, d->enc) ? 0 : -EINVAL;
 	sr_write(vcpu, d, val);
 	return 0;
 }
@@ -383,8 +394,12 @@ int mkvm_handle_sysreg_trap(struct mkvm_vcpu *vcpu, u64 esr)
 	unsigned int rt = ESR_ELx_SYS64_ISS_RT(esr);
 	const struct sr_desc *d = sr_find(enc);
 
-	/* SGIs: only group 1 Non-secure ones exist for the guest. */
-	if (!read && (enc == SYS_ICC_SGI1R_EL1 || enc == SYS_ICC_SGI0R_EL1 ||
+	/*
+	 * SGIs: only group 1 Non-secure ones exist for the guest.  Without a
+	 * vGIC they trap (ICH_HCR_EL2.TC) and UNDEF like every ICC_* access.
+	 */
+	if (!read && READ_ONCE(vcpu->vm->arch.vgic.created) &&
+	    (enc == SYS_ICC_SGI1R_EL1 || enc == SYS_ICC_SGI0R_EL1 ||
 		      enc == SYS_ICC_ASGI1R_EL1)) {
 		if (enc == SYS_ICC_SGI1R_EL1)
 			mkvm_vgic_sgi(vcpu, mkvm_get_gpr(vcpu, rt));

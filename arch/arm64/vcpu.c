@@ -32,12 +32,49 @@ long mkvm_arch_check_extension(struct mkvm_vm *vm, long ext)
 	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_ARM_IRQ_LINE_LAYOUT_2:
 	case KVM_CAP_MP_STATE:
+	case KVM_CAP_ARM_SYSTEM_SUSPEND:
 		return 1;
 	case KVM_CAP_ARM_VM_IPA_SIZE:
 		return mkvm_arch_max_ipa_bits();
 	default:
 		return 0;
 	}
+}
+
+/* KVM_ENABLE_CAP on the VM fd: the caps KVM lets a VMM turn on. */
+static int vm_enable_cap(struct mkvm_vm *vm, void __user *argp)
+{
+	struct kvm_enable_cap cap;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	if (cap.flags)
+		return -EINVAL;
+	switch (cap.cap) {
+	case KVM_CAP_ARM_SYSTEM_SUSPEND:
+		/* As KVM: no argument checked, allowed at any time. */
+		WRITE_ONCE(vm->arch.system_suspend, true);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/*
+ * KVM_HAS/SET_DEVICE_ATTR on the VM fd: only the SMCCC filter group, as
+ * KVM (-ENXIO for other groups; KVM_GET_DEVICE_ATTR is not a VM ioctl).
+ */
+static int vm_device_attr(struct mkvm_vm *vm, void __user *argp, bool set)
+{
+	struct kvm_device_attr attr;
+
+	if (copy_from_user(&attr, argp, sizeof(attr)))
+		return -EFAULT;
+	if (attr.group != KVM_ARM_VM_SMCCC_CTRL)
+		return -ENXIO;
+	if (!set)
+		return mkvm_smccc_has_attr(vm, attr.attr);
+	return mkvm_smccc_set_attr(vm, attr.attr, u64_to_user_ptr(attr.addr));
 }
 
 long mkvm_arch_vm_ioctl(struct mkvm_vm *vm, unsigned int cmd,
@@ -52,6 +89,11 @@ long mkvm_arch_vm_ioctl(struct mkvm_vm *vm, unsigned int cmd,
 		return mkvm_vgic_create_device(vm, argp);
 	case KVM_IRQ_LINE:
 		return mkvm_vgic_irq_line(vm, argp);
+	case KVM_ENABLE_CAP:
+		return vm_enable_cap(vm, argp);
+	case KVM_HAS_DEVICE_ATTR:
+	case KVM_SET_DEVICE_ATTR:
+		return vm_device_attr(vm, argp, cmd == KVM_SET_DEVICE_ATTR);
 	default:
 		return -EINVAL;
 	}
@@ -82,6 +124,28 @@ void mkvm_vcpu_reset(struct mkvm_vcpu *vcpu)
 			 PSR_F_BIT;
 	mkvm_sysregs_reset(vcpu);
 	vcpu->arch.mmio.active = false;
+}
+
+/**
+ * mkvm_vcpu_power_on_reset() - apply a PSCI CPU_ON the vCPU still owes
+ * @vcpu:	the vCPU, its ioctl lock held
+ *
+ * CPU_ON from another vCPU only records the entry point and context id;
+ * the reset happens here, before the vCPU next runs or before userspace
+ * reads or writes its registers (as KVM's pending KVM_REQ_VCPU_RESET), so
+ * that a VMM sees the state the guest asked for.  The acquire pairs with
+ * the release in psci_cpu_on(): a vCPU seen on has its entry point stored.
+ */
+void mkvm_vcpu_power_on_reset(struct mkvm_vcpu *vcpu)
+{
+	/* Acquire: pairs with psci_cpu_on()'s release of the power state. */
+	if (smp_load_acquire(&vcpu->arch.power) != MKVM_POWER_ON ||
+	    !vcpu->arch.power_on_pending)
+		return;
+	mkvm_vcpu_reset(vcpu);
+	vcpu->arch.hyp->ctxt.pc = vcpu->arch.on_entry;
+	vcpu->arch.hyp->ctxt.regs[0] = vcpu->arch.on_context;
+	vcpu->arch.power_on_pending = false;
 }
 
 int mkvm_arch_vcpu_create(struct mkvm_vcpu *vcpu)
@@ -350,5 +414,6 @@ long mkvm_arch_vcpu_ioctl(struct mkvm_vcpu *vcpu, unsigned int cmd,
 	}
 	if (cmd == KVM_GET_REG_LIST)
 		return reg_list(vcpu, argp);
+	mkvm_vcpu_power_on_reset(vcpu);
 	return one_reg(vcpu, argp, cmd == KVM_SET_ONE_REG);
 }

@@ -131,7 +131,8 @@ SYM_CODE_END(guest_exit)
  * HVC from the guest, the fast path: an SMCCC call whose answer is a
  * constant is answered here and the guest resumes, with no world switch
  * (the host's state was never touched).  Only PSCI calls, which change
- * vCPU state, go to EL1.  The answers match arch/arm64/psci.c: SMCCC
+ * vCPU state, and every call of a VM with an SMCCC filter (the VMM
+ * decides those), go to EL1.  The answers match arch/arm64/psci.c: SMCCC
  * VERSION is 1.1, an hvc with a non-zero immediate or any function minikvm
  * does not implement returns NOT_SUPPORTED (-1).  An HVC's preferred return
  * address is the next instruction, so ELR_EL2 needs no change.
@@ -139,6 +140,10 @@ SYM_CODE_END(guest_exit)
  */
 SYM_CODE_START_LOCAL(guest_hvc)
 	str	x2, [sp, #-16]!
+	/* A VM with an SMCCC filter: every call goes to EL1 (psci.c). */
+	mrs	x1, tpidr_el2
+	ldr	x1, [x1, #HYP_CPU_GUEST_SMCCC_TO_EL1]
+	cbnz	x1, 3f
 	mrs	x1, esr_el2
 	tst	x1, #ESR_ELx_xVC_IMM_MASK
 	b.ne	2f

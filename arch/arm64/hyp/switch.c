@@ -244,6 +244,9 @@ void hyp_panic_restore_host(struct mkvm_hyp_cpu *cpu)
 	isb();
 }
 
+static_assert(offsetof(struct mkvm_hyp_cpu, guest_smccc_to_el1) ==
+	      HYP_CPU_GUEST_SMCCC_TO_EL1);
+
 u64 vcpu_run(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu)
 {
 	struct mkvm_cpu_ctxt *host = &cpu->host_ctxt, *guest = &vcpu->ctxt;
@@ -258,6 +261,8 @@ u64 vcpu_run(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu)
 	write_sysreg(guest->pc, elr_el2);
 	write_sysreg(guest->pstate, spsr_el2);
 	write_sysreg((u64)guest_vectors, vbar_el2);
+	/* guest_hvc answers at EL2 only when no SMCCC filter may apply. */
+	cpu->guest_smccc_to_el1 = vcpu->smccc_to_el1;
 	isb();
 
 	exit = __guest_enter(guest);

@@ -49,6 +49,12 @@ struct mkvm_vgic {
 	spinlock_t lock;	/* every mkvm_irq of the VM */
 };
 
+/* One range of the SMCCC filter: function ids [base, end] get @action. */
+struct mkvm_smccc_range {
+	u32 base, end;
+	u8 action;		/* enum kvm_smccc_filter_action */
+};
+
 /* Per VM: stage 2 and the vGIC. */
 struct mkvm_arch_vm {
 	struct mkvm_pgtable s2;		/* IPA -> PA, EL1-owned */
@@ -60,6 +66,11 @@ struct mkvm_arch_vm {
 	struct mkvm_vcpu * __percpu *last_vcpu_ran;
 	u64 cntvoff;			/* one virtual counter for all vCPUs */
 	struct mkvm_vgic vgic;
+	bool ran;			/* a vCPU entered KVM_RUN: config final */
+	bool system_suspend;		/* KVM_CAP_ARM_SYSTEM_SUSPEND enabled */
+	/* The SMCCC filter, sorted by base; set under vm->lock before ran. */
+	struct mkvm_smccc_range *smccc_filter;
+	unsigned int nr_smccc_filter;
 };
 
 enum mkvm_power {
@@ -130,6 +141,11 @@ long mkvm_arch_vm_ioctl(struct mkvm_vm *vm, unsigned int cmd,
 /* arch/arm64/run.c */
 int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu);
 int mkvm_arch_vcpu_precreate(struct mkvm_vm *vm);
+
+/* arch/arm64/psci.c */
+int mkvm_smccc_has_attr(struct mkvm_vm *vm, u64 attr);
+int mkvm_smccc_set_attr(struct mkvm_vm *vm, u64 attr, void __user *uaddr);
+void mkvm_smccc_vm_destroy(struct mkvm_vm *vm);
 
 /* arch/arm64/vgic.c */
 int mkvm_vgic_create_device(struct mkvm_vm *vm, void __user *argp);

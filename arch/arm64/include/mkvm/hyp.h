@@ -77,6 +77,7 @@
 #define HYP_CPU_PANIC_FAR	(18 * 8)
 #define HYP_CPU_GUEST_CTXT	(23 * 8)
 #define HYP_CPU_EXIT_MITIGATION	(24 * 8)
+#define HYP_CPU_GUEST_SMCCC_TO_EL1	(25 * 8)
 
 /*
  * What this CPU has that EL2 must set up or guard for a guest (struct
@@ -181,6 +182,7 @@ struct mkvm_vcpu_hyp {
 	u64 cntvoff_el2;
 	u64 vmpidr_el2;
 	u64 tlb_flush;			/* MKVM_TLB_FLUSH_*, before entry */
+	u64 smccc_to_el1;		/* no EL2 fast path for HVC (filter) */
 	struct mkvm_vgic_hyp vgic;	/* in and out */
 	/* out */
 	u64 esr_el2;
@@ -213,6 +215,7 @@ struct mkvm_hyp_cpu {
 	u64 ping_current_el;
 	struct mkvm_cpu_ctxt *guest_ctxt;	/* EL2 VA, while a guest runs */
 	u64 exit_mitigation;			/* BIT(MKVM_MIT_*_BIT), or 0 */
+	u64 guest_smccc_to_el1;			/* the vCPU's smccc_to_el1 */
 	struct mkvm_cpu_ctxt host_ctxt;		/* host EL1 state, ditto */
 	u64 features;				/* MKVM_HYP_F_* */
 	/* Host EL2 controls while a guest's are loaded (switch.c). */

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PSCI SYSTEM_SUSPEND and KVM_CAP_ARM_SYSTEM_SUSPEND (the VMM implements
+ * the suspend: KVM_EXIT_SYSTEM_EVENT, type SUSPEND), its KVM_ENABLE_CAP
+ * errors, and what a VM without a vGIC sees of the GIC once it ran
+ * (ID_AA64PFR0_EL1.GIC = 0, ICC_SGI1R_EL1 UNDEFINED), as KVM 6.12.
+ */
+#include <linux/psci.h>
+#include "kselftest_harness.h"
+#include "mkvm_util.h"
+#include "mkvm_vm.h"
+
+MKVM_VM_FIXTURE(susp);
+
+/* x0..x3 from the host; one call; reports x0, x1, x2, then again. */
+MKVM_GUEST(guest_call,
+	"1:	" G_HVC
+	G_REPORT("x0")
+	G_REPORT("x1")
+	G_REPORT("x2")
+	"b	1b\n");
+
+static struct mkvm_vcpu *call_vcpu(struct mkvm_vm *vm, uint64_t fn,
+				   uint64_t a1, uint64_t a2)
+{
+	struct mkvm_vcpu *vcpu;
+
+	vcpu = vm_vcpu_add_features(vm, 0, 1u << KVM_ARM_VCPU_PSCI_0_2,
+				    MKVM_CODE_IPA);
+	vcpu_set_reg(vcpu, MKVM_XREG(0), fn);
+	vcpu_set_reg(vcpu, MKVM_XREG(1), a1);
+	vcpu_set_reg(vcpu, MKVM_XREG(2), a2);
+	return vcpu;
+}
+
+static int enable_cap(struct mkvm_vm *vm, uint32_t cap, uint32_t flags)
+{
+	struct kvm_enable_cap c = { .cap = cap, .flags = flags };
+
+	return mkvm_ioctl(vm->fd, KVM_ENABLE_CAP, &c);
+}
+
+/* The cap is advertised on the system and the VM fd. */
+TEST_F(susp, cap_advertised)
+{
+	self->vm = vm_create(NULL, NULL);
+	EXPECT_EQ(1, ioctl(self->vm->kvm_fd, KVM_CHECK_EXTENSION,
+			   KVM_CAP_ARM_SYSTEM_SUSPEND));
+	EXPECT_EQ(1, ioctl(self->vm->fd, KVM_CHECK_EXTENSION,
+			   KVM_CAP_ARM_SYSTEM_SUSPEND));
+}
+
+/* KVM_ENABLE_CAP: flags must be 0, unknown caps and bad pointers fail. */
+TEST_F(susp, enable_cap_errors)
+{
+	self->vm = vm_create(NULL, NULL);
+	EXPECT_EQ(-EINVAL, enable_cap(self->vm, KVM_CAP_ARM_SYSTEM_SUSPEND, 1));
+	EXPECT_EQ(-EINVAL, enable_cap(self->vm, 0xfffff, 0));
+	EXPECT_EQ(-EFAULT, mkvm_ioctl(self->vm->fd, KVM_ENABLE_CAP, NULL));
+	EXPECT_EQ(0, enable_cap(self->vm, KVM_CAP_ARM_SYSTEM_SUSPEND, 0));
+	/* Enabling it twice is fine. */
+	EXPECT_EQ(0, enable_cap(self->vm, KVM_CAP_ARM_SYSTEM_SUSPEND, 0));
+}
+
+/* Without the cap, SYSTEM_SUSPEND is NOT_SUPPORTED and not a feature. */
+TEST_F(susp, not_enabled)
+{
+	struct mkvm_vcpu *vcpu;
+
+	self->vm = vm_create(guest_call, guest_call_end);
+	vcpu = call_vcpu(self->vm, PSCI_1_0_FN64_SYSTEM_SUSPEND, 0x1000, 7);
+	EXPECT_EQ(MKVM_PSCI_RET(PSCI_RET_NOT_SUPPORTED), vcpu_report(vcpu));
+	vcpu_report(vcpu);
+	vcpu_report(vcpu);
+	vcpu_set_reg(vcpu, MKVM_XREG(0), PSCI_1_0_FN_PSCI_FEATURES);
+	vcpu_set_reg(vcpu, MKVM_XREG(1), PSCI_1_0_FN64_SYSTEM_SUSPEND);
+	EXPECT_EQ(MKVM_PSCI_RET(PSCI_RET_NOT_SUPPORTED), vcpu_report(vcpu));
+	vcpu_report(vcpu);
+	vcpu_report(vcpu);
+	vcpu_set_reg(vcpu, MKVM_XREG(0), PSCI_1_0_FN_SYSTEM_SUSPEND);
+	EXPECT_EQ(MKVM_PSCI_RET(PSCI_RET_NOT_SUPPORTED), vcpu_report(vcpu));
+}
+
+/*
+ * With the cap: a feature, and the call exits with the registers as the
+ * guest left them (x0 the function id) for the VMM to act on; resumed,
+ * the guest goes on after the HVC with them unchanged.
+ */
+TEST_F(susp, exits_to_vmm)
+{
+	struct mkvm_vcpu *vcpu;
+	struct kvm_run *run;
+
+	self->vm = vm_create(guest_call, guest_call_end);
+	ASSERT_EQ(0, enable_cap(self->vm, KVM_CAP_ARM_SYSTEM_SUSPEND, 0));
+	vcpu = call_vcpu(self->vm, PSCI_1_0_FN_PSCI_FEATURES,
+			 PSCI_1_0_FN64_SYSTEM_SUSPEND, 0);
+	EXPECT_EQ(0, vcpu_report(vcpu));
+	vcpu_report(vcpu);
+	vcpu_report(vcpu);
+
+	vcpu_set_reg(vcpu, MKVM_XREG(0), PSCI_1_0_FN64_SYSTEM_SUSPEND);
+	vcpu_set_reg(vcpu, MKVM_XREG(1), 0xabcd00001000ull);
+	vcpu_set_reg(vcpu, MKVM_XREG(2), 0x1234567800000042ull);
+	run = vcpu_run_expect(vcpu, KVM_EXIT_SYSTEM_EVENT);
+	EXPECT_EQ(KVM_SYSTEM_EVENT_SUSPEND, run->system_event.type);
+	EXPECT_EQ(0, run->system_event.ndata);
+	EXPECT_EQ(PSCI_1_0_FN64_SYSTEM_SUSPEND,
+		  vcpu_get_reg(vcpu, MKVM_XREG(0)));
+	EXPECT_EQ(0xabcd00001000ull, vcpu_get_reg(vcpu, MKVM_XREG(1)));
+	EXPECT_EQ(0x1234567800000042ull, vcpu_get_reg(vcpu, MKVM_XREG(2)));
+	EXPECT_EQ(PSCI_1_0_FN64_SYSTEM_SUSPEND, vcpu_report(vcpu));
+	EXPECT_EQ(0xabcd00001000ull, vcpu_report(vcpu));
+	vcpu_report(vcpu);
+
+	/* The SMC32 call: x1..x3 narrowed to 32 bits before the exit. */
+	vcpu_set_reg(vcpu, MKVM_XREG(0), PSCI_1_0_FN_SYSTEM_SUSPEND);
+	vcpu_set_reg(vcpu, MKVM_XREG(1), 0xabcd00001000ull);
+	vcpu_set_reg(vcpu, MKVM_XREG(2), 0x1234567800000042ull);
+	run = vcpu_run_expect(vcpu, KVM_EXIT_SYSTEM_EVENT);
+	EXPECT_EQ(KVM_SYSTEM_EVENT_SUSPEND, run->system_event.type);
+	EXPECT_EQ(PSCI_1_0_FN_SYSTEM_SUSPEND, vcpu_get_reg(vcpu, MKVM_XREG(0)));
+	EXPECT_EQ(0x1000, vcpu_get_reg(vcpu, MKVM_XREG(1)));
+	EXPECT_EQ(0x42, vcpu_get_reg(vcpu, MKVM_XREG(2)));
+}
+
+#define PFR0_GIC(v)	(((v) >> 24) & 0xf)
+#define ID_AA64PFR0_EL1_ID	ARM64_SYS_REG(3, 0, 0, 4, 0)
+
+/* Reports ID_AA64PFR0_EL1, then writes ICC_SGI1R_EL1 (must UNDEF). */
+MKVM_GUEST(guest_no_gic,
+	"mrs	x0, id_aa64pfr0_el1\n"
+	G_REPORT("x0")
+	"msr	s3_0_c12_c11_5, xzr\n"
+	G_DONE);
+
+/*
+ * No vGIC: GICv3 advertised until the VM first runs, then hidden from the
+ * guest and the VMM, and the guest's SGI register UNDEFINED.
+ */
+TEST_F(susp, no_vgic_hides_gic)
+{
+	struct mkvm_vcpu *vcpu;
+	struct kvm_run *run;
+	uint64_t before;
+
+	self->vm = vm_create(guest_no_gic, guest_no_gic_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	vcpu_set_reg(vcpu, MKVM_VBAR_EL1, MKVM_RAM_IPA);
+	before = vcpu_get_reg(vcpu, ID_AA64PFR0_EL1_ID);
+	if (!PFR0_GIC(before))
+		SKIP(return, "host has no GICv3 system registers");
+	EXPECT_EQ(0, PFR0_GIC(vcpu_report(vcpu)));
+	EXPECT_EQ(0, PFR0_GIC(vcpu_get_reg(vcpu, ID_AA64PFR0_EL1_ID)));
+	/* The unchanged rest still round-trips through SET_ONE_REG. */
+	EXPECT_EQ(0, _vcpu_set_reg(vcpu, ID_AA64PFR0_EL1_ID,
+				   vcpu_get_reg(vcpu, ID_AA64PFR0_EL1_ID)));
+	run = vcpu_run_expect(vcpu, KVM_EXIT_MMIO);
+	ASSERT_EQ(MKVM_UCALL_IPA + UCALL_EXCEPTION, run->mmio.phys_addr);
+	/* EC 0: unknown reason, the UNDEF a missing register gives. */
+	EXPECT_EQ(0, mkvm_mmio_data(run) >> 26);
+}
+
+TEST_HARNESS_MAIN
