@@ -138,12 +138,11 @@ TEST_F(mem, tagged_slot_refused)
 			TH_LOG("tag %#llx", (unsigned long long)tags[i]);
 		if (ret)
 			continue;
-		/* Accepted: show what it costs, then take it away again. */
+		/* Accepted: show what it costs, once. */
 		EXPECT_EQ(0, marker_after_dontneed(_metadata, self->vm, mem,
 						   (uintptr_t)mem, 0x7a66ed))
 			TH_LOG("the guest still reads the page the VMM freed");
-		ASSERT_EQ(0, _vm_set_memory(self->vm, 1, 0, MEM_IPA, 0,
-					    (uintptr_t)mem));
+		return;
 	}
 	/* The same memory untagged is a good slot. */
 	EXPECT_EQ(0, _vm_set_memory(self->vm, 1, 0, MEM_IPA, MEM_SIZE,

@@ -76,6 +76,23 @@ static void mkvm_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	spin_unlock(&vm->mmu_lock);
 }
 
+/*
+ * Reclaim can call the MMU notifier, which takes mmu_lock: say so to
+ * lockdep once per VM, so that an allocation under mmu_lock shows up as
+ * the deadlock it can become on the debug kernel's first fault, not only
+ * when reclaim happens to unmap a page of this VMM at that very moment.
+ * The notifier core's own annotation does not see through the SRCU read
+ * lock it holds around the callbacks.  (dma-resv primes its locks alike.)
+ */
+static void mkvm_mmu_lock_lockdep_prime(struct mkvm_vm *vm)
+{
+	if (!IS_ENABLED(CONFIG_LOCKDEP))
+		return;
+	fs_reclaim_acquire(GFP_KERNEL);
+	might_lock(&vm->mmu_lock);
+	fs_reclaim_release(GFP_KERNEL);
+}
+
 static const struct mmu_notifier_ops mkvm_mn_ops = {
 	.invalidate_range_start	= mkvm_mn_invalidate_start,
 	.invalidate_range_end	= mkvm_mn_invalidate_end,
@@ -175,6 +192,7 @@ int mkvm_create_vm(unsigned long type)
 	refcount_set(&vm->users, 1);
 	mutex_init(&vm->lock);
 	spin_lock_init(&vm->mmu_lock);
+	mkvm_mmu_lock_lockdep_prime(vm);
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
 
