@@ -42,13 +42,18 @@ static bool overlaps(struct mkvm_vm *vm, int skip, u64 gfn, u64 npages)
 	return false;
 }
 
-/* Replace a slot; the old range leaves stage 2 first. */
+/*
+ * Replace a slot; the old range leaves stage 2 first.  vm->lock keeps
+ * other updates out; mmu_lock publishes the change to faults and to the
+ * MMU notifier, which read the slots under it alone.
+ */
 static void install_slot(struct mkvm_vm *vm, int id,
 			 const struct mkvm_memslot *new)
 {
 	struct mkvm_memslot *old = &vm->slots[id];
 
-	mutex_lock(&vm->mmu_lock);
+	lockdep_assert_held(&vm->lock);
+	spin_lock(&vm->mmu_lock);
 	if (old->npages)
 		mkvm_arch_unmap_range(vm, old->base_gfn << PAGE_SHIFT,
 				      old->npages << PAGE_SHIFT);
@@ -59,7 +64,7 @@ static void install_slot(struct mkvm_vm *vm, int id,
 		vm->slots_end--;
 	/* Faults that looked up the old slot must retry. */
 	vm->mmu_seq++;
-	mutex_unlock(&vm->mmu_lock);
+	spin_unlock(&vm->mmu_lock);
 }
 
 /**
@@ -69,8 +74,9 @@ static void install_slot(struct mkvm_vm *vm, int id,
  *
  * Creates, deletes (memory_size 0), moves (new guest_phys_addr) or changes
  * the flags of a slot.
- * Return: 0, -EINVAL for a malformed request, -EEXIST for an overlap,
- * -EFAULT for a range beyond the VM's IPA size.
+ * Return: 0, -EINVAL for a malformed request (a tagged @userspace_addr
+ * included), -EEXIST for an overlap, -EFAULT for a range beyond the VM's
+ * IPA size.
  */
 int mkvm_set_memory_region(struct mkvm_vm *vm,
 			   const struct kvm_userspace_memory_region2 *mem)
@@ -88,7 +94,13 @@ int mkvm_set_memory_region(struct mkvm_vm *vm,
 	    !PAGE_ALIGNED(mem->guest_phys_addr) ||
 	    !PAGE_ALIGNED(mem->userspace_addr))
 		return -EINVAL;
-	if (mem->memory_size &&
+	/*
+	 * With the tagged-address ABI access_ok() passes a tagged pointer,
+	 * and gup strips the tag, but MMU notifiers report untagged ranges:
+	 * a tagged slot would never match one, and its stage-2 mappings
+	 * would outlive the pages behind them.  KVM refuses it too.
+	 */
+	if (mem->userspace_addr != untagged_addr(mem->userspace_addr) ||
 	    !access_ok((void __user *)(unsigned long)mem->userspace_addr,
 		       mem->memory_size))
 		return -EINVAL;

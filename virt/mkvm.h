@@ -8,6 +8,7 @@
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
+#include <linux/spinlock.h>
 #include <mkvm/arch.h>
 
 #define MKVM_MAX_MEMSLOTS	512
@@ -24,19 +25,23 @@ struct mkvm_memslot {
 struct mkvm_vm {
 	refcount_t users;	/* the VM fd, and each vCPU */
 	struct mm_struct *mm;	/* the creator's; memslots point into it */
-	struct mutex lock;	/* vCPU creation, memslot updates */
+	struct mutex lock;	/* vCPU creation; serializes memslot updates */
 	bool dead;		/* unusable: every ioctl fails with -EIO */
 
+	/* Written under lock and mmu_lock both; read under either. */
 	struct mkvm_memslot slots[MKVM_MAX_MEMSLOTS];
 	int slots_end;		/* one past the highest slot id in use */
 
 	/*
-	 * Stage-2 updates.  A fault samples mmu_seq before it looks up the
-	 * user page and maps only if no invalidation ran or runs meanwhile.
+	 * Stage 2, and the fault/invalidate handshake.  A spinlock, like
+	 * KVM's mmu_lock: the MMU notifier takes it in contexts that must
+	 * not sleep or fail (the OOM reaper), so nothing under it sleeps or
+	 * allocates.  A fault samples mmu_seq before it looks up the user
+	 * page and maps only if no invalidation ran or runs meanwhile.
 	 */
-	struct mutex mmu_lock;
+	spinlock_t mmu_lock;
 	unsigned long mmu_seq;
-	long mmu_invalidating;
+	long mmu_invalidating;	/* invalidate_range_start without its end */
 	struct mmu_notifier mn;
 
 	struct mkvm_vcpu *vcpus[MKVM_MAX_VCPUS];
@@ -51,6 +56,8 @@ struct mkvm_vcpu {
 	struct kvm_run *run;	/* one page, mmap'ed by the VMM */
 	struct mutex mutex;	/* one ioctl at a time */
 	struct task_struct *task; /* in KVM_RUN, or NULL */
+	/* Stage-2 table pages, topped up before mmu_lock is taken. */
+	struct mkvm_pgtable_cache mmu_cache;
 	struct mkvm_arch_vcpu arch;
 };
 

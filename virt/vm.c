@@ -17,7 +17,14 @@ static const struct file_operations mkvm_vm_fops;
 
 /*
  * The VMM's memory is changing under a range: drop stage-2 mappings of
- * every slot page in it, and make in-flight faults retry.
+ * every slot page in it, and make in-flight faults retry until the end.
+ *
+ * This never fails and never sleeps, so it serves non-blockable callers
+ * (the OOM reaper, process_mrelease()) too: mm/mmu_notifier.c calls every
+ * invalidate_range_end even after a start that failed, so a start that
+ * could fail could not count ranges in progress.  mmu_lock is a spinlock
+ * for this, and everything under it (the walk, the TLB flush hypercall)
+ * runs without sleeping.
  */
 static int mkvm_mn_invalidate_start(struct mmu_notifier *mn,
 				    const struct mmu_notifier_range *range)
@@ -25,11 +32,7 @@ static int mkvm_mn_invalidate_start(struct mmu_notifier *mn,
 	struct mkvm_vm *vm = container_of(mn, struct mkvm_vm, mn);
 	int i;
 
-	if (mmu_notifier_range_blockable(range))
-		mutex_lock(&vm->mmu_lock);
-	else if (!mutex_trylock(&vm->mmu_lock))
-		return -EAGAIN;
-
+	spin_lock(&vm->mmu_lock);
 	vm->mmu_invalidating++;
 	vm->mmu_seq++;
 	for (i = 0; i < vm->slots_end; i++) {
@@ -45,7 +48,7 @@ static int mkvm_mn_invalidate_start(struct mmu_notifier *mn,
 		mkvm_arch_unmap_range(vm, (s->base_gfn << PAGE_SHIFT) +
 				      (start - s->userspace_addr), end - start);
 	}
-	mutex_unlock(&vm->mmu_lock);
+	spin_unlock(&vm->mmu_lock);
 	return 0;
 }
 
@@ -54,10 +57,12 @@ static void mkvm_mn_invalidate_end(struct mmu_notifier *mn,
 {
 	struct mkvm_vm *vm = container_of(mn, struct mkvm_vm, mn);
 
-	mutex_lock(&vm->mmu_lock);
+	spin_lock(&vm->mmu_lock);
 	vm->mmu_seq++;
-	vm->mmu_invalidating--;
-	mutex_unlock(&vm->mmu_lock);
+	/* Every end has had its start: see mkvm_mn_invalidate_start(). */
+	if (!WARN_ON_ONCE(vm->mmu_invalidating <= 0))
+		vm->mmu_invalidating--;
+	spin_unlock(&vm->mmu_lock);
 }
 
 /* The address space is going away: nothing of it may stay mapped. */
@@ -65,10 +70,27 @@ static void mkvm_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
 	struct mkvm_vm *vm = container_of(mn, struct mkvm_vm, mn);
 
-	mutex_lock(&vm->mmu_lock);
+	spin_lock(&vm->mmu_lock);
 	vm->mmu_seq++;
 	mkvm_arch_unmap_range(vm, 0, BIT_ULL(vm->arch.ipa_bits));
-	mutex_unlock(&vm->mmu_lock);
+	spin_unlock(&vm->mmu_lock);
+}
+
+/*
+ * Reclaim can call the MMU notifier, which takes mmu_lock: say so to
+ * lockdep once per VM, so that an allocation under mmu_lock shows up as
+ * the deadlock it can become on the debug kernel's first fault, not only
+ * when reclaim happens to unmap a page of this VMM at that very moment.
+ * The notifier core's own annotation does not see through the SRCU read
+ * lock it holds around the callbacks.  (dma-resv primes its locks alike.)
+ */
+static void mkvm_mmu_lock_lockdep_prime(struct mkvm_vm *vm)
+{
+	if (!IS_ENABLED(CONFIG_LOCKDEP))
+		return;
+	fs_reclaim_acquire(GFP_KERNEL);
+	might_lock(&vm->mmu_lock);
+	fs_reclaim_release(GFP_KERNEL);
 }
 
 static const struct mmu_notifier_ops mkvm_mn_ops = {
@@ -86,6 +108,7 @@ static void mkvm_vm_destroy(struct mkvm_vm *vm)
 		struct mkvm_vcpu *vcpu = vm->vcpus[i];
 
 		mkvm_arch_vcpu_destroy(vcpu);
+		mkvm_pgtable_cache_free(&vcpu->mmu_cache);
 		free_page((unsigned long)vcpu->run);
 		kfree(vcpu);
 	}
@@ -168,7 +191,8 @@ int mkvm_create_vm(unsigned long type)
 		return -ENOMEM;
 	refcount_set(&vm->users, 1);
 	mutex_init(&vm->lock);
-	mutex_init(&vm->mmu_lock);
+	spin_lock_init(&vm->mmu_lock);
+	mkvm_mmu_lock_lockdep_prime(vm);
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
 

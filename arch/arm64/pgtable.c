@@ -112,7 +112,18 @@ int mkvm_pgtable_walk(struct mkvm_pgtable *pgt, u64 addr, u64 size,
 struct map_args {
 	phys_addr_t pa;
 	u64 attr;
+	struct mkvm_pgtable_cache *cache;	/* NULL: allocate freely */
 };
+
+static u64 *new_table(struct mkvm_pgtable_cache *cache)
+{
+	if (!cache)
+		return (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	/* The caller topped the cache up for a whole mapping: never empty. */
+	if (!cache->nr)
+		return NULL;
+	return cache->pages[--cache->nr];
+}
 
 static int map_visitor(const struct mkvm_pgtable_visit *v, void *arg)
 {
@@ -130,7 +141,7 @@ static int map_visitor(const struct mkvm_pgtable_visit *v, void *arg)
 	}
 	if (desc & DESC_VALID)		/* a block is in the way */
 		return -EEXIST;
-	table = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	table = new_table(m->cache);
 	if (!table)
 		return -ENOMEM;
 	/*
@@ -143,20 +154,10 @@ static int map_visitor(const struct mkvm_pgtable_visit *v, void *arg)
 	return 0;
 }
 
-/**
- * mkvm_pgtable_map_page() - map one page, allocating tables on the way
- * @pgt:	the table
- * @addr:	page-aligned input address
- * @pa:		page-aligned output address
- * @attr:	descriptor attribute bits (everything but address and type)
- *
- * Mapping the same page again with the same attributes is a no-op.
- * Return: 0, -EINVAL, -ENOMEM, or -EEXIST if @addr is mapped differently.
- */
-int mkvm_pgtable_map_page(struct mkvm_pgtable *pgt, u64 addr, phys_addr_t pa,
-			  u64 attr)
+static int map_page(struct mkvm_pgtable *pgt, u64 addr, phys_addr_t pa,
+		    u64 attr, struct mkvm_pgtable_cache *cache)
 {
-	struct map_args m = { .pa = pa, .attr = attr };
+	struct map_args m = { .pa = pa, .attr = attr, .cache = cache };
 	struct mkvm_pgtable_walker w = {
 		.cb	= map_visitor,
 		.arg	= &m,
@@ -170,6 +171,88 @@ int mkvm_pgtable_map_page(struct mkvm_pgtable *pgt, u64 addr, phys_addr_t pa,
 	/* Descriptors must reach the walker before anyone uses them. */
 	dsb(ishst);
 	return ret;
+}
+
+/**
+ * mkvm_pgtable_map_page() - map one page, allocating tables on the way
+ * @pgt:	the table
+ * @addr:	page-aligned input address
+ * @pa:		page-aligned output address
+ * @attr:	descriptor attribute bits (everything but address and type)
+ *
+ * May sleep and enter reclaim: only for tables no MMU notifier touches.
+ * Mapping the same page again with the same attributes is a no-op.
+ * Return: 0, -EINVAL, -ENOMEM, or -EEXIST if @addr is mapped differently.
+ */
+int mkvm_pgtable_map_page(struct mkvm_pgtable *pgt, u64 addr, phys_addr_t pa,
+			  u64 attr)
+{
+	return map_page(pgt, addr, pa, attr, NULL);
+}
+
+/**
+ * mkvm_pgtable_map_page_cached() - map one page, tables from a cache
+ * @pgt:	the table
+ * @addr:	page-aligned input address
+ * @pa:		page-aligned output address
+ * @attr:	descriptor attribute bits (everything but address and type)
+ * @cache:	holds at least mkvm_pgtable_map_pages_needed(@pgt) pages
+ *
+ * Never allocates, never sleeps: safe under a spinlock that an MMU
+ * notifier also takes, where an allocation could recurse into reclaim
+ * and so into the notifier.
+ * Return: 0, -EINVAL, -ENOMEM if @cache ran dry, or -EEXIST if @addr is
+ * mapped differently.
+ */
+int mkvm_pgtable_map_page_cached(struct mkvm_pgtable *pgt, u64 addr,
+				 phys_addr_t pa, u64 attr,
+				 struct mkvm_pgtable_cache *cache)
+{
+	return map_page(pgt, addr, pa, attr, cache);
+}
+
+/**
+ * mkvm_pgtable_map_pages_needed() - table pages one page mapping can need
+ * @pgt:	the table
+ *
+ * One per level below the root.
+ */
+int mkvm_pgtable_map_pages_needed(const struct mkvm_pgtable *pgt)
+{
+	return 3 - pgt->start_level;
+}
+
+/**
+ * mkvm_pgtable_cache_topup() - fill a cache to at least @min zeroed pages
+ * @cache:	the cache
+ * @min:	at most MKVM_PGTABLE_CACHE_PAGES
+ *
+ * Call without locks: the allocations may sleep and reclaim.  Pages are
+ * charged to the caller's memory cgroup, as table pages always were.
+ * Return: 0, -EINVAL for a @min beyond the cache, -ENOMEM.
+ */
+int mkvm_pgtable_cache_topup(struct mkvm_pgtable_cache *cache, int min)
+{
+	if (min > MKVM_PGTABLE_CACHE_PAGES)
+		return -EINVAL;
+	while (cache->nr < min) {
+		void *page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+
+		if (!page)
+			return -ENOMEM;
+		cache->pages[cache->nr++] = page;
+	}
+	return 0;
+}
+
+/**
+ * mkvm_pgtable_cache_free() - give back the pages a cache still holds
+ * @cache:	the cache; empty afterwards
+ */
+void mkvm_pgtable_cache_free(struct mkvm_pgtable_cache *cache)
+{
+	while (cache->nr)
+		free_page((unsigned long)cache->pages[--cache->nr]);
 }
 
 static int free_visitor(const struct mkvm_pgtable_visit *v, void *arg)

@@ -153,6 +153,7 @@ static int unmap_visitor(const struct mkvm_pgtable_visit *v, void *arg)
  *
  * Tables stay (they are freed with the VM); the TLBs of the VM are flushed
  * on every CPU before this returns, so no vCPU can still reach the pages.
+ * Does not sleep: the MMU notifier calls it in non-blockable contexts.
  */
 void mkvm_arch_unmap_range(struct mkvm_vm *vm, u64 ipa, u64 size)
 {
@@ -164,6 +165,7 @@ void mkvm_arch_unmap_range(struct mkvm_vm *vm, u64 ipa, u64 size)
 		.flags	= MKVM_WALK_LEAF,
 	};
 
+	lockdep_assert_held(&vm->mmu_lock);
 	if (ipa >= limit)
 		return;
 	size = min(size, limit - ipa);
@@ -194,9 +196,14 @@ static void clean_guest_page(struct page *page)
  * @ipa:	faulting address
  * @write:	the access was a write
  *
+ * Everything that can sleep or allocate - looking up the VMM's page, the
+ * table pages the mapping may need - happens before mmu_lock is taken:
+ * the MMU notifier takes it too, and reclaim entered from under it could
+ * call the notifier on this very VM.
+ *
  * Return: 1 when the guest can retry the access, 0 when the address is not
  * RAM the guest may access that way (an MMIO access), -EFAULT when the
- * VMM's memory behind a slot is gone.
+ * VMM's memory behind a slot is gone, -ENOMEM.
  */
 int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write)
 {
@@ -207,12 +214,21 @@ int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write)
 	bool writable;
 	int ret;
 
-	mutex_lock(&vm->mmu_lock);
+	ret = mkvm_pgtable_cache_topup(&vcpu->mmu_cache,
+				       mkvm_pgtable_map_pages_needed(&vm->arch.s2));
+	if (ret)
+		return ret;
+
+	/*
+	 * The slot and mmu_seq together: an invalidation or slot change
+	 * after this point bumps mmu_seq, and the mapping below is dropped.
+	 */
+	spin_lock(&vm->mmu_lock);
 	slot = mkvm_gfn_to_slot(vm, ipa >> PAGE_SHIFT);
 	if (slot)
 		s = *slot;
 	seq = vm->mmu_seq;
-	mutex_unlock(&vm->mmu_lock);
+	spin_unlock(&vm->mmu_lock);
 	if (!slot || (write && (s.flags & KVM_MEM_READONLY)))
 		return 0;
 
@@ -231,17 +247,18 @@ int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write)
 	if (writable)
 		set_page_dirty_lock(page);
 
-	mutex_lock(&vm->mmu_lock);
+	spin_lock(&vm->mmu_lock);
 	ret = 1;
-	/* An invalidation ran since the lookup: fault again. */
+	/* An invalidation ran since the lookup, or runs: fault again. */
 	if (!vm->mmu_invalidating && vm->mmu_seq == seq) {
-		ret = mkvm_pgtable_map_page(&vm->arch.s2, ipa & PAGE_MASK,
-					    page_to_phys(page),
-					    writable ? S2_ATTR_RW : S2_ATTR_RO);
+		ret = mkvm_pgtable_map_page_cached(&vm->arch.s2, ipa & PAGE_MASK,
+						   page_to_phys(page),
+						   writable ? S2_ATTR_RW : S2_ATTR_RO,
+						   &vcpu->mmu_cache);
 		/* Another vCPU mapped it first: fine. */
 		ret = (ret == -EEXIST || !ret) ? 1 : ret;
 	}
-	mutex_unlock(&vm->mmu_lock);
+	spin_unlock(&vm->mmu_lock);
 	put_page(page);
 	return ret;
 }

@@ -33,12 +33,30 @@ struct mkvm_pgtable_walker {
 	u32 flags;
 };
 
+/*
+ * Table pages set aside before a lock is taken, so that mapping under the
+ * lock never allocates (KVM's kvm_mmu_memory_cache).  One page per level
+ * below the root is the most a single page mapping can need.
+ */
+#define MKVM_PGTABLE_CACHE_PAGES	3
+
+struct mkvm_pgtable_cache {
+	int nr;
+	void *pages[MKVM_PGTABLE_CACHE_PAGES];
+};
+
 int mkvm_pgtable_init(struct mkvm_pgtable *pgt, u32 ia_bits);
 void mkvm_pgtable_destroy(struct mkvm_pgtable *pgt);
 int mkvm_pgtable_walk(struct mkvm_pgtable *pgt, u64 addr, u64 size,
 		      const struct mkvm_pgtable_walker *walker);
 int mkvm_pgtable_map_page(struct mkvm_pgtable *pgt, u64 addr, phys_addr_t pa,
 			  u64 attr);
+int mkvm_pgtable_map_page_cached(struct mkvm_pgtable *pgt, u64 addr,
+				 phys_addr_t pa, u64 attr,
+				 struct mkvm_pgtable_cache *cache);
+int mkvm_pgtable_cache_topup(struct mkvm_pgtable_cache *cache, int min);
+void mkvm_pgtable_cache_free(struct mkvm_pgtable_cache *cache);
+int mkvm_pgtable_map_pages_needed(const struct mkvm_pgtable *pgt);
 phys_addr_t mkvm_pgtable_root_pa(const struct mkvm_pgtable *pgt);
 
 #endif /* __MKVM_PGTABLE_H */
