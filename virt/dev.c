@@ -29,6 +29,7 @@ long mkvm_check_extension(struct mkvm_vm *vm, long ext)
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_ONE_REG:
+	case KVM_CAP_BINARY_STATS_FD:
 		return 1;
 	case KVM_CAP_NR_MEMSLOTS:
 		return MKVM_MAX_MEMSLOTS;

@@ -21,6 +21,31 @@ struct mkvm_memslot {
 	u32 flags;		/* KVM_MEM_READONLY */
 };
 
+/*
+ * Counters read through KVM_GET_STATS_FD (virt/stats.c).  Each is written
+ * by one context at a time (the vCPU's thread, or under vm->mmu_lock) and
+ * read locklessly: an aligned u64 load never tears on arm64.
+ */
+struct mkvm_vm_stat {
+	u64 tlb_flushes;		/* VM-wide stage-2 TLB flushes */
+};
+
+struct mkvm_vcpu_stat {
+	u64 exits;			/* every return from the guest */
+	u64 wfi_exit_stat;
+	u64 wfe_exit_stat;
+	u64 hvc_exit_stat;		/* HVC (SMCCC) calls */
+	u64 mmio_exit_user;		/* KVM_EXIT_MMIO to the VMM */
+	u64 mmio_exit_kernel;		/* MMIO emulated in the module */
+	u64 signal_exits;		/* KVM_RUN left for a signal */
+	u64 halt_attempted_poll;	/* WFI sleeps that polled first */
+	u64 halt_successful_poll;	/* ... and were woken while polling */
+	u64 halt_wakeup;		/* WFI sleeps ended by a wakeup */
+	u64 stage2_faults;		/* guest aborts taken to EL2 */
+	u64 sysreg_exits;		/* trapped system register accesses */
+	u64 irq_exits;			/* host interrupts while the guest ran */
+};
+
 struct mkvm_vm {
 	refcount_t users;	/* the VM fd, and each vCPU */
 	struct mm_struct *mm;	/* the creator's; memslots point into it */
@@ -41,6 +66,7 @@ struct mkvm_vm {
 
 	struct mkvm_vcpu *vcpus[MKVM_MAX_VCPUS];
 	int nr_vcpus;		/* published after vcpus[] (acquire/release) */
+	struct mkvm_vm_stat stat;
 
 	struct mkvm_arch_vm arch;
 };
@@ -51,6 +77,7 @@ struct mkvm_vcpu {
 	struct kvm_run *run;	/* one page, mmap'ed by the VMM */
 	struct mutex mutex;	/* one ioctl at a time */
 	struct task_struct *task; /* in KVM_RUN, or NULL */
+	struct mkvm_vcpu_stat stat;
 	struct mkvm_arch_vcpu arch;
 };
 
@@ -72,5 +99,7 @@ int mkvm_set_memory_region(struct mkvm_vm *vm,
 			   const struct kvm_userspace_memory_region2 *mem);
 struct mkvm_memslot *mkvm_gfn_to_slot(struct mkvm_vm *vm, u64 gfn);
 struct mkvm_vcpu *mkvm_vcpu_by_mpidr(struct mkvm_vm *vm, u64 mpidr);
+int mkvm_vm_stats_fd(struct mkvm_vm *vm);
+int mkvm_vcpu_stats_fd(struct mkvm_vcpu *vcpu);
 
 #endif /* __MKVM_CORE_H */

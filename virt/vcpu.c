@@ -54,6 +54,8 @@ static long mkvm_vcpu_ioctl(struct file *file, unsigned int cmd,
 		return -EINTR;
 	if (cmd == KVM_RUN) {
 		ret = arg ? -EINVAL : mkvm_arch_vcpu_run(vcpu);
+	} else if (cmd == KVM_GET_STATS_FD) {
+		ret = mkvm_vcpu_stats_fd(vcpu);
 	} else {
 		ret = mkvm_arch_vcpu_ioctl(vcpu, cmd, (void __user *)arg);
 	}

@@ -138,6 +138,8 @@ static long mkvm_vm_ioctl(struct file *file, unsigned int cmd,
 		return mkvm_create_vcpu(vm, arg);
 	case KVM_CHECK_EXTENSION:
 		return mkvm_check_extension(vm, arg);
+	case KVM_GET_STATS_FD:
+		return mkvm_vm_stats_fd(vm);
 	default:
 		return mkvm_arch_vm_ioctl(vm, cmd, argp);
 	}

@@ -44,6 +44,7 @@ int mkvm_handle_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr)
 		data = mkvm_get_gpr(vcpu, m->rt);
 		memcpy(run->mmio.data, &data, m->len);	/* little endian */
 	}
+	vcpu->stat.mmio_exit_user++;
 	return 0;
 }
 
