@@ -306,4 +306,110 @@ TEST_F(stats, counts_tlb_flushes)
 	vcpu_free(vcpu);
 }
 
+/* ---- coalesced MMIO ------------------------------------------------ */
+
+static int zone_ioctl(struct mkvm_vm *vm, unsigned long req, uint64_t addr,
+		      uint32_t size, uint32_t pio)
+{
+	struct kvm_coalesced_mmio_zone z = {
+		.addr = addr, .size = size, .pio = pio,
+	};
+
+	return mkvm_ioctl(vm->fd, req, &z);
+}
+
+/* The errors KVM gives, and what it accepts. */
+TEST_F(stats, coalesced_errors)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	self->vm = vm_create(guest_idle, guest_idle_end);
+	EXPECT_EQ(KVM_COALESCED_MMIO_PAGE_OFFSET,
+		  ioctl(self->vm->kvm_fd, KVM_CHECK_EXTENSION,
+			KVM_CAP_COALESCED_MMIO));
+	EXPECT_EQ(page * (KVM_COALESCED_MMIO_PAGE_OFFSET + 1),
+		  ioctl(self->vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0));
+	EXPECT_EQ(-EINVAL, zone_ioctl(self->vm, KVM_REGISTER_COALESCED_MMIO,
+				      MKVM_MMIO_IPA, 8, 2));
+	EXPECT_EQ(-EINVAL, zone_ioctl(self->vm, KVM_UNREGISTER_COALESCED_MMIO,
+				      MKVM_MMIO_IPA, 8, 2));
+	EXPECT_EQ(-EFAULT, mkvm_ioctl(self->vm->fd, KVM_REGISTER_COALESCED_MMIO,
+				      (void *)8));
+	/* Overlaps are allowed; a PIO zone is accepted on arm64 too. */
+	EXPECT_EQ(0, zone_ioctl(self->vm, KVM_REGISTER_COALESCED_MMIO,
+				MKVM_MMIO_IPA, 0x1000, 0));
+	EXPECT_EQ(0, zone_ioctl(self->vm, KVM_REGISTER_COALESCED_MMIO,
+				MKVM_MMIO_IPA + 8, 8, 0));
+	EXPECT_EQ(0, zone_ioctl(self->vm, KVM_REGISTER_COALESCED_MMIO,
+				0x3f8, 8, 1));
+	/* Unregistering what is not there is no error. */
+	EXPECT_EQ(0, zone_ioctl(self->vm, KVM_UNREGISTER_COALESCED_MMIO,
+				0x40000000, 8, 0));
+	EXPECT_EQ(0, zone_ioctl(self->vm, KVM_UNREGISTER_COALESCED_MMIO,
+				MKVM_MMIO_IPA, 8, 0));
+	/* Zones stay registered when the VM goes: no leak (debug boot). */
+}
+
+#define NR_COALESCED	6
+
+MKVM_GUEST(guest_coalesced,
+	"movz	x5, #0x2000, lsl #16\n"
+	"mov	x6, #0\n"
+	"1:	str	x6, [x5, #0x10]\n"
+	"add	x6, x6, #1\n"
+	"cmp	x6, #" STR(NR_COALESCED) "\n"
+	"b.ne	1b\n"
+	G_REPORT("x6")
+	"ldr	x7, [x5, #0x10]\n"	/* a read: exits */
+	"str	x6, [x5, #0x10]\n"	/* after unregistering: exits */
+	G_DONE);
+
+/* Writes into a zone queue without exits; reads exit; unregister works. */
+TEST_F(stats, coalesced_ring)
+{
+	struct kvm_coalesced_mmio_ring *ring;
+	struct mkvm_vcpu *vcpu;
+	struct kvm_run *run;
+	struct stats s;
+	unsigned int i;
+	uint64_t v;
+
+	self->vm = vm_create(guest_coalesced, guest_coalesced_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	ring = (void *)vcpu->run +
+	       KVM_COALESCED_MMIO_PAGE_OFFSET * sysconf(_SC_PAGESIZE);
+	ASSERT_EQ(0, zone_ioctl(self->vm, KVM_REGISTER_COALESCED_MMIO,
+				MKVM_MMIO_IPA, 0x100, 0));
+	stats_open(&s, vcpu_stats_fd(vcpu));
+
+	EXPECT_EQ(NR_COALESCED, vcpu_report(vcpu));
+	EXPECT_EQ(0, ring->first);
+	ASSERT_EQ(NR_COALESCED, ring->last);
+	for (i = 0; i < NR_COALESCED; i++) {
+		struct kvm_coalesced_mmio *e = &ring->coalesced_mmio[i];
+
+		memcpy(&v, e->data, sizeof(v));
+		EXPECT_EQ(MKVM_MMIO_IPA + 0x10, e->phys_addr);
+		EXPECT_EQ(8, e->len);
+		EXPECT_EQ(0, e->pio);
+		EXPECT_EQ(i, v);
+	}
+	EXPECT_EQ(1, stat_of(&s, "mmio_exit_user"));	/* the report */
+	EXPECT_LE(NR_COALESCED, stat_of(&s, "mmio_exit_kernel"));
+	ring->first = ring->last;
+
+	run = vcpu_run_expect(vcpu, KVM_EXIT_MMIO);
+	EXPECT_EQ(0, run->mmio.is_write);
+	EXPECT_EQ(MKVM_MMIO_IPA + 0x10, run->mmio.phys_addr);
+	ASSERT_EQ(0, zone_ioctl(self->vm, KVM_UNREGISTER_COALESCED_MMIO,
+				MKVM_MMIO_IPA, 0x100, 0));
+	run = vcpu_run_expect(vcpu, KVM_EXIT_MMIO);
+	EXPECT_EQ(1, run->mmio.is_write);
+	EXPECT_EQ(NR_COALESCED, mkvm_mmio_data(run));
+	EXPECT_EQ(ring->first, ring->last);
+	vcpu_done(vcpu);
+	stats_close(&s);
+	vcpu_free(vcpu);
+}
+
 TEST_HARNESS_MAIN

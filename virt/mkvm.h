@@ -46,6 +46,8 @@ struct mkvm_vcpu_stat {
 	u64 irq_exits;			/* host interrupts while the guest ran */
 };
 
+struct mkvm_coalesced;
+
 struct mkvm_vm {
 	refcount_t users;	/* the VM fd, and each vCPU */
 	struct mm_struct *mm;	/* the creator's; memslots point into it */
@@ -67,6 +69,7 @@ struct mkvm_vm {
 	struct mkvm_vcpu *vcpus[MKVM_MAX_VCPUS];
 	int nr_vcpus;		/* published after vcpus[] (acquire/release) */
 	struct mkvm_vm_stat stat;
+	struct mkvm_coalesced *coalesced;	/* made on first use */
 
 	struct mkvm_arch_vm arch;
 };
@@ -100,6 +103,14 @@ int mkvm_set_memory_region(struct mkvm_vm *vm,
 struct mkvm_memslot *mkvm_gfn_to_slot(struct mkvm_vm *vm, u64 gfn);
 struct mkvm_vcpu *mkvm_vcpu_by_mpidr(struct mkvm_vm *vm, u64 mpidr);
 int mkvm_vm_stats_fd(struct mkvm_vm *vm);
+struct page *mkvm_coalesced_ring_page(struct mkvm_vm *vm);
+int mkvm_coalesced_register(struct mkvm_vm *vm,
+			    const struct kvm_coalesced_mmio_zone *zone);
+int mkvm_coalesced_unregister(struct mkvm_vm *vm,
+			      const struct kvm_coalesced_mmio_zone *zone);
+bool mkvm_coalesced_write(struct mkvm_vm *vm, u64 addr, u32 len,
+			  const void *data);
+void mkvm_coalesced_free(struct mkvm_vm *vm);
 int mkvm_vcpu_stats_fd(struct mkvm_vcpu *vcpu);
 
 #endif /* __MKVM_CORE_H */
