@@ -38,33 +38,38 @@ static bool zone_contains(const struct kvm_coalesced_mmio_zone *z,
 	       addr + len <= z->addr + z->size;
 }
 
-/* The VM's ring and zones, made on first use; NULL when out of memory. */
+/*
+ * The VM's ring and zones, made on first use; NULL when out of memory.
+ * No lock: this runs in the vCPU mmap fault too (mmap_lock held), so the
+ * first to publish wins and a racing loser frees its copy.
+ */
 static struct mkvm_coalesced *coalesced_get(struct mkvm_vm *vm)
 {
-	/* Pairs with the release in coalesced_get(). */
+	/* Pairs with the release below. */
 	struct mkvm_coalesced *c = smp_load_acquire(&vm->coalesced);
+	struct mkvm_coalesced *old;
 
 	if (c)
 		return c;
-	mutex_lock(&vm->lock);
-	c = vm->coalesced;
-	if (c)
-		goto unlock;
 	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
 	if (!c)
-		goto unlock;
+		return NULL;
 	c->ring = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!c->ring) {
 		kfree(c);
-		c = NULL;
-		goto unlock;
+		return NULL;
 	}
 	spin_lock_init(&c->lock);
 	INIT_LIST_HEAD(&c->zones);
 	/* Lockless readers see the list and the lock initialised. */
-	smp_store_release(&vm->coalesced, c);
-unlock:
-	mutex_unlock(&vm->lock);
+	old = cmpxchg_release(&vm->coalesced, NULL, c);
+	if (old) {
+		free_page((unsigned long)c->ring);
+		kfree(c);
+		/* Pairs with the release of the winner. */
+		smp_rmb();
+		return old;
+	}
 	return c;
 }
 
