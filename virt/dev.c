@@ -29,7 +29,10 @@ long mkvm_check_extension(struct mkvm_vm *vm, long ext)
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_ONE_REG:
+	case KVM_CAP_BINARY_STATS_FD:
 		return 1;
+	case KVM_CAP_COALESCED_MMIO:
+		return KVM_COALESCED_MMIO_PAGE_OFFSET;
 	case KVM_CAP_NR_MEMSLOTS:
 		return MKVM_MAX_MEMSLOTS;
 	case KVM_CAP_NR_VCPUS:
@@ -79,7 +82,9 @@ long mkvm_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case KVM_CREATE_VM:
 		return mkvm_create_vm(arg);
 	case KVM_GET_VCPU_MMAP_SIZE:
-		return arg ? -EINVAL : PAGE_SIZE;
+		/* struct kvm_run, then the coalesced MMIO ring */
+		return arg ? -EINVAL :
+			     PAGE_SIZE * (KVM_COALESCED_MMIO_PAGE_OFFSET + 1);
 	case MINIKVM_HYP_PING:
 		return mkvm_hyp_ping((void __user *)arg);
 	default:

@@ -22,6 +22,33 @@ struct mkvm_memslot {
 	u32 flags;		/* KVM_MEM_READONLY */
 };
 
+/*
+ * Counters read through KVM_GET_STATS_FD (virt/stats.c).  Each is written
+ * by one context at a time (the vCPU's thread, or under vm->mmu_lock) and
+ * read locklessly: an aligned u64 load never tears on arm64.
+ */
+struct mkvm_vm_stat {
+	u64 tlb_flushes;		/* VM-wide stage-2 TLB flushes */
+};
+
+struct mkvm_vcpu_stat {
+	u64 exits;			/* every return from the guest */
+	u64 wfi_exit_stat;
+	u64 wfe_exit_stat;
+	u64 hvc_exit_stat;		/* HVC (SMCCC) calls */
+	u64 mmio_exit_user;		/* KVM_EXIT_MMIO to the VMM */
+	u64 mmio_exit_kernel;		/* MMIO emulated in the module */
+	u64 signal_exits;		/* KVM_RUN left for a signal */
+	u64 halt_attempted_poll;	/* WFI sleeps that polled first */
+	u64 halt_successful_poll;	/* ... and were woken while polling */
+	u64 halt_wakeup;		/* WFI sleeps ended by a wakeup */
+	u64 stage2_faults;		/* guest aborts taken to EL2 */
+	u64 sysreg_exits;		/* trapped system register accesses */
+	u64 irq_exits;			/* host interrupts while the guest ran */
+};
+
+struct mkvm_coalesced;
+
 struct mkvm_vm {
 	refcount_t users;	/* the VM fd, and each vCPU */
 	struct mm_struct *mm;	/* the creator's; memslots point into it */
@@ -46,6 +73,8 @@ struct mkvm_vm {
 
 	struct mkvm_vcpu *vcpus[MKVM_MAX_VCPUS];
 	int nr_vcpus;		/* published after vcpus[] (acquire/release) */
+	struct mkvm_vm_stat stat;
+	struct mkvm_coalesced *coalesced;	/* made on first use */
 
 	struct mkvm_arch_vm arch;
 };
@@ -58,6 +87,7 @@ struct mkvm_vcpu {
 	struct task_struct *task; /* in KVM_RUN, or NULL */
 	/* Stage-2 table pages, topped up before mmu_lock is taken. */
 	struct mkvm_pgtable_cache mmu_cache;
+	struct mkvm_vcpu_stat stat;
 	struct mkvm_arch_vcpu arch;
 };
 
@@ -79,5 +109,15 @@ int mkvm_set_memory_region(struct mkvm_vm *vm,
 			   const struct kvm_userspace_memory_region2 *mem);
 struct mkvm_memslot *mkvm_gfn_to_slot(struct mkvm_vm *vm, u64 gfn);
 struct mkvm_vcpu *mkvm_vcpu_by_mpidr(struct mkvm_vm *vm, u64 mpidr);
+int mkvm_vm_stats_fd(struct mkvm_vm *vm);
+struct page *mkvm_coalesced_ring_page(struct mkvm_vm *vm);
+int mkvm_coalesced_register(struct mkvm_vm *vm,
+			    const struct kvm_coalesced_mmio_zone *zone);
+int mkvm_coalesced_unregister(struct mkvm_vm *vm,
+			      const struct kvm_coalesced_mmio_zone *zone);
+bool mkvm_coalesced_write(struct mkvm_vm *vm, u64 addr, u32 len,
+			  const void *data);
+void mkvm_coalesced_free(struct mkvm_vm *vm);
+int mkvm_vcpu_stats_fd(struct mkvm_vcpu *vcpu);
 
 #endif /* __MKVM_CORE_H */

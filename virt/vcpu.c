@@ -16,9 +16,15 @@ static vm_fault_t mkvm_vcpu_fault(struct vm_fault *vmf)
 	struct mkvm_vcpu *vcpu = vmf->vma->vm_file->private_data;
 	struct page *page;
 
-	if (vmf->pgoff != 0)
+	if (vmf->pgoff == KVM_COALESCED_MMIO_PAGE_OFFSET) {
+		page = mkvm_coalesced_ring_page(vcpu->vm);
+		if (!page)
+			return VM_FAULT_OOM;
+	} else if (vmf->pgoff == 0) {
+		page = virt_to_page(vcpu->run);
+	} else {
 		return VM_FAULT_SIGBUS;
-	page = virt_to_page(vcpu->run);
+	}
 	get_page(page);
 	vmf->page = page;
 	return 0;
@@ -54,6 +60,8 @@ static long mkvm_vcpu_ioctl(struct file *file, unsigned int cmd,
 		return -EINTR;
 	if (cmd == KVM_RUN) {
 		ret = arg ? -EINVAL : mkvm_arch_vcpu_run(vcpu);
+	} else if (cmd == KVM_GET_STATS_FD) {
+		ret = mkvm_vcpu_stats_fd(vcpu);
 	} else {
 		ret = mkvm_arch_vcpu_ioctl(vcpu, cmd, (void __user *)arg);
 	}

@@ -113,6 +113,7 @@ static void mkvm_vm_destroy(struct mkvm_vm *vm)
 		kfree(vcpu);
 	}
 	mkvm_arch_vm_destroy(vm);
+	mkvm_coalesced_free(vm);
 	mmdrop(vm->mm);
 	kfree(vm);
 }
@@ -139,6 +140,7 @@ static long mkvm_vm_ioctl(struct file *file, unsigned int cmd,
 	struct mkvm_vm *vm = file->private_data;
 	void __user *argp = (void __user *)arg;
 	struct kvm_userspace_memory_region2 mem2 = {};
+	struct kvm_coalesced_mmio_zone zone;
 
 	/* Only the creating process drives a VM, as with KVM. */
 	if (vm->mm != current->mm || READ_ONCE(vm->dead))
@@ -161,6 +163,15 @@ static long mkvm_vm_ioctl(struct file *file, unsigned int cmd,
 		return mkvm_create_vcpu(vm, arg);
 	case KVM_CHECK_EXTENSION:
 		return mkvm_check_extension(vm, arg);
+	case KVM_GET_STATS_FD:
+		return mkvm_vm_stats_fd(vm);
+	case KVM_REGISTER_COALESCED_MMIO:
+	case KVM_UNREGISTER_COALESCED_MMIO:
+		if (copy_from_user(&zone, argp, sizeof(zone)))
+			return -EFAULT;
+		if (cmd == KVM_REGISTER_COALESCED_MMIO)
+			return mkvm_coalesced_register(vm, &zone);
+		return mkvm_coalesced_unregister(vm, &zone);
 	default:
 		return mkvm_arch_vm_ioctl(vm, cmd, argp);
 	}

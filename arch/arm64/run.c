@@ -133,9 +133,11 @@ static int handle_wfx(struct mkvm_vcpu *vcpu, u64 esr)
 {
 	mkvm_skip_instr(vcpu);
 	if (esr & ESR_ELx_WFx_ISS_WFE) {
+		vcpu->stat.wfe_exit_stat++;
 		cond_resched();
 		return 1;
 	}
+	vcpu->stat.wfi_exit_stat++;
 	/* Kicks from before this WFI are answered by the check below. */
 	WRITE_ONCE(vcpu->arch.wake, false);
 	mkvm_vtimer_sync(vcpu, false);
@@ -147,16 +149,21 @@ static int handle_wfx(struct mkvm_vcpu *vcpu, u64 esr)
 	 * interrupt that comes within microseconds (an IPI answer) then
 	 * costs no scheduler round trip.  Every new interrupt kicks.
 	 */
-	if (!halt_poll(vcpu))
+	if (READ_ONCE(halt_poll_ns))
+		vcpu->stat.halt_attempted_poll++;
+	if (halt_poll(vcpu)) {
+		vcpu->stat.halt_successful_poll++;
+	} else if (!wait_event_interruptible(vcpu->arch.wq,
+					     READ_ONCE(vcpu->arch.wake) ||
+					     mkvm_vgic_pending(vcpu))) {
 		/* A signal ends the sleep too; the run loop sees it. */
-		wait_event_interruptible(vcpu->arch.wq,
-					 READ_ONCE(vcpu->arch.wake) ||
-					 mkvm_vgic_pending(vcpu));
+		vcpu->stat.halt_wakeup++;
+	}
 	mkvm_vtimer_cancel(vcpu);
 	return 1;
 }
 
-static int handle_hvc(struct mkvm_vcpu *vcpu, u64 esr)
+static int smccc_call(struct mkvm_vcpu *vcpu, u64 esr)
 {
 	/* Only hvc #0 is an SMCCC call; other immediates answer -1. */
 	if (esr & ESR_ELx_xVC_IMM_MASK) {
@@ -166,11 +173,17 @@ static int handle_hvc(struct mkvm_vcpu *vcpu, u64 esr)
 	return mkvm_handle_smccc(vcpu);
 }
 
+static int handle_hvc(struct mkvm_vcpu *vcpu, u64 esr)
+{
+	vcpu->stat.hvc_exit_stat++;
+	return smccc_call(vcpu, esr);
+}
+
 static int handle_smc(struct mkvm_vcpu *vcpu, u64 esr)
 {
 	/* A trapped SMC returns to itself (D1.10.3): step over it first. */
 	mkvm_skip_instr(vcpu);
-	return handle_hvc(vcpu, esr);
+	return smccc_call(vcpu, esr);
 }
 
 /*
@@ -194,6 +207,7 @@ static bool is_set_way_op(u64 esr)
 
 static int handle_sysreg(struct mkvm_vcpu *vcpu, u64 esr)
 {
+	vcpu->stat.sysreg_exits++;
 	if (is_set_way_op(esr)) {
 		mkvm_skip_instr(vcpu);
 		return 1;
@@ -227,6 +241,7 @@ static int handle_abort(struct mkvm_vcpu *vcpu, u64 esr)
 	u64 fsc = esr & ESR_ELx_FSC_TYPE;
 	int ret;
 
+	vcpu->stat.stage2_faults++;
 	/* EL2 could not find the IPA (arch/arm64/hyp/fault.c): retry. */
 	if (h->fault_retry)
 		return 1;
@@ -238,6 +253,8 @@ static int handle_abort(struct mkvm_vcpu *vcpu, u64 esr)
 		return ret;
 	if (!instr) {
 		ret = mkvm_vgic_mmio(vcpu, ipa, esr);
+		if (ret > 0)
+			vcpu->stat.mmio_exit_kernel++;
 		if (ret)
 			return ret;
 	}
@@ -291,11 +308,13 @@ static int handle_exit(struct mkvm_vcpu *vcpu, u64 exit)
 {
 	u64 esr = vcpu->arch.hyp->esr_el2;
 
+	vcpu->stat.exits++;
 	switch (exit) {
 	case MKVM_EXIT_SYNC:
 		return exit_handlers[ESR_ELx_EC(esr)](vcpu, esr);
 	case MKVM_EXIT_IRQ:
 	case MKVM_EXIT_FIQ:
+		vcpu->stat.irq_exits++;
 		return 1;	/* the host took it when IRQs were unmasked */
 	case MKVM_EXIT_SERROR:
 		return handle_serror(vcpu, esr);
@@ -423,6 +442,7 @@ int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu)
 			}
 		}
 		if (signal_pending(current)) {
+			vcpu->stat.signal_exits++;
 			ret = -EINTR;
 			run->exit_reason = KVM_EXIT_INTR;
 			break;

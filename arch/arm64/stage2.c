@@ -115,6 +115,7 @@ static void flush_vm_tlbs(struct mkvm_vm *vm)
 	if (!vttbr)		/* never ran: nothing cached */
 		return;
 	mkvm_el2_flush_vmid(vttbr, vm->arch.vtcr);
+	vm->stat.tlb_flushes++;	/* callers hold mmu_lock or own the VM */
 }
 
 /**

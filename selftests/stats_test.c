@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KVM_GET_STATS_FD: the binary format as KVM lays it out, the fd read-only
+ * and alive after the VM goes, and counters that count what the guest did:
+ * N MMIO writes to the VMM advance mmio_exit_user by exactly N, N HVCs
+ * advance hvc_exit_stat by exactly N.  Counters KVM has too are checked on
+ * both boots; minikvm's own ("mkvm_*") skip on the oracle.
+ */
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include "kselftest_harness.h"
+#include "mkvm_vm.h"
+
+MKVM_VM_FIXTURE(stats);
+
+/* KVM's name size (include/linux/kvm_host.h): not in the UAPI. */
+#define STATS_NAME_SIZE	48
+#define XSTR(x)		#x
+#define STR(x)		XSTR(x)
+
+struct stats {
+	int fd;
+	struct kvm_stats_header h;
+	char *descs;		/* num_desc descriptors, each desc_size bytes */
+	size_t desc_size;
+};
+
+static void stats_open(struct stats *s, int fd)
+{
+	size_t len;
+
+	s->fd = fd;
+	MKVM_CHECK(fd >= 0, "KVM_GET_STATS_FD: %s", strerror(-fd));
+	MKVM_CHECK(pread(fd, &s->h, sizeof(s->h), 0) == sizeof(s->h),
+		   "header");
+	s->desc_size = sizeof(struct kvm_stats_desc) + s->h.name_size;
+	len = s->desc_size * s->h.num_desc;
+	s->descs = malloc(len);
+	MKVM_CHECK(s->descs, "malloc");
+	MKVM_CHECK(pread(fd, s->descs, len, s->h.desc_offset) == (ssize_t)len,
+		   "descriptors");
+}
+
+static void stats_close(struct stats *s)
+{
+	free(s->descs);
+	close(s->fd);
+}
+
+static struct kvm_stats_desc *stats_desc(struct stats *s, unsigned int i)
+{
+	return (void *)(s->descs + i * s->desc_size);
+}
+
+/* The counter @name: true and its value in *@val, or false if absent. */
+static bool stats_get(struct stats *s, const char *name, uint64_t *val)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->h.num_desc; i++) {
+		struct kvm_stats_desc *d = stats_desc(s, i);
+
+		if (strcmp(d->name, name))
+			continue;
+		MKVM_CHECK(pread(s->fd, val, sizeof(*val),
+				 s->h.data_offset + d->offset) == sizeof(*val),
+			   "read %s", name);
+		return true;
+	}
+	return false;
+}
+
+static uint64_t stat_of(struct stats *s, const char *name)
+{
+	uint64_t v;
+
+	MKVM_CHECK(stats_get(s, name, &v), "no counter %s", name);
+	return v;
+}
+
+static int vcpu_stats_fd(struct mkvm_vcpu *vcpu)
+{
+	int fd = ioctl(vcpu->fd, KVM_GET_STATS_FD, NULL);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int vm_stats_fd(struct mkvm_vm *vm)
+{
+	int fd = ioctl(vm->fd, KVM_GET_STATS_FD, NULL);
+
+	return fd < 0 ? -errno : fd;
+}
+
+MKVM_GUEST(guest_idle, G_DONE);
+
+/* The layout KVM's api.rst gives, and the id strings KVM uses. */
+TEST_F(stats, layout)
+{
+	struct mkvm_vcpu *vcpu;
+	struct stats s[2];
+	char id[STATS_NAME_SIZE + 1] = "";
+	unsigned int i, j, k;
+
+	self->vm = vm_create(guest_idle, guest_idle_end);
+	ASSERT_EQ(1, ioctl(self->vm->kvm_fd, KVM_CHECK_EXTENSION,
+			   KVM_CAP_BINARY_STATS_FD));
+	vcpu = vm_vcpu_add(self->vm, 3);
+	stats_open(&s[0], vm_stats_fd(self->vm));
+	stats_open(&s[1], vcpu_stats_fd(vcpu));
+
+	for (k = 0; k < 2; k++) {
+		struct kvm_stats_header *h = &s[k].h;
+
+		EXPECT_EQ(0, h->flags);
+		EXPECT_EQ(STATS_NAME_SIZE, h->name_size);
+		EXPECT_LT(0, h->num_desc);
+		EXPECT_EQ(sizeof(*h), h->id_offset);
+		ASSERT_EQ(STATS_NAME_SIZE,
+			  pread(s[k].fd, id, STATS_NAME_SIZE, h->id_offset));
+		EXPECT_EQ(0, strncmp(id, "kvm-", 4)) TH_LOG("id %s", id);
+		if (k == 1) {
+			EXPECT_TRUE(strstr(id, "/vcpu-3") != NULL)
+				TH_LOG("id %s", id);
+		} else {
+			EXPECT_TRUE(strchr(id, '/') == NULL)
+				TH_LOG("id %s", id);
+		}
+
+		for (i = 0; i < h->num_desc; i++) {
+			struct kvm_stats_desc *d = stats_desc(&s[k], i);
+
+			EXPECT_NE(0, d->name[0]);
+			EXPECT_LE(1, d->size);
+			EXPECT_EQ(0, d->offset % 8);
+			for (j = 0; j < i; j++)
+				EXPECT_NE(0, strcmp(d->name,
+						    stats_desc(&s[k], j)->name))
+					TH_LOG("%s twice", d->name);
+		}
+	}
+	/* Counters of both kinds that KVM has on arm64 too. */
+	EXPECT_EQ(0, stat_of(&s[1], "mmio_exit_user"));
+	EXPECT_EQ(0, stat_of(&s[1], "hvc_exit_stat"));
+	(void)stat_of(&s[1], "exits");
+	(void)stat_of(&s[1], "halt_wakeup");
+	stats_close(&s[0]);
+	stats_close(&s[1]);
+	vcpu_free(vcpu);
+}
+
+/* Read-only, by read() and pread(); past the end reads nothing. */
+TEST_F(stats, read_only)
+{
+	struct kvm_stats_header h;
+	char buf[8] = "";
+	int fd;
+
+	self->vm = vm_create(guest_idle, guest_idle_end);
+	fd = vm_stats_fd(self->vm);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(O_RDONLY, fcntl(fd, F_GETFL) & O_ACCMODE);
+	EXPECT_EQ(-1, write(fd, buf, sizeof(buf)));
+	EXPECT_EQ(EBADF, errno);
+	/* No positional writes at all: KVM refuses them before the mode. */
+	EXPECT_EQ(-1, pwrite(fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(ESPIPE, errno);
+	/* read() walks the file from the start, as pread() at 0 does. */
+	ASSERT_EQ(sizeof(h), read(fd, &h, sizeof(h)));
+	EXPECT_EQ(STATS_NAME_SIZE, h.name_size);
+	EXPECT_EQ(0, pread(fd, buf, sizeof(buf), 1 << 20));
+	close(fd);
+}
+
+/* The fds hold the VM: readable after every VM and vCPU fd is closed. */
+TEST_F(stats, outlives_vm)
+{
+	struct mkvm_vcpu *vcpu;
+	struct stats vm_s, vcpu_s;
+
+	self->vm = vm_create(guest_idle, guest_idle_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	vcpu_done(vcpu);
+	stats_open(&vm_s, vm_stats_fd(self->vm));
+	stats_open(&vcpu_s, vcpu_stats_fd(vcpu));
+	vcpu_free(vcpu);
+	vm_free(self->vm);
+	self->vm = NULL;
+
+	EXPECT_EQ(1, stat_of(&vcpu_s, "mmio_exit_user"));	/* G_DONE */
+	memset(&vm_s.h, 0, sizeof(vm_s.h));
+	ASSERT_EQ(sizeof(vm_s.h), pread(vm_s.fd, &vm_s.h, sizeof(vm_s.h), 0));
+	EXPECT_EQ(STATS_NAME_SIZE, vm_s.h.name_size);
+	stats_close(&vm_s);
+	stats_close(&vcpu_s);
+}
+
+#define NR_MMIO	5
+#define NR_HVC	7
+
+/*
+ * NR_HVC PSCI_VERSION calls (answered in the kernel), then NR_MMIO writes
+ * to MMIO (each an exit to here), then a report.
+ */
+MKVM_GUEST(guest_counted,
+	"mov	x6, #" STR(NR_HVC) "\n"
+	"1:	movz	x0, #0x8400, lsl #16\n"
+	G_HVC
+	"subs	x6, x6, #1\n"
+	"b.ne	1b\n"
+	"movz	x5, #0x2000, lsl #16\n"
+	"mov	x6, #" STR(NR_MMIO) "\n"
+	"2:	str	x6, [x5]\n"
+	"subs	x6, x6, #1\n"
+	"b.ne	2b\n"
+	G_REPORT("x6")
+	G_DONE);
+
+/* Counters advance by exactly what the guest did. */
+TEST_F(stats, counts_exits)
+{
+	struct mkvm_vcpu *vcpu;
+	struct stats s;
+	uint64_t exits, v;
+	unsigned int i;
+
+	self->vm = vm_create(guest_counted, guest_counted_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	stats_open(&s, vcpu_stats_fd(vcpu));
+	EXPECT_EQ(0, stat_of(&s, "mmio_exit_user"));
+	EXPECT_EQ(0, stat_of(&s, "hvc_exit_stat"));
+
+	for (i = 0; i < NR_MMIO; i++) {
+		struct kvm_run *run = vcpu_run_expect(vcpu, KVM_EXIT_MMIO);
+
+		ASSERT_EQ(MKVM_MMIO_IPA, run->mmio.phys_addr);
+		ASSERT_EQ(NR_HVC, stat_of(&s, "hvc_exit_stat"));
+		ASSERT_EQ(i + 1, stat_of(&s, "mmio_exit_user"));
+	}
+	exits = stat_of(&s, "exits");
+	EXPECT_LE(NR_MMIO + NR_HVC, exits);
+	EXPECT_EQ(0, vcpu_report(vcpu));
+	EXPECT_EQ(NR_MMIO + 1, stat_of(&s, "mmio_exit_user"));
+	EXPECT_LT(exits, stat_of(&s, "exits"));
+	EXPECT_EQ(NR_HVC, stat_of(&s, "hvc_exit_stat"));
+
+	/* minikvm's own: the guest's first touch of RAM faulted. */
+	if (stats_get(&s, "mkvm_stage2_faults", &v)) {
+		EXPECT_LE(1, v);
+	} else {
+		TH_LOG("no mkvm_stage2_faults here (not minikvm): not checked");
+	}
+	stats_close(&s);
+	vcpu_free(vcpu);
+}
+
+/* A signal that ends KVM_RUN is a signal exit. */
+MKVM_GUEST(guest_spin, "b	.\n");
+
+TEST_F(stats, counts_signal_exits)
+{
+	struct mkvm_vcpu *vcpu;
+	struct stats s;
+	struct itimerval t = { .it_value.tv_usec = 20000 };
+
+	mkvm_install_kick_handler(SIGALRM);
+	self->vm = vm_create(guest_spin, guest_spin_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	stats_open(&s, vcpu_stats_fd(vcpu));
+	EXPECT_EQ(0, stat_of(&s, "signal_exits"));
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &t, NULL));
+	EXPECT_EQ(-EINTR, _vcpu_run(vcpu));
+	EXPECT_EQ(1, stat_of(&s, "signal_exits"));
+	EXPECT_LE(1, stat_of(&s, "exits"));
+	stats_close(&s);
+	vcpu_free(vcpu);
+}
+
+/*
+ * minikvm's own: dropping RAM the guest has touched from the VMM's address
+ * space (the MMU notifier) unmaps it at stage 2 and flushes the VM's TLBs.
+ * KVM's arm64 remote_tlb_flush does not count these (it invalidates as it
+ * unmaps), so the oracle skips.
+ */
+TEST_F(stats, counts_tlb_flushes)
+{
+	struct mkvm_vcpu *vcpu;
+	struct stats s;
+	uint64_t before;
+
+	self->vm = vm_create(guest_idle, guest_idle_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	vcpu_done(vcpu);
+	stats_open(&s, vm_stats_fd(self->vm));
+	if (!stats_get(&s, "mkvm_tlb_flushes", &before)) {
+		stats_close(&s);
+		vcpu_free(vcpu);
+		SKIP(return, "no mkvm_tlb_flushes: not minikvm");
+	}
+	ASSERT_EQ(0, madvise(self->vm->slots[0].hva, self->vm->slots[0].size,
+			     MADV_DONTNEED));
+	EXPECT_LT(before, stat_of(&s, "mkvm_tlb_flushes"));
+	stats_close(&s);
+	vcpu_free(vcpu);
+}
+
+/* ---- coalesced MMIO ------------------------------------------------ */
+
+static int zone_ioctl(struct mkvm_vm *vm, unsigned long req, uint64_t addr,
+		      uint32_t size, uint32_t pio)
+{
+	struct kvm_coalesced_mmio_zone z = {
+		.addr = addr, .size = size, .pio = pio,
+	};
+
+	return mkvm_ioctl(vm->fd, req, &z);
+}
+
+/* The errors KVM gives, and what it accepts. */
+TEST_F(stats, coalesced_errors)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	self->vm = vm_create(guest_idle, guest_idle_end);
+	EXPECT_EQ(KVM_COALESCED_MMIO_PAGE_OFFSET,
+		  ioctl(self->vm->kvm_fd, KVM_CHECK_EXTENSION,
+			KVM_CAP_COALESCED_MMIO));
+	EXPECT_EQ(page * (KVM_COALESCED_MMIO_PAGE_OFFSET + 1),
+		  ioctl(self->vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0));
+	EXPECT_EQ(-EINVAL, zone_ioctl(self->vm, KVM_REGISTER_COALESCED_MMIO,
+				      MKVM_MMIO_IPA, 8, 2));
+	EXPECT_EQ(-EINVAL, zone_ioctl(self->vm, KVM_UNREGISTER_COALESCED_MMIO,
+				      MKVM_MMIO_IPA, 8, 2));
+	EXPECT_EQ(-EFAULT, mkvm_ioctl(self->vm->fd, KVM_REGISTER_COALESCED_MMIO,
+				      (void *)8));
+	/* Overlaps are allowed; a PIO zone is accepted on arm64 too. */
+	EXPECT_EQ(0, zone_ioctl(self->vm, KVM_REGISTER_COALESCED_MMIO,
+				MKVM_MMIO_IPA, 0x1000, 0));
+	EXPECT_EQ(0, zone_ioctl(self->vm, KVM_REGISTER_COALESCED_MMIO,
+				MKVM_MMIO_IPA + 8, 8, 0));
+	EXPECT_EQ(0, zone_ioctl(self->vm, KVM_REGISTER_COALESCED_MMIO,
+				0x3f8, 8, 1));
+	/* Unregistering what is not there is no error. */
+	EXPECT_EQ(0, zone_ioctl(self->vm, KVM_UNREGISTER_COALESCED_MMIO,
+				0x40000000, 8, 0));
+	EXPECT_EQ(0, zone_ioctl(self->vm, KVM_UNREGISTER_COALESCED_MMIO,
+				MKVM_MMIO_IPA, 8, 0));
+	/* Zones stay registered when the VM goes: no leak (debug boot). */
+}
+
+#define NR_COALESCED	6
+
+MKVM_GUEST(guest_coalesced,
+	"movz	x5, #0x2000, lsl #16\n"
+	"mov	x6, #0\n"
+	"1:	str	x6, [x5, #0x10]\n"
+	"add	x6, x6, #1\n"
+	"cmp	x6, #" STR(NR_COALESCED) "\n"
+	"b.ne	1b\n"
+	G_REPORT("x6")
+	"ldr	x7, [x5, #0x10]\n"	/* a read: exits */
+	"str	x6, [x5, #0x10]\n"	/* after unregistering: exits */
+	G_DONE);
+
+/* Writes into a zone queue without exits; reads exit; unregister works. */
+TEST_F(stats, coalesced_ring)
+{
+	struct kvm_coalesced_mmio_ring *ring;
+	struct mkvm_vcpu *vcpu;
+	struct kvm_run *run;
+	struct stats s;
+	unsigned int i;
+	uint64_t v;
+
+	self->vm = vm_create(guest_coalesced, guest_coalesced_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	ring = (void *)vcpu->run +
+	       KVM_COALESCED_MMIO_PAGE_OFFSET * sysconf(_SC_PAGESIZE);
+	ASSERT_EQ(0, zone_ioctl(self->vm, KVM_REGISTER_COALESCED_MMIO,
+				MKVM_MMIO_IPA, 0x100, 0));
+	stats_open(&s, vcpu_stats_fd(vcpu));
+
+	EXPECT_EQ(NR_COALESCED, vcpu_report(vcpu));
+	EXPECT_EQ(0, ring->first);
+	ASSERT_EQ(NR_COALESCED, ring->last);
+	for (i = 0; i < NR_COALESCED; i++) {
+		struct kvm_coalesced_mmio *e = &ring->coalesced_mmio[i];
+
+		memcpy(&v, e->data, sizeof(v));
+		EXPECT_EQ(MKVM_MMIO_IPA + 0x10, e->phys_addr);
+		EXPECT_EQ(8, e->len);
+		EXPECT_EQ(0, e->pio);
+		EXPECT_EQ(i, v);
+	}
+	EXPECT_EQ(1, stat_of(&s, "mmio_exit_user"));	/* the report */
+	EXPECT_LE(NR_COALESCED, stat_of(&s, "mmio_exit_kernel"));
+	ring->first = ring->last;
+
+	run = vcpu_run_expect(vcpu, KVM_EXIT_MMIO);
+	EXPECT_EQ(0, run->mmio.is_write);
+	EXPECT_EQ(MKVM_MMIO_IPA + 0x10, run->mmio.phys_addr);
+	ASSERT_EQ(0, zone_ioctl(self->vm, KVM_UNREGISTER_COALESCED_MMIO,
+				MKVM_MMIO_IPA, 0x100, 0));
+	run = vcpu_run_expect(vcpu, KVM_EXIT_MMIO);
+	EXPECT_EQ(1, run->mmio.is_write);
+	EXPECT_EQ(NR_COALESCED, mkvm_mmio_data(run));
+	EXPECT_EQ(ring->first, ring->last);
+	vcpu_done(vcpu);
+	stats_close(&s);
+	vcpu_free(vcpu);
+}
+
+TEST_HARNESS_MAIN
