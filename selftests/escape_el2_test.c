@@ -62,19 +62,6 @@ TEST(dev_node_root_only)
 	EXPECT_EQ(EACCES, open_errno_as_nobody(mkvm_dev_path()));
 }
 
-static int load_with(const char *params)
-{
-	const char *path = getenv("MKVM_MODULE");
-	int fd, ret;
-
-	fd = open(path ? path : "/lib/minikvm.ko", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
 /*
  * minikvm.devmode: for systems without udev.  Read/write bits only;
  * anything else refuses the load.
@@ -92,20 +79,21 @@ TEST(devmode_parameter)
 	mkvm_unload();
 	ASSERT_FALSE(mkvm_loaded());
 
-	ASSERT_EQ(0, load_with("devmode=0660"));
+	ASSERT_EQ(0, mkvm_load_params("devmode=0660"));
 	ASSERT_EQ(0, stat("/dev/minikvm", &st));
 	EXPECT_EQ(0660, st.st_mode & 07777);
 	EXPECT_EQ(EACCES, open_errno_as_nobody("/dev/minikvm"));
 	ASSERT_EQ(0, mkvm_unload());
 
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
-		EXPECT_EQ(-EINVAL, load_with(refused[i])) TH_LOG("%s", refused[i]);
+		EXPECT_EQ(-EINVAL, mkvm_load_params(refused[i]))
+			TH_LOG("%s", refused[i]);
 		if (mkvm_loaded()) {
 			EXPECT_FALSE(true) TH_LOG("%s: loaded", refused[i]);
 			mkvm_unload();
 		}
 	}
-	ASSERT_EQ(0, load_with(""));
+	ASSERT_EQ(0, mkvm_load_params(""));
 	ASSERT_EQ(0, stat("/dev/minikvm", &st));
 	EXPECT_EQ(0600, st.st_mode & 07777);
 }

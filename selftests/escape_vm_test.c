@@ -520,19 +520,6 @@ TEST_F_TIMEOUT(escape, three_hundred_vms, 300)
 	many_vms(_metadata);
 }
 
-static int load_with(const char *params)
-{
-	const char *path = getenv("MKVM_MODULE");
-	int fd, ret;
-
-	fd = open(path ? path : "/lib/minikvm.ko", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
 /*
  * minikvm only: with 8-bit VMIDs forced (module parameter vmid_bits=8),
  * 300 live VMs need VMID rollovers on every round; all still run right.
@@ -547,7 +534,7 @@ TEST_F_TIMEOUT(escape, vmid_rollover_8bit, 300)
 	if (ret == -EBUSY || ret == -EAGAIN || ret == -EWOULDBLOCK)
 		SKIP(return, "minikvm is in use: cannot reload it");
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, load_with("vmid_bits=8"));
+	ASSERT_EQ(0, mkvm_load_params("vmid_bits=8"));
 	many_vms(_metadata);
 	ASSERT_EQ(0, mkvm_unload());
 	ASSERT_EQ(0, mkvm_load());

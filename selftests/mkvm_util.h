@@ -124,8 +124,8 @@ static inline bool mkvm_dev_is_minikvm(void)
 	return strstr(mkvm_dev_path(), "minikvm") != NULL;
 }
 
-/* finit_module(minikvm.ko): 0 or -errno. */
-static inline int mkvm_load(void)
+/* finit_module(minikvm.ko) with module parameters @params: 0 or -errno. */
+static inline int mkvm_load_params(const char *params)
 {
 	const char *path = getenv("MKVM_MODULE");
 	int fd, ret;
@@ -133,10 +133,16 @@ static inline int mkvm_load(void)
 	fd = open(path ? path : "/lib/minikvm.ko", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0);
+	ret = syscall(SYS_finit_module, fd, params, 0);
 	ret = ret ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+/* finit_module(minikvm.ko): 0 or -errno. */
+static inline int mkvm_load(void)
+{
+	return mkvm_load_params("");
 }
 
 /* delete_module("minikvm"): 0 or -errno. */

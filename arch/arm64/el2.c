@@ -486,9 +486,9 @@ static void el2_soft_restart_cpu(void *arg)
 		*err = -EIO;
 }
 
-/* debugfs minikvm/el2_soft_restart: write a CPU number to exercise it. */
-static ssize_t soft_restart_write(struct file *file, const char __user *buf,
-				  size_t len, loff_t *ppos)
+/* Write a CPU number: run @fn there, return its error or @len. */
+static ssize_t el2_knob_write(const char __user *buf, size_t len,
+			      smp_call_func_t fn)
 {
 	unsigned int cpu;
 	int ret, err = 0;
@@ -498,8 +498,15 @@ static ssize_t soft_restart_write(struct file *file, const char __user *buf,
 		return ret;
 	if (cpu >= nr_cpu_ids)
 		return -EINVAL;
-	ret = smp_call_function_single(cpu, el2_soft_restart_cpu, &err, 1);
+	ret = smp_call_function_single(cpu, fn, &err, 1);
 	return ret ?: err ?: len;
+}
+
+/* debugfs minikvm/el2_soft_restart: write a CPU number to exercise it. */
+static ssize_t soft_restart_write(struct file *file, const char __user *buf,
+				  size_t len, loff_t *ppos)
+{
+	return el2_knob_write(buf, len, el2_soft_restart_cpu);
 }
 
 static const struct file_operations soft_restart_fops = {
@@ -571,22 +578,6 @@ static void el2_cpu_pm_cpu(void *arg)
 	*err = cpu_pm_enter();
 	if (!*err)
 		*err = cpu_pm_exit();
-}
-
-/* Write a CPU number: run @fn there, return its error or @len. */
-static ssize_t el2_knob_write(const char __user *buf, size_t len,
-			      smp_call_func_t fn)
-{
-	unsigned int cpu;
-	int ret, err = 0;
-
-	ret = kstrtouint_from_user(buf, len, 0, &cpu);
-	if (ret)
-		return ret;
-	if (cpu >= nr_cpu_ids)
-		return -EINVAL;
-	ret = smp_call_function_single(cpu, fn, &err, 1);
-	return ret ?: err ?: len;
 }
 
 static ssize_t lose_write(struct file *file, const char __user *buf,
