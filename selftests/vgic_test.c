@@ -323,6 +323,89 @@ TEST_F(vgic, redist_region_too_small)
 	close(fd);
 }
 
+/* KVM_{SET,GET}_DEVICE_ATTR of a 32-bit register value: 0 or -errno. */
+static int _regs_attr(int fd, bool set, uint32_t group, uint64_t attr,
+		      uint32_t *val)
+{
+	return _vgic_attr(fd, set, group, attr, val);
+}
+
+#define LEVEL_INFO(intid)						\
+	((uint64_t)VGIC_LEVEL_INFO_LINE_LEVEL <<			\
+	 KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_SHIFT | (intid))
+
+/*
+ * The save/restore groups the kernel's vgic_irq test uses: GICD and
+ * GICR registers 32 bits at a time through the VMM's view, and the
+ * LEVEL_INFO input lines.  Before CTRL_INIT: -EBUSY; a GICR of a vCPU
+ * that does not exist, or LEVEL_INFO not on a multiple of 32 or with
+ * another info type: -EINVAL.
+ */
+TEST_F(vgic, regs_attrs)
+{
+	struct mkvm_vcpu *vcpu;
+	uint32_t val;
+	int fd;
+
+	self->vm = vm_create(guest_done, guest_done_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	fd = vm_vgic_create(self->vm);
+	val = 0;
+	EXPECT_EQ(-EBUSY, _regs_attr(fd, false, KVM_DEV_ARM_VGIC_GRP_DIST_REGS,
+				     0x104, &val)) TH_LOG("before CTRL_INIT");
+	ASSERT_EQ(0, _vgic_set_nr_irqs(fd, NR_IRQS));
+	ASSERT_EQ(0, _vgic_init(fd));
+
+	/* GICD_ISENABLER1 (0x104): SPIs 32..63. */
+	val = SPI_BIT(40) | SPI_BIT(45);
+	EXPECT_EQ(0, _regs_attr(fd, true, KVM_DEV_ARM_VGIC_GRP_DIST_REGS,
+				0x104, &val));
+	val = 0;
+	EXPECT_EQ(0, _regs_attr(fd, false, KVM_DEV_ARM_VGIC_GRP_DIST_REGS,
+				0x104, &val));
+	EXPECT_EQ(SPI_BIT(40) | SPI_BIT(45), val);
+	/* GICD_ISPENDR1 (0x204): an edge SPI pended. */
+	val = SPI_EDGE(41);
+	EXPECT_EQ(0, _regs_attr(fd, true, KVM_DEV_ARM_VGIC_GRP_DIST_REGS,
+				0xc08, &val));
+	val = SPI_BIT(41);
+	EXPECT_EQ(0, _regs_attr(fd, true, KVM_DEV_ARM_VGIC_GRP_DIST_REGS,
+				0x204, &val));
+	val = 0;
+	EXPECT_EQ(0, _regs_attr(fd, false, KVM_DEV_ARM_VGIC_GRP_DIST_REGS,
+				0x204, &val));
+	EXPECT_EQ(SPI_BIT(41), val);
+	/* GICR_ISENABLER0 (SGI_base + 0x100) of vCPU 0 (affinity 0). */
+	val = 1u << 27;
+	EXPECT_EQ(0, _regs_attr(fd, true, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS,
+				0x10100, &val));
+	val = 0;
+	EXPECT_EQ(0, _regs_attr(fd, false, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS,
+				0x10100, &val));
+	EXPECT_EQ(0xffffu | 1u << 27, val) TH_LOG("SGIs always enabled");
+	EXPECT_EQ(-EINVAL, _regs_attr(fd, false,
+				      KVM_DEV_ARM_VGIC_GRP_REDIST_REGS,
+				      1ull << 32 | 0x10100, &val))
+		TH_LOG("no vCPU with affinity 0.0.0.1");
+
+	/* Line levels of the level SPIs 32..63 (all but 41 are level). */
+	val = SPI_BIT(42) | SPI_BIT(43);
+	EXPECT_EQ(0, _regs_attr(fd, true, KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO,
+				LEVEL_INFO(32), &val));
+	val = 0;
+	EXPECT_EQ(0, _regs_attr(fd, false, KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO,
+				LEVEL_INFO(32), &val));
+	EXPECT_EQ(SPI_BIT(42) | SPI_BIT(43), val);
+	EXPECT_EQ(-EINVAL, _regs_attr(fd, false,
+				      KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO,
+				      LEVEL_INFO(33), &val));
+	EXPECT_EQ(-EINVAL, _regs_attr(fd, false,
+				      KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO,
+				      LEVEL_INFO(32) | 1ull << 10, &val));
+	vcpu_free(vcpu);
+	close(fd);
+}
+
 /*
  * CTRL_INIT freezes the VM's shape: no vCPU can be added, and NR_IRQS
  * (defaulted by the init) is taken.  A second CTRL_INIT is harmless.

@@ -1093,6 +1093,112 @@ static int get_addr(struct mkvm_vm *vm, u64 attr, u64 __user *uaddr)
 	}
 }
 
+/*
+ * The vCPU an attribute names: bits 63:32 hold its affinity as
+ * Aff3.Aff2.Aff1.Aff0, one byte each (arm-vgic-v3.rst).
+ */
+static struct mkvm_vcpu *attr_vcpu(struct mkvm_vm *vm, u64 attr)
+{
+	u32 aff = (attr & KVM_DEV_ARM_VGIC_V3_MPIDR_MASK) >>
+		  KVM_DEV_ARM_VGIC_V3_MPIDR_SHIFT;
+	u64 mpidr = (aff & 0xffffff) | (u64)(aff >> 24) << MPIDR_LEVEL_SHIFT(3);
+
+	return mkvm_vcpu_by_mpidr(vm, mpidr);
+}
+
+/*
+ * LEVEL_INFO: the input lines of 32 interrupts from @intid (a multiple of
+ * 32), as bits.  As KVM, a write sets the line whatever the interrupt's
+ * trigger, so that a restore need not set GICD_ICFGR first.  Under the
+ * vGIC lock.
+ */
+static int level_info(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu, u32 intid,
+		      bool write, u32 *val)
+{
+	struct mkvm_irq *irq;
+	u32 i;
+
+	if (intid % 32)
+		return -EINVAL;
+	if (!write)
+		*val = 0;
+	for (i = 0; i < 32; i++) {
+		irq = vgic_irq(vm, vcpu, intid + i);
+		if (!irq)
+			continue;
+		if (write) {
+			irq->line_level = *val & BIT(i);
+			irq_update(vm, vcpu, irq);
+		} else if (irq->level && irq->line_level) {
+			*val |= BIT(i);
+		}
+	}
+	return 0;
+}
+
+/*
+ * KVM_DEV_ARM_VGIC_GRP_DIST_REGS, _REDIST_REGS and _LEVEL_INFO: what the
+ * VMM reads and writes to save and restore the vGIC, 32 bits at a time,
+ * through the guest's own register emulation (KVM's
+ * vgic_v3_attr_regs_access()).  Return: 0, -EINVAL for a vCPU that does
+ * not exist or a bad LEVEL_INFO, -EBUSY before CTRL_INIT, -EFAULT.
+ */
+static int regs_access(struct mkvm_vm *vm, struct kvm_device_attr *a,
+		       bool write)
+{
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	u32 __user *uaddr = u64_to_user_ptr(a->addr);
+	u32 off = a->attr & KVM_DEV_ARM_VGIC_OFFSET_MASK, val32 = 0;
+	struct mkvm_vcpu *vcpu;
+	int ret = 0, i;
+	u64 val = 0;
+
+	if (a->group == KVM_DEV_ARM_VGIC_GRP_DIST_REGS)
+		vcpu = vm->nr_vcpus ? vm->vcpus[0] : NULL;
+	else
+		vcpu = attr_vcpu(vm, a->attr);
+	if (!vcpu)
+		return -EINVAL;
+	if (write && get_user(val32, uaddr))
+		return -EFAULT;
+	if (!v->initialized)
+		return -EBUSY;
+	val = val32;
+	spin_lock_irq(&v->lock);
+	switch (a->group) {
+	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
+		if (off < DIST_SIZE)
+			dist_access(vm, off & ~3, write, &val, 4);
+		break;
+	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
+		if (off < REDIST_SIZE)
+			redist_access(vcpu, off & ~3, write, &val, 4);
+		break;
+	default:
+		if ((a->attr & KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_MASK) >>
+		    KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_SHIFT !=
+		    VGIC_LEVEL_INFO_LINE_LEVEL) {
+			ret = -EINVAL;
+			break;
+		}
+		val32 = val;
+		ret = level_info(vm, vcpu, a->attr &
+				 KVM_DEV_ARM_VGIC_LINE_LEVEL_INTID_MASK,
+				 write, &val32);
+		val = val32;
+		break;
+	}
+	spin_unlock_irq(&v->lock);
+	if (ret)
+		return ret;
+	if (!write)
+		return put_user((u32)val, uaddr);
+	/* A pend, an enable or a line may have made something due. */
+	for (i = 0; i < mkvm_nr_vcpus(vm); i++)
+		vgic_kick(vm->vcpus[i]);
+	return 0;
+}
+
 static int vgic_set_attr(struct mkvm_vm *vm, struct kvm_device_attr *a)
 {
 	struct mkvm_vgic *v = &vm->arch.vgic;
@@ -1116,6 +1222,10 @@ static int vgic_set_attr(struct mkvm_vm *vm, struct kvm_device_attr *a)
 		if (a->attr != KVM_DEV_ARM_VGIC_CTRL_INIT)
 			return -ENXIO;
 		return vgic_init(vm);
+	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
+	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
+	case KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO:
+		return regs_access(vm, a, true);
 	default:
 		return -ENXIO;
 	}
@@ -1131,6 +1241,10 @@ static int vgic_get_attr(struct mkvm_vm *vm, struct kvm_device_attr *a)
 	case KVM_DEV_ARM_VGIC_GRP_NR_IRQS:
 		return put_user(v->nr_irqs ?: 32,
 				(u32 __user *)u64_to_user_ptr(a->addr));
+	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
+	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
+	case KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO:
+		return regs_access(vm, a, false);
 	default:
 		return -ENXIO;
 	}
@@ -1148,6 +1262,16 @@ static int vgic_has_attr(struct kvm_device_attr *a)
 		return 0;
 	case KVM_DEV_ARM_VGIC_GRP_CTRL:
 		return a->attr == KVM_DEV_ARM_VGIC_CTRL_INIT ? 0 : -ENXIO;
+	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
+		return (a->attr & KVM_DEV_ARM_VGIC_OFFSET_MASK) < DIST_SIZE ?
+		       0 : -ENXIO;
+	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
+		return (a->attr & KVM_DEV_ARM_VGIC_OFFSET_MASK) < REDIST_SIZE ?
+		       0 : -ENXIO;
+	case KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO:
+		return (a->attr & KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_MASK) >>
+		       KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_SHIFT ==
+		       VGIC_LEVEL_INFO_LINE_LEVEL ? 0 : -ENXIO;
 	default:
 		return -ENXIO;
 	}
