@@ -421,8 +421,11 @@ static int vgic_set_line(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
 }
 
 /**
- * mkvm_arch_irqchip_ready() - may irqfds be assigned (KVM: vGIC initialised)?
+ * mkvm_arch_irqchip_ready() - may irqfds be assigned?
  * @vm:		the VM
+ *
+ * Return: true once the vGIC is initialised, as KVM's
+ * kvm_arch_intc_initialized().
  */
 bool mkvm_arch_irqchip_ready(struct mkvm_vm *vm)
 {
