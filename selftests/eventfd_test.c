@@ -189,7 +189,8 @@ TEST_F(eventfd, ioeventfd_rules)
 
 /*
  * x1 = MKVM_MMIO_IPA.  The host has ioeventfds on: +0 (4 bytes, any
- * value), +8 (8 bytes, value 7), +0x10 (any length), +0x18 (2 bytes).
+ * value), +8 (8 bytes, value 7), +0x10 (any length), +0x18 (2 bytes),
+ * and a port I/O one on +0x28, which no MMIO write reaches.
  */
 MKVM_GUEST(guest_ioeventfd,
 	"movz	x1, #0x2000, lsl #16\n"
@@ -205,6 +206,7 @@ MKVM_GUEST(guest_ioeventfd,
 	"strb	w0, [x1, #0x10]\n"	/* ... at any length */
 	"str	w0, [x1, #0x18]\n"	/* 4 bytes at a 2-byte one: exits */
 	"ldr	w0, [x1]\n"		/* a read: exits */
+	"str	w0, [x1, #0x28]\n"	/* port I/O's address: exits */
 	"mov	x2, #2\n"
 	G_REPORT("x2")
 	"str	w0, [x1]\n"		/* deassigned by now: exits */
@@ -226,7 +228,7 @@ static void expect_mmio(struct __test_metadata *_metadata,
 TEST_F(eventfd, ioeventfd_guest_writes)
 {
 	struct mkvm_vcpu *vcpu;
-	int a, b, c, d;
+	int a, b, c, d, pio;
 
 	self->vm = vm_create(guest_ioeventfd, guest_ioeventfd_end);
 	vcpu = vm_vcpu_add(self->vm, 0);
@@ -234,7 +236,9 @@ TEST_F(eventfd, ioeventfd_guest_writes)
 	b = new_eventfd();
 	c = new_eventfd();
 	d = new_eventfd();
+	pio = new_eventfd();
 	ASSERT_EQ(0, _ioeventfd(self->vm, a, IOA, 4, 0, 0));
+	ASSERT_EQ(0, _ioeventfd(self->vm, pio, IOA + 0x28, 4, PIO, 0));
 	ASSERT_EQ(0, _ioeventfd(self->vm, b, IOA + 8, 8, DM, 7));
 	ASSERT_EQ(0, _ioeventfd(self->vm, c, IOA + 0x10, 0, 0, 0));
 	ASSERT_EQ(0, _ioeventfd(self->vm, d, IOA + 0x18, 2, 0, 0));
@@ -248,7 +252,9 @@ TEST_F(eventfd, ioeventfd_guest_writes)
 	EXPECT_EQ(2, eventfd_count(c));
 	expect_mmio(_metadata, vcpu, IOA, 4, false, 0);
 	memcpy(vcpu->run->mmio.data, "\x55\0\0\0", 4);	/* the load's value */
+	expect_mmio(_metadata, vcpu, IOA + 0x28, 4, true, 0x55);
 	EXPECT_EQ(2, vcpu_report(vcpu));
+	EXPECT_EQ(0, eventfd_count(pio));
 	EXPECT_EQ(0, eventfd_count(a));
 	EXPECT_EQ(0, eventfd_count(b));
 	EXPECT_EQ(0, eventfd_count(d));
@@ -261,6 +267,7 @@ TEST_F(eventfd, ioeventfd_guest_writes)
 	close(b);
 	close(c);
 	close(d);
+	close(pio);
 }
 
 /* ---- KVM_SET_GSI_ROUTING -------------------------------------------- */
