@@ -7,6 +7,7 @@
  * gives, and the VM stays usable; the boot's kernel-log check (and, on
  * the debug boot, KASAN/lockdep/kmemleak) catches anything worse.
  */
+#include <sys/eventfd.h>
 #include <sys/time.h>
 #include "kselftest_harness.h"
 #include "mkvm_util.h"
@@ -179,17 +180,20 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, FUZZ_TIMEOUT_S)
 		KVM_SET_DEVICE_ATTR, KVM_GET_DEVICE_ATTR, KVM_HAS_DEVICE_ATTR,
 		KVM_ENABLE_CAP, KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS,
 		KVM_REGISTER_COALESCED_MMIO, KVM_UNREGISTER_COALESCED_MMIO,
-		KVM_GET_STATS_FD,
+		KVM_GET_STATS_FD, KVM_IOEVENTFD, KVM_IRQFD, KVM_SET_GSI_ROUTING,
 	};
 	/* Big enough for any answer: KVM_GET_REG_LIST writes every id. */
 	static uint64_t buf[2048];
 	struct mkvm_vcpu *vcpu;
 	unsigned int i, j;
-	int fds[3], ret;
+	int fds[3], ret, efd;
 
 	rng_state = 0x696f63746cull;		/* "ioctl" */
 	self->vm = vm_create(NULL, NULL);
 	vcpu = vm_vcpu_add(self->vm, 0);
+	/* A low fd number that is an eventfd, for KVM_IOEVENTFD/IRQFD. */
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, efd);
 	fds[0] = self->vm->kvm_fd;
 	fds[1] = self->vm->fd;
 	fds[2] = vcpu->fd;
@@ -234,6 +238,7 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, FUZZ_TIMEOUT_S)
 	EXPECT_EQ(KVM_API_VERSION, ioctl(fds[0], KVM_GET_API_VERSION, 0));
 	EXPECT_LE(0, ioctl(fds[1], KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY));
 	vcpu_free(vcpu);
+	close(efd);
 }
 
 TEST_HARNESS_MAIN

@@ -8,7 +8,7 @@
  */
 #include "kselftest_harness.h"
 #include "mkvm_vm.h"
-#include "mkvm_vgic.h"
+#include "mkvm_gic.h"
 
 #define G_DIST		KVM_DEV_ARM_VGIC_GRP_DIST_REGS
 #define G_REDIST	KVM_DEV_ARM_VGIC_GRP_REDIST_REGS

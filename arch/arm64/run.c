@@ -381,6 +381,7 @@ static u64 enter_guest(struct mkvm_vcpu *vcpu)
 	mkvm_fpsimd_save(&vcpu->arch.fp);
 	local_irq_enable();
 	kernel_neon_end();
+	mkvm_vgic_notify_acked(vcpu);
 	return exit;
 }
 

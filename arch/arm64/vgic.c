@@ -36,6 +36,11 @@
 #define PRIORITY_MASK		0xf8		/* 5 priority bits, as KVM */
 #define IIDR_VALUE		(0x43b << GICD_IIDR_IMPLEMENTER_SHIFT)
 #define PIDR2_VALUE		(GIC_PIDR2_ARCH_GICv3 | 0xb)
+/* A KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION value (arm-vgic-v3.rst). */
+#define RDREG_INDEX		GENMASK_ULL(11, 0)
+#define RDREG_FLAGS		GENMASK_ULL(15, 12)
+#define RDREG_BASE		GENMASK_ULL(51, 16)
+#define RDREG_COUNT		GENMASK_ULL(63, 52)
 
 static unsigned int nr_lrs;	/* from ICH_VTR_EL2.ListRegs */
 static u64 ich_vtr;		/* ICH_VTR_EL2: the virtual CPU interface */
@@ -271,6 +276,15 @@ void mkvm_vgic_sync(struct mkvm_vcpu *vcpu)
 						vcpu->arch.vgic.lr_intid[i]);
 		u64 lr = h->lr[i];
 
+		/*
+		 * Asked to tell us of the EOI, and now neither pending nor
+		 * active: the guest has deactivated a level SPI, which may
+		 * end an irqfd's resample cycle (mkvm_vgic_notify_acked()).
+		 */
+		if ((lr & ICH_LR_EOI) && !(lr & ICH_LR_STATE) &&
+		    irq->intid >= 32)
+			vcpu->arch.vgic.acked[vcpu->arch.vgic.nr_acked++] =
+				irq->intid;
 		irq->active = lr & ICH_LR_ACTIVE_BIT;
 		/*
 		 * An edge still pending in the LR: the guest has not
@@ -288,6 +302,26 @@ void mkvm_vgic_sync(struct mkvm_vcpu *vcpu)
 	}
 	spin_unlock(&v->lock);
 	h->used_lrs = 0;
+}
+
+/**
+ * mkvm_vgic_notify_acked() - report the EOIs mkvm_vgic_sync() saw
+ * @vcpu:	the vCPU, back from the guest with interrupts on, before
+ *		the next mkvm_vgic_flush()
+ *
+ * Outside the vGIC lock and the FP/SIMD section: signalling a resamplefd
+ * wakes its waiters, and one may be an irqfd of this very VM, which takes
+ * the vGIC lock.  Before the next flush, so that a line lowered here is
+ * not put into a list register again.
+ */
+void mkvm_vgic_notify_acked(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_vgic_cpu *c = &vcpu->arch.vgic;
+	unsigned int i;
+
+	for (i = 0; i < c->nr_acked; i++)
+		mkvm_irqfd_acked(vcpu->vm, c->acked[i] - 32);
+	c->nr_acked = 0;
 }
 
 /* ICH_VMCR_EL2.VPMR: the guest's priority mask (IHI 0069, 12.4.9). */
@@ -385,6 +419,37 @@ static int vgic_set_line(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
 	if (level)
 		vgic_kick(vcpu);
 	return 0;
+}
+
+/**
+ * mkvm_arch_irqchip_ready() - may irqfds be assigned?
+ * @vm:		the VM
+ *
+ * Return: true once the vGIC is initialised, as KVM's
+ * kvm_arch_intc_initialized().
+ */
+bool mkvm_arch_irqchip_ready(struct mkvm_vm *vm)
+{
+	return READ_ONCE(vm->arch.vgic.initialized);
+}
+
+/**
+ * mkvm_arch_set_spi() - set an SPI's line, from any context
+ * @vm:		the VM
+ * @pin:	the SPI, INTID - 32
+ * @level:	the line's level (an edge SPI latches a rising one)
+ *
+ * Safe with interrupts off and under the eventfd's wait-queue lock (the
+ * irqfd wakeup): vgic_set_line() takes the vGIC lock irqsave and a kick
+ * only wakes and IPIs.
+ *
+ * Return: 0, or -EINVAL for an SPI the vGIC does not have.
+ */
+int mkvm_arch_set_spi(struct mkvm_vm *vm, u32 pin, bool level)
+{
+	if (pin >= 1020 - 32)
+		return -EINVAL;
+	return vgic_set_line(vm, NULL, pin + 32, level);
 }
 
 /**
@@ -643,12 +708,191 @@ static void dist_access(struct mkvm_vm *vm, u32 off, bool write, u64 *val,
 	shared_regs(vm, NULL, off, write, val, len);
 }
 
+/* ---- redistributor regions ------------------------------------------ */
+
+/* How many frames @r holds with @nr_vcpus vCPUs (the legacy one: all). */
+static u64 rdreg_size(const struct mkvm_rdreg *r, int nr_vcpus)
+{
+	return (u64)(r->count ?: nr_vcpus) * REDIST_SIZE;
+}
+
+/*
+ * Where vCPU @idx's redistributor is: the regions fill in index order,
+ * vCPUs in creation order, as KVM assigns them.  *@last says whether it
+ * is the last of a contiguous run of frames in use (GICR_TYPER.Last).
+ * Return: its base, or MKVM_VGIC_ADDR_UNDEF if no region has room.
+ */
+static u64 rd_frame(struct mkvm_vm *vm, int idx, bool *last)
+{
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	/* Pairs with the release in rdreg_add(): the entries are set. */
+	unsigned int nr = smp_load_acquire(&v->nr_rdregs), i, j;
+	int n = mkvm_nr_vcpus(vm), start = 0, jstart;
+
+	for (i = 0; i < nr; i++) {
+		const struct mkvm_rdreg *r = &v->rdregs[i];
+		int cap = r->count ?: INT_MAX, slot = idx - start;
+		u64 end = r->base + (u64)r->count * REDIST_SIZE;
+
+		if (slot >= cap) {
+			start += cap;
+			continue;
+		}
+		*last = slot == min(cap, n - start) - 1;
+		/* A full region followed, end to end, by one in use. */
+		if (*last && r->count && slot == cap - 1)
+			for (j = 0, jstart = 0; j < nr; j++) {
+				if (v->rdregs[j].base == end && n > jstart)
+					*last = false;
+				if (!v->rdregs[j].count)
+					break;
+				jstart += v->rdregs[j].count;
+			}
+		return r->base + (u64)slot * REDIST_SIZE;
+	}
+	return MKVM_VGIC_ADDR_UNDEF;
+}
+
+/* The vCPU whose redistributor frames hold @ipa, or NULL. */
+static struct mkvm_vcpu *rd_vcpu(struct mkvm_vm *vm, u64 ipa, u32 *off)
+{
+	int i, n = mkvm_nr_vcpus(vm);
+	bool last;
+	u64 base;
+
+	for (i = 0; i < n; i++) {
+		base = rd_frame(vm, i, &last);
+		if (base != MKVM_VGIC_ADDR_UNDEF && ipa - base < REDIST_SIZE) {
+			*off = ipa - base;
+			return vm->vcpus[i];
+		}
+	}
+	return NULL;
+}
+
+/* KVM's vgic_check_iorange() for a range not yet set. */
+static int check_iorange(struct mkvm_vm *vm, u64 base, u64 size)
+{
+	if (!IS_ALIGNED(base, SZ_64K) || !IS_ALIGNED(size, SZ_64K))
+		return -EINVAL;
+	if (base + size < base)
+		return -EINVAL;
+	if (base + size > BIT_ULL(vm->arch.ipa_bits))
+		return -E2BIG;
+	return 0;
+}
+
+static bool overlaps(u64 a, u64 asize, u64 b, u64 bsize)
+{
+	return a + asize > b && a < b + bsize;
+}
+
+static bool rdreg_overlap(struct mkvm_vm *vm, u64 base, u64 size)
+{
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	unsigned int i;
+
+	for (i = 0; i < v->nr_rdregs; i++)
+		if (overlaps(base, size, v->rdregs[i].base,
+			     rdreg_size(&v->rdregs[i], vm->nr_vcpus)))
+			return true;
+	return false;
+}
+
+/*
+ * KVM's vgic_v3_check_base(): every region inside the IPA space and none
+ * over the distributor.  Made when a vCPU gets its frame, and at first run.
+ */
+static bool layout_ok(struct mkvm_vm *vm)
+{
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	unsigned int i;
+
+	for (i = 0; i < v->nr_rdregs; i++)
+		if (check_iorange(vm, v->rdregs[i].base,
+				  rdreg_size(&v->rdregs[i], vm->nr_vcpus)))
+			return false;
+	return v->dist_base == MKVM_VGIC_ADDR_UNDEF ||
+	       !rdreg_overlap(vm, v->dist_base, DIST_SIZE);
+}
+
+/* How many vCPUs the regions have frames for (INT_MAX: a legacy one). */
+static int rd_slots(struct mkvm_vgic *v)
+{
+	unsigned int i;
+	int slots = 0;
+
+	for (i = 0; i < v->nr_rdregs; i++) {
+		if (!v->rdregs[i].count)
+			return INT_MAX;
+		slots += v->rdregs[i].count;
+	}
+	return slots;
+}
+
+/*
+ * Add region @index (KVM's vgic_v3_alloc_redist_region() and
+ * vgic_v3_set_redist_base()), under vm->lock.  @count 0 is the legacy
+ * single region.  Return: 0, -EINVAL (index out of order, legacy and
+ * counted regions mixed, misaligned, overlapping another region - or the
+ * distributor, for the legacy one or once a vCPU gets a frame in it),
+ * -EEXIST (a second legacy region), -E2BIG (beyond the IPA space), -ENOMEM.
+ */
+static int rdreg_add(struct mkvm_vm *vm, u32 index, u64 base, u32 count)
+{
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	struct mkvm_rdreg r = { .base = base, .count = count };
+	u64 size = rdreg_size(&r, vm->nr_vcpus);
+	int ret, before;
+
+	if (base + size < base)
+		return -EINVAL;
+	if (!v->nr_rdregs) {
+		if (index != 0)
+			return -EINVAL;
+	} else {
+		if (!count && v->rdregs[v->nr_rdregs - 1].count)
+			return -EINVAL;
+		if (!count)
+			return -EEXIST;
+		if (index != v->nr_rdregs)
+			return -EINVAL;
+	}
+	if (!count && v->dist_base != MKVM_VGIC_ADDR_UNDEF &&
+	    overlaps(base, size, v->dist_base, DIST_SIZE))
+		return -EINVAL;
+	if (rdreg_overlap(vm, base, size))
+		return -EINVAL;
+	ret = check_iorange(vm, base, size);
+	if (ret)
+		return ret;
+	if (!v->rdregs) {
+		v->rdregs = kcalloc(MKVM_VGIC_MAX_RDREGS, sizeof(*v->rdregs),
+				    GFP_KERNEL_ACCOUNT);
+		if (!v->rdregs)
+			return -ENOMEM;
+	}
+	before = rd_slots(v);
+	v->rdregs[v->nr_rdregs] = r;
+	/* Pairs with the acquire in rd_frame(). */
+	smp_store_release(&v->nr_rdregs, v->nr_rdregs + 1);
+	/* A vCPU without a frame gets one here: KVM checks the layout. */
+	if (vm->nr_vcpus > before && !layout_ok(vm)) {
+		/* Withdrawn; no vCPU runs before the layout is checked. */
+		smp_store_release(&v->nr_rdregs, v->nr_rdregs - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static void redist_access(struct mkvm_vcpu *vcpu, u32 off, bool write,
 			  u64 *val, unsigned int len)
 {
 	struct mkvm_vm *vm = vcpu->vm;
 	u64 mpidr = vcpu->arch.mpidr;
+	bool last = false;
 	u64 typer;
+	int i;
 
 	if (off >= SZ_64K) {		/* SGI_base frame */
 		shared_regs(vm, vcpu, off - SZ_64K, write, val, len);
@@ -665,7 +909,10 @@ static void redist_access(struct mkvm_vcpu *vcpu, u32 off, bool write,
 			return;
 		typer = ((mpidr & 0xffffff) | ((mpidr >> 32 & 0xff) << 24)) << 32 |
 			(u64)vcpu->id << 8;
-		if (vcpu == vm->vcpus[vm->nr_vcpus - 1])
+		for (i = 0; i < mkvm_nr_vcpus(vm); i++)
+			if (vm->vcpus[i] == vcpu)
+				rd_frame(vm, i, &last);
+		if (last)
 			typer |= GICR_TYPER_LAST;
 		*val = off == GICR_TYPER + 4 ? typer >> 32 :
 		       (len == 8 ? typer : (u32)typer);
@@ -699,17 +946,20 @@ int mkvm_vgic_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr)
 {
 	struct mkvm_vm *vm = vcpu->vm;
 	struct mkvm_vgic *v = &vm->arch.vgic;
+	struct mkvm_vcpu *rd = NULL;
 	unsigned int len, rt;
+	u32 rd_off = 0;
 	bool write;
-	u64 val = 0, idx;
+	u64 val = 0;
 	int n;
 
 	if (!v->initialized)
 		return 0;
-	n = mkvm_nr_vcpus(vm);
-	if (!(ipa - v->dist_base < DIST_SIZE) &&
-	    !(ipa - v->redist_base < (u64)n * REDIST_SIZE))
-		return 0;
+	if (!(ipa - v->dist_base < DIST_SIZE)) {
+		rd = rd_vcpu(vm, ipa, &rd_off);
+		if (!rd)
+			return 0;
+	}
 	if (!(esr & ESR_ELx_ISV))
 		return -ENOSYS;
 	len = 1 << ((esr & ESR_ELx_SAS) >> ESR_ELx_SAS_SHIFT);
@@ -722,14 +972,10 @@ int mkvm_vgic_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr)
 	spin_lock_irq(&v->lock);
 	/* Unaligned accesses are RAZ/WI, like a GIC's. */
 	if (!(ipa & (len - 1))) {
-		if (ipa - v->dist_base < DIST_SIZE) {
+		if (!rd)
 			dist_access(vm, ipa - v->dist_base, write, &val, len);
-		} else {
-			idx = (ipa - v->redist_base) / REDIST_SIZE;
-			redist_access(vm->vcpus[idx],
-				      (ipa - v->redist_base) % REDIST_SIZE,
-				      write, &val, len);
-		}
+		else
+			redist_access(rd, rd_off, write, &val, len);
 	}
 	spin_unlock_irq(&v->lock);
 
@@ -1235,6 +1481,14 @@ static int vgic_init(struct mkvm_vm *vm)
 	for (i = 0; i < n; i++)
 		for (intid = 0; intid < 32; intid++)
 			irq_reset(&vm->vcpus[i]->arch.vgic.priv[intid], intid);
+	/* As KVM, initialising the vGIC resets the routes: GSI n, SPI n. */
+	if (mkvm_irq_routing_default(vm, v->nr_irqs - 32)) {
+		kfree(v->spis);
+		bitmap_free(v->spi_live);
+		v->spis = NULL;
+		v->spi_live = NULL;
+		return -ENOMEM;
+	}
 	spin_lock_irq(&v->lock);
 	v->initialized = true;
 	spin_unlock_irq(&v->lock);
@@ -1255,38 +1509,69 @@ static int save_pending_tables(struct mkvm_vm *vm)
 	return 0;
 }
 
+/*
+ * KVM_DEV_ARM_VGIC_GRP_ADDR, set.  The distributor's rules are
+ * vgic_check_iorange()'s; the redistributors' are rdreg_add()'s.  A
+ * REDIST_REGION value packs the region's index, flags (none defined),
+ * base and count of frames (Documentation/virt/kvm/devices/arm-vgic-v3.rst).
+ */
 static int set_addr(struct mkvm_vm *vm, u64 attr, u64 __user *uaddr)
 {
 	struct mkvm_vgic *v = &vm->arch.vgic;
-	u64 addr, size, *slot;
+	u64 addr;
 
-	if (attr == KVM_VGIC_V3_ADDR_TYPE_DIST) {
-		slot = &v->dist_base;
-		size = DIST_SIZE;
-	} else if (attr == KVM_VGIC_V3_ADDR_TYPE_REDIST) {
-		slot = &v->redist_base;
-		size = REDIST_SIZE;
-	} else {
+	if (attr != KVM_VGIC_V3_ADDR_TYPE_DIST &&
+	    attr != KVM_VGIC_V3_ADDR_TYPE_REDIST &&
+	    attr != KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION)
 		return -ENXIO;
-	}
 	if (get_user(addr, uaddr))
 		return -EFAULT;
+	if (attr == KVM_VGIC_V3_ADDR_TYPE_REDIST)
+		return rdreg_add(vm, 0, addr, 0);
+	if (attr == KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION) {
+		u32 count = FIELD_GET(RDREG_COUNT, addr);
+
+		if (!count || FIELD_GET(RDREG_FLAGS, addr))
+			return -EINVAL;
+		/* KVM keeps 8 bits of the 12-bit index field. */
+		return rdreg_add(vm, (u8)(addr & RDREG_INDEX),
+				 addr & RDREG_BASE, count);
+	}
 	if (!IS_ALIGNED(addr, SZ_64K))
 		return -EINVAL;
-	if (addr + size < addr || addr + size > BIT_ULL(vm->arch.ipa_bits))
+	if (addr + DIST_SIZE < addr || addr + DIST_SIZE > BIT_ULL(vm->arch.ipa_bits))
 		return -E2BIG;
-	if (*slot != MKVM_VGIC_ADDR_UNDEF)
+	if (v->dist_base != MKVM_VGIC_ADDR_UNDEF)
 		return -EEXIST;
-	/*
-	 * As KVM: a redistributor frame may not overlap a distributor set
-	 * before it; the whole layout (the redistributor range grows with
-	 * the vCPUs) is checked when a vCPU first runs.
-	 */
-	if (slot == &v->redist_base && v->dist_base != MKVM_VGIC_ADDR_UNDEF &&
-	    addr < v->dist_base + DIST_SIZE && v->dist_base < addr + size)
-		return -EINVAL;
-	*slot = addr;
+	v->dist_base = addr;
 	return 0;
+}
+
+/* KVM_DEV_ARM_VGIC_GRP_ADDR, get: a REDIST_REGION read names its index. */
+static int get_addr(struct mkvm_vm *vm, u64 attr, u64 __user *uaddr)
+{
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	u64 addr;
+	u8 index;
+
+	switch (attr) {
+	case KVM_VGIC_V3_ADDR_TYPE_DIST:
+		return put_user(v->dist_base, uaddr);
+	case KVM_VGIC_V3_ADDR_TYPE_REDIST:
+		return put_user(v->nr_rdregs ? v->rdregs[0].base :
+			       MKVM_VGIC_ADDR_UNDEF, uaddr);
+	case KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION:
+		if (get_user(addr, uaddr))
+			return -EFAULT;
+		index = addr & RDREG_INDEX;
+		if (index >= v->nr_rdregs)
+			return -ENOENT;
+		addr = index | v->rdregs[index].base |
+		       FIELD_PREP(RDREG_COUNT, v->rdregs[index].count);
+		return put_user(addr, uaddr);
+	default:
+		return -ENXIO;
+	}
 }
 
 static int vgic_set_attr(struct mkvm_vm *vm, struct kvm_device_attr *a)
@@ -1330,13 +1615,7 @@ static int vgic_get_attr(struct mkvm_vm *vm, struct kvm_device_attr *a)
 
 	switch (a->group) {
 	case KVM_DEV_ARM_VGIC_GRP_ADDR:
-		if (a->attr == KVM_VGIC_V3_ADDR_TYPE_DIST)
-			return put_user(v->dist_base,
-					(u64 __user *)u64_to_user_ptr(a->addr));
-		if (a->attr == KVM_VGIC_V3_ADDR_TYPE_REDIST)
-			return put_user(v->redist_base,
-					(u64 __user *)u64_to_user_ptr(a->addr));
-		return -ENXIO;
+		return get_addr(vm, a->attr, u64_to_user_ptr(a->addr));
 	case KVM_DEV_ARM_VGIC_GRP_NR_IRQS:
 		return put_user(v->nr_irqs ?: 32,
 				(u32 __user *)u64_to_user_ptr(a->addr));
@@ -1355,7 +1634,9 @@ static int vgic_has_attr(struct mkvm_vm *vm, struct kvm_device_attr *a)
 	switch (a->group) {
 	case KVM_DEV_ARM_VGIC_GRP_ADDR:
 		return a->attr == KVM_VGIC_V3_ADDR_TYPE_DIST ||
-		       a->attr == KVM_VGIC_V3_ADDR_TYPE_REDIST ? 0 : -ENXIO;
+		       a->attr == KVM_VGIC_V3_ADDR_TYPE_REDIST ||
+		       a->attr == KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION ?
+		       0 : -ENXIO;
 	case KVM_DEV_ARM_VGIC_GRP_NR_IRQS:
 		return 0;
 	case KVM_DEV_ARM_VGIC_GRP_CTRL:
@@ -1516,26 +1797,27 @@ int mkvm_vgic_irq_line(struct mkvm_vm *vm, void __user *argp)
  * mkvm_vgic_first_run() - the checks KVM makes when a vCPU first runs
  * @vcpu:	the vCPU
  *
- * Return: 0, -ENXIO for a base address never set, -EINVAL when the
- * distributor and the (now final) redistributor range overlap or leave
- * the IPA space, -EBUSY before KVM_DEV_ARM_VGIC_CTRL_INIT.
+ * Return: 0, -ENXIO for a distributor base never set or a vCPU no
+ * redistributor region has a frame for, -EINVAL when the distributor and
+ * the (now final) redistributor regions overlap or leave the IPA space,
+ * -EBUSY before KVM_DEV_ARM_VGIC_CTRL_INIT.
  */
 int mkvm_vgic_first_run(struct mkvm_vcpu *vcpu)
 {
 	struct mkvm_vm *vm = vcpu->vm;
 	struct mkvm_vgic *v = &vm->arch.vgic;
-	u64 rsize = (u64)mkvm_nr_vcpus(vm) * REDIST_SIZE;
-	int ret = 0;
+	bool last;
+	int ret = 0, i;
 
 	if (!v->created)
 		return 0;
 	mutex_lock(&vm->lock);
-	if (v->redist_base == MKVM_VGIC_ADDR_UNDEF ||
-	    v->dist_base == MKVM_VGIC_ADDR_UNDEF)
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (rd_frame(vm, i, &last) == MKVM_VGIC_ADDR_UNDEF)
+			ret = -ENXIO;
+	if (ret || v->dist_base == MKVM_VGIC_ADDR_UNDEF)
 		ret = -ENXIO;
-	else if ((v->dist_base < v->redist_base + rsize &&
-		  v->redist_base < v->dist_base + DIST_SIZE) ||
-		 v->redist_base + rsize > BIT_ULL(vm->arch.ipa_bits))
+	else if (!layout_ok(vm))
 		ret = -EINVAL;
 	else if (!v->initialized)
 		ret = -EBUSY;
@@ -1551,6 +1833,8 @@ void mkvm_vgic_vm_destroy(struct mkvm_vm *vm)
 {
 	kfree(vm->arch.vgic.spis);
 	bitmap_free(vm->arch.vgic.spi_live);
+	kfree(vm->arch.vgic.rdregs);
+	vm->arch.vgic.rdregs = NULL;
 	vm->arch.vgic.spis = NULL;
 	vm->arch.vgic.spi_live = NULL;
 }
