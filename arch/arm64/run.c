@@ -74,7 +74,7 @@ void mkvm_inject_undef(struct mkvm_vcpu *vcpu)
 }
 
 /* An external abort on an access the VMM cannot back (e.g. fetch from MMIO). */
-static void inject_abort(struct mkvm_vcpu *vcpu, bool instr, u64 addr)
+void mkvm_inject_abort(struct mkvm_vcpu *vcpu, bool instr, u64 addr)
 {
 	bool from_el0 = (vcpu->arch.hyp->ctxt.pstate & PSR_MODE_MASK) ==
 			PSR_MODE_EL0t;
@@ -261,7 +261,7 @@ static int handle_abort(struct mkvm_vcpu *vcpu, u64 esr)
 
 	/* Not RAM: MMIO, unless it cannot be emulated as a plain access. */
 	if (instr || (esr & ESR_ELx_S1PTW)) {
-		inject_abort(vcpu, instr, h->far_el2);
+		mkvm_inject_abort(vcpu, instr, h->far_el2);
 		return 1;
 	}
 	if (esr & ESR_ELx_CM) {		/* DC on MMIO: nothing to do */
@@ -358,6 +358,10 @@ static u64 enter_guest(struct mkvm_vcpu *vcpu)
 	u64 exit;
 
 	h->hcr_el2 = HCR_GUEST_FLAGS;
+	if (vcpu->arch.serror_pending) {
+		h->hcr_el2 |= HCR_VSE;
+		h->vsesr_el2 = vcpu->arch.serror_esr;
+	}
 
 	kernel_neon_begin();
 	mkvm_fpsimd_load(&vcpu->arch.fp);
@@ -372,6 +376,8 @@ static u64 enter_guest(struct mkvm_vcpu *vcpu)
 	exit = mkvm_call_hyp(MKVM_HC(MKVM_HC_VCPU_RUN),
 			     (u64)mkvm_hyp_va(h), 0, 0);
 	mkvm_vgic_sync(vcpu);
+	/* EL2 left VSE set if the guest kept SErrors masked all along. */
+	vcpu->arch.serror_pending = h->hcr_el2 & HCR_VSE;
 	mkvm_fpsimd_save(&vcpu->arch.fp);
 	local_irq_enable();
 	kernel_neon_end();

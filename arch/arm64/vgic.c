@@ -43,6 +43,7 @@
 #define RDREG_COUNT		GENMASK_ULL(63, 52)
 
 static unsigned int nr_lrs;	/* from ICH_VTR_EL2.ListRegs */
+static u64 ich_vtr;		/* ICH_VTR_EL2: the virtual CPU interface */
 
 /* ---- where interrupts live ---------------------------------------- */
 
@@ -987,6 +988,469 @@ int mkvm_vgic_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr)
 	return 1;
 }
 
+/* ---- the VMM's view: the save/restore groups of the device --------- */
+
+/*
+ * The registers KVM's save/restore interface has (its register tables in
+ * vgic-mmio-v3.c), by offset; an offset outside them is -ENXIO.  A range
+ * with @bits per interrupt only covers the interrupts the VM has.
+ */
+struct vgic_reg_range {
+	u32 base, size;
+	u8 bits;			/* per interrupt, 0: not per interrupt */
+};
+
+static const struct vgic_reg_range dist_ranges[] = {
+	{ GICD_CTLR,       0x14,   0 },	/* CTLR TYPER IIDR TYPER2 STATUSR */
+	{ GICD_IGROUPR,    0x80,   1 },
+	{ GICD_ISENABLER,  0x80,   1 },
+	{ GICD_ICENABLER,  0x80,   1 },
+	{ GICD_ISPENDR,    0x80,   1 },
+	{ GICD_ICPENDR,    0x80,   1 },
+	{ GICD_ISACTIVER,  0x80,   1 },
+	{ GICD_ICACTIVER,  0x80,   1 },
+	{ GICD_IPRIORITYR, 0x400,  8 },
+	{ GICD_ITARGETSR,  0x400,  8 },
+	{ GICD_ICFGR,      0x100,  2 },
+	{ GICD_IGRPMODR,   0x80,   1 },
+	{ GICD_NSACR,      0x100,  2 },
+	{ GICD_IROUTER,    0x2000, 64 },
+	{ GICD_IDREGS,     0x30,   0 },
+};
+
+/* RD_base, then SGI_base (+64 KiB) with the SGIs' and PPIs' registers. */
+static const struct vgic_reg_range redist_ranges[] = {
+	{ GICR_CTLR,				0x18, 0 }, /* to WAKER */
+	{ GICR_PROPBASER,			0x10, 0 },
+	{ GICR_IDREGS,				0x30, 0 },
+	{ SZ_64K + GICR_IGROUPR0,		4,    0 },
+	{ SZ_64K + GICR_ISENABLER0,		4,    0 },
+	{ SZ_64K + GICR_ICENABLER0,		4,    0 },
+	{ SZ_64K + GICR_ISPENDR0,		4,    0 },
+	{ SZ_64K + GICR_ICPENDR0,		4,    0 },
+	{ SZ_64K + GICR_ISACTIVER0,		4,    0 },
+	{ SZ_64K + GICR_ICACTIVER0,		4,    0 },
+	{ SZ_64K + GICR_IPRIORITYR0,		0x20, 0 },
+	{ SZ_64K + GICR_ICFGR0,			8,    0 },
+	{ SZ_64K + GICR_IGRPMODR0,		4,    0 },
+	{ SZ_64K + GICR_NSACR,			4,    0 },
+};
+
+static bool reg_known(const struct vgic_reg_range *r, unsigned int n,
+		      u32 off, u32 nr_irqs)
+{
+	unsigned int i;
+
+	if (off & 3)
+		return false;		/* 32-bit accesses only, as KVM */
+	for (i = 0; i < n; i++, r++) {
+		if (off < r->base || off - r->base >= r->size)
+			continue;
+		return !r->bits || (off - r->base) * 8 / r->bits < nr_irqs;
+	}
+	return false;
+}
+
+/*
+ * GICD_ISPENDR / GICR_ISPENDR0 from userspace: the pending latch alone,
+ * without a level interrupt's input line (which LEVEL_INFO carries), and
+ * a write sets each latch to its bit, 0 clearing it (KVM's
+ * vgic_v3_uaccess_write_pending): with LEVEL_INFO they give the VMM the
+ * whole state to save and restore.
+ */
+static void pend_latch_uaccess(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
+			       u32 first, bool write, u32 *val)
+{
+	unsigned int i;
+
+	for (i = 0; i < 32; i++) {
+		struct mkvm_irq *irq = vgic_irq(vm, vcpu, first + i);
+
+		if (!irq)
+			break;
+		if (!write) {
+			*val |= (u32)irq->pending_latch << i;
+		} else {
+			irq->pending_latch = *val & BIT(i);
+			irq_update(vm, vcpu, irq);
+		}
+	}
+}
+
+/*
+ * One 32-bit register through KVM_DEV_ARM_VGIC_GRP_DIST_REGS or
+ * REDIST_REGS (@vcpu NULL: the distributor), vGIC lock held.  As a guest
+ * access, except the pending registers above, ICPENDR (RAZ/WI), and the
+ * identification registers, which may only be written with their value.
+ */
+static int reg_uaccess(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu, u32 off,
+		       bool write, u32 *val)
+{
+	u32 sgi = vcpu ? SZ_64K : 0;	/* the shared registers' frame */
+	u64 v = write ? *val : 0;
+
+	if (off >= sgi + GICD_ISPENDR && off < sgi + GICD_ISPENDR + 0x80) {
+		if (!write)
+			*val = 0;
+		pend_latch_uaccess(vm, vcpu, (off - sgi - GICD_ISPENDR) * 8,
+				   write, val);
+		return 0;
+	}
+	if (off >= sgi + GICD_ICPENDR && off < sgi + GICD_ICPENDR + 0x80) {
+		if (!write)
+			*val = 0;
+		return 0;
+	}
+	if (!vcpu && write && (off == GICD_IIDR || off == GICD_TYPER2)) {
+		dist_access(vm, off, false, &v, 4);
+		return v == *val ? 0 : -EINVAL;
+	}
+	if (vcpu)
+		redist_access(vcpu, off, write, &v, 4);
+	else
+		dist_access(vm, off, write, &v, 4);
+	if (!write)
+		*val = v;
+	return 0;
+}
+
+/*
+ * KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO: the input lines of 32 interrupts from
+ * @intid (a multiple of 32), SGIs/PPIs those of @vcpu.  Read: the level
+ * interrupts' lines; written: every line, whatever the interrupt's
+ * configuration, so that the VMM may restore lines before ICFGR (KVM).
+ */
+static int line_level_uaccess(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
+			      u32 intid, bool write, u32 *val)
+{
+	unsigned int i;
+
+	if (intid % 32)
+		return -EINVAL;
+	if (!write)
+		*val = 0;
+	for (i = 0; i < 32; i++) {
+		struct mkvm_irq *irq = vgic_irq(vm, vcpu, intid + i);
+
+		if (!irq)
+			break;
+		if (!write) {
+			*val |= (u32)(irq->level && irq->line_level) << i;
+		} else {
+			irq->line_level = *val & BIT(i);
+			irq_update(vm, vcpu, irq);
+		}
+	}
+	return 0;
+}
+
+/* ---- the virtual CPU interface's registers (GRP_CPU_SYSREGS) ------- */
+
+#define ICC_SRE_VALUE	(ICC_SRE_EL1_SRE | ICC_SRE_EL1_DFB | ICC_SRE_EL1_DIB)
+
+static u32 vmcr_field(u64 vmcr, u32 shift, u32 mask)
+{
+	return (vmcr >> shift) & mask;
+}
+
+static void vmcr_set(u64 *vmcr, u32 shift, u32 mask, u64 val)
+{
+	*vmcr = (*vmcr & ~((u64)mask << shift)) | ((val & mask) << shift);
+}
+
+/*
+ * The register that attr's instr field names (op0 15:14, op1 13:11, CRn
+ * 10:7, CRm 6:3, op2 2:0), as a sys_reg() encoding.
+ */
+static u32 attr_sysreg(u64 attr)
+{
+	return sys_reg(FIELD_GET(GENMASK(15, 14), attr),
+		       FIELD_GET(GENMASK(13, 11), attr),
+		       FIELD_GET(GENMASK(10, 7), attr),
+		       FIELD_GET(GENMASK(6, 3), attr),
+		       FIELD_GET(GENMASK(2, 0), attr));
+}
+
+static bool icc_known(u32 reg)
+{
+	switch (reg) {
+	case SYS_ICC_PMR_EL1:
+	case SYS_ICC_BPR0_EL1:
+	case SYS_ICC_AP0R0_EL1 ... SYS_ICC_AP0R3_EL1:
+	case SYS_ICC_AP1R0_EL1 ... SYS_ICC_AP1R3_EL1:
+	case SYS_ICC_BPR1_EL1:
+	case SYS_ICC_CTLR_EL1:
+	case SYS_ICC_SRE_EL1:
+	case SYS_ICC_IGRPEN0_EL1:
+	case SYS_ICC_IGRPEN1_EL1:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ICC_CTLR_EL1's read-only fields, from the hardware's virtual interface. */
+static u64 icc_ctlr_fixed(void)
+{
+	u64 pri = (ich_vtr >> ICH_VTR_PRI_BITS_SHIFT) & 7;
+	u64 id = (ich_vtr >> ICH_VTR_ID_BITS_SHIFT) & 7;
+
+	return pri << ICC_CTLR_EL1_PRI_BITS_SHIFT |
+	       id << ICC_CTLR_EL1_ID_BITS_SHIFT |
+	       ((ich_vtr >> ICH_VTR_SEIS_SHIFT) & 1) << ICC_CTLR_EL1_SEIS_SHIFT |
+	       ((ich_vtr >> ICH_VTR_A3V_SHIFT) & 1) << ICC_CTLR_EL1_A3V_SHIFT;
+}
+
+/* Active-priority registers the hardware has: 1, 2 or 4 of each. */
+static bool apr_exists(u32 n)
+{
+	u32 pri_bits = ((ich_vtr >> ICH_VTR_PRI_BITS_SHIFT) & 7) + 1;
+
+	return n < (pri_bits >= 7 ? 4 : pri_bits == 6 ? 2 : 1);
+}
+
+/*
+ * The vCPU's ICC_* state lives in ICH_VMCR_EL2 and the ICH_AP*R_EL2
+ * copies EL2 saves on every exit; the vCPU is stopped (its mutex held),
+ * so they are its current state.  Writes KVM refuses: -EINVAL.
+ */
+static int icc_uaccess(struct mkvm_vcpu *vcpu, u32 reg, bool write, u64 *val)
+{
+	struct mkvm_vgic_hyp *h = &vcpu->arch.hyp->vgic;
+	u64 *vmcr = &h->vmcr;
+	u32 n;
+
+	switch (reg) {
+	case SYS_ICC_PMR_EL1:
+		if (write)
+			vmcr_set(vmcr, ICH_VMCR_PMR_SHIFT, 0xff, *val);
+		else
+			*val = vmcr_field(*vmcr, ICH_VMCR_PMR_SHIFT, 0xff);
+		return 0;
+	case SYS_ICC_BPR0_EL1:
+		if (write)
+			vmcr_set(vmcr, ICH_VMCR_BPR0_SHIFT, 7, *val);
+		else
+			*val = vmcr_field(*vmcr, ICH_VMCR_BPR0_SHIFT, 7);
+		return 0;
+	case SYS_ICC_BPR1_EL1:
+		/* With CBPR, BPR1 follows BPR0 and ignores writes. */
+		if (vmcr_field(*vmcr, ICH_VMCR_CBPR_SHIFT, 1)) {
+			if (!write)
+				*val = min(vmcr_field(*vmcr, ICH_VMCR_BPR0_SHIFT, 7) + 1, 7U);
+		} else if (write) {
+			vmcr_set(vmcr, ICH_VMCR_BPR1_SHIFT, 7, *val);
+		} else {
+			*val = vmcr_field(*vmcr, ICH_VMCR_BPR1_SHIFT, 7);
+		}
+		return 0;
+	case SYS_ICC_IGRPEN0_EL1:
+		if (write)
+			vmcr_set(vmcr, ICH_VMCR_ENG0_SHIFT, 1, *val);
+		else
+			*val = vmcr_field(*vmcr, ICH_VMCR_ENG0_SHIFT, 1);
+		return 0;
+	case SYS_ICC_IGRPEN1_EL1:
+		if (write)
+			vmcr_set(vmcr, ICH_VMCR_ENG1_SHIFT, 1, *val);
+		else
+			*val = vmcr_field(*vmcr, ICH_VMCR_ENG1_SHIFT, 1);
+		return 0;
+	case SYS_ICC_SRE_EL1:
+		/* System registers only, always: SRE must stay set. */
+		if (write)
+			return *val & ICC_SRE_EL1_SRE ? 0 : -EINVAL;
+		*val = ICC_SRE_VALUE;
+		return 0;
+	case SYS_ICC_CTLR_EL1:
+		if (!write) {
+			*val = icc_ctlr_fixed() |
+			       vmcr_field(*vmcr, ICH_VMCR_CBPR_SHIFT, 1) <<
+					ICC_CTLR_EL1_CBPR_SHIFT |
+			       vmcr_field(*vmcr, ICH_VMCR_EOIM_SHIFT, 1) <<
+					ICC_CTLR_EL1_EOImode_SHIFT;
+			return 0;
+		}
+		/*
+		 * A state saved where the interface had more priority or ID
+		 * bits, or another SEIS/A3V, cannot be restored here.
+		 */
+		if ((*val & ICC_CTLR_EL1_PRI_BITS_MASK) >
+		    (icc_ctlr_fixed() & ICC_CTLR_EL1_PRI_BITS_MASK) ||
+		    (*val & ICC_CTLR_EL1_ID_BITS_MASK) >
+		    (icc_ctlr_fixed() & ICC_CTLR_EL1_ID_BITS_MASK) ||
+		    (*val ^ icc_ctlr_fixed()) &
+		    (ICC_CTLR_EL1_SEIS_MASK | ICC_CTLR_EL1_A3V_MASK))
+			return -EINVAL;
+		vmcr_set(vmcr, ICH_VMCR_CBPR_SHIFT, 1,
+			 *val >> ICC_CTLR_EL1_CBPR_SHIFT);
+		vmcr_set(vmcr, ICH_VMCR_EOIM_SHIFT, 1,
+			 *val >> ICC_CTLR_EL1_EOImode_SHIFT);
+		return 0;
+	}
+	/* The active-priority registers: AP0Rn op2 4+n, AP1Rn op2 n. */
+	n = sys_reg_Op2(reg) & 3;
+	if (!apr_exists(n))
+		return -EINVAL;
+	if (sys_reg_CRm(reg) == sys_reg_CRm(SYS_ICC_AP0R0_EL1)) {
+		if (write)
+			h->ap0r[n] = *val;
+		else
+			*val = h->ap0r[n];
+	} else {
+		if (write)
+			h->ap1r[n] = *val;
+		else
+			*val = h->ap1r[n];
+	}
+	return 0;
+}
+
+/*
+ * Stop every vCPU for a save/restore access: each one's ioctl mutex,
+ * tried, as KVM's lock_all_vcpus(): a vCPU in KVM_RUN makes it -EBUSY.
+ * Called with vm->lock held, which keeps nr_vcpus still.
+ */
+static bool lock_all_vcpus(struct mkvm_vm *vm)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		if (!mutex_trylock(&vm->vcpus[i]->mutex)) {
+			while (--i >= 0)
+				mutex_unlock(&vm->vcpus[i]->mutex);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void unlock_all_vcpus(struct mkvm_vm *vm)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		mutex_unlock(&vm->vcpus[i]->mutex);
+}
+
+/*
+ * The vCPU an attribute names by its affinity (bits 63:32, Aff3 in the
+ * top byte), for the groups other than DIST_REGS; DIST_REGS wants only
+ * that a vCPU exists, as KVM (which uses vCPU 0).
+ */
+static struct mkvm_vcpu *attr_vcpu(struct mkvm_vm *vm, u64 group, u64 attr)
+{
+	u64 aff = (attr & KVM_DEV_ARM_VGIC_V3_MPIDR_MASK) >>
+		  KVM_DEV_ARM_VGIC_V3_MPIDR_SHIFT;
+
+	if (group == KVM_DEV_ARM_VGIC_GRP_DIST_REGS)
+		return vm->nr_vcpus ? vm->vcpus[0] : NULL;
+	return mkvm_vcpu_by_mpidr(vm, (aff & 0xffffff) |
+				      ((aff >> 24) & 0xff) << 32);
+}
+
+/* Does the group have the register @a names? (KVM_HAS_DEVICE_ATTR) */
+static int state_has_attr(struct mkvm_vm *vm, struct kvm_device_attr *a)
+{
+	u32 off = a->attr & KVM_DEV_ARM_VGIC_OFFSET_MASK;
+	u32 nr = vm->arch.vgic.nr_irqs ?: DEFAULT_NR_IRQS;
+
+	if (!attr_vcpu(vm, a->group, a->attr))
+		return -EINVAL;
+	switch (a->group) {
+	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
+		return reg_known(dist_ranges, ARRAY_SIZE(dist_ranges), off,
+				 nr) ? 0 : -ENXIO;
+	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
+		return reg_known(redist_ranges, ARRAY_SIZE(redist_ranges), off,
+				 nr) ? 0 : -ENXIO;
+	default:	/* CPU_SYSREGS */
+		return icc_known(attr_sysreg(a->attr)) ? 0 : -ENXIO;
+	}
+}
+
+/**
+ * vgic_state_access() - the save/restore groups: DIST_REGS, REDIST_REGS,
+ * CPU_SYSREGS and LEVEL_INFO, as in KVM's arm-vgic-v3.rst
+ * @vm:		the VM, vm->lock held
+ * @a:		the attribute
+ * @write:	KVM_SET_DEVICE_ATTR
+ *
+ * Return: 0; -EINVAL for an affinity that names no vCPU, a bad value or
+ * LEVEL_INFO field; -ENOENT for a CPU interface register the group does
+ * not save (a distributor or redistributor offset it lacks reads as 0 and
+ * ignores writes, as in KVM: HAS_DEVICE_ATTR tells them apart); -EBUSY
+ * before KVM_DEV_ARM_VGIC_CTRL_INIT or while a vCPU is in KVM_RUN;
+ * -EFAULT.
+ */
+static int vgic_state_access(struct mkvm_vm *vm, struct kvm_device_attr *a,
+			     bool write)
+{
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	bool sysreg = a->group == KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS;
+	void __user *uaddr = u64_to_user_ptr(a->addr);
+	u32 off = a->attr & KVM_DEV_ARM_VGIC_OFFSET_MASK;
+	struct mkvm_vcpu *vcpu;
+	u64 val = 0;
+	u32 val32;
+	int ret;
+
+	vcpu = attr_vcpu(vm, a->group, a->attr);
+	if (!vcpu)
+		return -EINVAL;
+	if (write && (sysreg ? get_user(val, (u64 __user *)uaddr) :
+			       get_user(val32, (u32 __user *)uaddr)))
+		return -EFAULT;
+	if (write && !sysreg)
+		val = val32;
+	if (!lock_all_vcpus(vm))
+		return -EBUSY;
+	if (!v->initialized) {
+		ret = -EBUSY;
+		goto unlock;
+	}
+	val32 = val;
+	spin_lock_irq(&v->lock);
+	switch (a->group) {
+	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
+	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
+		/* A register the group lacks reads 0, ignores writes (KVM). */
+		ret = 0;
+		if (!write)
+			val32 = 0;
+		if (a->group == KVM_DEV_ARM_VGIC_GRP_DIST_REGS &&
+		    reg_known(dist_ranges, ARRAY_SIZE(dist_ranges), off,
+			      v->nr_irqs))
+			ret = reg_uaccess(vm, NULL, off, write, &val32);
+		else if (a->group == KVM_DEV_ARM_VGIC_GRP_REDIST_REGS &&
+			 reg_known(redist_ranges, ARRAY_SIZE(redist_ranges),
+				   off, v->nr_irqs))
+			ret = reg_uaccess(vm, vcpu, off, write, &val32);
+		break;
+	case KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO:
+		ret = -EINVAL;
+		if (!((a->attr & KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_MASK) >>
+		      KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_SHIFT))
+			ret = line_level_uaccess(vm, vcpu, a->attr &
+					KVM_DEV_ARM_VGIC_LINE_LEVEL_INTID_MASK,
+					write, &val32);
+		break;
+	default:	/* CPU_SYSREGS: an unknown one is -ENOENT (ONE_REG's) */
+		ret = -ENOENT;
+		if (icc_known(attr_sysreg(a->attr)))
+			ret = icc_uaccess(vcpu, attr_sysreg(a->attr), write,
+					  &val);
+		break;
+	}
+	spin_unlock_irq(&v->lock);
+unlock:
+	unlock_all_vcpus(vm);
+	if (ret || write)
+		return ret;
+	return sysreg ? put_user(val, (u64 __user *)uaddr) :
+			put_user(val32, (u32 __user *)uaddr);
+}
+
 /* ---- the device: KVM_CREATE_DEVICE and its attributes -------------- */
 
 static int vgic_init(struct mkvm_vm *vm)
@@ -1028,6 +1492,20 @@ static int vgic_init(struct mkvm_vm *vm)
 	spin_lock_irq(&v->lock);
 	v->initialized = true;
 	spin_unlock_irq(&v->lock);
+	return 0;
+}
+
+/*
+ * KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES writes the LPIs' pending bits to
+ * the guest's tables; minikvm has no LPIs (no ITS), so there is nothing
+ * to write, but the VMM's save sequence must succeed, as on KVM without
+ * an ITS.  Refused while a vCPU runs, as KVM.
+ */
+static int save_pending_tables(struct mkvm_vm *vm)
+{
+	if (!lock_all_vcpus(vm))
+		return -EBUSY;
+	unlock_all_vcpus(vm);
 	return 0;
 }
 
@@ -1096,112 +1574,6 @@ static int get_addr(struct mkvm_vm *vm, u64 attr, u64 __user *uaddr)
 	}
 }
 
-/*
- * The vCPU an attribute names: bits 63:32 hold its affinity as
- * Aff3.Aff2.Aff1.Aff0, one byte each (arm-vgic-v3.rst).
- */
-static struct mkvm_vcpu *attr_vcpu(struct mkvm_vm *vm, u64 attr)
-{
-	u32 aff = (attr & KVM_DEV_ARM_VGIC_V3_MPIDR_MASK) >>
-		  KVM_DEV_ARM_VGIC_V3_MPIDR_SHIFT;
-	u64 mpidr = (aff & 0xffffff) | (u64)(aff >> 24) << MPIDR_LEVEL_SHIFT(3);
-
-	return mkvm_vcpu_by_mpidr(vm, mpidr);
-}
-
-/*
- * LEVEL_INFO: the input lines of 32 interrupts from @intid (a multiple of
- * 32), as bits.  As KVM, a write sets the line whatever the interrupt's
- * trigger, so that a restore need not set GICD_ICFGR first.  Under the
- * vGIC lock.
- */
-static int level_info(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu, u32 intid,
-		      bool write, u32 *val)
-{
-	struct mkvm_irq *irq;
-	u32 i;
-
-	if (intid % 32)
-		return -EINVAL;
-	if (!write)
-		*val = 0;
-	for (i = 0; i < 32; i++) {
-		irq = vgic_irq(vm, vcpu, intid + i);
-		if (!irq)
-			continue;
-		if (write) {
-			irq->line_level = *val & BIT(i);
-			irq_update(vm, vcpu, irq);
-		} else if (irq->level && irq->line_level) {
-			*val |= BIT(i);
-		}
-	}
-	return 0;
-}
-
-/*
- * KVM_DEV_ARM_VGIC_GRP_DIST_REGS, _REDIST_REGS and _LEVEL_INFO: what the
- * VMM reads and writes to save and restore the vGIC, 32 bits at a time,
- * through the guest's own register emulation (KVM's
- * vgic_v3_attr_regs_access()).  Return: 0, -EINVAL for a vCPU that does
- * not exist or a bad LEVEL_INFO, -EBUSY before CTRL_INIT, -EFAULT.
- */
-static int regs_access(struct mkvm_vm *vm, struct kvm_device_attr *a,
-		       bool write)
-{
-	struct mkvm_vgic *v = &vm->arch.vgic;
-	u32 __user *uaddr = u64_to_user_ptr(a->addr);
-	u32 off = a->attr & KVM_DEV_ARM_VGIC_OFFSET_MASK, val32 = 0;
-	struct mkvm_vcpu *vcpu;
-	int ret = 0, i;
-	u64 val = 0;
-
-	if (a->group == KVM_DEV_ARM_VGIC_GRP_DIST_REGS)
-		vcpu = vm->nr_vcpus ? vm->vcpus[0] : NULL;
-	else
-		vcpu = attr_vcpu(vm, a->attr);
-	if (!vcpu)
-		return -EINVAL;
-	if (write && get_user(val32, uaddr))
-		return -EFAULT;
-	if (!v->initialized)
-		return -EBUSY;
-	val = val32;
-	spin_lock_irq(&v->lock);
-	switch (a->group) {
-	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
-		if (off < DIST_SIZE)
-			dist_access(vm, off & ~3, write, &val, 4);
-		break;
-	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
-		if (off < REDIST_SIZE)
-			redist_access(vcpu, off & ~3, write, &val, 4);
-		break;
-	default:
-		if ((a->attr & KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_MASK) >>
-		    KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_SHIFT !=
-		    VGIC_LEVEL_INFO_LINE_LEVEL) {
-			ret = -EINVAL;
-			break;
-		}
-		val32 = val;
-		ret = level_info(vm, vcpu, a->attr &
-				 KVM_DEV_ARM_VGIC_LINE_LEVEL_INTID_MASK,
-				 write, &val32);
-		val = val32;
-		break;
-	}
-	spin_unlock_irq(&v->lock);
-	if (ret)
-		return ret;
-	if (!write)
-		return put_user((u32)val, uaddr);
-	/* A pend, an enable or a line may have made something due. */
-	for (i = 0; i < mkvm_nr_vcpus(vm); i++)
-		vgic_kick(vm->vcpus[i]);
-	return 0;
-}
-
 static int vgic_set_attr(struct mkvm_vm *vm, struct kvm_device_attr *a)
 {
 	struct mkvm_vgic *v = &vm->arch.vgic;
@@ -1222,13 +1594,16 @@ static int vgic_set_attr(struct mkvm_vm *vm, struct kvm_device_attr *a)
 		v->nr_irqs = nr;
 		return 0;
 	case KVM_DEV_ARM_VGIC_GRP_CTRL:
+		if (a->attr == KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES)
+			return save_pending_tables(vm);
 		if (a->attr != KVM_DEV_ARM_VGIC_CTRL_INIT)
 			return -ENXIO;
 		return vgic_init(vm);
 	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
 	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
+	case KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS:
 	case KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO:
-		return regs_access(vm, a, true);
+		return vgic_state_access(vm, a, true);
 	default:
 		return -ENXIO;
 	}
@@ -1246,14 +1621,15 @@ static int vgic_get_attr(struct mkvm_vm *vm, struct kvm_device_attr *a)
 				(u32 __user *)u64_to_user_ptr(a->addr));
 	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
 	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
+	case KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS:
 	case KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO:
-		return regs_access(vm, a, false);
+		return vgic_state_access(vm, a, false);
 	default:
 		return -ENXIO;
 	}
 }
 
-static int vgic_has_attr(struct kvm_device_attr *a)
+static int vgic_has_attr(struct mkvm_vm *vm, struct kvm_device_attr *a)
 {
 	switch (a->group) {
 	case KVM_DEV_ARM_VGIC_GRP_ADDR:
@@ -1264,13 +1640,13 @@ static int vgic_has_attr(struct kvm_device_attr *a)
 	case KVM_DEV_ARM_VGIC_GRP_NR_IRQS:
 		return 0;
 	case KVM_DEV_ARM_VGIC_GRP_CTRL:
-		return a->attr == KVM_DEV_ARM_VGIC_CTRL_INIT ? 0 : -ENXIO;
+		return a->attr == KVM_DEV_ARM_VGIC_CTRL_INIT ||
+		       a->attr == KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES ?
+		       0 : -ENXIO;
 	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
-		return (a->attr & KVM_DEV_ARM_VGIC_OFFSET_MASK) < DIST_SIZE ?
-		       0 : -ENXIO;
 	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
-		return (a->attr & KVM_DEV_ARM_VGIC_OFFSET_MASK) < REDIST_SIZE ?
-		       0 : -ENXIO;
+	case KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS:
+		return state_has_attr(vm, a);
 	case KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO:
 		return (a->attr & KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_MASK) >>
 		       KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_SHIFT ==
@@ -1300,7 +1676,7 @@ static long vgic_dev_ioctl(struct file *file, unsigned int cmd,
 	else if (cmd == KVM_GET_DEVICE_ATTR)
 		ret = vgic_get_attr(vm, &a);
 	else
-		ret = vgic_has_attr(&a);
+		ret = vgic_has_attr(vm, &a);
 	mutex_unlock(&vm->lock);
 	return ret;
 }
@@ -1557,6 +1933,7 @@ void mkvm_vgic_cpu_up(void)
 	preempt_disable();
 	vtr = mkvm_call_hyp(MKVM_HC(MKVM_HC_GET_ICH_VTR), 0, 0, 0);
 	preempt_enable();
+	ich_vtr = vtr;
 	/* ICH_VTR_EL2.ListRegs: the same on every CPU of a system. */
 	nr_lrs = min_t(unsigned int, (vtr & 0x1f) + 1, MKVM_VGIC_MAX_LRS);
 	enable_percpu_irq(maint_irq, IRQ_TYPE_NONE);

@@ -129,6 +129,9 @@ struct mkvm_arch_vcpu {
 	bool power_on_pending;		/* PSCI CPU_ON: reset before running */
 	u64 on_entry, on_context;
 	struct mkvm_mmio_pending mmio;
+	/* A virtual SError (KVM_SET_VCPU_EVENTS) the guest has not taken. */
+	bool serror_pending;
+	u64 serror_esr;			/* its ISS, for VSESR_EL2 */
 	wait_queue_head_t wq;		/* WFI and powered-off sleeps */
 	bool wake;			/* kicked: leave WFI */
 };
