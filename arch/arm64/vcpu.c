@@ -212,6 +212,7 @@ static int vcpu_init(struct mkvm_vcpu *vcpu, void __user *argp)
 	vcpu->arch.features = features;
 	mkvm_vcpu_reset(vcpu);
 	vcpu->arch.power_on_pending = false;
+	WRITE_ONCE(vcpu->arch.suspended, false);
 	WRITE_ONCE(vcpu->arch.power, features & BIT(KVM_ARM_VCPU_POWER_OFF) ?
 		   MKVM_POWER_OFF : MKVM_POWER_ON);
 	vcpu->arch.initialized = true;
@@ -380,20 +381,31 @@ static int mp_state(struct mkvm_vcpu *vcpu, void __user *argp, bool set)
 	struct kvm_mp_state mp;
 
 	if (!set) {
-		mp.mp_state = READ_ONCE(vcpu->arch.power) == MKVM_POWER_OFF ?
-			      KVM_MP_STATE_STOPPED : KVM_MP_STATE_RUNNABLE;
+		if (READ_ONCE(vcpu->arch.power) == MKVM_POWER_OFF)
+			mp.mp_state = KVM_MP_STATE_STOPPED;
+		else if (vcpu->arch.suspended)
+			mp.mp_state = KVM_MP_STATE_SUSPENDED;
+		else
+			mp.mp_state = KVM_MP_STATE_RUNNABLE;
 		return copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
 	}
 	if (copy_from_user(&mp, argp, sizeof(mp)))
 		return -EFAULT;
 	switch (mp.mp_state) {
 	case KVM_MP_STATE_RUNNABLE:
-		/* Runs from where it is: no CPU_ON entry point to apply. */
+	case KVM_MP_STATE_SUSPENDED:
+		/*
+		 * Runs from where it is: no CPU_ON entry point to apply.  One
+		 * state, as KVM's mp_state: SUSPENDED is also powered on.
+		 */
 		vcpu->arch.power_on_pending = false;
+		WRITE_ONCE(vcpu->arch.suspended,
+			   mp.mp_state == KVM_MP_STATE_SUSPENDED);
 		WRITE_ONCE(vcpu->arch.power, MKVM_POWER_ON);
 		mkvm_vcpu_kick(vcpu);
 		return 0;
 	case KVM_MP_STATE_STOPPED:
+		WRITE_ONCE(vcpu->arch.suspended, false);
 		WRITE_ONCE(vcpu->arch.power, MKVM_POWER_OFF);
 		mkvm_vcpu_kick(vcpu);
 		return 0;

@@ -127,6 +127,7 @@ struct mkvm_arch_vcpu {
 	u64 mpidr;
 	enum mkvm_power power;
 	bool power_on_pending;		/* PSCI CPU_ON: reset before running */
+	bool suspended;			/* KVM_MP_STATE_SUSPENDED */
 	u64 on_entry, on_context;
 	struct mkvm_mmio_pending mmio;
 	/* A virtual SError (KVM_SET_VCPU_EVENTS) the guest has not taken. */
