@@ -225,6 +225,32 @@ static void expect_mmio(struct __test_metadata *_metadata,
 		EXPECT_EQ(data, mkvm_mmio_data(run));
 }
 
+/*
+ * One eventfd may back any number of ioeventfds at distinct addresses;
+ * minikvm bounds them at 4096 per VM (every guest MMIO write walks them),
+ * -ENOSPC beyond, and a deassign makes room.  KVM has no such bound.
+ */
+TEST_F(eventfd, ioeventfd_limit)
+{
+	unsigned int i;
+	int fd;
+
+	if (!mkvm_boot_minikvm())
+		SKIP(return, "a minikvm bound: KVM's ioeventfds are unbounded");
+	self->vm = vm_create(NULL, NULL);
+	fd = new_eventfd();
+	for (i = 0; i < 4096; i++)
+		ASSERT_EQ(0, _ioeventfd(self->vm, fd, MKVM_MMIO_IPA + 8 * i, 4,
+					0, 0)) TH_LOG("ioeventfd %u", i);
+	EXPECT_EQ(-ENOSPC, _ioeventfd(self->vm, fd, MKVM_MMIO_IPA + 8 * i, 4,
+				      0, 0));
+	EXPECT_EQ(0, _ioeventfd(self->vm, fd, MKVM_MMIO_IPA, 4,
+				KVM_IOEVENTFD_FLAG_DEASSIGN, 0));
+	EXPECT_EQ(0, _ioeventfd(self->vm, fd, MKVM_MMIO_IPA + 8 * i, 4,
+				0, 0));
+	close(fd);
+}
+
 TEST_F(eventfd, ioeventfd_guest_writes)
 {
 	struct mkvm_vcpu *vcpu;

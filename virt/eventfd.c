@@ -34,6 +34,14 @@
 #include <linux/workqueue.h>
 #include "mkvm.h"
 
+/*
+ * The ioeventfds of one VM: every guest MMIO write outside the vGIC walks
+ * them under rcu_read_lock(), so their number is bounded (a VMM needs one
+ * per virtqueue: QEMU's largest machines use hundreds).  KVM keeps them
+ * in a sorted array per bus; past this, -ENOSPC as for a full KVM bus.
+ */
+#define MKVM_MAX_IOEVENTFDS	4096
+
 /* KVM's limits: KVM_MAX_IRQ_ROUTES, and arm64's KVM_IRQCHIP_NUM_PINS. */
 #define MKVM_MAX_IRQ_ROUTES	4096
 #define MKVM_IRQCHIP_NUM_PINS	(1020 - 32)
@@ -169,6 +177,10 @@ static int ioeventfd_assign(struct mkvm_vm *vm, const struct kvm_ioeventfd *args
 	p->eventfd = eventfd;
 
 	mutex_lock(&vm->ev.io_lock);
+	if (vm->ev.nr_ioeventfds >= MKVM_MAX_IOEVENTFDS) {
+		ret = -ENOSPC;
+		goto unlock;
+	}
 	list_for_each_entry(q, &vm->ev.ioeventfds, list) {
 		if (ioeventfd_collides(p, q)) {
 			ret = -EEXIST;
@@ -176,6 +188,7 @@ static int ioeventfd_assign(struct mkvm_vm *vm, const struct kvm_ioeventfd *args
 		}
 	}
 	list_add_tail_rcu(&p->list, &vm->ev.ioeventfds);
+	vm->ev.nr_ioeventfds++;
 	mutex_unlock(&vm->ev.io_lock);
 	return 0;
 
@@ -207,6 +220,7 @@ static int ioeventfd_deassign(struct mkvm_vm *vm,
 		    (!wildcard && p->datamatch != args->datamatch))
 			continue;
 		list_del_rcu(&p->list);
+		vm->ev.nr_ioeventfds--;
 		found = p;
 		break;
 	}
@@ -229,8 +243,8 @@ static int ioeventfd_deassign(struct mkvm_vm *vm,
  * Return: 0; -EINVAL for a length other than 0, 1, 2, 4 or 8, a range
  * that wraps, an unknown flag or a value match without a length; -EBADF
  * or -EINVAL for an fd that is not an eventfd; -EEXIST when an ioeventfd
- * already takes such writes; -ENOENT to deassign one that does not exist;
- * -ENOMEM.
+ * already takes such writes; -ENOSPC when the VM has MKVM_MAX_IOEVENTFDS;
+ * -ENOENT to deassign one that does not exist; -ENOMEM.
  */
 int mkvm_ioeventfd(struct mkvm_vm *vm, const struct kvm_ioeventfd *args)
 {

@@ -58,6 +58,7 @@ struct mkvm_irq_routing;
 struct mkvm_eventfds {
 	struct mutex io_lock;		/* ioeventfd assign/deassign */
 	struct list_head ioeventfds;
+	unsigned int nr_ioeventfds;	/* under io_lock */
 	spinlock_t irqfd_lock;		/* irqfds: taken in wakeups, irqsave */
 	struct list_head irqfds;
 	struct mutex irq_lock;		/* routing updates, resamplers */
