@@ -448,6 +448,7 @@ int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
+		mkvm_steal_time_update(vcpu);
 		ret = handle_exit(vcpu, enter_guest(vcpu));
 	}
 	WRITE_ONCE(vcpu->task, NULL);
