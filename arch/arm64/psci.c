@@ -326,8 +326,9 @@ int mkvm_fw_reg_set(struct mkvm_vcpu *vcpu, u64 id, u64 val)
 /* ---- the services behind the bitmaps ---------------------------------- */
 
 /* Arm's TRNG (DEN0098) UUID, as KVM reports it. */
-static const uuid_t trng_uuid __aligned(4) = UUID_INIT(
-	0x0d21e000, 0x4384, 0x11eb, 0x80, 0x70, 0x52, 0x44, 0x55, 0x4e, 0x5a, 0x4c);
+static const uuid_t trng_uuid __aligned(4) =
+	UUID_INIT(0x0d21e000, 0x4384, 0x11eb,
+		  0x80, 0x70, 0x52, 0x44, 0x55, 0x4e, 0x5a, 0x4c);
 
 #define TRNG_VERSION_1_0	0x10000UL
 #define TRNG_NOT_SUPPORTED	((unsigned long)-1)

@@ -57,11 +57,8 @@ struct sr_desc {
 #define EMUL(e, f, g, r) { .enc = (e), .kind = SR_EMUL, .user = true, \
 			   .idx = offsetof(struct mkvm_vcpu_emul_regs, f), \
 			   .guest = (g), .reset = (r) }
-/* Breakpoint and watchpoint n: value and control registers. */
-#define DBG(n)	EMUL(SYS_DBGBVRn_EL1(n), dbgbvr[n], GUEST_RW, 0), \
-		EMUL(SYS_DBGBCRn_EL1(n), dbgbcr[n], GUEST_RW, 0), \
-		EMUL(SYS_DBGWVRn_EL1(n), dbgwvr[n], GUEST_RW, 0), \
-		EMUL(SYS_DBGWCRn_EL1(n), dbgwcr[n], GUEST_RW, 0)
+/* Breakpoint and watchpoint registers: the guest's to read and write. */
+#define DBG(e, f)	EMUL(e, f, GUEST_RW, 0)
 
 /* KVM's reset value of SCTLR_EL1: RES1 bits set, MMU and caches off. */
 #define SCTLR_EL1_RESET	0x00C50078UL
@@ -135,8 +132,70 @@ static const struct sr_desc sr_table[] = {
 	 * lists; minikvm does not program them into the hardware yet (the
 	 * guest's breakpoints and watchpoints never fire: api.rst).
 	 */
-	DBG(0), DBG(1), DBG(2), DBG(3), DBG(4), DBG(5), DBG(6), DBG(7),
-	DBG(8), DBG(9), DBG(10), DBG(11), DBG(12), DBG(13), DBG(14), DBG(15),
+	DBG(SYS_DBGBVRn_EL1(0),	dbgbvr[0]),
+	DBG(SYS_DBGBCRn_EL1(0),	dbgbcr[0]),
+	DBG(SYS_DBGWVRn_EL1(0),	dbgwvr[0]),
+	DBG(SYS_DBGWCRn_EL1(0),	dbgwcr[0]),
+	DBG(SYS_DBGBVRn_EL1(1),	dbgbvr[1]),
+	DBG(SYS_DBGBCRn_EL1(1),	dbgbcr[1]),
+	DBG(SYS_DBGWVRn_EL1(1),	dbgwvr[1]),
+	DBG(SYS_DBGWCRn_EL1(1),	dbgwcr[1]),
+	DBG(SYS_DBGBVRn_EL1(2),	dbgbvr[2]),
+	DBG(SYS_DBGBCRn_EL1(2),	dbgbcr[2]),
+	DBG(SYS_DBGWVRn_EL1(2),	dbgwvr[2]),
+	DBG(SYS_DBGWCRn_EL1(2),	dbgwcr[2]),
+	DBG(SYS_DBGBVRn_EL1(3),	dbgbvr[3]),
+	DBG(SYS_DBGBCRn_EL1(3),	dbgbcr[3]),
+	DBG(SYS_DBGWVRn_EL1(3),	dbgwvr[3]),
+	DBG(SYS_DBGWCRn_EL1(3),	dbgwcr[3]),
+	DBG(SYS_DBGBVRn_EL1(4),	dbgbvr[4]),
+	DBG(SYS_DBGBCRn_EL1(4),	dbgbcr[4]),
+	DBG(SYS_DBGWVRn_EL1(4),	dbgwvr[4]),
+	DBG(SYS_DBGWCRn_EL1(4),	dbgwcr[4]),
+	DBG(SYS_DBGBVRn_EL1(5),	dbgbvr[5]),
+	DBG(SYS_DBGBCRn_EL1(5),	dbgbcr[5]),
+	DBG(SYS_DBGWVRn_EL1(5),	dbgwvr[5]),
+	DBG(SYS_DBGWCRn_EL1(5),	dbgwcr[5]),
+	DBG(SYS_DBGBVRn_EL1(6),	dbgbvr[6]),
+	DBG(SYS_DBGBCRn_EL1(6),	dbgbcr[6]),
+	DBG(SYS_DBGWVRn_EL1(6),	dbgwvr[6]),
+	DBG(SYS_DBGWCRn_EL1(6),	dbgwcr[6]),
+	DBG(SYS_DBGBVRn_EL1(7),	dbgbvr[7]),
+	DBG(SYS_DBGBCRn_EL1(7),	dbgbcr[7]),
+	DBG(SYS_DBGWVRn_EL1(7),	dbgwvr[7]),
+	DBG(SYS_DBGWCRn_EL1(7),	dbgwcr[7]),
+	DBG(SYS_DBGBVRn_EL1(8),	dbgbvr[8]),
+	DBG(SYS_DBGBCRn_EL1(8),	dbgbcr[8]),
+	DBG(SYS_DBGWVRn_EL1(8),	dbgwvr[8]),
+	DBG(SYS_DBGWCRn_EL1(8),	dbgwcr[8]),
+	DBG(SYS_DBGBVRn_EL1(9),	dbgbvr[9]),
+	DBG(SYS_DBGBCRn_EL1(9),	dbgbcr[9]),
+	DBG(SYS_DBGWVRn_EL1(9),	dbgwvr[9]),
+	DBG(SYS_DBGWCRn_EL1(9),	dbgwcr[9]),
+	DBG(SYS_DBGBVRn_EL1(10),	dbgbvr[10]),
+	DBG(SYS_DBGBCRn_EL1(10),	dbgbcr[10]),
+	DBG(SYS_DBGWVRn_EL1(10),	dbgwvr[10]),
+	DBG(SYS_DBGWCRn_EL1(10),	dbgwcr[10]),
+	DBG(SYS_DBGBVRn_EL1(11),	dbgbvr[11]),
+	DBG(SYS_DBGBCRn_EL1(11),	dbgbcr[11]),
+	DBG(SYS_DBGWVRn_EL1(11),	dbgwvr[11]),
+	DBG(SYS_DBGWCRn_EL1(11),	dbgwcr[11]),
+	DBG(SYS_DBGBVRn_EL1(12),	dbgbvr[12]),
+	DBG(SYS_DBGBCRn_EL1(12),	dbgbcr[12]),
+	DBG(SYS_DBGWVRn_EL1(12),	dbgwvr[12]),
+	DBG(SYS_DBGWCRn_EL1(12),	dbgwcr[12]),
+	DBG(SYS_DBGBVRn_EL1(13),	dbgbvr[13]),
+	DBG(SYS_DBGBCRn_EL1(13),	dbgbcr[13]),
+	DBG(SYS_DBGWVRn_EL1(13),	dbgwvr[13]),
+	DBG(SYS_DBGWCRn_EL1(13),	dbgwcr[13]),
+	DBG(SYS_DBGBVRn_EL1(14),	dbgbvr[14]),
+	DBG(SYS_DBGBCRn_EL1(14),	dbgbcr[14]),
+	DBG(SYS_DBGWVRn_EL1(14),	dbgwvr[14]),
+	DBG(SYS_DBGWCRn_EL1(14),	dbgwcr[14]),
+	DBG(SYS_DBGBVRn_EL1(15),	dbgbvr[15]),
+	DBG(SYS_DBGBCRn_EL1(15),	dbgbcr[15]),
+	DBG(SYS_DBGWVRn_EL1(15),	dbgwvr[15]),
+	DBG(SYS_DBGWCRn_EL1(15),	dbgwcr[15]),
 	EMUL(SYS_MDCCINT_EL1,	mdccint,  GUEST_RW,   0),
 	EMUL(SYS_OSLSR_EL1,	oslsr,	  GUEST_RO,   OSLSR_EL1_OSLM_IMPLEMENTED),
 	EMUL(SYS_DBGVCR32_EL2,	dbgvcr32, GUEST_NONE, 0),
@@ -355,7 +414,6 @@ void mkvm_sysregs_reset(struct mkvm_vcpu *vcpu)
 			*emul_reg(vcpu, sr_table[i].idx) = sr_table[i].reset;
 	}
 }
-
 
 /* id -> descriptor, for ids userspace may name. */
 static const struct sr_desc *user_desc(u64 id)
