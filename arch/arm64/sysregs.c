@@ -470,9 +470,9 @@ int mkvm_sysreg_get(struct mkvm_vcpu *vcpu, u64 id, u64 *val)
  * @val:	the value
  *
  * ID registers are read-only: writing the value they hold succeeds,
- * anything else is -EINVAL (-E2BIG for the ID encodings that read as
- * zero, as KVM); so is an OSLSR_EL1 value differing in more than OSLK.
- * Return: 0, -ENOENT, -EINVAL, -E2BIG.
+ * anything else is -EINVAL; so is an OSLSR_EL1 value differing in more
+ * than OSLK.
+ * Return: 0, -ENOENT, -EINVAL.
  */
 int mkvm_sysreg_set(struct mkvm_vcpu *vcpu, u64 id, u64 val)
 {
@@ -480,9 +480,6 @@ int mkvm_sysreg_set(struct mkvm_vcpu *vcpu, u64 id, u64 val)
 
 	if (!d)
 		return -ENOENT;
-	/* As KVM: a register that reads as zero has no feature to lower. */
-	if (d == &sr_id_zero)
-		return val ? -E2BIG : 0;
 	if (d->kind == SR_ID)
 		return val == sr_read(vcpu, d) ? 0 : -EINVAL;
 	/* OSLSR_EL1: only the lock state is the VMM's to restore. */
