@@ -510,4 +510,69 @@ TEST_F(regs, steal_time_record)
 	vcpu_free(vcpu);
 }
 
+/*
+ * The guest asks for its record, then spins reading stolen_time until it
+ * grew by x21 ns (or x23 rounds pass): the growth, reported.
+ */
+MKVM_GUEST(guest_steal_spin,
+	"movz	x0, #0xc500, lsl #16\n"
+	"movk	x0, #0x21\n"			/* PV_TIME_ST */
+	G_HVC
+	"add	x20, x0, #8\n"			/* stolen_time */
+	"ldr	x1, [x20]\n"
+	"1:	ldr	x2, [x20]\n"
+	"sub	x3, x2, x1\n"
+	"cmp	x3, x21\n"
+	"b.hs	2f\n"
+	"subs	x23, x23, #1\n"
+	"b.ne	1b\n"
+	"2:\n"
+	G_REPORT("x3")
+	G_DONE);
+
+#define HOG_LONG_NS	400000000L	/* 400 ms */
+
+static void *hog_long(void *arg)
+{
+	struct timespec t0, t;
+
+	(void)arg;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	while ((t.tv_sec - t0.tv_sec) * 1000000000L +
+	       (t.tv_nsec - t0.tv_nsec) < HOG_LONG_NS);
+	return NULL;
+}
+
+/*
+ * The vCPU thread preempted while in the guest (a CPU hog on its CPU):
+ * the guest sees its stolen time grow without leaving KVM_RUN for the VMM.
+ */
+TEST_F(regs, steal_time_preempted_in_guest)
+{
+	struct mkvm_vcpu *vcpu;
+	pthread_attr_t pa;
+	pthread_t t;
+	cpu_set_t cpus;
+	uint64_t ipa = ST_IPA;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	ASSERT_EQ(0, pthread_setaffinity_np(pthread_self(), sizeof(cpus), &cpus));
+	self->vm = vm_create(guest_steal_spin, guest_steal_spin_end);
+	vm_add_memory(self->vm, 1, 0, ST_IPA, ST_SIZE);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	ASSERT_EQ(0, pvtime_attr(vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PVTIME_CTRL,
+				 KVM_ARM_VCPU_PVTIME_IPA, &ipa));
+	vcpu_set_reg(vcpu, MKVM_XREG(21), STEAL_NS / 2);
+	vcpu_set_reg(vcpu, MKVM_XREG(23), 1ull << 30);
+	ASSERT_EQ(0, pthread_attr_init(&pa));
+	ASSERT_EQ(0, pthread_attr_setaffinity_np(&pa, sizeof(cpus), &cpus));
+	ASSERT_EQ(0, pthread_create(&t, &pa, hog_long, NULL));
+	EXPECT_LE(STEAL_NS / 2, vcpu_report(vcpu));
+	pthread_join(t, NULL);
+	vcpu_free(vcpu);
+}
+
 TEST_HARNESS_MAIN

@@ -242,6 +242,26 @@ static const struct sr_desc *sr_find(u32 enc)
 }
 
 /*
+ * CLIDR_EL1 as first read, then fixed: KVM_GET_REG_LIST counts the CCSIDR
+ * ids and then writes them, and both must agree even if the thread moves
+ * to a CPU with other caches in between.
+ */
+static u64 host_clidr(void)
+{
+	static u64 clidr;
+	u64 v = READ_ONCE(clidr), old;
+
+	if (!v) {
+		/* The first value stored wins, on any CPU. */
+		v = read_sysreg(clidr_el1);
+		old = cmpxchg(&clidr, 0, v);
+		if (old)
+			v = old;
+	}
+	return v;
+}
+
+/*
  * The ID registers a guest sees: the host's sanitised view, less what
  * minikvm does not give guests (SVE, SME, MTE, AMU, MPAM, nested EL2, the
  * PMU, SPE, trace, pointer authentication, whose keys it does not switch),
@@ -267,7 +287,7 @@ static u64 id_reg_value(struct mkvm_vm *vm, u32 enc)
 	if (enc == SYS_REVIDR_EL1)
 		return read_sysreg(revidr_el1);
 	if (enc == SYS_CLIDR_EL1)
-		return read_sysreg(clidr_el1);
+		return host_clidr();
 	if (enc == SYS_AIDR_EL1)
 		return read_sysreg(aidr_el1);
 	v = read_sanitised_ftr_reg(enc);
@@ -577,7 +597,7 @@ static u32 host_ccsidr(u32 csselr)
  */
 unsigned int mkvm_demux_reg_ids(u64 *ids)
 {
-	u64 clidr = read_sysreg(clidr_el1);
+	u64 clidr = host_clidr();
 	unsigned int n = 0;
 	u32 csselr;
 
@@ -606,7 +626,7 @@ int mkvm_demux_reg_access(struct mkvm_vcpu *vcpu, u64 id, void __user *uaddr,
 	u32 csselr = id & KVM_REG_ARM_DEMUX_VAL_MASK, val;
 
 	if ((id & ~(u64)KVM_REG_ARM_DEMUX_VAL_MASK) != DEMUX_CCSIDR ||
-	    !csselr_valid(read_sysreg(clidr_el1), csselr))
+	    !csselr_valid(host_clidr(), csselr))
 		return -ENOENT;
 	if (!set) {
 		val = host_ccsidr(csselr);
