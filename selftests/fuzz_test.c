@@ -241,4 +241,65 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, FUZZ_TIMEOUT_S)
 	close(efd);
 }
 
+/*
+ * Random values into every listed register (the firmware registers, the
+ * bitmaps, the debug and ID registers, the CCSIDR demux) and random steal-
+ * time IPAs: each call returns one of KVM's errors or succeeds, and the
+ * vCPU still reads every register afterwards.
+ */
+TEST_F_TIMEOUT(fuzz, random_one_reg_values, FUZZ_TIMEOUT_S)
+{
+	struct kvm_reg_list probe = { .n = 0 }, *list;
+	struct mkvm_vcpu *vcpu;
+	unsigned int i, j;
+
+	rng_state = 0x6f6e65726567ull;		/* "onereg" */
+	self->vm = vm_create(NULL, NULL);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	ASSERT_EQ(-E2BIG, mkvm_ioctl(vcpu->fd, KVM_GET_REG_LIST, &probe));
+	list = calloc(1, sizeof(*list) + probe.n * sizeof(uint64_t));
+	ASSERT_NE(NULL, list);
+	list->n = probe.n;
+	ASSERT_EQ(0, mkvm_ioctl(vcpu->fd, KVM_GET_REG_LIST, list));
+	for (j = 0; j < 8; j++) {
+		for (i = 0; i < list->n; i++) {
+			uint64_t v[2] = { rng(), rng() };
+			struct kvm_one_reg reg = {
+				.id = list->reg[i], .addr = (uintptr_t)v,
+			};
+			int r;
+
+			/* Small values too: levels, bitmaps, versions. */
+			if (v[0] & 1)
+				v[0] &= 0x1ffff;
+			/* Not the core registers: KVM_RUN is fuzzed above. */
+			if ((reg.id & KVM_REG_ARM_COPROC_MASK) == KVM_REG_ARM_CORE)
+				continue;
+			r = mkvm_ioctl(vcpu->fd, KVM_SET_ONE_REG, &reg);
+			EXPECT_TRUE(r == 0 || r == -EINVAL || r == -E2BIG ||
+				    r == -EBUSY || r == -ENOENT)
+				TH_LOG("set %#llx: %d", (unsigned long long)reg.id, r);
+		}
+		for (i = 0; i < 64; i++) {
+			uint64_t ipa = rng() & (j & 1 ? ~0ull : 0xfffffffc0ull);
+			struct kvm_device_attr a = {
+				.group = rng() % 4, .attr = rng() % 2,
+				.addr = (uintptr_t)&ipa,
+			};
+
+			ioctl(vcpu->fd, KVM_SET_DEVICE_ATTR, &a);
+			ioctl(vcpu->fd, KVM_GET_DEVICE_ATTR, &a);
+		}
+	}
+	for (i = 0; i < list->n; i++) {
+		uint64_t v[2];
+		struct kvm_one_reg reg = { .id = list->reg[i], .addr = (uintptr_t)v };
+
+		EXPECT_EQ(0, mkvm_ioctl(vcpu->fd, KVM_GET_ONE_REG, &reg))
+			TH_LOG("get %#llx", (unsigned long long)reg.id);
+	}
+	free(list);
+	vcpu_free(vcpu);
+}
+
 TEST_HARNESS_MAIN

@@ -489,6 +489,7 @@ int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu)
 			continue;
 		}
 		cond_resched();
+		mkvm_steal_time_update(vcpu);
 		ret = handle_exit(vcpu, enter_guest(vcpu));
 	}
 	WRITE_ONCE(vcpu->task, NULL);

@@ -29,20 +29,36 @@ enum sr_kind {
 	SR_ID,		/* read-only ID register, sanitised */
 	SR_MPIDR,
 	SR_TIMER_CNT,	/* virtual count, via CNTVOFF */
-	SR_RAZ_WI,	/* trapped and ignored (ACTLR, PMU, ...) */
+	SR_RAZ_WI,	/* trapped and ignored (PMU, ...) */
+	SR_EMUL,	/* held at EL1: struct mkvm_vcpu_emul_regs at idx */
+	SR_OSLAR,	/* write-only: sets OSLSR_EL1.OSLK */
+};
+
+/* What a trapped guest access to an SR_EMUL register does. */
+enum sr_guest {
+	GUEST_RW,	/* reads and writes the value */
+	GUEST_WI,	/* reads it, writes are ignored (ACTLR_EL1, as KVM) */
+	GUEST_RO,	/* reads it, writes UNDEF */
+	GUEST_NONE,	/* userspace only (AArch32 / EL2 state): UNDEF */
 };
 
 struct sr_desc {
 	u32 enc;		/* sys_reg(op0, op1, crn, crm, op2) */
 	enum sr_kind kind;
-	int idx;		/* SR_CTXT: index in sys[] */
+	int idx;		/* SR_CTXT: index in sys[]; SR_EMUL: offset */
 	bool user;		/* listed in KVM_GET_REG_LIST */
+	enum sr_guest guest;	/* SR_EMUL only */
 	u64 reset;
 };
 
 #define CTXT(e, i, r)	{ .enc = (e), .kind = SR_CTXT, .idx = (i), .user = true, .reset = (r) }
 #define IDREG(e)	{ .enc = (e), .kind = SR_ID, .user = true }
 #define RAZ(e)		{ .enc = (e), .kind = SR_RAZ_WI }
+#define EMUL(e, f, g, r) { .enc = (e), .kind = SR_EMUL, .user = true, \
+			   .idx = offsetof(struct mkvm_vcpu_emul_regs, f), \
+			   .guest = (g), .reset = (r) }
+/* Breakpoint and watchpoint registers: the guest's to read and write. */
+#define DBG(e, f)	EMUL(e, f, GUEST_RW, 0)
 
 /* KVM's reset value of SCTLR_EL1: RES1 bits set, MMU and caches off. */
 #define SCTLR_EL1_RESET	0x00C50078UL
@@ -102,7 +118,94 @@ static const struct sr_desc sr_table[] = {
 	IDREG(SYS_MVFR0_EL1),
 	IDREG(SYS_MVFR1_EL1),
 	IDREG(SYS_MVFR2_EL1),
-	RAZ(SYS_ACTLR_EL1),
+	IDREG(SYS_ID_MMFR4_EL1),
+	IDREG(SYS_ID_ISAR6_EL1),
+	IDREG(SYS_ID_PFR2_EL1),
+	/* Cache and implementation identification: the host's, fixed. */
+	IDREG(SYS_CLIDR_EL1),
+	IDREG(SYS_AIDR_EL1),
+	IDREG(SYS_CTR_EL0),
+	/*
+	 * Held at EL1 for the VMM (KVM lists them) and, where the guest
+	 * traps on them, for the guest.  The debug registers keep what the
+	 * guest or the VMM writes and read it back, for all 16 slots KVM
+	 * lists; minikvm does not program them into the hardware yet (the
+	 * guest's breakpoints and watchpoints never fire: api.rst).
+	 */
+	DBG(SYS_DBGBVRn_EL1(0),	dbgbvr[0]),
+	DBG(SYS_DBGBCRn_EL1(0),	dbgbcr[0]),
+	DBG(SYS_DBGWVRn_EL1(0),	dbgwvr[0]),
+	DBG(SYS_DBGWCRn_EL1(0),	dbgwcr[0]),
+	DBG(SYS_DBGBVRn_EL1(1),	dbgbvr[1]),
+	DBG(SYS_DBGBCRn_EL1(1),	dbgbcr[1]),
+	DBG(SYS_DBGWVRn_EL1(1),	dbgwvr[1]),
+	DBG(SYS_DBGWCRn_EL1(1),	dbgwcr[1]),
+	DBG(SYS_DBGBVRn_EL1(2),	dbgbvr[2]),
+	DBG(SYS_DBGBCRn_EL1(2),	dbgbcr[2]),
+	DBG(SYS_DBGWVRn_EL1(2),	dbgwvr[2]),
+	DBG(SYS_DBGWCRn_EL1(2),	dbgwcr[2]),
+	DBG(SYS_DBGBVRn_EL1(3),	dbgbvr[3]),
+	DBG(SYS_DBGBCRn_EL1(3),	dbgbcr[3]),
+	DBG(SYS_DBGWVRn_EL1(3),	dbgwvr[3]),
+	DBG(SYS_DBGWCRn_EL1(3),	dbgwcr[3]),
+	DBG(SYS_DBGBVRn_EL1(4),	dbgbvr[4]),
+	DBG(SYS_DBGBCRn_EL1(4),	dbgbcr[4]),
+	DBG(SYS_DBGWVRn_EL1(4),	dbgwvr[4]),
+	DBG(SYS_DBGWCRn_EL1(4),	dbgwcr[4]),
+	DBG(SYS_DBGBVRn_EL1(5),	dbgbvr[5]),
+	DBG(SYS_DBGBCRn_EL1(5),	dbgbcr[5]),
+	DBG(SYS_DBGWVRn_EL1(5),	dbgwvr[5]),
+	DBG(SYS_DBGWCRn_EL1(5),	dbgwcr[5]),
+	DBG(SYS_DBGBVRn_EL1(6),	dbgbvr[6]),
+	DBG(SYS_DBGBCRn_EL1(6),	dbgbcr[6]),
+	DBG(SYS_DBGWVRn_EL1(6),	dbgwvr[6]),
+	DBG(SYS_DBGWCRn_EL1(6),	dbgwcr[6]),
+	DBG(SYS_DBGBVRn_EL1(7),	dbgbvr[7]),
+	DBG(SYS_DBGBCRn_EL1(7),	dbgbcr[7]),
+	DBG(SYS_DBGWVRn_EL1(7),	dbgwvr[7]),
+	DBG(SYS_DBGWCRn_EL1(7),	dbgwcr[7]),
+	DBG(SYS_DBGBVRn_EL1(8),	dbgbvr[8]),
+	DBG(SYS_DBGBCRn_EL1(8),	dbgbcr[8]),
+	DBG(SYS_DBGWVRn_EL1(8),	dbgwvr[8]),
+	DBG(SYS_DBGWCRn_EL1(8),	dbgwcr[8]),
+	DBG(SYS_DBGBVRn_EL1(9),	dbgbvr[9]),
+	DBG(SYS_DBGBCRn_EL1(9),	dbgbcr[9]),
+	DBG(SYS_DBGWVRn_EL1(9),	dbgwvr[9]),
+	DBG(SYS_DBGWCRn_EL1(9),	dbgwcr[9]),
+	DBG(SYS_DBGBVRn_EL1(10),	dbgbvr[10]),
+	DBG(SYS_DBGBCRn_EL1(10),	dbgbcr[10]),
+	DBG(SYS_DBGWVRn_EL1(10),	dbgwvr[10]),
+	DBG(SYS_DBGWCRn_EL1(10),	dbgwcr[10]),
+	DBG(SYS_DBGBVRn_EL1(11),	dbgbvr[11]),
+	DBG(SYS_DBGBCRn_EL1(11),	dbgbcr[11]),
+	DBG(SYS_DBGWVRn_EL1(11),	dbgwvr[11]),
+	DBG(SYS_DBGWCRn_EL1(11),	dbgwcr[11]),
+	DBG(SYS_DBGBVRn_EL1(12),	dbgbvr[12]),
+	DBG(SYS_DBGBCRn_EL1(12),	dbgbcr[12]),
+	DBG(SYS_DBGWVRn_EL1(12),	dbgwvr[12]),
+	DBG(SYS_DBGWCRn_EL1(12),	dbgwcr[12]),
+	DBG(SYS_DBGBVRn_EL1(13),	dbgbvr[13]),
+	DBG(SYS_DBGBCRn_EL1(13),	dbgbcr[13]),
+	DBG(SYS_DBGWVRn_EL1(13),	dbgwvr[13]),
+	DBG(SYS_DBGWCRn_EL1(13),	dbgwcr[13]),
+	DBG(SYS_DBGBVRn_EL1(14),	dbgbvr[14]),
+	DBG(SYS_DBGBCRn_EL1(14),	dbgbcr[14]),
+	DBG(SYS_DBGWVRn_EL1(14),	dbgwvr[14]),
+	DBG(SYS_DBGWCRn_EL1(14),	dbgwcr[14]),
+	DBG(SYS_DBGBVRn_EL1(15),	dbgbvr[15]),
+	DBG(SYS_DBGBCRn_EL1(15),	dbgbcr[15]),
+	DBG(SYS_DBGWVRn_EL1(15),	dbgwvr[15]),
+	DBG(SYS_DBGWCRn_EL1(15),	dbgwcr[15]),
+	EMUL(SYS_MDCCINT_EL1,	mdccint,  GUEST_RW,   0),
+	EMUL(SYS_OSLSR_EL1,	oslsr,	  GUEST_RO,   OSLSR_EL1_OSLM_IMPLEMENTED),
+	EMUL(SYS_DBGVCR32_EL2,	dbgvcr32, GUEST_NONE, 0),
+	EMUL(SYS_ACTLR_EL1,	actlr,	  GUEST_WI,   0),
+	EMUL(SYS_DISR_EL1,	disr,	  GUEST_RW,   0),
+	EMUL(SYS_DACR32_EL2,	dacr32,	  GUEST_NONE, 0),
+	EMUL(SYS_IFSR32_EL2,	ifsr32,	  GUEST_NONE, 0),
+	/* FPEXC32_EL2: KVM's reset value (EN, and the IMPLEMENTATION bits). */
+	EMUL(SYS_FPEXC32_EL2,	fpexc32,  GUEST_NONE, 0x700),
+	{ .enc = SYS_OSLAR_EL1, .kind = SR_OSLAR },
 	RAZ(SYS_PMCR_EL0),
 	RAZ(SYS_PMCNTENSET_EL0),
 	RAZ(SYS_PMCNTENCLR_EL0),
@@ -110,7 +213,6 @@ static const struct sr_desc sr_table[] = {
 	RAZ(SYS_PMUSERENR_EL0),
 	RAZ(SYS_PMINTENSET_EL1),
 	RAZ(SYS_PMINTENCLR_EL1),
-	RAZ(SYS_OSLAR_EL1),
 	RAZ(SYS_OSDLR_EL1),
 	/*
 	 * RAS error records, trapped by HCR_EL2.TERR (arch/arm64/hyp/
@@ -140,6 +242,26 @@ static const struct sr_desc *sr_find(u32 enc)
 }
 
 /*
+ * CLIDR_EL1 as first read, then fixed: KVM_GET_REG_LIST counts the CCSIDR
+ * ids and then writes them, and both must agree even if the thread moves
+ * to a CPU with other caches in between.
+ */
+static u64 host_clidr(void)
+{
+	static u64 clidr;
+	u64 v = READ_ONCE(clidr), old;
+
+	if (!v) {
+		/* The first value stored wins, on any CPU. */
+		v = read_sysreg(clidr_el1);
+		old = cmpxchg(&clidr, 0, v);
+		if (old)
+			v = old;
+	}
+	return v;
+}
+
+/*
  * The ID registers a guest sees: the host's sanitised view, less what
  * minikvm does not give guests (SVE, SME, MTE, AMU, MPAM, nested EL2, the
  * PMU, SPE, trace, pointer authentication, whose keys it does not switch),
@@ -164,6 +286,10 @@ static u64 id_reg_value(struct mkvm_vm *vm, u32 enc)
 		return read_cpuid_id();
 	if (enc == SYS_REVIDR_EL1)
 		return read_sysreg(revidr_el1);
+	if (enc == SYS_CLIDR_EL1)
+		return host_clidr();
+	if (enc == SYS_AIDR_EL1)
+		return read_sysreg(aidr_el1);
 	v = read_sanitised_ftr_reg(enc);
 	if (READ_ONCE(vm->arch.ran) && !READ_ONCE(vm->arch.vgic.created)) {
 		if (enc == SYS_ID_AA64PFR0_EL1)
@@ -209,6 +335,27 @@ static u64 *ctxt_reg(struct mkvm_vcpu *vcpu, int idx)
 	return &vcpu->arch.hyp->ctxt.sys[idx];
 }
 
+/* Reserved encodings of the ID register space read as zero (D19.2). */
+static bool is_id_space(u32 enc)
+{
+	return sys_reg_Op0(enc) == 3 && sys_reg_Op1(enc) == 0 &&
+	       sys_reg_CRn(enc) == 0 && sys_reg_CRm(enc) >= 1 &&
+	       sys_reg_CRm(enc) <= 7;
+}
+
+/*
+ * The rest of the ID space, for userspace: listed like KVM lists it (every
+ * encoding of op0=3 op1=0 CRn=0 CRm=1..7), read-only zero.  That covers
+ * the reserved encodings and the ID registers of features minikvm hides
+ * (ID_AA64PFR2, ID_AA64MMFR3/4, ID_DFR1, ID_MMFR5, the AFRs).
+ */
+static const struct sr_desc sr_id_zero = { .kind = SR_ID, .user = true };
+
+static u64 *emul_reg(struct mkvm_vcpu *vcpu, int off)
+{
+	return (u64 *)((char *)&vcpu->arch.emul + off);
+}
+
 /*
  * Setting the virtual count moves the whole VM's counter, as in KVM: the
  * vCPUs of one VM must never disagree about the time.
@@ -228,11 +375,13 @@ static u64 sr_read(struct mkvm_vcpu *vcpu, const struct sr_desc *d)
 	case SR_CTXT:
 		return *ctxt_reg(vcpu, d->idx);
 	case SR_ID:
-		return id_reg_value(vcpu->vm, d->enc);
+		return d == &sr_id_zero ? 0 : id_reg_value(vcpu->vm, d->enc);
 	case SR_MPIDR:
 		return vcpu->arch.hyp->vmpidr_el2;
 	case SR_TIMER_CNT:
 		return __arch_counter_get_cntpct() - vcpu->arch.hyp->cntvoff_el2;
+	case SR_EMUL:
+		return *emul_reg(vcpu, d->idx);
 	default:
 		return 0;
 	}
@@ -251,6 +400,15 @@ static void sr_write(struct mkvm_vcpu *vcpu, const struct sr_desc *d, u64 val)
 	case SR_TIMER_CNT:
 		mkvm_vm_set_counter(vcpu->vm, val);
 		break;
+	case SR_EMUL:
+		*emul_reg(vcpu, d->idx) = val;
+		break;
+	case SR_OSLAR:
+		/* OSLAR_EL1.OSLK (bit 0) becomes OSLSR_EL1.OSLK (bit 1). */
+		vcpu->arch.emul.oslsr &= ~OSLSR_EL1_OSLK;
+		if (val & BIT(0))
+			vcpu->arch.emul.oslsr |= OSLSR_EL1_OSLK;
+		break;
 	default:
 		break;
 	}
@@ -268,9 +426,13 @@ void mkvm_sysregs_reset(struct mkvm_vcpu *vcpu)
 	unsigned int i;
 
 	memset(h->ctxt.sys, 0, sizeof(h->ctxt.sys));
-	for (i = 0; i < ARRAY_SIZE(sr_table); i++)
+	memset(&vcpu->arch.emul, 0, sizeof(vcpu->arch.emul));
+	for (i = 0; i < ARRAY_SIZE(sr_table); i++) {
 		if (sr_table[i].kind == SR_CTXT)
 			h->ctxt.sys[sr_table[i].idx] = sr_table[i].reset;
+		if (sr_table[i].kind == SR_EMUL)
+			*emul_reg(vcpu, sr_table[i].idx) = sr_table[i].reset;
+	}
 }
 
 /* id -> descriptor, for ids userspace may name. */
@@ -289,6 +451,8 @@ static const struct sr_desc *user_desc(u64 id)
 	if (id == KVM_REG_ARM_TIMER_CVAL)
 		return sr_find(SYS_CNTV_CVAL_EL0);
 	d = sr_find((id & 0xffff) << 5);
+	if (!d && is_id_space((id & 0xffff) << 5))
+		return &sr_id_zero;
 	return d && d->user ? d : NULL;
 }
 
@@ -326,7 +490,8 @@ int mkvm_sysreg_get(struct mkvm_vcpu *vcpu, u64 id, u64 *val)
  * @val:	the value
  *
  * ID registers are read-only: writing the value they hold succeeds,
- * anything else is -EINVAL.
+ * anything else is -EINVAL; so is an OSLSR_EL1 value differing in more
+ * than OSLK.
  * Return: 0, -ENOENT, -EINVAL.
  */
 int mkvm_sysreg_set(struct mkvm_vcpu *vcpu, u64 id, u64 val)
@@ -336,7 +501,11 @@ int mkvm_sysreg_set(struct mkvm_vcpu *vcpu, u64 id, u64 val)
 	if (!d)
 		return -ENOENT;
 	if (d->kind == SR_ID)
-		return val == id_reg_value(vcpu->vm, d->enc) ? 0 : -EINVAL;
+		return val == sr_read(vcpu, d) ? 0 : -EINVAL;
+	/* OSLSR_EL1: only the lock state is the VMM's to restore. */
+	if (d->enc == SYS_OSLSR_EL1 &&
+	    (val ^ sr_read(vcpu, d)) & ~OSLSR_EL1_OSLK)
+		return -EINVAL;
 	sr_write(vcpu, d, val);
 	return 0;
 }
@@ -350,34 +519,135 @@ int mkvm_sysreg_set(struct mkvm_vcpu *vcpu, u64 id, u64 val)
 unsigned int mkvm_sysreg_ids(u64 *ids)
 {
 	unsigned int i, n = 0;
+	u32 crm, op2;
 
 	for (i = 0; i < ARRAY_SIZE(sr_table); i++) {
-		if (!sr_table[i].user)
+		if (!sr_table[i].user || is_id_space(sr_table[i].enc))
 			continue;
 		if (ids)
 			ids[n] = desc_user_id(&sr_table[i]);
 		n++;
 	}
+	/* The whole ID space, in encoding order, listed or zero. */
+	for (crm = 1; crm <= 7; crm++) {
+		for (op2 = 0; op2 <= 7; op2++) {
+			if (ids)
+				ids[n] = ONE_REG_ID(sys_reg(3, 0, 0, crm, op2));
+			n++;
+		}
+	}
 	return n;
+}
+
+/* ---- the CCSIDR_EL1 demultiplexer (KVM_REG_ARM_DEMUX_ID_CCSIDR) ------- */
+
+#define DEMUX_CCSIDR	(KVM_REG_ARM64 | KVM_REG_SIZE_U32 | KVM_REG_ARM_DEMUX | \
+			 KVM_REG_ARM_DEMUX_ID_CCSIDR)
+#define CSSELR_MAX	14	/* 7 levels, data/unified and instruction */
+
+/* Does CLIDR_EL1 say the cache CSSELR_EL1 = @csselr exists? */
+static bool csselr_valid(u64 clidr, u32 csselr)
+{
+	u32 ctype;
+
+	if (csselr >= CSSELR_MAX)
+		return false;
+	ctype = (clidr >> (3 * (csselr >> 1))) & 7;
+	switch (ctype) {
+	case 1:			/* instruction only */
+		return csselr & 1;
+	case 2:			/* data only */
+	case 4:			/* unified */
+		return !(csselr & 1);
+	case 3:			/* separate instruction and data */
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * The host's CCSIDR_EL1 for one cache, as the guest reads it (HCR_EL2.TID2
+ * is clear: the guest sees the hardware's cache geometry, not a made-up
+ * one as in KVM).  Interrupts off: nothing else may move CSSELR_EL1
+ * between the write and the read.  The low 32 bits only: the ONE_REG is a
+ * u32, as KVM's.
+ */
+static u32 host_ccsidr(u32 csselr)
+{
+	unsigned long flags;
+	u64 old, v;
+
+	local_irq_save(flags);
+	old = read_sysreg(csselr_el1);
+	write_sysreg(csselr, csselr_el1);
+	isb();
+	v = read_sysreg(ccsidr_el1);
+	write_sysreg(old, csselr_el1);
+	isb();
+	local_irq_restore(flags);
+	return v;
+}
+
+/**
+ * mkvm_demux_reg_ids() - one CCSIDR id per cache CLIDR_EL1 names
+ * @ids:	where to store them, or NULL to count
+ *
+ * Return: how many there are.
+ */
+unsigned int mkvm_demux_reg_ids(u64 *ids)
+{
+	u64 clidr = host_clidr();
+	unsigned int n = 0;
+	u32 csselr;
+
+	for (csselr = 0; csselr < CSSELR_MAX; csselr++) {
+		if (!csselr_valid(clidr, csselr))
+			continue;
+		if (ids)
+			ids[n] = DEMUX_CCSIDR | csselr;
+		n++;
+	}
+	return n;
+}
+
+/**
+ * mkvm_demux_reg_access() - KVM_GET/SET_ONE_REG on a KVM_REG_ARM_DEMUX id
+ * @vcpu:	the vCPU
+ * @id:		the register id
+ * @uaddr:	the u32 value
+ * @set:	write it (only the value it holds is accepted)
+ *
+ * Return: 0, -ENOENT (no such cache or id), -EFAULT, -EINVAL.
+ */
+int mkvm_demux_reg_access(struct mkvm_vcpu *vcpu, u64 id, void __user *uaddr,
+			  bool set)
+{
+	u32 csselr = id & KVM_REG_ARM_DEMUX_VAL_MASK, val;
+
+	if ((id & ~(u64)KVM_REG_ARM_DEMUX_VAL_MASK) != DEMUX_CCSIDR ||
+	    !csselr_valid(host_clidr(), csselr))
+		return -ENOENT;
+	if (!set) {
+		val = host_ccsidr(csselr);
+		return copy_to_user(uaddr, &val, sizeof(val)) ? -EFAULT : 0;
+	}
+	if (copy_from_user(&val, uaddr, sizeof(val)))
+		return -EFAULT;
+	return val == host_ccsidr(csselr) ? 0 : -EINVAL;
 }
 
 /*
  * The debug registers (op0 == 2: breakpoints, watchpoints, OS lock, claim
- * tags) trap with MDCR_EL2.TDA/TDOSA/TDRA and are not given to guests: they
- * read as zero and ignore writes, so the guest cannot touch the host's.
- * MDSCR_EL1, also op0 == 2, is a switched register and in sr_table.
+ * tags) trap with MDCR_EL2.TDA/TDOSA/TDRA and never reach the hardware, so
+ * the guest cannot touch the host's.  Those in sr_table (MDSCR_EL1, which
+ * is switched; the breakpoint and watchpoint registers, MDCCINT, the OS
+ * lock, held at EL1) keep their values; the rest read as zero and ignore
+ * writes.
  */
 static bool is_debug_space(u32 enc)
 {
 	return sys_reg_Op0(enc) == 2;
-}
-
-/* Reserved encodings of the ID register space read as zero (D19.2). */
-static bool is_id_space(u32 enc)
-{
-	return sys_reg_Op0(enc) == 3 && sys_reg_Op1(enc) == 0 &&
-	       sys_reg_CRn(enc) == 0 && sys_reg_CRm(enc) >= 1 &&
-	       sys_reg_CRm(enc) <= 7;
 }
 
 /**
@@ -416,9 +686,21 @@ int mkvm_handle_sysreg_trap(struct mkvm_vcpu *vcpu, u64 esr)
 		mkvm_inject_undef(vcpu);
 		return 1;
 	}
+	if (d->kind == SR_EMUL && (d->guest == GUEST_NONE ||
+				   (!read && d->guest == GUEST_RO))) {
+		mkvm_inject_undef(vcpu);
+		return 1;
+	}
+	if (read && d->kind == SR_OSLAR) {
+		mkvm_inject_undef(vcpu);
+		return 1;
+	}
 	if (read) {
 		mkvm_set_gpr(vcpu, rt, sr_read(vcpu, d));
-	} else if (d->kind == SR_CTXT || d->kind == SR_RAZ_WI) {
+	} else if (d->kind == SR_EMUL && d->guest == GUEST_WI) {
+		/* ignored */
+	} else if (d->kind == SR_CTXT || d->kind == SR_RAZ_WI ||
+		   d->kind == SR_EMUL || d->kind == SR_OSLAR) {
 		sr_write(vcpu, d, mkvm_get_gpr(vcpu, rt));
 	} else {
 		/* ID registers, MPIDR, the counter: read-only. */

@@ -37,6 +37,7 @@ long mkvm_arch_check_extension(struct mkvm_vm *vm, long ext)
 	case KVM_CAP_ARM_SYSTEM_SUSPEND:
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_ARM_INJECT_EXT_DABT:
+	case KVM_CAP_STEAL_TIME:
 		return 1;
 	case KVM_CAP_ARM_INJECT_SERROR_ESR:
 		return cpus_have_final_cap(ARM64_HAS_RAS_EXTN);
@@ -297,11 +298,34 @@ static int core_reg_access(struct mkvm_vcpu *vcpu, const struct kvm_one_reg *reg
 	return 0;
 }
 
+/*
+ * The 64-bit registers outside struct kvm_regs: system registers and the
+ * firmware pseudo-registers, one get/set pair each.
+ */
+static int u64_reg_access(struct mkvm_vcpu *vcpu, const struct kvm_one_reg *reg,
+			  bool set, int (*get)(struct mkvm_vcpu *, u64, u64 *),
+			  int (*put)(struct mkvm_vcpu *, u64, u64))
+{
+	void __user *uaddr = u64_to_user_ptr(reg->addr);
+	u64 val;
+	int ret;
+
+	if (KVM_REG_SIZE(reg->id) != sizeof(u64))
+		return -ENOENT;
+	if (set) {
+		if (copy_from_user(&val, uaddr, sizeof(val)))
+			return -EFAULT;
+		return put(vcpu, reg->id, val);
+	}
+	ret = get(vcpu, reg->id, &val);
+	if (ret)
+		return ret;
+	return copy_to_user(uaddr, &val, sizeof(val)) ? -EFAULT : 0;
+}
+
 static int one_reg(struct mkvm_vcpu *vcpu, void __user *argp, bool set)
 {
 	struct kvm_one_reg reg;
-	u64 val;
-	int ret;
 
 	if (copy_from_user(&reg, argp, sizeof(reg)))
 		return -EFAULT;
@@ -311,19 +335,15 @@ static int one_reg(struct mkvm_vcpu *vcpu, void __user *argp, bool set)
 	case KVM_REG_ARM_CORE:
 		return core_reg_access(vcpu, &reg, set);
 	case KVM_REG_ARM64_SYSREG:
-		if (KVM_REG_SIZE(reg.id) != sizeof(u64))
-			return -ENOENT;
-		if (set) {
-			if (copy_from_user(&val, u64_to_user_ptr(reg.addr),
-					   sizeof(val)))
-				return -EFAULT;
-			return mkvm_sysreg_set(vcpu, reg.id, val);
-		}
-		ret = mkvm_sysreg_get(vcpu, reg.id, &val);
-		if (ret)
-			return ret;
-		return copy_to_user(u64_to_user_ptr(reg.addr), &val,
-				    sizeof(val)) ? -EFAULT : 0;
+		return u64_reg_access(vcpu, &reg, set, mkvm_sysreg_get,
+				      mkvm_sysreg_set);
+	case KVM_REG_ARM_FW:
+	case KVM_REG_ARM_FW_FEAT_BMAP:
+		return u64_reg_access(vcpu, &reg, set, mkvm_fw_reg_get,
+				      mkvm_fw_reg_set);
+	case KVM_REG_ARM_DEMUX:
+		return mkvm_demux_reg_access(vcpu, reg.id,
+					     u64_to_user_ptr(reg.addr), set);
 	default:
 		return -ENOENT;
 	}
@@ -351,7 +371,9 @@ static unsigned int core_reg_ids(u64 *ids)
 static int reg_list(struct mkvm_vcpu *vcpu, void __user *argp)
 {
 	struct kvm_reg_list __user *user = argp;
-	unsigned int n = core_reg_ids(NULL) + mkvm_sysreg_ids(NULL);
+	unsigned int n = core_reg_ids(NULL) + mkvm_fw_reg_ids(NULL) +
+			 mkvm_demux_reg_ids(NULL) + mkvm_sysreg_ids(NULL);
+	unsigned int i;
 	struct kvm_reg_list list;
 	u64 *ids;
 	int ret = 0;
@@ -365,7 +387,10 @@ static int reg_list(struct mkvm_vcpu *vcpu, void __user *argp)
 	ids = kcalloc(n, sizeof(*ids), GFP_KERNEL);
 	if (!ids)
 		return -ENOMEM;
-	mkvm_sysreg_ids(ids + core_reg_ids(ids));
+	i = core_reg_ids(ids);
+	i += mkvm_fw_reg_ids(ids + i);
+	i += mkvm_demux_reg_ids(ids + i);
+	mkvm_sysreg_ids(ids + i);
 	if (copy_to_user(user->reg, ids, n * sizeof(*ids)))
 		ret = -EFAULT;
 	kfree(ids);
@@ -472,6 +497,38 @@ static int set_events(struct mkvm_vcpu *vcpu, void __user *argp)
 	return 0;
 }
 
+/* KVM_ARM_VCPU_PVTIME_CTRL: steal time (pvtime.c). */
+static int vcpu_pvtime_attr(struct mkvm_vcpu *vcpu, unsigned int cmd,
+			    const struct kvm_device_attr *attr)
+{
+	u64 __user *uaddr = u64_to_user_ptr(attr->addr);
+
+	switch (cmd) {
+	case KVM_SET_DEVICE_ATTR:
+		return mkvm_pvtime_set_attr(vcpu, attr->attr, uaddr);
+	case KVM_GET_DEVICE_ATTR:
+		return mkvm_pvtime_get_attr(vcpu, attr->attr, uaddr);
+	default:
+		return mkvm_pvtime_has_attr(vcpu, attr->attr);
+	}
+}
+
+/* KVM_SET/GET/HAS_DEVICE_ATTR on the vCPU fd: -ENXIO for unknown groups. */
+static int vcpu_device_attr(struct mkvm_vcpu *vcpu, unsigned int cmd,
+			    void __user *argp)
+{
+	struct kvm_device_attr attr;
+
+	if (copy_from_user(&attr, argp, sizeof(attr)))
+		return -EFAULT;
+	switch (attr.group) {
+	case KVM_ARM_VCPU_PVTIME_CTRL:
+		return vcpu_pvtime_attr(vcpu, cmd, &attr);
+	default:
+		return -ENXIO;
+	}
+}
+
 long mkvm_arch_vcpu_ioctl(struct mkvm_vcpu *vcpu, unsigned int cmd,
 			  void __user *argp)
 {
@@ -488,6 +545,10 @@ long mkvm_arch_vcpu_ioctl(struct mkvm_vcpu *vcpu, unsigned int cmd,
 		if (!vcpu->arch.initialized)
 			return -ENOEXEC;
 		break;
+	case KVM_SET_DEVICE_ATTR:
+	case KVM_GET_DEVICE_ATTR:
+	case KVM_HAS_DEVICE_ATTR:
+		return vcpu_device_attr(vcpu, cmd, argp);
 	default:
 		return -EINVAL;
 	}

@@ -147,16 +147,33 @@ SYM_CODE_START_LOCAL(guest_hvc)
 	mrs	x1, esr_el2
 	tst	x1, #ESR_ELx_xVC_IMM_MASK
 	b.ne	2f
-	/* PSCI: 0x84000000-0x8400001f and 0xc4000000-0xc400001f */
-	bic	w1, w0, #0x1f
-	bic	w1, w1, #0x40000000
-	movz	w2, #0x8400, lsl #16
-	cmp	w1, w2
-	b.eq	3f
 	movz	w2, #0x8000, lsl #16		/* ARM_SMCCC_VERSION_FUNC_ID */
 	cmp	w0, w2
+	b.eq	4f
+	/*
+	 * The services psci.c implements go to EL1: the Arm architecture
+	 * calls (owner 0: ARCH_FEATURES, the workarounds), standard secure
+	 * (4: PSCI, TRNG), standard hypervisor (5: PV time) and the three
+	 * vendor hypervisor calls (6: KVM_FEATURES 0, PTP 1, CALL_UID 0xff01).
+	 * Everything else, yielding calls included, is NOT_SUPPORTED here.
+	 */
+	tbz	w0, #31, 2f
+	ubfx	w1, w0, #24, #6			/* owner */
+	cbz	w1, 3f
+	cmp	w1, #4
+	b.eq	3f
+	cmp	w1, #5
+	b.eq	3f
+	cmp	w1, #6
 	b.ne	2f
-	movz	x0, #0x1			/* ARM_SMCCC_VERSION_1_1 */
+	and	w1, w0, #0xffff			/* function number */
+	cmp	w1, #1
+	b.ls	3f
+	mov	w2, #0xff01
+	cmp	w1, w2
+	b.eq	3f
+	b	2f
+4:	movz	x0, #0x1			/* ARM_SMCCC_VERSION_1_1 */
 	movk	x0, #0x1, lsl #16
 	b	1f
 2:	movn	x0, #0				/* SMCCC_RET_NOT_SUPPORTED */

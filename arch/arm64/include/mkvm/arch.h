@@ -87,6 +87,14 @@ struct mkvm_arch_vm {
 	/* The SMCCC filter, sorted by base; set under vm->lock before ran. */
 	struct mkvm_smccc_range *smccc_filter;
 	unsigned int nr_smccc_filter;
+	/*
+	 * The firmware pseudo-registers (psci.c): the PSCI version the VMM
+	 * chose (0: the vCPU features' default), and the SMCCC services it
+	 * hid from the guest, a bit per KVM_REG_ARM_*_BMAP bit (0: offered,
+	 * as after KVM's reset).  Set under vm->lock before ran.
+	 */
+	u32 psci_version;
+	u64 smccc_hidden[3];	/* STD, STD_HYP, VENDOR_HYP */
 };
 
 enum mkvm_power {
@@ -115,6 +123,18 @@ struct mkvm_vgic_cpu {
 	unsigned int nr_acked;
 };
 
+/*
+ * Per vCPU: the registers a guest reaches only by trapping and that EL2
+ * does not switch (sysregs.c): the debug registers (held, not yet armed in
+ * hardware), and those KVM lists for userspace (AArch32 state, DISR).
+ */
+struct mkvm_vcpu_emul_regs {
+	u64 dbgbvr[16], dbgbcr[16], dbgwvr[16], dbgwcr[16];
+	u64 mdccint, oslsr, dbgvcr32;
+	u64 actlr, disr;
+	u64 dacr32, ifsr32, fpexc32;
+};
+
 /* Per vCPU. */
 struct mkvm_arch_vcpu {
 	struct mkvm_vgic_cpu vgic;
@@ -135,6 +155,11 @@ struct mkvm_arch_vcpu {
 	u64 serror_esr;			/* its ISS, for VSESR_EL2 */
 	wait_queue_head_t wq;		/* WFI and powered-off sleeps */
 	bool wake;			/* kicked: leave WFI */
+	struct mkvm_vcpu_emul_regs emul;
+	/* Steal time (pvtime.c): the record's IPA once the VMM set one. */
+	bool steal_set;
+	u64 steal_base;
+	u64 last_steal;			/* run_delay already accounted */
 };
 
 /* arch/arm64/el2.c */
@@ -169,6 +194,17 @@ int mkvm_arch_vcpu_precreate(struct mkvm_vm *vm);
 int mkvm_smccc_has_attr(struct mkvm_vm *vm, u64 attr);
 int mkvm_smccc_set_attr(struct mkvm_vm *vm, u64 attr, void __user *uaddr);
 void mkvm_smccc_vm_destroy(struct mkvm_vm *vm);
+int mkvm_fw_reg_get(struct mkvm_vcpu *vcpu, u64 id, u64 *val);
+int mkvm_fw_reg_set(struct mkvm_vcpu *vcpu, u64 id, u64 val);
+unsigned int mkvm_fw_reg_ids(u64 *ids);
+
+/* arch/arm64/pvtime.c */
+int mkvm_pvtime_set_attr(struct mkvm_vcpu *vcpu, u64 attr, u64 __user *uaddr);
+int mkvm_pvtime_get_attr(struct mkvm_vcpu *vcpu, u64 attr, u64 __user *uaddr);
+int mkvm_pvtime_has_attr(struct mkvm_vcpu *vcpu, u64 attr);
+void mkvm_steal_time_update(struct mkvm_vcpu *vcpu);
+long mkvm_pvtime_features(struct mkvm_vcpu *vcpu, u32 feature);
+long mkvm_steal_time_init(struct mkvm_vcpu *vcpu);
 
 /* arch/arm64/vgic.c */
 int mkvm_vgic_create_device(struct mkvm_vm *vm, void __user *argp);

@@ -3,6 +3,7 @@
 #ifndef __MKVM_SYSREGS_H
 #define __MKVM_SYSREGS_H
 
+#include <linux/compiler_types.h>
 #include <linux/types.h>
 
 struct mkvm_vcpu;
@@ -11,6 +12,9 @@ void mkvm_sysregs_reset(struct mkvm_vcpu *vcpu);
 int mkvm_sysreg_get(struct mkvm_vcpu *vcpu, u64 id, u64 *val);
 int mkvm_sysreg_set(struct mkvm_vcpu *vcpu, u64 id, u64 val);
 unsigned int mkvm_sysreg_ids(u64 *ids);
+unsigned int mkvm_demux_reg_ids(u64 *ids);
+int mkvm_demux_reg_access(struct mkvm_vcpu *vcpu, u64 id, void __user *uaddr,
+			  bool set);
 int mkvm_handle_sysreg_trap(struct mkvm_vcpu *vcpu, u64 esr);
 
 #endif
