@@ -14,6 +14,7 @@
 #include <mkvm/hyp.h>
 #include <mkvm/run.h>
 #include <mkvm/sysregs.h>
+#include <mkvm/timer.h>
 #include <mkvm/vgic.h>
 
 /* KVM accepts these feature bits in KVM_ARM_VCPU_INIT (-ENOENT past them). */
@@ -33,6 +34,7 @@ long mkvm_arch_check_extension(struct mkvm_vm *vm, long ext)
 	case KVM_CAP_ARM_IRQ_LINE_LAYOUT_2:
 	case KVM_CAP_MP_STATE:
 	case KVM_CAP_ARM_SYSTEM_SUSPEND:
+	case KVM_CAP_COUNTER_OFFSET:
 		return 1;
 	case KVM_CAP_ARM_VM_IPA_SIZE:
 		return mkvm_arch_max_ipa_bits();
@@ -94,6 +96,8 @@ long mkvm_arch_vm_ioctl(struct mkvm_vm *vm, unsigned int cmd,
 	case KVM_HAS_DEVICE_ATTR:
 	case KVM_SET_DEVICE_ATTR:
 		return vm_device_attr(vm, argp, cmd == KVM_SET_DEVICE_ATTR);
+	case KVM_ARM_SET_COUNTER_OFFSET:
+		return mkvm_timer_set_counter_offset(vm, argp);
 	default:
 		return -EINVAL;
 	}
@@ -167,7 +171,7 @@ int mkvm_arch_vcpu_create(struct mkvm_vcpu *vcpu)
 	h->vmpidr_el2 = vcpu->arch.mpidr | BIT(31);
 	h->cntvoff_el2 = vcpu->vm->arch.cntvoff;
 	init_waitqueue_head(&vcpu->arch.wq);
-	mkvm_vtimer_init(vcpu);
+	mkvm_timer_init(vcpu);
 	vcpu->arch.power = MKVM_POWER_OFF;
 	mkvm_vcpu_reset(vcpu);
 	return 0;
@@ -175,7 +179,7 @@ int mkvm_arch_vcpu_create(struct mkvm_vcpu *vcpu)
 
 void mkvm_arch_vcpu_destroy(struct mkvm_vcpu *vcpu)
 {
-	mkvm_vtimer_cancel(vcpu);
+	mkvm_timer_destroy(vcpu);
 	free_page((unsigned long)vcpu->arch.hyp);
 }
 
@@ -309,9 +313,18 @@ static int one_reg(struct mkvm_vcpu *vcpu, void __user *argp, bool set)
 			if (copy_from_user(&val, u64_to_user_ptr(reg.addr),
 					   sizeof(val)))
 				return -EFAULT;
+			if (mkvm_timer_reg(reg.id)) {
+				mkvm_timer_set_reg(vcpu, reg.id, val);
+				return 0;
+			}
 			return mkvm_sysreg_set(vcpu, reg.id, val);
 		}
-		ret = mkvm_sysreg_get(vcpu, reg.id, &val);
+		if (mkvm_timer_reg(reg.id)) {
+			val = mkvm_timer_get_reg(vcpu, reg.id);
+			ret = 0;
+		} else {
+			ret = mkvm_sysreg_get(vcpu, reg.id, &val);
+		}
 		if (ret)
 			return ret;
 		return copy_to_user(u64_to_user_ptr(reg.addr), &val,
@@ -343,7 +356,8 @@ static unsigned int core_reg_ids(u64 *ids)
 static int reg_list(struct mkvm_vcpu *vcpu, void __user *argp)
 {
 	struct kvm_reg_list __user *user = argp;
-	unsigned int n = core_reg_ids(NULL) + mkvm_sysreg_ids(NULL);
+	unsigned int n = core_reg_ids(NULL) + mkvm_timer_reg_ids(NULL) +
+			 mkvm_sysreg_ids(NULL);
 	struct kvm_reg_list list;
 	u64 *ids;
 	int ret = 0;
@@ -357,7 +371,10 @@ static int reg_list(struct mkvm_vcpu *vcpu, void __user *argp)
 	ids = kcalloc(n, sizeof(*ids), GFP_KERNEL);
 	if (!ids)
 		return -ENOMEM;
-	mkvm_sysreg_ids(ids + core_reg_ids(ids));
+	/* KVM's order: core, firmware, timer, then system registers. */
+	n = core_reg_ids(ids);
+	n += mkvm_timer_reg_ids(ids + n);
+	n += mkvm_sysreg_ids(ids + n);
 	if (copy_to_user(user->reg, ids, n * sizeof(*ids)))
 		ret = -EFAULT;
 	kfree(ids);
@@ -395,6 +412,36 @@ static int mp_state(struct mkvm_vcpu *vcpu, void __user *argp, bool set)
 	}
 }
 
+typedef int (*vcpu_attr_fn)(struct mkvm_vcpu *vcpu,
+			   const struct kvm_device_attr *attr,
+			   enum mkvm_attr_op op);
+
+/* The vCPU attribute groups, one handler each (KVM's guest.c). */
+static const struct {
+	u32 group;
+	vcpu_attr_fn fn;
+} vcpu_attr_groups[] = {
+	{ KVM_ARM_VCPU_TIMER_CTRL,	mkvm_timer_vcpu_attr },
+};
+
+/*
+ * KVM_SET/GET/HAS_DEVICE_ATTR on a vCPU fd, before KVM_ARM_VCPU_INIT too,
+ * as KVM: -EFAULT for the struct, -ENXIO for a group it does not have.
+ */
+static int vcpu_device_attr(struct mkvm_vcpu *vcpu, void __user *argp,
+			    enum mkvm_attr_op op)
+{
+	struct kvm_device_attr attr;
+	unsigned int i;
+
+	if (copy_from_user(&attr, argp, sizeof(attr)))
+		return -EFAULT;
+	for (i = 0; i < ARRAY_SIZE(vcpu_attr_groups); i++)
+		if (vcpu_attr_groups[i].group == attr.group)
+			return vcpu_attr_groups[i].fn(vcpu, &attr, op);
+	return -ENXIO;
+}
+
 long mkvm_arch_vcpu_ioctl(struct mkvm_vcpu *vcpu, unsigned int cmd,
 			  void __user *argp)
 {
@@ -402,6 +449,12 @@ long mkvm_arch_vcpu_ioctl(struct mkvm_vcpu *vcpu, unsigned int cmd,
 		return vcpu_init(vcpu, argp);
 	if (cmd == KVM_GET_MP_STATE || cmd == KVM_SET_MP_STATE)
 		return mp_state(vcpu, argp, cmd == KVM_SET_MP_STATE);
+	if (cmd == KVM_SET_DEVICE_ATTR)
+		return vcpu_device_attr(vcpu, argp, MKVM_ATTR_SET);
+	if (cmd == KVM_GET_DEVICE_ATTR)
+		return vcpu_device_attr(vcpu, argp, MKVM_ATTR_GET);
+	if (cmd == KVM_HAS_DEVICE_ATTR)
+		return vcpu_device_attr(vcpu, argp, MKVM_ATTR_HAS);
 	switch (cmd) {
 	case KVM_GET_ONE_REG:
 	case KVM_SET_ONE_REG:
