@@ -177,7 +177,7 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, FUZZ_TIMEOUT_S)
 		KVM_ARM_VCPU_INIT, KVM_GET_ONE_REG, KVM_SET_ONE_REG,
 		KVM_GET_REG_LIST, KVM_GET_MP_STATE, KVM_SET_MP_STATE,
 		KVM_SET_DEVICE_ATTR, KVM_GET_DEVICE_ATTR, KVM_HAS_DEVICE_ATTR,
-		KVM_ENABLE_CAP,
+		KVM_ENABLE_CAP, KVM_ARM_SET_COUNTER_OFFSET,
 	};
 	/* Big enough for any answer: KVM_GET_REG_LIST writes every id. */
 	static uint64_t buf[2048];
@@ -214,6 +214,18 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, FUZZ_TIMEOUT_S)
 		default:
 			arg = 0;
 			break;
+		}
+		/*
+		 * Attributes of a group that exists half the time (struct
+		 * kvm_device_attr: flags, group, attr, addr): the vCPU's
+		 * timer numbers, with a known attribute or just past them.
+		 */
+		if ((cmd == KVM_SET_DEVICE_ATTR || cmd == KVM_GET_DEVICE_ATTR ||
+		     cmd == KVM_HAS_DEVICE_ATTR) && rng() % 2) {
+			buf[0] = (uint64_t)KVM_ARM_VCPU_TIMER_CTRL << 32;
+			buf[1] = rng() % 5;
+			buf[2] = rng() % 2 ? (uintptr_t)&buf[8] : rng();
+			buf[8] = rng() % 40;
 		}
 		/* KVM_RUN is fuzzed above; memslots must not hit our buffer. */
 		if (cmd == KVM_SET_USER_MEMORY_REGION ||
