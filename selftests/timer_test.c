@@ -109,7 +109,8 @@ MKVM_GUEST(guest_done, G_DONE);
  * KVM_HAS/GET/SET_DEVICE_ATTR, group KVM_ARM_VCPU_TIMER_CTRL: four timers
  * known (the EL2 ones too, without nested virtualization), KVM's default
  * INTIDs, numbers set only with a vGIC and only to PPIs, VM-wide, checked
- * at the first run (two EL1 timers on one PPI: -EINVAL), -EBUSY after.
+ * at the first run (two EL1 timers on one PPI: -EINVAL), -EBUSY once a
+ * vCPU ran.
  */
 TEST_F(timer, attr_rules)
 {
@@ -166,17 +167,30 @@ TEST_F(timer, attr_rules)
 	EXPECT_EQ(20, get_ppi(vcpu1, KVM_ARM_VCPU_TIMER_IRQ_VTIMER));
 	EXPECT_EQ(17, get_ppi(bare, KVM_ARM_VCPU_TIMER_IRQ_HVTIMER));
 	vgic_finish(fd);
-	/* Both EL1 timers on PPI 20: the first run refuses, may be retried. */
+	/* Both EL1 timers on PPI 20: the first run refuses. */
 	EXPECT_EQ(-EINVAL, _vcpu_run(vcpu));
-	EXPECT_EQ(0, set_ppi(vcpu, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, 21));
+	close(fd);
+	vcpu_free(bare);
+	vcpu_free(vcpu1);
+	vcpu_free(vcpu);
+	vm_free(self->vm);
+
+	/* Two PPIs: the run goes, and the numbers are final. */
+	self->vm = vm_create(guest_done, guest_done_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	vcpu1 = vm_vcpu_add(self->vm, 1);
+	fd = _vm_vgic_create(self->vm);
+	EXPECT_EQ(0, set_ppi(vcpu1, KVM_ARM_VCPU_TIMER_IRQ_VTIMER, 20));
+	EXPECT_EQ(0, set_ppi(vcpu1, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, 21));
+	vgic_finish(fd);
 	vcpu_done(vcpu);
 	EXPECT_EQ(-EBUSY, set_ppi(vcpu1, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, 22));
 	EXPECT_EQ(-EBUSY, set_ppi(vcpu, KVM_ARM_VCPU_TIMER_IRQ_HPTIMER, 22));
 	/* Past the busy check, the number is still checked first. */
 	EXPECT_EQ(-EINVAL, set_ppi(vcpu, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, 40));
 	EXPECT_EQ(21, get_ppi(vcpu1, KVM_ARM_VCPU_TIMER_IRQ_PTIMER));
+	EXPECT_EQ(20, get_ppi(vcpu, KVM_ARM_VCPU_TIMER_IRQ_VTIMER));
 	close(fd);
-	vcpu_free(bare);
 	vcpu_free(vcpu1);
 	vcpu_free(vcpu);
 }

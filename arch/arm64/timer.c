@@ -567,7 +567,7 @@ int mkvm_timer_vcpu_attr(struct mkvm_vcpu *vcpu,
  * With a vGIC, the two EL1 timers need two different PPIs (KVM's
  * timer_irqs_are_valid()); from then on the numbers are final.  The EL2
  * timers do not exist without nested virtualization and are not checked.
- * Return: 0, or -EINVAL (the VMM may fix the numbers and run again).
+ * Return: 0, or -EINVAL (the vCPU stays unrun: nothing is final).
  */
 int mkvm_timer_first_run(struct mkvm_vcpu *vcpu)
 {
