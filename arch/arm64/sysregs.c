@@ -3,7 +3,8 @@
  * Guest system registers, one table for everything: KVM_GET/SET_ONE_REG,
  * KVM_GET_REG_LIST, and the emulation of registers the guest's accesses
  * trap on (HCR_EL2.TID3 ID registers, HCR_EL2.TACR, the physical timer -
- * emulated in timer.c, the PMU).  A trapped access the table does not know injects UNDEF.
+ * emulated in timer.c, the PMU).  A trapped access the table does not
+ * know injects UNDEF.
  */
 #include <linux/kvm.h>
 #include <linux/types.h>
