@@ -297,7 +297,7 @@ TEST_F(el2pm, lost_el2_retaken_by_next_call)
 #define CPTR_TAM	(1ull << 30)
 
 struct el2_traps {
-	unsigned long long features, mitigation, hcr, mdcr, cptr, hcrx;
+	unsigned long long features, mitigation, hcr, mdcr, cptr, hcrx, cnthctl;
 };
 
 static int read_el2_traps(int cpu, struct el2_traps *t)
@@ -309,9 +309,9 @@ static int read_el2_traps(int cpu, struct el2_traps *t)
 	if (!f)
 		return -errno;
 	while (ret && fgets(line, sizeof(line), f))
-		if (sscanf(line, "cpu%d features %llx mitigation %llx hcr %llx mdcr %llx cptr %llx hcrx %llx",
+		if (sscanf(line, "cpu%d features %llx mitigation %llx hcr %llx mdcr %llx cptr %llx hcrx %llx cnthctl %llx",
 			   &c, &t->features, &t->mitigation, &t->hcr, &t->mdcr,
-			   &t->cptr, &t->hcrx) == 7 && c == cpu)
+			   &t->cptr, &t->hcrx, &t->cnthctl) == 8 && c == cpu)
 			ret = 0;
 	fclose(f);
 	return ret;
@@ -333,7 +333,8 @@ static void log_file(struct __test_metadata *_metadata, const char *path)
 /*
  * The EL2 controls a guest ran under, exactly: nothing of the stub's
  * values but MDCR_EL2.HPMN, SPE and TRBE buffers owned by EL2
- * (E2PB = E2TB = 0), HCRX_EL2 = 0, RAS error records trapped (TERR, TEA).
+ * (E2PB = E2TB = 0), HCRX_EL2 = 0, RAS error records trapped (TERR, TEA),
+ * CNTHCTL_EL2 = EL1PCTEN alone.
  */
 TEST_F(el2pm, guest_el2_controls_from_scratch)
 {
@@ -361,6 +362,8 @@ TEST_F(el2pm, guest_el2_controls_from_scratch)
 	if (t.features & F_RAS)
 		EXPECT_EQ(HCR_TERR | HCR_TEA, t.hcr & (HCR_TERR | HCR_TEA));
 	EXPECT_EQ(0, t.hcrx);
+	/* CNTHCTL_EL2: only EL1PCTEN (no counter offset); CNTP_* trap. */
+	EXPECT_EQ(1, t.cnthctl);
 	vcpu_free(vcpu);
 	vm_free(vm);
 }

@@ -181,6 +181,7 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, FUZZ_TIMEOUT_S)
 		KVM_ENABLE_CAP, KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS,
 		KVM_REGISTER_COALESCED_MMIO, KVM_UNREGISTER_COALESCED_MMIO,
 		KVM_GET_STATS_FD, KVM_IOEVENTFD, KVM_IRQFD, KVM_SET_GSI_ROUTING,
+		KVM_ARM_SET_COUNTER_OFFSET,
 	};
 	/* Big enough for any answer: KVM_GET_REG_LIST writes every id. */
 	static uint64_t buf[2048];
@@ -220,6 +221,18 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, FUZZ_TIMEOUT_S)
 		default:
 			arg = 0;
 			break;
+		}
+		/*
+		 * Attributes of a group that exists half the time (struct
+		 * kvm_device_attr: flags, group, attr, addr): the vCPU's
+		 * timer numbers, with a known attribute or just past them.
+		 */
+		if ((cmd == KVM_SET_DEVICE_ATTR || cmd == KVM_GET_DEVICE_ATTR ||
+		     cmd == KVM_HAS_DEVICE_ATTR) && rng() % 2) {
+			buf[0] = (uint64_t)KVM_ARM_VCPU_TIMER_CTRL << 32;
+			buf[1] = rng() % 5;
+			buf[2] = rng() % 2 ? (uintptr_t)&buf[8] : rng();
+			buf[8] = rng() % 40;
 		}
 		/* KVM_RUN is fuzzed above; memslots must not hit our buffer. */
 		if (cmd == KVM_SET_USER_MEMORY_REGION ||

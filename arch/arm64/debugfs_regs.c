@@ -2,7 +2,7 @@
 /*
  * debugfs minikvm/host_sysregs: the host's own values of the EL1 and EL0
  * registers the world switch swaps (arch/arm64/hyp/sysreg-sr.c), of the
- * virtual timer, of the first breakpoint and watchpoint and of the OS lock,
+ * virtual and physical timers, of the first breakpoint and watchpoint and of the OS lock,
  * as each online CPU holds them when the file is read.  One line per
  * register: "CPU NAME 0xVALUE".
  *
@@ -25,8 +25,9 @@
 	X(amair_el1) X(vbar_el1) X(contextidr_el1) X(cntkctl_el1)	\
 	X(par_el1) X(mdscr_el1) X(csselr_el1) X(tpidr_el0)		\
 	X(tpidrro_el0) X(tpidr_el1) X(sp_el0) X(elr_el1) X(spsr_el1)	\
-	X(cntv_ctl_el0) X(cntv_cval_el0) X(dbgbvr0_el1) X(dbgbcr0_el1)	\
-	X(dbgwvr0_el1) X(dbgwcr0_el1) X(oslsr_el1)
+	X(cntv_ctl_el0) X(cntv_cval_el0) X(cntp_ctl_el0) X(cntp_cval_el0) \
+	X(dbgbvr0_el1) X(dbgbcr0_el1) X(dbgwvr0_el1) X(dbgwcr0_el1)	\
+	X(oslsr_el1)
 
 #define REG_INDEX(r)	REG_##r,
 #define REG_NAME(r)	#r,

@@ -628,11 +628,12 @@ static int el2_traps_show(struct seq_file *m, void *v)
 	for_each_online_cpu(cpu) {
 		struct mkvm_hyp_cpu *hc = el2_cpu_state(cpu);
 
-		seq_printf(m, "cpu%u features %#llx mitigation %#llx hcr %#llx mdcr %#llx cptr %#llx hcrx %#llx\n",
+		seq_printf(m, "cpu%u features %#llx mitigation %#llx hcr %#llx mdcr %#llx cptr %#llx hcrx %#llx cnthctl %#llx\n",
 			   cpu, READ_ONCE(hc->features),
 			   READ_ONCE(hc->exit_mitigation),
 			   READ_ONCE(hc->guest_hcr), READ_ONCE(hc->guest_mdcr),
-			   READ_ONCE(hc->guest_cptr), READ_ONCE(hc->guest_hcrx));
+			   READ_ONCE(hc->guest_cptr), READ_ONCE(hc->guest_hcrx),
+			   READ_ONCE(hc->guest_cnthctl));
 	}
 	return 0;
 }

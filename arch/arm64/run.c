@@ -17,6 +17,7 @@
 #include <mkvm/run.h>
 #include <mkvm/stage2.h>
 #include <mkvm/sysregs.h>
+#include <mkvm/timer.h>
 #include <mkvm/vgic.h>
 #include <mkvm/vmid.h>
 
@@ -133,7 +134,7 @@ static void vcpu_block(struct mkvm_vcpu *vcpu)
 {
 	/* Kicks from before this wait are answered by the check below. */
 	WRITE_ONCE(vcpu->arch.wake, false);
-	mkvm_vtimer_sync(vcpu, false);
+	mkvm_timer_sync(vcpu, false);
 	if (mkvm_vgic_pending(vcpu))
 		return;
 	mkvm_vtimer_arm(vcpu);
@@ -401,7 +402,7 @@ static u64 enter_guest(struct mkvm_vcpu *vcpu)
 	 */
 	local_irq_disable();
 	load_stage2(vcpu);
-	mkvm_vtimer_sync(vcpu, true);
+	mkvm_timer_sync(vcpu, true);
 	mkvm_vgic_flush(vcpu);
 	exit = mkvm_call_hyp(MKVM_HC(MKVM_HC_VCPU_RUN),
 			     (u64)mkvm_hyp_va(h), 0, 0);
@@ -447,6 +448,8 @@ int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu)
 		return -ENOEXEC;
 	if (!vcpu->arch.has_run) {
 		ret = mkvm_vgic_first_run(vcpu);
+		if (!ret)
+			ret = mkvm_timer_first_run(vcpu);
 		if (ret)
 			return ret;
 		vcpu->arch.has_run = true;

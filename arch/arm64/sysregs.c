@@ -2,8 +2,9 @@
 /*
  * Guest system registers, one table for everything: KVM_GET/SET_ONE_REG,
  * KVM_GET_REG_LIST, and the emulation of registers the guest's accesses
- * trap on (HCR_EL2.TID3 ID registers, HCR_EL2.TACR, the physical timer,
- * the PMU).  A trapped access the table does not know injects UNDEF.
+ * trap on (HCR_EL2.TID3 ID registers, HCR_EL2.TACR, the physical timer -
+ * emulated in timer.c, the PMU).  A trapped access the table does not
+ * know injects UNDEF.
  */
 #include <linux/kvm.h>
 #include <linux/types.h>
@@ -15,10 +16,8 @@
 #include <mkvm/hyp.h>
 #include <mkvm/run.h>
 #include <mkvm/sysregs.h>
+#include <mkvm/timer.h>
 #include <mkvm/vgic.h>
-
-/* CNTVCT_EL0, which <asm/sysreg.h> does not name in 6.12. */
-#define MKVM_SYS_CNTVCT_EL0	sys_reg(3, 3, 14, 0, 2)
 
 /* KVM's ONE_REG id for a sys_reg() encoding (the fields line up at >> 5). */
 #define ONE_REG_ID(enc)	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | \
@@ -28,7 +27,7 @@ enum sr_kind {
 	SR_CTXT,	/* a register of the switched context: sys[idx] */
 	SR_ID,		/* read-only ID register, sanitised */
 	SR_MPIDR,
-	SR_TIMER_CNT,	/* virtual count, via CNTVOFF */
+	SR_TIMER,	/* the emulated physical timer: timer.c */
 	SR_RAZ_WI,	/* trapped and ignored (PMU, ...) */
 	SR_EMUL,	/* held at EL1: struct mkvm_vcpu_emul_regs at idx */
 	SR_OSLAR,	/* write-only: sets OSLSR_EL1.OSLK */
@@ -59,6 +58,7 @@ struct sr_desc {
 			   .guest = (g), .reset = (r) }
 /* Breakpoint and watchpoint registers: the guest's to read and write. */
 #define DBG(e, f)	EMUL(e, f, GUEST_RW, 0)
+#define TIMER(e)	{ .enc = (e), .kind = SR_TIMER }
 
 /* KVM's reset value of SCTLR_EL1: RES1 bits set, MMU and caches off. */
 #define SCTLR_EL1_RESET	0x00C50078UL
@@ -84,9 +84,15 @@ static const struct sr_desc sr_table[] = {
 	CTXT(SYS_TPIDR_EL0,	 SR_TPIDR_EL0,	    0),
 	CTXT(SYS_TPIDRRO_EL0,	 SR_TPIDRRO_EL0,    0),
 	CTXT(SYS_TPIDR_EL1,	 SR_TPIDR_EL1,	    0),
-	CTXT(SYS_CNTV_CTL_EL0,	 SR_CNTV_CTL_EL0,   0),
-	CTXT(SYS_CNTV_CVAL_EL0,	 SR_CNTV_CVAL_EL0,  0),
-	{ .enc = MKVM_SYS_CNTVCT_EL0, .kind = SR_TIMER_CNT, .user = true },
+	/*
+	 * CNTHCTL_EL2.EL1PCEN/EL1PCTEN (hyp/switch.c).  The timer registers
+	 * userspace sees are timer.c's KVM_REG_ARM_TIMER_* and _PTIMER_*.
+	 */
+	TIMER(SYS_CNTP_CTL_EL0),
+	TIMER(SYS_CNTP_CVAL_EL0),
+	TIMER(SYS_CNTP_TVAL_EL0),
+	TIMER(SYS_CNTPCT_EL0),
+	TIMER(sys_reg(3, 3, 14, 0, 5)),		/* CNTPCTSS_EL0 */
 	{ .enc = SYS_MPIDR_EL1, .kind = SR_MPIDR, .user = true },
 	IDREG(SYS_MIDR_EL1),
 	IDREG(SYS_REVIDR_EL1),
@@ -356,19 +362,6 @@ static u64 *emul_reg(struct mkvm_vcpu *vcpu, int off)
 	return (u64 *)((char *)&vcpu->arch.emul + off);
 }
 
-/*
- * Setting the virtual count moves the whole VM's counter, as in KVM: the
- * vCPUs of one VM must never disagree about the time.
- */
-static void mkvm_vm_set_counter(struct mkvm_vm *vm, u64 val)
-{
-	int i, n = mkvm_nr_vcpus(vm);
-
-	vm->arch.cntvoff = __arch_counter_get_cntpct() - val;
-	for (i = 0; i < n; i++)
-		WRITE_ONCE(vm->vcpus[i]->arch.hyp->cntvoff_el2, vm->arch.cntvoff);
-}
-
 static u64 sr_read(struct mkvm_vcpu *vcpu, const struct sr_desc *d)
 {
 	switch (d->kind) {
@@ -378,8 +371,8 @@ static u64 sr_read(struct mkvm_vcpu *vcpu, const struct sr_desc *d)
 		return d == &sr_id_zero ? 0 : id_reg_value(vcpu->vm, d->enc);
 	case SR_MPIDR:
 		return vcpu->arch.hyp->vmpidr_el2;
-	case SR_TIMER_CNT:
-		return __arch_counter_get_cntpct() - vcpu->arch.hyp->cntvoff_el2;
+	case SR_TIMER:
+		return mkvm_timer_sysreg_read(vcpu, d->enc);
 	case SR_EMUL:
 		return *emul_reg(vcpu, d->idx);
 	default:
@@ -396,9 +389,6 @@ static void sr_write(struct mkvm_vcpu *vcpu, const struct sr_desc *d, u64 val)
 	case SR_MPIDR:
 		vcpu->arch.hyp->vmpidr_el2 = val | BIT(31);
 		vcpu->arch.mpidr = val & MPIDR_HWID_BITMASK;
-		break;
-	case SR_TIMER_CNT:
-		mkvm_vm_set_counter(vcpu->vm, val);
 		break;
 	case SR_EMUL:
 		*emul_reg(vcpu, d->idx) = val;
@@ -445,11 +435,6 @@ static const struct sr_desc *user_desc(u64 id)
 	     ~KVM_REG_ARM64_SYSREG_OP2_MASK) !=
 	    (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM64_SYSREG))
 		return NULL;
-	/* KVM's timer ids swap CNT and CVAL encodings: keep their ABI. */
-	if (id == KVM_REG_ARM_TIMER_CNT)
-		return sr_find(MKVM_SYS_CNTVCT_EL0);
-	if (id == KVM_REG_ARM_TIMER_CVAL)
-		return sr_find(SYS_CNTV_CVAL_EL0);
 	d = sr_find((id & 0xffff) << 5);
 	if (!d && is_id_space((id & 0xffff) << 5))
 		return &sr_id_zero;
@@ -458,10 +443,6 @@ static const struct sr_desc *user_desc(u64 id)
 
 static u64 desc_user_id(const struct sr_desc *d)
 {
-	if (d->enc == MKVM_SYS_CNTVCT_EL0)
-		return KVM_REG_ARM_TIMER_CNT;
-	if (d->enc == SYS_CNTV_CVAL_EL0)
-		return KVM_REG_ARM_TIMER_CVAL;
 	return ONE_REG_ID(d->enc);
 }
 
@@ -702,8 +683,9 @@ int mkvm_handle_sysreg_trap(struct mkvm_vcpu *vcpu, u64 esr)
 	} else if (d->kind == SR_CTXT || d->kind == SR_RAZ_WI ||
 		   d->kind == SR_EMUL || d->kind == SR_OSLAR) {
 		sr_write(vcpu, d, mkvm_get_gpr(vcpu, rt));
-	} else {
-		/* ID registers, MPIDR, the counter: read-only. */
+	} else if (d->kind != SR_TIMER ||
+		   mkvm_timer_sysreg_write(vcpu, enc, mkvm_get_gpr(vcpu, rt))) {
+		/* ID registers, MPIDR, the counters: read-only. */
 		mkvm_inject_undef(vcpu);
 		return 1;
 	}

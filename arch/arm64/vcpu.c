@@ -16,6 +16,7 @@
 #include <mkvm/hyp.h>
 #include <mkvm/run.h>
 #include <mkvm/sysregs.h>
+#include <mkvm/timer.h>
 #include <mkvm/vgic.h>
 
 /* KVM accepts these feature bits in KVM_ARM_VCPU_INIT (-ENOENT past them). */
@@ -38,6 +39,7 @@ long mkvm_arch_check_extension(struct mkvm_vm *vm, long ext)
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_ARM_INJECT_EXT_DABT:
 	case KVM_CAP_STEAL_TIME:
+	case KVM_CAP_COUNTER_OFFSET:
 		return 1;
 	case KVM_CAP_ARM_INJECT_SERROR_ESR:
 		return cpus_have_final_cap(ARM64_HAS_RAS_EXTN);
@@ -101,6 +103,8 @@ long mkvm_arch_vm_ioctl(struct mkvm_vm *vm, unsigned int cmd,
 	case KVM_HAS_DEVICE_ATTR:
 	case KVM_SET_DEVICE_ATTR:
 		return vm_device_attr(vm, argp, cmd == KVM_SET_DEVICE_ATTR);
+	case KVM_ARM_SET_COUNTER_OFFSET:
+		return mkvm_timer_set_counter_offset(vm, argp);
 	default:
 		return -EINVAL;
 	}
@@ -175,7 +179,7 @@ int mkvm_arch_vcpu_create(struct mkvm_vcpu *vcpu)
 	h->vmpidr_el2 = vcpu->arch.mpidr | BIT(31);
 	h->cntvoff_el2 = vcpu->vm->arch.cntvoff;
 	init_waitqueue_head(&vcpu->arch.wq);
-	mkvm_vtimer_init(vcpu);
+	mkvm_timer_init(vcpu);
 	vcpu->arch.power = MKVM_POWER_OFF;
 	mkvm_vcpu_reset(vcpu);
 	return 0;
@@ -183,7 +187,7 @@ int mkvm_arch_vcpu_create(struct mkvm_vcpu *vcpu)
 
 void mkvm_arch_vcpu_destroy(struct mkvm_vcpu *vcpu)
 {
-	mkvm_vtimer_cancel(vcpu);
+	mkvm_timer_destroy(vcpu);
 	free_page((unsigned long)vcpu->arch.hyp);
 }
 
@@ -323,6 +327,25 @@ static int u64_reg_access(struct mkvm_vcpu *vcpu, const struct kvm_one_reg *reg,
 	return copy_to_user(uaddr, &val, sizeof(val)) ? -EFAULT : 0;
 }
 
+/* System-register ids: the timers' (timer.c), then the table's. */
+static int sysreg_get(struct mkvm_vcpu *vcpu, u64 id, u64 *val)
+{
+	if (mkvm_timer_reg(id)) {
+		*val = mkvm_timer_get_reg(vcpu, id);
+		return 0;
+	}
+	return mkvm_sysreg_get(vcpu, id, val);
+}
+
+static int sysreg_set(struct mkvm_vcpu *vcpu, u64 id, u64 val)
+{
+	if (mkvm_timer_reg(id)) {
+		mkvm_timer_set_reg(vcpu, id, val);
+		return 0;
+	}
+	return mkvm_sysreg_set(vcpu, id, val);
+}
+
 static int one_reg(struct mkvm_vcpu *vcpu, void __user *argp, bool set)
 {
 	struct kvm_one_reg reg;
@@ -335,8 +358,7 @@ static int one_reg(struct mkvm_vcpu *vcpu, void __user *argp, bool set)
 	case KVM_REG_ARM_CORE:
 		return core_reg_access(vcpu, &reg, set);
 	case KVM_REG_ARM64_SYSREG:
-		return u64_reg_access(vcpu, &reg, set, mkvm_sysreg_get,
-				      mkvm_sysreg_set);
+		return u64_reg_access(vcpu, &reg, set, sysreg_get, sysreg_set);
 	case KVM_REG_ARM_FW:
 	case KVM_REG_ARM_FW_FEAT_BMAP:
 		return u64_reg_access(vcpu, &reg, set, mkvm_fw_reg_get,
@@ -372,7 +394,8 @@ static int reg_list(struct mkvm_vcpu *vcpu, void __user *argp)
 {
 	struct kvm_reg_list __user *user = argp;
 	unsigned int n = core_reg_ids(NULL) + mkvm_fw_reg_ids(NULL) +
-			 mkvm_demux_reg_ids(NULL) + mkvm_sysreg_ids(NULL);
+			 mkvm_timer_reg_ids(NULL) + mkvm_demux_reg_ids(NULL) +
+			 mkvm_sysreg_ids(NULL);
 	unsigned int i;
 	struct kvm_reg_list list;
 	u64 *ids;
@@ -387,8 +410,10 @@ static int reg_list(struct mkvm_vcpu *vcpu, void __user *argp)
 	ids = kcalloc(n, sizeof(*ids), GFP_KERNEL);
 	if (!ids)
 		return -ENOMEM;
+	/* KVM's order: core, firmware, timer, demux, system registers. */
 	i = core_reg_ids(ids);
 	i += mkvm_fw_reg_ids(ids + i);
+	i += mkvm_timer_reg_ids(ids + i);
 	i += mkvm_demux_reg_ids(ids + i);
 	mkvm_sysreg_ids(ids + i);
 	if (copy_to_user(user->reg, ids, n * sizeof(*ids)))
@@ -498,35 +523,51 @@ static int set_events(struct mkvm_vcpu *vcpu, void __user *argp)
 }
 
 /* KVM_ARM_VCPU_PVTIME_CTRL: steal time (pvtime.c). */
-static int vcpu_pvtime_attr(struct mkvm_vcpu *vcpu, unsigned int cmd,
-			    const struct kvm_device_attr *attr)
+static int vcpu_pvtime_attr(struct mkvm_vcpu *vcpu,
+			    const struct kvm_device_attr *attr,
+			    enum mkvm_attr_op op)
 {
 	u64 __user *uaddr = u64_to_user_ptr(attr->addr);
 
-	switch (cmd) {
-	case KVM_SET_DEVICE_ATTR:
+	switch (op) {
+	case MKVM_ATTR_SET:
 		return mkvm_pvtime_set_attr(vcpu, attr->attr, uaddr);
-	case KVM_GET_DEVICE_ATTR:
+	case MKVM_ATTR_GET:
 		return mkvm_pvtime_get_attr(vcpu, attr->attr, uaddr);
 	default:
 		return mkvm_pvtime_has_attr(vcpu, attr->attr);
 	}
 }
 
-/* KVM_SET/GET/HAS_DEVICE_ATTR on the vCPU fd: -ENXIO for unknown groups. */
-static int vcpu_device_attr(struct mkvm_vcpu *vcpu, unsigned int cmd,
-			    void __user *argp)
+typedef int (*vcpu_attr_fn)(struct mkvm_vcpu *vcpu,
+			   const struct kvm_device_attr *attr,
+			   enum mkvm_attr_op op);
+
+/* The vCPU attribute groups, one handler each (KVM's guest.c). */
+static const struct {
+	u32 group;
+	vcpu_attr_fn fn;
+} vcpu_attr_groups[] = {
+	{ KVM_ARM_VCPU_TIMER_CTRL,	mkvm_timer_vcpu_attr },
+	{ KVM_ARM_VCPU_PVTIME_CTRL,	vcpu_pvtime_attr },
+};
+
+/*
+ * KVM_SET/GET/HAS_DEVICE_ATTR on a vCPU fd, before KVM_ARM_VCPU_INIT too,
+ * as KVM: -EFAULT for the struct, -ENXIO for a group it does not have.
+ */
+static int vcpu_device_attr(struct mkvm_vcpu *vcpu, void __user *argp,
+			    enum mkvm_attr_op op)
 {
 	struct kvm_device_attr attr;
+	unsigned int i;
 
 	if (copy_from_user(&attr, argp, sizeof(attr)))
 		return -EFAULT;
-	switch (attr.group) {
-	case KVM_ARM_VCPU_PVTIME_CTRL:
-		return vcpu_pvtime_attr(vcpu, cmd, &attr);
-	default:
-		return -ENXIO;
-	}
+	for (i = 0; i < ARRAY_SIZE(vcpu_attr_groups); i++)
+		if (vcpu_attr_groups[i].group == attr.group)
+			return vcpu_attr_groups[i].fn(vcpu, &attr, op);
+	return -ENXIO;
 }
 
 long mkvm_arch_vcpu_ioctl(struct mkvm_vcpu *vcpu, unsigned int cmd,
@@ -536,6 +577,12 @@ long mkvm_arch_vcpu_ioctl(struct mkvm_vcpu *vcpu, unsigned int cmd,
 		return vcpu_init(vcpu, argp);
 	if (cmd == KVM_GET_MP_STATE || cmd == KVM_SET_MP_STATE)
 		return mp_state(vcpu, argp, cmd == KVM_SET_MP_STATE);
+	if (cmd == KVM_SET_DEVICE_ATTR)
+		return vcpu_device_attr(vcpu, argp, MKVM_ATTR_SET);
+	if (cmd == KVM_GET_DEVICE_ATTR)
+		return vcpu_device_attr(vcpu, argp, MKVM_ATTR_GET);
+	if (cmd == KVM_HAS_DEVICE_ATTR)
+		return vcpu_device_attr(vcpu, argp, MKVM_ATTR_HAS);
 	switch (cmd) {
 	case KVM_GET_ONE_REG:
 	case KVM_SET_ONE_REG:
@@ -545,10 +592,6 @@ long mkvm_arch_vcpu_ioctl(struct mkvm_vcpu *vcpu, unsigned int cmd,
 		if (!vcpu->arch.initialized)
 			return -ENOEXEC;
 		break;
-	case KVM_SET_DEVICE_ATTR:
-	case KVM_GET_DEVICE_ATTR:
-	case KVM_HAS_DEVICE_ATTR:
-		return vcpu_device_attr(vcpu, cmd, argp);
 	default:
 		return -EINVAL;
 	}

@@ -83,6 +83,30 @@ static u64 guest_hcr(struct mkvm_vcpu_hyp *vcpu, struct mkvm_hyp_cpu *h)
 }
 
 /*
+ * CNTHCTL_EL2 (nVHE layout, D19.2 "CNTHCTL_EL2"), from nothing:
+ *
+ *   EL1PCEN  clear: the EL1 physical timer is the host's (an nVHE host
+ *            runs its tick on it), so the guest's CNTP_CTL/CVAL/TVAL_EL0
+ *            accesses trap and EL1 emulates a timer of the guest's own
+ *            (arch/arm64/timer.c), as KVM does on nVHE.
+ *   EL1PCTEN set while the guest's physical counter is the machine's
+ *            (offset 0, as KVM's __timer_enable_traps()): reading it then
+ *            costs nothing.  A VMM that moved it (KVM_REG_ARM_PTIMER_CNT,
+ *            KVM_ARM_SET_COUNTER_OFFSET) gets CNTPCT_EL0 and CNTPCTSS_EL0
+ *            trapped, and EL1 subtracts the offset.
+ *   EVNTEN, EVNTDIR, EVNTI: no event stream from EL2 (the guest has its
+ *            own, CNTKCTL_EL1, switched).
+ *   ECV and the FEAT_ECV traps (EL1TVT, EL1TVCT, EL1NVPCT, EL1NVVCT,
+ *            EVNTIS), CNTVMASK, CNTPMASK: clear, RES0 without the feature.
+ *            ECV clear leaves CNTPOFF_EL2 unused: the offset is applied
+ *            by trapping, on every CPU alike.
+ */
+static u64 guest_cnthctl(struct mkvm_vcpu_hyp *vcpu)
+{
+	return vcpu->cntpoff ? 0 : CNTHCTL_EL1PCTEN;
+}
+
+/*
  * HCRX_EL2 = 0 (FEAT_HCX, D19.2 "HCRX_EL2"): every feature it enables
  * stays off for the guest - TCR2En (TCR2_EL1 traps, and its effective
  * value is 0, so no permission indirection or overlays at stage 1),
@@ -202,9 +226,8 @@ static void enter_guest_el2(struct mkvm_vcpu_hyp *vcpu, struct mkvm_hyp_cpu *h)
 	if ((h->guest_hcr & HCR_VSE) && (h->features & MKVM_HYP_F_RAS))
 		write_sysreg_s(vcpu->vsesr_el2, SYS_VSESR_EL2);
 	traps_hcx_fgt_enter(h);
-	/* The physical timer is the host's: trap it, allow the counter. */
-	write_sysreg((h->host_cnthctl & ~CNTHCTL_EL1PCEN) | CNTHCTL_EL1PCTEN,
-		     cnthctl_el2);
+	h->guest_cnthctl = guest_cnthctl(vcpu);
+	write_sysreg(h->guest_cnthctl, cnthctl_el2);
 	write_sysreg(vcpu->cntvoff_el2, cntvoff_el2);
 	write_sysreg(vcpu->vmpidr_el2, vmpidr_el2);
 	write_sysreg(vcpu->vtcr_el2, vtcr_el2);

@@ -71,6 +71,27 @@ struct mkvm_smccc_range {
 	u8 action;		/* enum kvm_smccc_filter_action */
 };
 
+/*
+ * The timers KVM gives a vCPU, by KVM's index (enum kvm_arch_timers); the
+ * EL2 ones exist only with nested virtualization, which minikvm does not
+ * have, but their interrupt numbers are attributes all the same.
+ */
+enum mkvm_timer_id {
+	MKVM_TIMER_VIRT,	/* EL1 virtual: the guest's own, switched */
+	MKVM_TIMER_PHYS,	/* EL1 physical: trapped, emulated at EL1 */
+	MKVM_TIMER_HVIRT,
+	MKVM_TIMER_HPHYS,
+	MKVM_NR_TIMERS
+};
+
+/* Per VM: what the timers of all its vCPUs share (arch/arm64/timer.c). */
+struct mkvm_timer_vm {
+	u8 ppi[MKVM_NR_TIMERS];	/* INTIDs; 0 until set: KVM's default */
+	bool ppis_final;	/* checked at a first run: attributes -EBUSY */
+	bool offset_fixed;	/* KVM_ARM_SET_COUNTER_OFFSET: CNT writes ignored */
+	u64 cntpoff;		/* physical counter = CNTPCT - cntpoff */
+};
+
 /* Per VM: stage 2 and the vGIC. */
 struct mkvm_arch_vm {
 	struct mkvm_pgtable s2;		/* IPA -> PA, EL1-owned */
@@ -81,6 +102,7 @@ struct mkvm_arch_vm {
 	/* Per physical CPU: the vCPU of this VM that last entered there. */
 	struct mkvm_vcpu * __percpu *last_vcpu_ran;
 	u64 cntvoff;			/* one virtual counter for all vCPUs */
+	struct mkvm_timer_vm timer;
 	struct mkvm_vgic vgic;
 	bool ran;			/* a vCPU entered KVM_RUN: config final */
 	bool system_suspend;		/* KVM_CAP_ARM_SYSTEM_SUSPEND enabled */
@@ -139,6 +161,8 @@ struct mkvm_vcpu_emul_regs {
 struct mkvm_arch_vcpu {
 	struct mkvm_vgic_cpu vgic;
 	struct hrtimer vtimer;		/* wakes a WFI when CNTV fires */
+	struct hrtimer ptimer;		/* kicks the vCPU when CNTP fires */
+	u64 ptimer_armed;		/* CNTPCT at which ptimer fires, or 0 */
 	struct mkvm_vcpu_hyp *hyp;	/* shared with EL2 (own page) */
 	struct user_fpsimd_state fp;	/* guest FP/SIMD, switched at EL1 */
 	bool initialized;		/* KVM_ARM_VCPU_INIT done */
@@ -161,6 +185,15 @@ struct mkvm_arch_vcpu {
 	u64 steal_base;
 	u64 last_steal;			/* run_delay already accounted */
 };
+
+/* KVM_SET/GET/HAS_DEVICE_ATTR on a vCPU fd: one handler per group. */
+enum mkvm_attr_op {
+	MKVM_ATTR_SET,
+	MKVM_ATTR_GET,
+	MKVM_ATTR_HAS,
+};
+
+struct kvm_device_attr;
 
 /* arch/arm64/el2.c */
 int mkvm_el2_init(void);
@@ -185,6 +218,12 @@ long mkvm_arch_vcpu_ioctl(struct mkvm_vcpu *vcpu, unsigned int cmd,
 			  void __user *argp);
 long mkvm_arch_vm_ioctl(struct mkvm_vm *vm, unsigned int cmd,
 			void __user *argp);
+
+/* arch/arm64/timer.c */
+int mkvm_timer_vcpu_attr(struct mkvm_vcpu *vcpu,
+			 const struct kvm_device_attr *attr,
+			 enum mkvm_attr_op op);
+int mkvm_timer_set_counter_offset(struct mkvm_vm *vm, void __user *argp);
 
 /* arch/arm64/run.c */
 int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu);

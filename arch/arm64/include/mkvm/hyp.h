@@ -139,6 +139,9 @@ enum mkvm_sysreg {
 	/* Guest only: the guest's virtual timer, switched at EL2 too. */
 	SR_CNTV_CTL_EL0 = SR_NR_SWITCHED,
 	SR_CNTV_CVAL_EL0,
+	/* Guest only, never loaded: the emulated physical timer (timer.c). */
+	SR_CNTP_CTL_EL0,
+	SR_CNTP_CVAL_EL0,
 	SR_NR
 };
 
@@ -181,6 +184,7 @@ struct mkvm_vcpu_hyp {
 	u64 vttbr_el2;
 	u64 vtcr_el2;
 	u64 cntvoff_el2;
+	u64 cntpoff;			/* physical counter offset: non-zero traps CNTPCT */
 	u64 vmpidr_el2;
 	u64 tlb_flush;			/* MKVM_TLB_FLUSH_*, before entry */
 	u64 smccc_to_el1;		/* no EL2 fast path for HVC (filter) */
@@ -227,7 +231,7 @@ struct mkvm_hyp_cpu {
 	/* Host profiling and trace controls, 0 while they were off. */
 	u64 host_pmscr, host_trfcr;
 	/* The controls the last guest ran under, for debugfs minikvm/el2_traps. */
-	u64 guest_hcr, guest_mdcr, guest_cptr, guest_hcrx;
+	u64 guest_hcr, guest_mdcr, guest_cptr, guest_hcrx, guest_cnthctl;
 };
 
 /* The kernel VA of a shared object or function, as EL2 addresses it. */

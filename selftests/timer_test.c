@@ -1,0 +1,586 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The guest's EL1 timers through the KVM API: the physical timer a guest
+ * programs (CNTP_*, trapped and emulated: KVM's arch/arm64/kvm/
+ * arch_timer.c on nVHE) and takes as INTID 30, WFI woken by it alone, its
+ * registers kept off the host's timer; the vCPU attributes that number the
+ * timers' interrupts (KVM_ARM_VCPU_TIMER_CTRL), the timer ONE_REG ids and
+ * KVM_ARM_SET_COUNTER_OFFSET, with the errors the kernel's KVM gives.
+ * Everything but the host-side check runs against the kernel's KVM on the
+ * oracle boot too.
+ */
+#include <pthread.h>
+#include "kselftest_harness.h"
+#include "mkvm_util.h"
+#include "mkvm_vm.h"
+
+/* The guest's GIC, laid out as on QEMU's virt machine. */
+#define GICD_IPA		0x08000000ull
+#define GICR_IPA		0x080a0000ull
+#define NR_IRQS			64
+
+#define VTIMER_INTID		27
+#define PTIMER_INTID		30
+#define HVTIMER_INTID		28
+#define HPTIMER_INTID		26
+
+/* CNTx_CTL_EL0 */
+#define CTL_ENABLE		1ull
+#define CTL_IMASK		2ull
+#define CTL_ISTATUS		4ull
+
+MKVM_VM_FIXTURE(timer);
+
+static int _vm_vgic_create(struct mkvm_vm *vm)
+{
+	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_ARM_VGIC_V3 };
+	int ret = mkvm_ioctl(vm->fd, KVM_CREATE_DEVICE, &cd);
+
+	MKVM_CHECK(!ret, "KVM_CREATE_DEVICE(VGIC_V3): %s", strerror(-ret));
+	return cd.fd;
+}
+
+static int _dev_attr(int fd, unsigned long cmd, uint32_t group, uint64_t attr,
+		     void *ptr)
+{
+	struct kvm_device_attr a = {
+		.group = group, .attr = attr, .addr = (uintptr_t)ptr,
+	};
+
+	return mkvm_ioctl(fd, cmd, &a);
+}
+
+/* NR_IRQS, the distributor at GICD_IPA, redistributors at GICR_IPA, INIT. */
+static void vgic_finish(int fd)
+{
+	uint64_t dist = GICD_IPA, redist = GICR_IPA;
+	uint32_t nr = NR_IRQS;
+
+	MKVM_CHECK(!_dev_attr(fd, KVM_SET_DEVICE_ATTR,
+			      KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr), "NR_IRQS");
+	MKVM_CHECK(!_dev_attr(fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR,
+			      KVM_VGIC_V3_ADDR_TYPE_DIST, &dist), "DIST");
+	MKVM_CHECK(!_dev_attr(fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR,
+			      KVM_VGIC_V3_ADDR_TYPE_REDIST, &redist), "REDIST");
+	MKVM_CHECK(!_dev_attr(fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL,
+			      KVM_DEV_ARM_VGIC_CTRL_INIT, NULL), "CTRL_INIT");
+}
+
+static int timer_attr(struct mkvm_vcpu *vcpu, unsigned long cmd,
+		      uint64_t attr, void *ptr)
+{
+	return _dev_attr(vcpu->fd, cmd, KVM_ARM_VCPU_TIMER_CTRL, attr, ptr);
+}
+
+static int get_ppi(struct mkvm_vcpu *vcpu, uint64_t attr)
+{
+	int irq = -1, ret = timer_attr(vcpu, KVM_GET_DEVICE_ATTR, attr, &irq);
+
+	MKVM_CHECK(!ret, "GET timer attr %llu: %s", (unsigned long long)attr,
+		   strerror(-ret));
+	return irq;
+}
+
+static int set_ppi(struct mkvm_vcpu *vcpu, uint64_t attr, int irq)
+{
+	return timer_attr(vcpu, KVM_SET_DEVICE_ATTR, attr, &irq);
+}
+
+static uint64_t host_cntfrq(void)
+{
+	uint64_t f;
+
+	asm volatile("mrs %0, cntfrq_el0" : "=r"(f));
+	return f;
+}
+
+/* The machine's count, as EL0 of the host reads it (no offset there). */
+static uint64_t host_count(void)
+{
+	uint64_t c;
+
+	asm volatile("isb; mrs %0, cntvct_el0" : "=r"(c));
+	return c;
+}
+
+MKVM_GUEST(guest_done, G_DONE);
+
+/*
+ * KVM_HAS/GET/SET_DEVICE_ATTR, group KVM_ARM_VCPU_TIMER_CTRL: four timers
+ * known (the EL2 ones too, without nested virtualization), KVM's default
+ * INTIDs, numbers set only with a vGIC and only to PPIs, VM-wide, checked
+ * at the first run (two EL1 timers on one PPI: -EINVAL), -EBUSY once a
+ * vCPU ran.
+ */
+TEST_F(timer, attr_rules)
+{
+	static const struct {
+		uint64_t attr;
+		int def;
+	} timers[] = {
+		{ KVM_ARM_VCPU_TIMER_IRQ_VTIMER, VTIMER_INTID },
+		{ KVM_ARM_VCPU_TIMER_IRQ_PTIMER, PTIMER_INTID },
+		{ KVM_ARM_VCPU_TIMER_IRQ_HVTIMER, HVTIMER_INTID },
+		{ KVM_ARM_VCPU_TIMER_IRQ_HPTIMER, HPTIMER_INTID },
+	};
+	struct mkvm_vcpu *vcpu, *vcpu1, *bare = NULL;
+	unsigned int i;
+	int irq, fd;
+
+	self->vm = vm_create(guest_done, guest_done_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	vcpu1 = vm_vcpu_add(self->vm, 1);
+	for (i = 0; i < ARRAY_SIZE(timers); i++) {
+		EXPECT_EQ(0, timer_attr(vcpu, KVM_HAS_DEVICE_ATTR,
+					timers[i].attr, NULL));
+		EXPECT_EQ(timers[i].def, get_ppi(vcpu, timers[i].attr));
+	}
+	EXPECT_EQ(-ENXIO, timer_attr(vcpu, KVM_HAS_DEVICE_ATTR, 4, NULL));
+	EXPECT_EQ(-ENXIO, timer_attr(vcpu, KVM_GET_DEVICE_ATTR, 4, &irq));
+	EXPECT_EQ(-ENXIO, _dev_attr(vcpu->fd, KVM_HAS_DEVICE_ATTR, 0x55, 0,
+				    NULL));
+	EXPECT_EQ(-EFAULT, timer_attr(vcpu, KVM_GET_DEVICE_ATTR,
+				      KVM_ARM_VCPU_TIMER_IRQ_PTIMER, NULL));
+	EXPECT_EQ(-EFAULT, mkvm_ioctl(vcpu->fd, KVM_GET_DEVICE_ATTR, NULL));
+	/* Without a vGIC there is nothing to number. */
+	EXPECT_EQ(-EINVAL, set_ppi(vcpu, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, 20));
+
+	/* A vCPU not yet initialised answers too. */
+	ASSERT_EQ(0, _vm_vcpu_create(self->vm, 2, &bare));
+	EXPECT_EQ(PTIMER_INTID, get_ppi(bare, KVM_ARM_VCPU_TIMER_IRQ_PTIMER));
+	ASSERT_EQ(0, _vcpu_init(bare, 0));
+
+	fd = _vm_vgic_create(self->vm);
+	EXPECT_EQ(-EINVAL, set_ppi(vcpu, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, 15));
+	EXPECT_EQ(-EINVAL, set_ppi(vcpu, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, 32));
+	EXPECT_EQ(-EINVAL, set_ppi(vcpu, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, -1));
+	EXPECT_EQ(-EFAULT, timer_attr(vcpu, KVM_SET_DEVICE_ATTR,
+				      KVM_ARM_VCPU_TIMER_IRQ_PTIMER, NULL));
+	/* The number is checked before the attribute. */
+	EXPECT_EQ(-EINVAL, set_ppi(vcpu, 4, 5));
+	EXPECT_EQ(-ENXIO, set_ppi(vcpu, 4, 20));
+	/* One VM, one set of numbers, whichever vCPU sets them. */
+	EXPECT_EQ(0, set_ppi(vcpu1, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, 20));
+	EXPECT_EQ(0, set_ppi(vcpu, KVM_ARM_VCPU_TIMER_IRQ_VTIMER, 20));
+	EXPECT_EQ(0, set_ppi(vcpu, KVM_ARM_VCPU_TIMER_IRQ_HVTIMER, 17));
+	EXPECT_EQ(20, get_ppi(vcpu, KVM_ARM_VCPU_TIMER_IRQ_PTIMER));
+	EXPECT_EQ(20, get_ppi(vcpu1, KVM_ARM_VCPU_TIMER_IRQ_VTIMER));
+	EXPECT_EQ(17, get_ppi(bare, KVM_ARM_VCPU_TIMER_IRQ_HVTIMER));
+	vgic_finish(fd);
+	/* Both EL1 timers on PPI 20: the first run refuses. */
+	EXPECT_EQ(-EINVAL, _vcpu_run(vcpu));
+	close(fd);
+	vcpu_free(bare);
+	vcpu_free(vcpu1);
+	vcpu_free(vcpu);
+	vm_free(self->vm);
+
+	/* Two PPIs: the run goes, and the numbers are final. */
+	self->vm = vm_create(guest_done, guest_done_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	vcpu1 = vm_vcpu_add(self->vm, 1);
+	fd = _vm_vgic_create(self->vm);
+	EXPECT_EQ(0, set_ppi(vcpu1, KVM_ARM_VCPU_TIMER_IRQ_VTIMER, 20));
+	EXPECT_EQ(0, set_ppi(vcpu1, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, 21));
+	vgic_finish(fd);
+	vcpu_done(vcpu);
+	EXPECT_EQ(-EBUSY, set_ppi(vcpu1, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, 22));
+	EXPECT_EQ(-EBUSY, set_ppi(vcpu, KVM_ARM_VCPU_TIMER_IRQ_HPTIMER, 22));
+	/* Past the busy check, the number is still checked first. */
+	EXPECT_EQ(-EINVAL, set_ppi(vcpu, KVM_ARM_VCPU_TIMER_IRQ_PTIMER, 40));
+	EXPECT_EQ(21, get_ppi(vcpu1, KVM_ARM_VCPU_TIMER_IRQ_PTIMER));
+	EXPECT_EQ(20, get_ppi(vcpu, KVM_ARM_VCPU_TIMER_IRQ_VTIMER));
+	close(fd);
+	vcpu_free(vcpu1);
+	vcpu_free(vcpu);
+}
+
+/*
+ * Vector table at MKVM_CODE_IPA; every entry reports the exception and
+ * stops, but IRQ from EL1 with SP_EL1 (VBAR + 0x280): G_PTIMER_IRQ.  Code
+ * at VBAR + 0x800.
+ */
+#define VECTORS_SIZE		0x800
+#define GUEST_ENTRY		(MKVM_CODE_IPA + VECTORS_SIZE)
+#define G_VECTORS(irq)							\
+	".rept 5\n" G_VECTOR_ENTRY ".endr\n"				\
+	".balign 0x80\n" irq						\
+	".org 0x300\n"							\
+	".rept 10\n" G_VECTOR_ENTRY ".endr\n"				\
+	".org 0x800\n"
+
+/*
+ * Acknowledge; x9 = INTID, x10 = CNTPCT_EL0 and x11 = CNTP_CTL_EL0 on
+ * arrival; mask the timer (its line drops), count in x24, EOI.
+ */
+#define G_PTIMER_IRQ							\
+	"mrs	x26, icc_iar1_el1\n"					\
+	"cmp	x26, #1020\n"						\
+	"b.hs	1f\n"							\
+	"mov	x9, x26\n"						\
+	"isb\n"								\
+	"mrs	x10, cntpct_el0\n"					\
+	"mrs	x11, cntp_ctl_el0\n"					\
+	"mov	x0, #2\n"						\
+	"msr	cntp_ctl_el0, x0\n"					\
+	"add	x24, x24, #1\n"						\
+	"msr	icc_eoir1_el1, x26\n"					\
+	"1:	eret\n"
+
+/*
+ * The distributor (ARE, Group 1), this vCPU's redistributor awake, every
+ * SGI/PPI in Group 1 at priority 0xa0, PPI 30 enabled, the CPU interface
+ * open (PMR 0xff, EOImode 0, Group 1 on).  Clobbers x0-x2, x20-x22.
+ */
+#define G_GIC_PPI30							\
+	"movz	x20, #0x0800, lsl #16\n"				\
+	"movz	x21, #0x080a, lsl #16\n"				\
+	"add	x22, x21, #0x10, lsl #12\n"				\
+	"mov	w0, #0x12\n"						\
+	"str	w0, [x20]\n"						\
+	"1:	ldr	w0, [x20]\n"					\
+	"tbnz	w0, #31, 1b\n"						\
+	"ldr	w1, [x21, #0x14]\n"					\
+	"bic	w1, w1, #2\n"						\
+	"str	w1, [x21, #0x14]\n"					\
+	"1:	ldr	w1, [x21, #0x14]\n"				\
+	"tbnz	w1, #2, 1b\n"						\
+	"mov	w1, #-1\n"						\
+	"str	w1, [x22, #0x80]\n"					\
+	"movz	w0, #0xa0a0\n"						\
+	"movk	w0, #0xa0a0, lsl #16\n"					\
+	"mov	x2, #0x400\n"						\
+	"1:	str	w0, [x22, x2]\n"				\
+	"add	x2, x2, #4\n"						\
+	"cmp	x2, #0x420\n"						\
+	"b.lo	1b\n"							\
+	"mov	w0, #(1 << 30)\n"					\
+	"str	w0, [x22, #0x100]\n"					\
+	"mov	x0, #0xff\n"						\
+	"msr	icc_pmr_el1, x0\n"					\
+	"mrs	x0, icc_ctlr_el1\n"					\
+	"bic	x0, x0, #2\n"						\
+	"msr	icc_ctlr_el1, x0\n"					\
+	"mov	x0, #1\n"						\
+	"msr	icc_igrpen1_el1, x0\n"					\
+	"mov	x24, #0\n"						\
+	"isb\n"
+
+/*
+ * Reports CNTFRQ_EL0; arms the physical timer 10 ms ahead through
+ * CNTP_TVAL_EL0 and reports CVAL - start; waits in WFI with only that
+ * timer armed; reports the INTID taken, arrival - CVAL and CTL on
+ * arrival; then CTL and TVAL after the handler masked it; spins, and
+ * reports how many interrupts came in all.
+ */
+MKVM_GUEST(guest_ptimer,
+	G_VECTORS(G_PTIMER_IRQ)
+	G_GIC_PPI30
+	"mrs	x1, cntfrq_el0\n"
+	G_REPORT("x1")
+	"mov	x2, #100\n"
+	"udiv	x2, x1, x2\n"
+	"isb\n"
+	"mrs	x19, cntpct_el0\n"
+	"msr	cntp_tval_el0, x2\n"
+	"mov	x0, #1\n"
+	"msr	cntp_ctl_el0, x0\n"
+	"isb\n"
+	"mrs	x3, cntp_cval_el0\n"
+	"sub	x0, x3, x19\n"
+	G_REPORT("x0")
+	"msr	daifclr, #2\n"
+	"1:	cbnz	x24, 2f\n"
+	"wfi\n"
+	"b	1b\n"
+	"2:\n"
+	G_REPORT("x9")
+	"sub	x0, x10, x3\n"
+	G_REPORT("x0")
+	G_REPORT("x11")
+	"mrs	x0, cntp_ctl_el0\n"
+	G_REPORT("x0")
+	"mrs	x0, cntp_tval_el0\n"
+	G_REPORT("x0")
+	"mov	x0, #0x4000\n"
+	"1:	subs	x0, x0, #1\n"
+	"b.ne	1b\n"
+	G_REPORT("x24")
+	G_DONE);
+
+/* vcpu_report(), failing with the vCPU's timer state after @secs. */
+static uint64_t report_within(struct mkvm_vcpu *vcpu, unsigned int secs)
+{
+	int ret;
+
+	mkvm_install_kick_handler(SIGALRM);
+	alarm(secs);
+	ret = _vcpu_run(vcpu);
+	alarm(0);
+	if (ret == -EINTR)
+		MKVM_FAIL("no report within %u s: pc %#llx CNTP_CTL %#llx CNTP_CVAL %#llx CNTPCT %#llx",
+			  secs,
+			  (unsigned long long)vcpu_get_reg(vcpu, MKVM_PC),
+			  (unsigned long long)vcpu_get_reg(vcpu, KVM_REG_ARM_PTIMER_CTL),
+			  (unsigned long long)vcpu_get_reg(vcpu, KVM_REG_ARM_PTIMER_CVAL),
+			  (unsigned long long)vcpu_get_reg(vcpu, KVM_REG_ARM_PTIMER_CNT));
+	MKVM_CHECK(!ret && vcpu->run->exit_reason == KVM_EXIT_MMIO &&
+		   vcpu->run->mmio.phys_addr == MKVM_UCALL_IPA + UCALL_REPORT,
+		   "KVM_RUN %d, exit %s at %#llx, expected a report", ret,
+		   mkvm_exit_name(vcpu->run->exit_reason),
+		   (unsigned long long)vcpu->run->mmio.phys_addr);
+	return mkvm_mmio_data(vcpu->run);
+}
+
+/*
+ * The guest's physical timer: programmed through TVAL, it raises INTID
+ * 30, which wakes the guest's WFI (the virtual timer is off) not before
+ * the compare value, once; ISTATUS and TVAL read as KVM gives them.
+ */
+TEST_F(timer, ptimer_irq_wakes_wfi)
+{
+	struct mkvm_vcpu *vcpu;
+	uint64_t freq, ticks, v;
+	int fd;
+
+	self->vm = vm_create(guest_ptimer, guest_ptimer_end);
+	vcpu = vm_vcpu_add_features(self->vm, 0, 0, GUEST_ENTRY);
+	vcpu_set_reg(vcpu, MKVM_VBAR_EL1, MKVM_CODE_IPA);
+	fd = _vm_vgic_create(self->vm);
+	vgic_finish(fd);
+
+	freq = vcpu_report(vcpu);
+	EXPECT_EQ(host_cntfrq(), freq);
+	ASSERT_LT(0, freq);
+	ticks = freq / 100;
+	/* CVAL = count at the TVAL write + TVAL: a few ticks past start. */
+	v = vcpu_report(vcpu);
+	EXPECT_LE(ticks, v);
+	EXPECT_GT(ticks + freq, v);
+	EXPECT_EQ(PTIMER_INTID, report_within(vcpu, 10 * mkvm_timeout_scale()));
+	EXPECT_GT(1ull << 63, vcpu_report(vcpu)) TH_LOG("IRQ before CVAL");
+	/* On arrival: ENABLE and ISTATUS; masked by the handler: IMASK. */
+	EXPECT_EQ(CTL_ENABLE | CTL_ISTATUS, vcpu_report(vcpu));
+	EXPECT_EQ(CTL_IMASK | CTL_ISTATUS, vcpu_report(vcpu));
+	/* TVAL: 32 bits, signed, negative once past CVAL. */
+	v = vcpu_report(vcpu);
+	EXPECT_EQ(0, v >> 32);
+	EXPECT_EQ(1, (v >> 31) & 1) TH_LOG("TVAL %#llx", (unsigned long long)v);
+	EXPECT_EQ(1, vcpu_report(vcpu));
+	vcpu_done(vcpu);
+	vcpu_free(vcpu);
+	close(fd);
+}
+
+#define GUEST_CVAL	0x5a5a00001234ull
+
+/* Programs CNTP_CVAL = GUEST_CVAL, CTL = ENABLE | IMASK; reads both back. */
+MKVM_GUEST(guest_ptimer_mark,
+	"movz	x2, #0x1234\n"
+	"movk	x2, #0x5a5a, lsl #32\n"
+	"msr	cntp_cval_el0, x2\n"
+	"mov	x0, #3\n"
+	"msr	cntp_ctl_el0, x0\n"
+	"isb\n"
+	"mrs	x1, cntp_cval_el0\n"
+	G_REPORT("x1")
+	"mrs	x1, cntp_ctl_el0\n"
+	G_REPORT("x1")
+	G_DONE);
+
+/* How many CPUs hold @val in @reg, per debugfs minikvm/host_sysregs. */
+static int host_sysreg_matches(const char *reg, uint64_t val)
+{
+	FILE *f = fopen("/sys/kernel/debug/minikvm/host_sysregs", "r");
+	char name[64];
+	unsigned long long v;
+	int cpu, n = 0, lines = 0;
+
+	MKVM_CHECK(f, "host_sysregs: %s", strerror(errno));
+	while (fscanf(f, "%d %63s %llx", &cpu, name, &v) == 3) {
+		if (strcmp(name, reg))
+			continue;
+		lines++;
+		n += v == val;
+	}
+	fclose(f);
+	MKVM_CHECK(lines, "no %s in host_sysregs", reg);
+	return n;
+}
+
+/*
+ * What the guest writes to its physical timer stays in its vCPU: the
+ * host's own CNTP_CVAL_EL0 never holds it, on any CPU (debugfs
+ * minikvm/host_sysregs, minikvm only).  The guest still reads its values
+ * back.
+ */
+TEST_F(timer, guest_cntp_never_reaches_host)
+{
+	struct mkvm_vcpu *vcpu;
+
+	if (!mkvm_dev_is_minikvm())
+		SKIP(return, "reads minikvm's debugfs");
+	self->vm = vm_create(guest_ptimer_mark, guest_ptimer_mark_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	EXPECT_EQ(GUEST_CVAL, vcpu_report(vcpu));
+	EXPECT_EQ(0, host_sysreg_matches("cntp_cval_el0", GUEST_CVAL));
+	EXPECT_EQ(CTL_ENABLE | CTL_IMASK, vcpu_report(vcpu));
+	EXPECT_EQ(0, host_sysreg_matches("cntp_cval_el0", GUEST_CVAL));
+	EXPECT_EQ(GUEST_CVAL, vcpu_get_reg(vcpu, KVM_REG_ARM_PTIMER_CVAL));
+	vcpu_done(vcpu);
+	vcpu_free(vcpu);
+}
+
+/* The guest's counters and physical timer, as it reads them. */
+MKVM_GUEST(guest_counters,
+	"isb\n"
+	"mrs	x1, cntpct_el0\n"
+	G_REPORT("x1")
+	"mrs	x1, cntvct_el0\n"
+	G_REPORT("x1")
+	"mrs	x1, cntp_cval_el0\n"
+	G_REPORT("x1")
+	"mrs	x1, cntp_ctl_el0\n"
+	G_REPORT("x1")
+	G_DONE);
+
+static void expect_count(struct __test_metadata *_metadata, uint64_t base,
+			 uint64_t got, const char *what)
+{
+	/* Within 60 s of the value set: TCG under load is slow, not that slow. */
+	EXPECT_LE(base, got) TH_LOG("%s %#llx, set %#llx", what,
+				    (unsigned long long)got,
+				    (unsigned long long)base);
+	EXPECT_GT(base + 60 * host_cntfrq(), got) TH_LOG("%s %#llx, set %#llx",
+		what, (unsigned long long)got, (unsigned long long)base);
+}
+
+/*
+ * ONE_REG: KVM_REG_ARM_PTIMER_CTL/CVAL read back (CTL with ISTATUS
+ * computed), PTIMER_CNT and TIMER_CNT move the VM's two counters apart,
+ * for every vCPU, and the guest sees what was set (its CNTPCT_EL0 now
+ * trapped and offset).  KVM_GET_REG_LIST names the six timer ids once.
+ */
+TEST_F(timer, one_reg_round_trip)
+{
+	static const uint64_t ids[] = {
+		KVM_REG_ARM_TIMER_CTL, KVM_REG_ARM_TIMER_CNT,
+		KVM_REG_ARM_TIMER_CVAL, KVM_REG_ARM_PTIMER_CTL,
+		KVM_REG_ARM_PTIMER_CNT, KVM_REG_ARM_PTIMER_CVAL,
+	};
+	const uint64_t pcnt = 1ull << 40, vcnt = 1ull << 41;
+	struct mkvm_vcpu *vcpu, *vcpu1;
+	struct kvm_reg_list *list;
+	unsigned int i, j, found;
+
+	self->vm = vm_create(guest_counters, guest_counters_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	vcpu1 = vm_vcpu_add(self->vm, 1);
+
+	vcpu_set_reg(vcpu, KVM_REG_ARM_PTIMER_CVAL, ~0ull);
+	EXPECT_EQ(~0ull, vcpu_get_reg(vcpu, KVM_REG_ARM_PTIMER_CVAL));
+	vcpu_set_reg(vcpu, KVM_REG_ARM_PTIMER_CTL, CTL_ENABLE | CTL_IMASK);
+	EXPECT_EQ(CTL_ENABLE | CTL_IMASK,
+		  vcpu_get_reg(vcpu, KVM_REG_ARM_PTIMER_CTL));
+	vcpu_set_reg(vcpu, KVM_REG_ARM_PTIMER_CVAL, 0);
+	EXPECT_EQ(CTL_ENABLE | CTL_IMASK | CTL_ISTATUS,
+		  vcpu_get_reg(vcpu, KVM_REG_ARM_PTIMER_CTL));
+	EXPECT_EQ(0, vcpu_get_reg(vcpu1, KVM_REG_ARM_PTIMER_CTL) &
+		     (CTL_ENABLE | CTL_IMASK));
+
+	vcpu_set_reg(vcpu, KVM_REG_ARM_PTIMER_CNT, pcnt);
+	vcpu_set_reg(vcpu1, KVM_REG_ARM_TIMER_CNT, vcnt);
+	expect_count(_metadata, pcnt,
+		     vcpu_get_reg(vcpu1, KVM_REG_ARM_PTIMER_CNT), "vcpu1 PCNT");
+	expect_count(_metadata, vcnt,
+		     vcpu_get_reg(vcpu, KVM_REG_ARM_TIMER_CNT), "vcpu0 VCNT");
+
+	expect_count(_metadata, pcnt, vcpu_report(vcpu), "guest CNTPCT");
+	expect_count(_metadata, vcnt, vcpu_report(vcpu), "guest CNTVCT");
+	EXPECT_EQ(0, vcpu_report(vcpu));
+	EXPECT_EQ(CTL_ENABLE | CTL_IMASK | CTL_ISTATUS, vcpu_report(vcpu));
+	vcpu_done(vcpu);
+
+	list = calloc(1, sizeof(*list) + 1024 * sizeof(uint64_t));
+	ASSERT_NE(NULL, list);
+	list->n = 1024;
+	ASSERT_EQ(0, mkvm_ioctl(vcpu->fd, KVM_GET_REG_LIST, list));
+	for (i = 0; i < ARRAY_SIZE(ids); i++) {
+		for (j = 0, found = 0; j < list->n; j++)
+			found += list->reg[j] == ids[i];
+		EXPECT_EQ(1, found) TH_LOG("id %#llx",
+					   (unsigned long long)ids[i]);
+	}
+	free(list);
+	vcpu_free(vcpu1);
+	vcpu_free(vcpu);
+}
+
+MKVM_GUEST(guest_spin, "b	.\n");
+
+static void *run_fn(void *arg)
+{
+	struct mkvm_vcpu *vcpu = arg;
+
+	return (void *)(intptr_t)_vcpu_run(vcpu);
+}
+
+/*
+ * KVM_ARM_SET_COUNTER_OFFSET: both counters at the machine's count less
+ * the offset, for good (ONE_REG count writes are then ignored); reserved
+ * must be zero; -EBUSY while a vCPU runs.
+ */
+TEST_F(timer, counter_offset)
+{
+	struct kvm_arm_counter_offset off = { 0 };
+	struct mkvm_vcpu *vcpu;
+	pthread_t t;
+	void *ret;
+	uint64_t base;
+	int i, r = 0;
+
+	self->vm = vm_create(guest_spin, guest_spin_end);
+	EXPECT_EQ(1, ioctl(self->vm->fd, KVM_CHECK_EXTENSION,
+			   KVM_CAP_COUNTER_OFFSET));
+	vcpu = vm_vcpu_add(self->vm, 0);
+	EXPECT_EQ(-EFAULT, mkvm_ioctl(self->vm->fd, KVM_ARM_SET_COUNTER_OFFSET,
+				      NULL));
+	off.reserved = 1;
+	EXPECT_EQ(-EINVAL, mkvm_ioctl(self->vm->fd, KVM_ARM_SET_COUNTER_OFFSET,
+				      &off));
+	base = 1000;
+	off.reserved = 0;
+	off.counter_offset = host_count() - base;
+	ASSERT_EQ(0, mkvm_ioctl(self->vm->fd, KVM_ARM_SET_COUNTER_OFFSET,
+				&off));
+	expect_count(_metadata, base,
+		     vcpu_get_reg(vcpu, KVM_REG_ARM_TIMER_CNT), "VCNT");
+	expect_count(_metadata, base,
+		     vcpu_get_reg(vcpu, KVM_REG_ARM_PTIMER_CNT), "PCNT");
+	/* The VMM chose the offset: a count written now changes nothing. */
+	vcpu_set_reg(vcpu, KVM_REG_ARM_TIMER_CNT, 1ull << 50);
+	vcpu_set_reg(vcpu, KVM_REG_ARM_PTIMER_CNT, 1ull << 50);
+	expect_count(_metadata, base,
+		     vcpu_get_reg(vcpu, KVM_REG_ARM_TIMER_CNT), "VCNT");
+	expect_count(_metadata, base,
+		     vcpu_get_reg(vcpu, KVM_REG_ARM_PTIMER_CNT), "PCNT");
+
+	mkvm_install_kick_handler(SIGUSR1);
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_fn, vcpu));
+	/* Until the thread is in KVM_RUN, the same offset is set again. */
+	for (i = 0; i < 100; i++) {
+		r = mkvm_ioctl(self->vm->fd, KVM_ARM_SET_COUNTER_OFFSET, &off);
+		if (r)
+			break;
+		usleep(50000);
+	}
+	EXPECT_EQ(-EBUSY, r);
+	do {
+		pthread_kill(t, SIGUSR1);
+		usleep(10000);
+	} while (pthread_tryjoin_np(t, &ret));
+	EXPECT_EQ(-EINTR, (int)(intptr_t)ret);
+	vcpu_free(vcpu);
+}
+
+TEST_HARNESS_MAIN
