@@ -101,7 +101,13 @@ int mkvm_arch_vm_init(struct mkvm_vm *vm, unsigned long type)
 	return 0;
 }
 
-static void flush_vm_tlbs(struct mkvm_vm *vm)
+/**
+ * mkvm_arch_flush_vm_tlbs() - invalidate the VM's TLB entries on every CPU
+ * @vm:		the VM; caller holds vm->mmu_lock or owns the VM
+ *
+ * Returns once no CPU can use an entry older than the call.
+ */
+void mkvm_arch_flush_vm_tlbs(struct mkvm_vm *vm)
 {
 	u64 vttbr;
 
@@ -130,7 +136,7 @@ void mkvm_arch_vm_destroy(struct mkvm_vm *vm)
 {
 	mkvm_vgic_vm_destroy(vm);
 	mkvm_smccc_vm_destroy(vm);
-	flush_vm_tlbs(vm);
+	mkvm_arch_flush_vm_tlbs(vm);
 	mkvm_pgtable_destroy(&vm->arch.s2);
 	free_percpu(vm->arch.last_vcpu_ran);
 }
@@ -173,8 +179,26 @@ void mkvm_arch_unmap_range(struct mkvm_vm *vm, u64 ipa, u64 size)
 	mkvm_pgtable_walk(&vm->arch.s2, ipa, size, &w);
 	if (unmapped) {
 		dsb(ishst);
-		flush_vm_tlbs(vm);
+		mkvm_arch_flush_vm_tlbs(vm);
 	}
+}
+
+/**
+ * mkvm_arch_write_protect() - make [ipa, ipa + size) read-only in stage 2
+ * @vm:		the VM; caller holds vm->mmu_lock
+ * @ipa:	page-aligned start, inside the IPA space
+ * @size:	length
+ *
+ * For dirty logging: the next guest write to each page faults and is
+ * logged.  The caller flushes the TLBs (mkvm_arch_flush_vm_tlbs()) when
+ * this returns true, before it reports the pages clean: until then a
+ * stale writable entry lets the guest write unseen.
+ * Return: true if a writable mapping was found.
+ */
+bool mkvm_arch_write_protect(struct mkvm_vm *vm, u64 ipa, u64 size)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+	return mkvm_pgtable_clear_attr(&vm->arch.s2, ipa, size, S2_AP_W);
 }
 
 /*
@@ -202,6 +226,11 @@ static void clean_guest_page(struct page *page)
  * the MMU notifier takes it too, and reclaim entered from under it could
  * call the notifier on this very VM.
  *
+ * In a slot that logs dirty pages only a write maps a page writable, and
+ * it marks the page dirty under mmu_lock together with the mapping: a
+ * KVM_GET/CLEAR_DIRTY_LOG, which write-protects under the same lock,
+ * sees either both or neither.
+ *
  * Return: 1 when the guest can retry the access, 0 when the address is not
  * RAM the guest may access that way (an MMIO access), -EFAULT when the
  * VMM's memory behind a slot is gone, -ENOMEM.
@@ -212,7 +241,8 @@ int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write)
 	struct mkvm_memslot *slot, s;
 	unsigned long seq, hva;
 	struct page *page;
-	bool writable;
+	bool writable, logging;
+	u64 attr;
 	int ret;
 
 	ret = mkvm_pgtable_cache_topup(&vcpu->mmu_cache,
@@ -247,15 +277,24 @@ int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write)
 	clean_guest_page(page);
 	if (writable)
 		set_page_dirty_lock(page);
+	/* A read leaves the page protected: its first write is logged. */
+	logging = s.dirty_bitmap && writable;
+	attr = writable && (write || !logging) ? S2_ATTR_RW : S2_ATTR_RO;
 
 	spin_lock(&vm->mmu_lock);
 	ret = 1;
 	/* An invalidation ran since the lookup, or runs: fault again. */
 	if (!vm->mmu_invalidating && vm->mmu_seq == seq) {
 		ret = mkvm_pgtable_map_page_cached(&vm->arch.s2, ipa & PAGE_MASK,
-						   page_to_phys(page),
-						   writable ? S2_ATTR_RW : S2_ATTR_RO,
-						   &vcpu->mmu_cache);
+						   page_to_phys(page), attr,
+						   S2_AP_W, &vcpu->mmu_cache);
+		/*
+		 * The slot is the one looked up (mmu_seq), so its bitmap
+		 * lives; set_bit() because KVM_CLEAR_DIRTY_LOG clears bits
+		 * of the same word atomically.
+		 */
+		if (!ret && logging && attr == S2_ATTR_RW)
+			set_bit((ipa >> PAGE_SHIFT) - s.base_gfn, s.dirty_bitmap);
 		/* Another vCPU mapped it first: fine. */
 		ret = (ret == -EEXIST || !ret) ? 1 : ret;
 	}

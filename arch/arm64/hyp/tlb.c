@@ -23,6 +23,15 @@ void tlb_prepare(struct mkvm_vcpu_hyp *vcpu)
 		isb();
 		asm volatile("tlbi vmalle1" : : : "memory");
 		break;
+	case MKVM_TLB_FLUSH_S2:
+		/*
+		 * A stage-2 permission was granted (run.c, load_stage2()):
+		 * a cached entry without it would fault once more.  This
+		 * VMID's stage-1 and stage-2 entries, this CPU only.
+		 */
+		isb();
+		asm volatile("tlbi vmalls12e1" : : : "memory");
+		break;
 	case MKVM_TLB_FLUSH_ALL:
 		/* VMIDs were handed out again: none of the old entries holds. */
 		asm volatile("tlbi alle1" : : : "memory");

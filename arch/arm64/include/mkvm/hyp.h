@@ -198,6 +198,7 @@ struct mkvm_vcpu_hyp {
 #define MKVM_TLB_FLUSH_NONE	0
 #define MKVM_TLB_FLUSH_VMID	1	/* another vCPU of the VM ran here */
 #define MKVM_TLB_FLUSH_ALL	2	/* VMID rollover: every VMID, locally */
+#define MKVM_TLB_FLUSH_S2	3	/* FLUSH_VMID and its stage-2 entries */
 
 /* State of one physical CPU at EL2; TPIDR_EL2 holds its EL2 address. */
 struct mkvm_hyp_cpu {
