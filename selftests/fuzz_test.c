@@ -177,7 +177,7 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, FUZZ_TIMEOUT_S)
 		KVM_ARM_VCPU_INIT, KVM_GET_ONE_REG, KVM_SET_ONE_REG,
 		KVM_GET_REG_LIST, KVM_GET_MP_STATE, KVM_SET_MP_STATE,
 		KVM_SET_DEVICE_ATTR, KVM_GET_DEVICE_ATTR, KVM_HAS_DEVICE_ATTR,
-		KVM_ENABLE_CAP,
+		KVM_ENABLE_CAP, KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG,
 	};
 	/* Big enough for any answer: KVM_GET_REG_LIST writes every id. */
 	static uint64_t buf[2048];
@@ -188,6 +188,9 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, FUZZ_TIMEOUT_S)
 	rng_state = 0x696f63746cull;		/* "ioctl" */
 	self->vm = vm_create(NULL, NULL);
 	vcpu = vm_vcpu_add(self->vm, 0);
+	/* A slot that logs, for KVM_GET/CLEAR_DIRTY_LOG to work on. */
+	vm_add_memory(self->vm, 1, KVM_MEM_LOG_DIRTY_PAGES, 0xc0000000ull,
+		      0x40000);
 	fds[0] = self->vm->kvm_fd;
 	fds[1] = self->vm->fd;
 	fds[2] = vcpu->fd;
@@ -219,6 +222,17 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, FUZZ_TIMEOUT_S)
 		if (cmd == KVM_SET_USER_MEMORY_REGION ||
 		    cmd == KVM_SET_USER_MEMORY_REGION2)
 			buf[3] = 0;		/* userspace_addr: never valid */
+		/* Half the dirty logs go to real memory (our buffer's tail). */
+		if (cmd == KVM_GET_DIRTY_LOG && (buf[4] & 2)) {
+			buf[0] &= 3;		/* slot 0..3, address space 0 */
+			buf[1] = (uintptr_t)&buf[64];
+		}
+		if (cmd == KVM_CLEAR_DIRTY_LOG && (buf[4] & 2)) {
+			/* slot 0..3; num_pages and first_page near 64 */
+			buf[0] = (buf[0] & 3) | (buf[5] % 130) << 32;
+			buf[1] = buf[6] % 130;
+			buf[2] = (uintptr_t)&buf[64];
+		}
 		ioctl(fds[rng() % 3], cmd, arg);
 	}
 	/* Everything still answers. */

@@ -8,6 +8,7 @@
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
+#include <linux/signal.h>
 #include <linux/spinlock.h>
 #include <mkvm/arch.h>
 
@@ -96,6 +97,8 @@ struct mkvm_vcpu {
 	struct kvm_run *run;	/* one page, mmap'ed by the VMM */
 	struct mutex mutex;	/* one ioctl at a time */
 	struct task_struct *task; /* in KVM_RUN, or NULL */
+	bool sigset_active;	/* KVM_SET_SIGNAL_MASK given ... */
+	sigset_t sigset;	/* ... the mask KVM_RUN runs with */
 	/* Stage-2 table pages, topped up before mmu_lock is taken. */
 	struct mkvm_pgtable_cache mmu_cache;
 	struct mkvm_vcpu_stat stat;
