@@ -11,6 +11,8 @@
  * dirty_log_test in the TAP output.)
  */
 #include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
 #include <sys/mman.h>
 #include <time.h>
 #include "kselftest_harness.h"
@@ -484,6 +486,68 @@ TEST_F(dirtylog, continuous_writer_loses_nothing)
 	EXPECT_NE(0, w.sum);
 	vcpu_free(w.vcpu);
 	munmap(dst, MEM_SIZE);
+}
+
+/*
+ * KVM_SET_SIGNAL_MASK, which the kernel's dirty_log_test kicks its vCPU
+ * through: a signal the thread blocks reaches it inside KVM_RUN only.
+ */
+MKVM_GUEST(guest_spin, "b	.\n");
+
+struct kicked {
+	struct mkvm_vcpu *vcpu;
+	int run_ret;
+	bool still_blocked;
+};
+
+static void *kicked_fn(void *arg)
+{
+	struct kicked *k = arg;
+	struct {
+		struct kvm_signal_mask m;
+		uint64_t set;
+	} mask = { .m.len = 8, .set = 0 };
+	sigset_t cur;
+
+	k->run_ret = mkvm_ioctl(k->vcpu->fd, KVM_SET_SIGNAL_MASK, &mask);
+	if (!k->run_ret)
+		k->run_ret = _vcpu_run(k->vcpu);
+	pthread_sigmask(SIG_BLOCK, NULL, &cur);
+	k->still_blocked = sigismember(&cur, SIGUSR1);
+	return NULL;
+}
+
+TEST_F(dirtylog, signal_mask)
+{
+	struct {
+		struct kvm_signal_mask m;
+		uint64_t set;
+	} mask = { .m.len = 4 };
+	struct kicked k = { .run_ret = 1 };
+	sigset_t block, old;
+	pthread_t thread;
+
+	self->vm = vm_create(guest_spin, guest_spin_end);
+	k.vcpu = vm_vcpu_add(self->vm, 0);
+	EXPECT_EQ(-EINVAL, mkvm_ioctl(k.vcpu->fd, KVM_SET_SIGNAL_MASK, &mask));
+	EXPECT_EQ(-EFAULT, mkvm_ioctl(k.vcpu->fd, KVM_SET_SIGNAL_MASK,
+				      (void *)8));
+	EXPECT_EQ(0, mkvm_ioctl(k.vcpu->fd, KVM_SET_SIGNAL_MASK, NULL));
+
+	mkvm_install_kick_handler(SIGUSR1);
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	/* The thread inherits the block; the vCPU's mask lifts it. */
+	ASSERT_EQ(0, pthread_sigmask(SIG_BLOCK, &block, &old));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, kicked_fn, &k));
+	usleep(200000);
+	ASSERT_EQ(0, pthread_kill(thread, SIGUSR1));
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	EXPECT_EQ(-EINTR, k.run_ret);
+	EXPECT_EQ(KVM_EXIT_INTR, k.vcpu->run->exit_reason);
+	EXPECT_TRUE(k.still_blocked);
+	vcpu_free(k.vcpu);
 }
 
 TEST_HARNESS_MAIN
