@@ -230,6 +230,49 @@ int mkvm_pgtable_map_page_cached(struct mkvm_pgtable *pgt, u64 addr,
 	return map_page(pgt, addr, pa, attr, relax, cache);
 }
 
+struct relax_args {
+	u64 need;
+	u64 set;
+	bool done;
+};
+
+static int relax_visitor(const struct mkvm_pgtable_visit *v, void *arg)
+{
+	struct relax_args *r = arg;
+	u64 desc = READ_ONCE(*v->ptep);
+
+	if (!(desc & DESC_VALID) || (desc & r->need) != r->need)
+		return 0;
+	WRITE_ONCE(*v->ptep, desc | r->set);
+	r->done = true;
+	return 0;
+}
+
+/**
+ * mkvm_pgtable_relax() - add attribute bits to the leaf mapping @addr
+ * @pgt:	the table
+ * @addr:	page-aligned input address
+ * @need:	bits the entry must have already
+ * @set:	bits to add (a permission: no break-before-make needed)
+ *
+ * Never allocates, never sleeps.
+ * Return: true if @addr is mapped by an entry with @need (now with @set).
+ */
+bool mkvm_pgtable_relax(struct mkvm_pgtable *pgt, u64 addr, u64 need, u64 set)
+{
+	struct relax_args r = { .need = need | DESC_VALID, .set = set };
+	struct mkvm_pgtable_walker w = {
+		.cb	= relax_visitor,
+		.arg	= &r,
+		.flags	= MKVM_WALK_LEAF,
+	};
+
+	mkvm_pgtable_walk(pgt, addr, PAGE_SIZE, &w);
+	if (r.done)
+		dsb(ishst);
+	return r.done;
+}
+
 struct clear_attr_args {
 	u64 clr;
 	bool changed;

@@ -31,6 +31,14 @@
 #define S2_AF			BIT(10)
 #define S2_ATTR_RO		(S2_MEMATTR_NORMAL | S2_AP_R | S2_SH_INNER | S2_AF)
 #define S2_ATTR_RW		(S2_ATTR_RO | S2_AP_W)
+/*
+ * Bits 55-58 are for software (ignored by the MMU).  This one says the
+ * VMM's page was writable (get_user_pages with FOLL_WRITE) when it was
+ * mapped: a logging slot maps such pages read-only until the guest
+ * writes, and that write may be granted without looking the page up
+ * again (see relax_logged_write()).
+ */
+#define S2_SW_HOST_WRITABLE	BIT(55)
 
 static u64 parange_field(void)
 {
@@ -215,6 +223,35 @@ static void clean_guest_page(struct page *page)
 	kunmap_local(va);
 }
 
+/*
+ * The fast path for a write to a page that dirty logging protected: the
+ * entry still maps the page the VMM had writable when it was mapped - a
+ * change to the VMM's mapping since (unmap, copy-on-write after fork,
+ * write-protection for writeback, migration) would have removed the
+ * entry through the MMU notifier before the change.  So the write
+ * permission comes back, and the page is logged, under mmu_lock alone:
+ * no page lookup, no cache maintenance (the page was cleaned when it was
+ * mapped).
+ */
+static bool relax_logged_write(struct mkvm_vm *vm, u64 ipa)
+{
+	u64 gfn = ipa >> PAGE_SHIFT;
+	struct mkvm_memslot *slot;
+	bool done = false;
+
+	spin_lock(&vm->mmu_lock);
+	slot = mkvm_gfn_to_slot(vm, gfn);
+	if (slot && slot->dirty_bitmap && !vm->mmu_invalidating &&
+	    !(slot->flags & KVM_MEM_READONLY)) {
+		done = mkvm_pgtable_relax(&vm->arch.s2, ipa & PAGE_MASK,
+					  S2_SW_HOST_WRITABLE, S2_AP_W);
+		if (done)
+			set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
+	}
+	spin_unlock(&vm->mmu_lock);
+	return done;
+}
+
 /**
  * mkvm_stage2_fault() - resolve a stage-2 fault on guest RAM
  * @vcpu:	the faulting vCPU
@@ -244,6 +281,9 @@ int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write)
 	bool writable, logging;
 	u64 attr;
 	int ret;
+
+	if (write && relax_logged_write(vm, ipa))
+		return 1;
 
 	ret = mkvm_pgtable_cache_topup(&vcpu->mmu_cache,
 				       mkvm_pgtable_map_pages_needed(&vm->arch.s2));
@@ -279,7 +319,10 @@ int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write)
 		set_page_dirty_lock(page);
 	/* A read leaves the page protected: its first write is logged. */
 	logging = s.dirty_bitmap && writable;
-	attr = writable && (write || !logging) ? S2_ATTR_RW : S2_ATTR_RO;
+	attr = S2_ATTR_RO;
+	if (writable)
+		attr = S2_SW_HOST_WRITABLE |
+		       (write || !logging ? S2_ATTR_RW : S2_ATTR_RO);
 
 	spin_lock(&vm->mmu_lock);
 	ret = 1;
@@ -287,13 +330,14 @@ int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write)
 	if (!vm->mmu_invalidating && vm->mmu_seq == seq) {
 		ret = mkvm_pgtable_map_page_cached(&vm->arch.s2, ipa & PAGE_MASK,
 						   page_to_phys(page), attr,
-						   S2_AP_W, &vcpu->mmu_cache);
+						   S2_AP_W | S2_SW_HOST_WRITABLE,
+						   &vcpu->mmu_cache);
 		/*
 		 * The slot is the one looked up (mmu_seq), so its bitmap
 		 * lives; set_bit() because KVM_CLEAR_DIRTY_LOG clears bits
 		 * of the same word atomically.
 		 */
-		if (!ret && logging && attr == S2_ATTR_RW)
+		if (!ret && logging && (attr & S2_AP_W))
 			set_bit((ipa >> PAGE_SHIFT) - s.base_gfn, s.dirty_bitmap);
 		/* Another vCPU mapped it first: fine. */
 		ret = (ret == -EEXIST || !ret) ? 1 : ret;
