@@ -4,9 +4,9 @@
  * KVM_CLEAR_DIRTY_LOG, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2): the log holds
  * exactly the pages the guest wrote - not the ones it only read - each
  * round exactly the new writes, a manual CLEAR re-arms exactly the range
- * it names, a read-only slot logs nothing, every error is KVM's, and a
- * vCPU that writes without pause while the VMM copies what the log
- * reports loses no page (the guest checksums the copy).  All KVM API: the
+ * it names, a read-only slot logs nothing, every error is KVM's, and two
+ * vCPUs that write without pause while the VMM copies what the log
+ * reports lose no page (the guest checksums the copy).  All KVM API: the
  * same on the oracle boot.  (Named so as not to clash with the kernel's
  * dirty_log_test in the TAP output.)
  */
@@ -441,37 +441,42 @@ static int copy_dirty(struct mkvm_vm *vm, const uint8_t *src, uint8_t *dst)
 }
 
 /*
- * A live migration in miniature: the vCPU writes without pause while the
- * VMM copies what the log reports, round after round, then stops the
- * guest, copies the last round, and gives the guest the copy: the
- * guest's checksum of the copy is the checksum of what it wrote.
+ * A live migration in miniature: two vCPUs write without pause, each its
+ * half of the slot, while the VMM copies what the log reports, round
+ * after round; then the VMM stops the guest, copies the last round, and
+ * gives the guest the copy: each vCPU's checksum of its half of the copy
+ * is the checksum of what it wrote.
  */
-TEST_F(dirtylog, continuous_writer_loses_nothing)
+TEST_F(dirtylog, continuous_writers_lose_nothing)
 {
 	uint8_t *dst = mkvm_alloc(MEM_SIZE);
-	struct writer w;
-	pthread_t thread;
-	uint64_t sum2, *stop;
+	struct writer w[2];
+	pthread_t thread[2];
+	uint64_t *stop;
 	uint8_t *src;
-	int rounds = 0, copied = 0;
+	int i, rounds = 0, copied = 0;
 	time_t end = time(NULL) + 3;
 
 	self->vm = vm_create(guest_writer, guest_writer_end);
 	src = vm_add_memory(self->vm, 1, KVM_MEM_LOG_DIRTY_PAGES, MEM_IPA,
 			    MEM_SIZE);
 	stop = vm_gpa_to_hva(self->vm, STOP_IPA);
-	w.vcpu = vm_vcpu_add(self->vm, 0);
-	vcpu_set_reg(w.vcpu, MKVM_XREG(6), MEM_IPA);
-	vcpu_set_reg(w.vcpu, MKVM_XREG(7), NPAGES);
-	vcpu_set_reg(w.vcpu, MKVM_XREG(9), STOP_IPA);
-	ASSERT_EQ(0, pthread_create(&thread, NULL, writer_fn, &w));
+	for (i = 0; i < 2; i++) {
+		w[i].vcpu = vm_vcpu_add(self->vm, i);
+		vcpu_set_reg(w[i].vcpu, MKVM_XREG(6),
+			     MEM_IPA + i * MEM_SIZE / 2);
+		vcpu_set_reg(w[i].vcpu, MKVM_XREG(7), NPAGES / 2);
+		vcpu_set_reg(w[i].vcpu, MKVM_XREG(9), STOP_IPA);
+		ASSERT_EQ(0, pthread_create(&thread[i], NULL, writer_fn, &w[i]));
+	}
 
 	while (time(NULL) < end || rounds < 10) {
 		copied += copy_dirty(self->vm, src, dst);
 		rounds++;
 	}
 	__atomic_store_n(stop, 1, __ATOMIC_RELEASE);
-	ASSERT_EQ(0, pthread_join(thread, NULL));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_join(thread[i], NULL));
 	copied += copy_dirty(self->vm, src, dst);
 	ksft_print_msg("%d rounds, %d pages copied\n", rounds, copied);
 	EXPECT_LT(NPAGES, copied);		/* the guest wrote meanwhile */
@@ -481,10 +486,11 @@ TEST_F(dirtylog, continuous_writer_loses_nothing)
 	ASSERT_EQ(0, _vm_set_memory(self->vm, 1, 0, 0, 0, (uintptr_t)src));
 	ASSERT_EQ(0, _vm_set_memory(self->vm, 1, 0, MEM_IPA, MEM_SIZE,
 				    (uintptr_t)dst));
-	sum2 = vcpu_report(w.vcpu);
-	EXPECT_EQ(w.sum, sum2);
-	EXPECT_NE(0, w.sum);
-	vcpu_free(w.vcpu);
+	for (i = 0; i < 2; i++) {
+		EXPECT_NE(0, w[i].sum);
+		EXPECT_EQ(w[i].sum, vcpu_report(w[i].vcpu));
+		vcpu_free(w[i].vcpu);
+	}
 	munmap(dst, MEM_SIZE);
 }
 
