@@ -280,7 +280,9 @@ static bool protect_word(struct mkvm_vm *vm, const struct mkvm_memslot *s,
  * Copies the slot's bitmap out.  Without manual protection the reported
  * bits are cleared and their pages write-protected first, and the TLBs
  * flushed before this returns: a write after the call is in the next
- * report.  Bits are taken with xchg() under mmu_lock, where faults set
+ * report.  The flush comes after mmu_lock is dropped (vCPUs faulting
+ * meanwhile need it); vm->lock keeps the next GET/CLEAR, which trusts
+ * read-only entries to have no writable TLB entry left, until then.  Bits are taken with xchg() under mmu_lock, where faults set
  * them, so none is lost between the copy and the clear.
  * Return: 0, -EINVAL for a bad slot id, -ENOENT for a slot that does not
  * log, -EFAULT.
@@ -310,9 +312,9 @@ int mkvm_get_dirty_log(struct mkvm_vm *vm, const struct kvm_dirty_log *log)
 			buf[i] = xchg(&s->dirty_bitmap[i], 0);
 			flush |= protect_word(vm, s, i * BITS_PER_LONG, buf[i]);
 		}
+		spin_unlock(&vm->mmu_lock);
 		if (flush)
 			mkvm_arch_flush_vm_tlbs(vm);
-		spin_unlock(&vm->mmu_lock);
 	}
 	ret = copy_to_user(ubuf, buf, n) ? -EFAULT : 0;
 out:
@@ -374,9 +376,9 @@ int mkvm_clear_dirty_log(struct mkvm_vm *vm,
 		if (mask)
 			flush |= protect_word(vm, s, first, mask);
 	}
+	spin_unlock(&vm->mmu_lock);
 	if (flush)
 		mkvm_arch_flush_vm_tlbs(vm);
-	spin_unlock(&vm->mmu_lock);
 	ret = 0;
 out:
 	mutex_unlock(&vm->lock);

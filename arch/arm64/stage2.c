@@ -111,7 +111,7 @@ int mkvm_arch_vm_init(struct mkvm_vm *vm, unsigned long type)
 
 /**
  * mkvm_arch_flush_vm_tlbs() - invalidate the VM's TLB entries on every CPU
- * @vm:		the VM; caller holds vm->mmu_lock or owns the VM
+ * @vm:		the VM; caller holds vm->mmu_lock or vm->lock, or owns the VM
  *
  * Returns once no CPU can use an entry older than the call.
  */
@@ -129,7 +129,12 @@ void mkvm_arch_flush_vm_tlbs(struct mkvm_vm *vm)
 	if (!vttbr)		/* never ran: nothing cached */
 		return;
 	mkvm_el2_flush_vmid(vttbr, vm->arch.vtcr);
-	vm->stat.tlb_flushes++;	/* callers hold mmu_lock or own the VM */
+	/*
+	 * Callers hold mmu_lock, vm->lock (dirty log) or own the VM: a
+	 * notifier and a KVM_GET_DIRTY_LOG flushing at once may lose one
+	 * count, never tear it.
+	 */
+	vm->stat.tlb_flushes++;
 }
 
 /**
