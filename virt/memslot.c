@@ -253,7 +253,7 @@ static struct mkvm_memslot *log_slot(struct mkvm_vm *vm, u32 slot, int *err)
 	if (as_id || id >= KVM_USER_MEM_SLOTS)
 		return NULL;
 	*err = -ENOENT;
-	if (id >= MKVM_MAX_MEMSLOTS || !vm->slots[id].dirty_bitmap)
+	if (id >= ARRAY_SIZE(vm->slots) || !vm->slots[id].dirty_bitmap)
 		return NULL;
 	return &vm->slots[id];
 }
