@@ -152,4 +152,7 @@ guest)
 	;;
 esac
 echo "MKVM-END $MKVM_BOOT"
+# poweroff -f does not wait for the console: the last line can still sit
+# in the tty's buffer (lost on the debug boot once, beside a second QEMU).
+sleep 2
 poweroff -f

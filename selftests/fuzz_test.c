@@ -7,6 +7,7 @@
  * gives, and the VM stays usable; the boot's kernel-log check (and, on
  * the debug boot, KASAN/lockdep/kmemleak) catches anything worse.
  */
+#include <sys/eventfd.h>
 #include <sys/time.h>
 #include "kselftest_harness.h"
 #include "mkvm_util.h"
@@ -177,18 +178,23 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, FUZZ_TIMEOUT_S)
 		KVM_ARM_VCPU_INIT, KVM_GET_ONE_REG, KVM_SET_ONE_REG,
 		KVM_GET_REG_LIST, KVM_GET_MP_STATE, KVM_SET_MP_STATE,
 		KVM_SET_DEVICE_ATTR, KVM_GET_DEVICE_ATTR, KVM_HAS_DEVICE_ATTR,
-		KVM_ENABLE_CAP, KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG,
-		KVM_SET_SIGNAL_MASK,
+		KVM_ENABLE_CAP, KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS,
+		KVM_REGISTER_COALESCED_MMIO, KVM_UNREGISTER_COALESCED_MMIO,
+		KVM_GET_STATS_FD, KVM_IOEVENTFD, KVM_IRQFD, KVM_SET_GSI_ROUTING,
+		KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG, KVM_SET_SIGNAL_MASK,
 	};
 	/* Big enough for any answer: KVM_GET_REG_LIST writes every id. */
 	static uint64_t buf[2048];
 	struct mkvm_vcpu *vcpu;
 	unsigned int i, j;
-	int fds[3];
+	int fds[3], ret, efd;
 
 	rng_state = 0x696f63746cull;		/* "ioctl" */
 	self->vm = vm_create(NULL, NULL);
 	vcpu = vm_vcpu_add(self->vm, 0);
+	/* A low fd number that is an eventfd, for KVM_IOEVENTFD/IRQFD. */
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, efd);
 	/* A slot that logs, for KVM_GET/CLEAR_DIRTY_LOG to work on. */
 	vm_add_memory(self->vm, 1, KVM_MEM_LOG_DIRTY_PAGES, 0xc0000000ull,
 		      0x40000);
@@ -234,12 +240,20 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, FUZZ_TIMEOUT_S)
 			buf[1] = buf[6] % 130;
 			buf[2] = (uintptr_t)&buf[64];
 		}
-		ioctl(fds[rng() % 3], cmd, arg);
+		ret = ioctl(fds[rng() % 3], cmd, arg);
+		/*
+		 * A new fd (a device, a stats fd): not 3000 of them open.
+		 * CREATE_DEVICE's test flag answers 0, which is no new fd.
+		 */
+		if ((cmd == KVM_CREATE_DEVICE || cmd == KVM_GET_STATS_FD) &&
+		    ret > STDERR_FILENO)
+			close(ret);
 	}
 	/* Everything still answers. */
 	EXPECT_EQ(KVM_API_VERSION, ioctl(fds[0], KVM_GET_API_VERSION, 0));
 	EXPECT_LE(0, ioctl(fds[1], KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY));
 	vcpu_free(vcpu);
+	close(efd);
 }
 
 TEST_HARNESS_MAIN

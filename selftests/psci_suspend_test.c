@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * PSCI SYSTEM_SUSPEND and KVM_CAP_ARM_SYSTEM_SUSPEND (the VMM implements
- * the suspend: KVM_EXIT_SYSTEM_EVENT, type SUSPEND), its KVM_ENABLE_CAP
+ * the suspend: KVM_EXIT_SYSTEM_EVENT, type SUSPEND, then
+ * KVM_MP_STATE_SUSPENDED until an interrupt: type WAKEUP), its KVM_ENABLE_CAP
  * errors, and what a VM without a vGIC sees of the GIC once it ran
  * (ID_AA64PFR0_EL1.GIC = 0, ICC_SGI1R_EL1 UNDEFINED), as KVM 6.12.
  */
@@ -9,6 +10,7 @@
 #include "kselftest_harness.h"
 #include "mkvm_util.h"
 #include "mkvm_vm.h"
+#include "mkvm_gic.h"
 
 MKVM_VM_FIXTURE(susp);
 
@@ -159,6 +161,109 @@ TEST_F(susp, no_vgic_hides_gic)
 	ASSERT_EQ(MKVM_UCALL_IPA + UCALL_EXCEPTION, run->mmio.phys_addr);
 	/* EC 0: unknown reason, the UNDEF a missing register gives. */
 	EXPECT_EQ(0, mkvm_mmio_data(run) >> 26);
+}
+
+/* Takes one interrupt, reports it, then the count of interrupts taken. */
+MKVM_GUEST(guest_one_irq,
+	G_VECTORS(G_IRQ_REPORT)
+	G_GIC_INIT
+	"mrs	x0, icc_sre_el1\n"
+	G_REPORT("x0")
+	"msr	daifclr, #2\n"
+	"mov	x15, #1\n"
+	G_WAIT("x15")
+	G_COUNT
+	G_DONE);
+
+static int mp_set(struct mkvm_vcpu *vcpu, uint32_t state)
+{
+	struct kvm_mp_state mp = { .mp_state = state };
+
+	return mkvm_ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp);
+}
+
+static uint32_t mp_get(struct mkvm_vcpu *vcpu)
+{
+	struct kvm_mp_state mp = { .mp_state = ~0u };
+
+	MKVM_CHECK(!mkvm_ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp),
+		   "KVM_GET_MP_STATE: %s", strerror(errno));
+	return mp.mp_state;
+}
+
+static void *pulse_spi_40(void *arg)
+{
+	usleep(200 * 1000);
+	spi_pulse(arg, 40);
+	return NULL;
+}
+
+static void *kick_later(void *arg)
+{
+	usleep(200 * 1000);
+	pthread_kill(*(pthread_t *)arg, SIGUSR1);
+	return NULL;
+}
+
+/*
+ * KVM_MP_STATE_SUSPENDED: KVM_RUN waits for an interrupt the vCPU would
+ * take, then returns a WAKEUP event - again on every KVM_RUN, the state
+ * being sticky - until the VMM makes the vCPU RUNNABLE; the guest then
+ * takes the interrupt.  A signal ends the wait with -EINTR.
+ */
+TEST_F(susp, suspended_until_interrupt)
+{
+	struct gic_params gic_p = { GIC_PARAMS_DEFAULT,
+				    .icfgr2 = SPI_EDGE(40),
+				    .spi_enable = SPI_BIT(40) };
+	struct mkvm_vcpu *vcpu;
+	pthread_t t, self_t = pthread_self();
+
+	self->vm = vm_create(guest_one_irq, guest_one_irq_end);
+	vcpu = gic_vcpu_add(self->vm, 0, &gic_p);
+	vm_vgic_setup(self->vm);
+	expect_sre(vcpu);
+
+	ASSERT_EQ(0, mp_set(vcpu, KVM_MP_STATE_SUSPENDED));
+	EXPECT_EQ(KVM_MP_STATE_SUSPENDED, mp_get(vcpu));
+
+	/* Nothing pending: only a signal ends KVM_RUN. */
+	mkvm_install_kick_handler(SIGUSR1);
+	ASSERT_EQ(0, pthread_create(&t, NULL, kick_later, &self_t));
+	EXPECT_EQ(-EINTR, _vcpu_run(vcpu));
+	pthread_join(t, NULL);
+	EXPECT_EQ(KVM_MP_STATE_SUSPENDED, mp_get(vcpu));
+
+	/* An SPI while it waits: a WAKEUP event, twice. */
+	ASSERT_EQ(0, pthread_create(&t, NULL, pulse_spi_40, self->vm));
+	vcpu_run_expect(vcpu, KVM_EXIT_SYSTEM_EVENT);
+	pthread_join(t, NULL);
+	EXPECT_EQ(KVM_SYSTEM_EVENT_WAKEUP, vcpu->run->system_event.type);
+	vcpu_run_expect(vcpu, KVM_EXIT_SYSTEM_EVENT);
+	EXPECT_EQ(KVM_SYSTEM_EVENT_WAKEUP, vcpu->run->system_event.type);
+	EXPECT_EQ(KVM_MP_STATE_SUSPENDED, mp_get(vcpu));
+
+	ASSERT_EQ(0, mp_set(vcpu, KVM_MP_STATE_RUNNABLE));
+	EXPECT_EQ(KVM_MP_STATE_RUNNABLE, mp_get(vcpu));
+	EXPECT_EQ(40, vcpu_report(vcpu));
+	EXPECT_EQ(COUNT_TAG | 1, vcpu_report(vcpu));
+	vcpu_done(vcpu);
+}
+
+/* SUSPENDED powers a stopped vCPU on (one state, as KVM's mp_state). */
+TEST_F(susp, suspended_is_not_stopped)
+{
+	struct mkvm_vcpu *vcpu;
+
+	self->vm = vm_create(NULL, NULL);
+	vcpu = vm_vcpu_add_features(self->vm, 0,
+				    1u << KVM_ARM_VCPU_POWER_OFF,
+				    MKVM_CODE_IPA);
+	EXPECT_EQ(KVM_MP_STATE_STOPPED, mp_get(vcpu));
+	ASSERT_EQ(0, mp_set(vcpu, KVM_MP_STATE_SUSPENDED));
+	EXPECT_EQ(KVM_MP_STATE_SUSPENDED, mp_get(vcpu));
+	ASSERT_EQ(0, mp_set(vcpu, KVM_MP_STATE_STOPPED));
+	EXPECT_EQ(KVM_MP_STATE_STOPPED, mp_get(vcpu));
 }
 
 TEST_HARNESS_MAIN

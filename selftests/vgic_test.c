@@ -10,112 +10,11 @@
 #include <semaphore.h>
 #include "kselftest_harness.h"
 #include "mkvm_vm.h"
+#include "mkvm_gic.h"
 
-/* The guest's GIC, laid out as on QEMU's virt machine. */
-#define GICD_IPA		0x08000000ull
-#define GICR_IPA		0x080a0000ull
-#define GICR_FRAME_SIZE		0x20000ull	/* RD_base + SGI_base, per vCPU */
-#define NR_IRQS			64		/* SPIs 32..63 */
 #define BEYOND_IPA		(1ull << 40)	/* the default IPA size */
 
 MKVM_VM_FIXTURE(vgic);
-
-/* KVM_CREATE_DEVICE of @type: 0 (the fd in *@fd unless testing) or -errno. */
-static int _vm_vgic_create_type(struct mkvm_vm *vm, uint32_t type,
-			     uint32_t flags, int *fd)
-{
-	struct kvm_create_device cd = { .type = type, .flags = flags, .fd = -1 };
-	int ret = mkvm_ioctl(vm->fd, KVM_CREATE_DEVICE, &cd);
-
-	if (!ret && fd)
-		*fd = cd.fd;
-	return ret;
-}
-
-static int vm_vgic_create(struct mkvm_vm *vm)
-{
-	int fd = -1, ret;
-
-	ret = _vm_vgic_create_type(vm, KVM_DEV_TYPE_ARM_VGIC_V3, 0, &fd);
-	MKVM_CHECK(!ret, "KVM_CREATE_DEVICE(VGIC_V3): %s", strerror(-ret));
-	return fd;
-}
-
-/* KVM_{SET,GET}_DEVICE_ATTR with @ptr as its address: 0 or -errno. */
-static int _vgic_attr(int fd, bool set, uint32_t group, uint64_t attr,
-		      void *ptr)
-{
-	struct kvm_device_attr a = {
-		.group = group, .attr = attr, .addr = (uintptr_t)ptr,
-	};
-
-	return mkvm_ioctl(fd, set ? KVM_SET_DEVICE_ATTR : KVM_GET_DEVICE_ATTR,
-			  &a);
-}
-
-static int _vgic_set_addr(int fd, uint64_t type, uint64_t ipa)
-{
-	return _vgic_attr(fd, true, KVM_DEV_ARM_VGIC_GRP_ADDR, type, &ipa);
-}
-
-static int _vgic_set_nr_irqs(int fd, uint32_t nr)
-{
-	return _vgic_attr(fd, true, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr);
-}
-
-static int _vgic_init(int fd)
-{
-	return _vgic_attr(fd, true, KVM_DEV_ARM_VGIC_GRP_CTRL,
-			  KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
-}
-
-/*
- * The vGIC of a VM whose vCPUs all exist: NR_IRQS, the distributor at
- * GICD_IPA, the redistributors from GICR_IPA, CTRL_INIT.
- */
-static int vm_vgic_setup(struct mkvm_vm *vm)
-{
-	int fd = vm_vgic_create(vm), ret;
-
-	ret = _vgic_set_nr_irqs(fd, NR_IRQS);
-	MKVM_CHECK(!ret, "NR_IRQS: %s", strerror(-ret));
-	ret = _vgic_set_addr(fd, KVM_VGIC_V3_ADDR_TYPE_DIST, GICD_IPA);
-	MKVM_CHECK(!ret, "ADDR DIST: %s", strerror(-ret));
-	ret = _vgic_set_addr(fd, KVM_VGIC_V3_ADDR_TYPE_REDIST, GICR_IPA);
-	MKVM_CHECK(!ret, "ADDR REDIST: %s", strerror(-ret));
-	ret = _vgic_init(fd);
-	MKVM_CHECK(!ret, "CTRL_INIT: %s", strerror(-ret));
-	return fd;
-}
-
-/* KVM_IRQ_LINE: 0 or -errno. */
-static int _irq_line(struct mkvm_vm *vm, uint32_t type, uint32_t vcpu,
-		     uint32_t num, int level)
-{
-	struct kvm_irq_level irq = {
-		.irq = type << KVM_ARM_IRQ_TYPE_SHIFT |
-		       (vcpu & KVM_ARM_IRQ_VCPU_MASK) << KVM_ARM_IRQ_VCPU_SHIFT |
-		       num << KVM_ARM_IRQ_NUM_SHIFT,
-		.level = level,
-	};
-
-	return mkvm_ioctl(vm->fd, KVM_IRQ_LINE, &irq);
-}
-
-static void spi_line(struct mkvm_vm *vm, uint32_t intid, int level)
-{
-	int ret = _irq_line(vm, KVM_ARM_IRQ_TYPE_SPI, 0, intid, level);
-
-	MKVM_CHECK(!ret, "KVM_IRQ_LINE SPI %u level %d: %s", intid, level,
-		   strerror(-ret));
-}
-
-/* An edge: the line up and down again. */
-static void spi_pulse(struct mkvm_vm *vm, uint32_t intid)
-{
-	spi_line(vm, intid, 1);
-	spi_line(vm, intid, 0);
-}
 
 /* A guest that only says it is done, for tests that need a run. */
 MKVM_GUEST(guest_done, G_DONE);
@@ -282,6 +181,231 @@ TEST_F(vgic, attr_bad_pointer_is_efault)
 	close(fd);
 }
 
+/* A KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION value. */
+#define RR(count, base, flags, index)					\
+	((uint64_t)(count) << 52 | (base) | (uint64_t)(flags) << 12 | (index))
+
+struct rr_step {
+	const char *what;
+	bool set;
+	uint64_t type;		/* KVM_VGIC_V3_ADDR_TYPE_* */
+	uint64_t val;		/* set, or given to a get (the index) */
+	int ret;
+	uint64_t want;		/* from a get */
+};
+
+#define RR_SET(what, c, b, f, i, ret)					\
+	{ what, true, KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION, RR(c, b, f, i), ret }
+#define RR_GET(what, i, ret, want)					\
+	{ what, false, KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION, i, ret, want }
+
+/*
+ * In order, on the vGIC of a VM with four vCPUs (as the kernel's
+ * vgic_init test does): regions numbered from 0 without gaps, no overlap,
+ * 64 KiB aligned, inside the IPA space, not mixed with the legacy single
+ * region, and - once a vCPU gets a frame in it - clear of the distributor.
+ */
+static const struct rr_step rr_steps[] = {
+	RR_SET("flags", 4, 0x100000, 2, 0, -EINVAL),
+	RR_SET("count 0", 0, 0x100000, 0, 0, -EINVAL),
+	RR_SET("first index 1", 2, 0x200000, 0, 1, -EINVAL),
+	RR_SET("misaligned", 2, 0x201000, 0, 0, -EINVAL),
+	RR_SET("region 0: 2 frames", 2, 0x200000, 0, 0, 0),
+	RR_SET("index 0 again", 2, 0x400000, 0, 0, -EINVAL),
+	RR_SET("overlapping region 0", 1, 0x210000, 0, 1, -EINVAL),
+	RR_SET("index 2 before 1", 1, 0x240000, 0, 2, -EINVAL),
+	RR_SET("region 1: 1 frame", 1, 0x240000, 0, 1, 0),
+	RR_SET("beyond the IPA space", 1, BEYOND_IPA, 0, 2, -E2BIG),
+	RR_SET("ending beyond the IPA space", 2, BEYOND_IPA - 0x30000, 0, 2,
+	       -E2BIG),
+	{ "legacy redist after regions", true, KVM_VGIC_V3_ADDR_TYPE_REDIST,
+	  0x260000, -EINVAL },
+	RR_GET("get region 0", 0, 0, RR(2, 0x200000, 0, 0)),
+	RR_GET("get region 1", 1, 0, RR(1, 0x240000, 0, 1)),
+	RR_GET("get region 2", 2, -ENOENT, 0),
+	{ "get legacy redist: region 0's base", false,
+	  KVM_VGIC_V3_ADDR_TYPE_REDIST, 0, 0, 0x200000 },
+	{ "dist", true, KVM_VGIC_V3_ADDR_TYPE_DIST, 0x260000, 0 },
+	RR_SET("over the dist, for vCPU 3", 1, 0x260000, 0, 2, -EINVAL),
+	RR_SET("region 2: 1 frame", 1, 0x280000, 0, 2, 0),
+	/* The index field is 12 bits; KVM keeps 8 of them. */
+	RR_SET("index 0x103 is 3", 1, 0x300000, 0, 0x103, 0),
+	RR_GET("get index 0x103", 0x103, 0, RR(1, 0x300000, 0, 3)),
+};
+
+static void run_rr_steps(struct __test_metadata *_metadata, int fd,
+			 const struct rr_step *steps, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const struct rr_step *s = &steps[i];
+		uint64_t val = s->val;
+
+		EXPECT_EQ(s->ret, _vgic_attr(fd, s->set,
+					     KVM_DEV_ARM_VGIC_GRP_ADDR,
+					     s->type, &val))
+			TH_LOG("%s", s->what);
+		if (!s->set && !s->ret)
+			EXPECT_EQ(s->want, val) TH_LOG("%s", s->what);
+	}
+}
+
+TEST_F(vgic, redist_region_rules)
+{
+	struct mkvm_vcpu *vcpu[4];
+	int fd, i;
+
+	self->vm = vm_create(guest_done, guest_done_end);
+	for (i = 0; i < 4; i++)
+		vcpu[i] = vm_vcpu_add(self->vm, i);
+	fd = vm_vgic_create(self->vm);
+	/* A get reads the index from the pointer first. */
+	EXPECT_EQ(-EFAULT, _vgic_attr(fd, false, KVM_DEV_ARM_VGIC_GRP_ADDR,
+				      KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION,
+				      NULL));
+	EXPECT_EQ(0, mkvm_ioctl(fd, KVM_HAS_DEVICE_ATTR,
+				&(struct kvm_device_attr){
+					.group = KVM_DEV_ARM_VGIC_GRP_ADDR,
+					.attr = KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION,
+				}));
+	run_rr_steps(_metadata, fd, rr_steps, ARRAY_SIZE(rr_steps));
+	/* Five frames for four vCPUs, the dist clear of them: it runs. */
+	ASSERT_EQ(0, _vgic_init(fd));
+	vcpu_done(vcpu[0]);
+	for (i = 0; i < 4; i++)
+		vcpu_free(vcpu[i]);
+	close(fd);
+}
+
+/* The legacy region first: a second is -EEXIST, index 0 -EINVAL. */
+static const struct rr_step rr_legacy_steps[] = {
+	{ "legacy redist", true, KVM_VGIC_V3_ADDR_TYPE_REDIST, 0x200000, 0 },
+	{ "legacy redist again", true, KVM_VGIC_V3_ADDR_TYPE_REDIST,
+	  0x400000, -EEXIST },
+	RR_SET("region 0 after legacy", 2, 0x400000, 0, 0, -EINVAL),
+	RR_GET("get region 0: the legacy one", 0, 0, RR(0, 0x200000, 0, 0)),
+};
+
+TEST_F(vgic, redist_region_after_legacy)
+{
+	struct mkvm_vcpu *vcpu[2];
+	int fd, i;
+
+	self->vm = vm_create(guest_done, guest_done_end);
+	for (i = 0; i < 2; i++)
+		vcpu[i] = vm_vcpu_add(self->vm, i);
+	fd = vm_vgic_create(self->vm);
+	run_rr_steps(_metadata, fd, rr_legacy_steps,
+		     ARRAY_SIZE(rr_legacy_steps));
+	for (i = 0; i < 2; i++)
+		vcpu_free(vcpu[i]);
+	close(fd);
+}
+
+/* A vCPU that no region has a frame for cannot run: -ENXIO. */
+TEST_F(vgic, redist_region_too_small)
+{
+	struct mkvm_vcpu *vcpu[2];
+	int fd, i;
+
+	self->vm = vm_create(guest_done, guest_done_end);
+	for (i = 0; i < 2; i++)
+		vcpu[i] = vm_vcpu_add(self->vm, i);
+	fd = vm_vgic_create(self->vm);
+	ASSERT_EQ(0, _vgic_set_addr(fd, KVM_VGIC_V3_ADDR_TYPE_DIST, GICD_IPA));
+	ASSERT_EQ(0, _vgic_set_addr(fd, KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION,
+				    RR(1, GICR_IPA, 0, 0)));
+	ASSERT_EQ(0, _vgic_init(fd));
+	EXPECT_EQ(-ENXIO, _vcpu_run(vcpu[0]));
+	for (i = 0; i < 2; i++)
+		vcpu_free(vcpu[i]);
+	close(fd);
+}
+
+/* KVM_{SET,GET}_DEVICE_ATTR of a 32-bit register value: 0 or -errno. */
+static int _regs_attr(int fd, bool set, uint32_t group, uint64_t attr,
+		      uint32_t *val)
+{
+	return _vgic_attr(fd, set, group, attr, val);
+}
+
+#define LEVEL_INFO(intid)						\
+	((uint64_t)VGIC_LEVEL_INFO_LINE_LEVEL <<			\
+	 KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_SHIFT | (intid))
+
+/*
+ * The save/restore groups the kernel's vgic_irq test uses: GICD and
+ * GICR registers 32 bits at a time through the VMM's view, and the
+ * LEVEL_INFO input lines.  Before CTRL_INIT: -EBUSY; a GICR of a vCPU
+ * that does not exist, or LEVEL_INFO not on a multiple of 32 or with
+ * another info type: -EINVAL.
+ */
+TEST_F(vgic, regs_attrs)
+{
+	struct mkvm_vcpu *vcpu;
+	uint32_t val;
+	int fd;
+
+	self->vm = vm_create(guest_done, guest_done_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	fd = vm_vgic_create(self->vm);
+	val = 0;
+	EXPECT_EQ(-EBUSY, _regs_attr(fd, false, KVM_DEV_ARM_VGIC_GRP_DIST_REGS,
+				     0x104, &val)) TH_LOG("before CTRL_INIT");
+	ASSERT_EQ(0, _vgic_set_nr_irqs(fd, NR_IRQS));
+	ASSERT_EQ(0, _vgic_init(fd));
+
+	/* GICD_ISENABLER1 (0x104): SPIs 32..63. */
+	val = SPI_BIT(40) | SPI_BIT(45);
+	EXPECT_EQ(0, _regs_attr(fd, true, KVM_DEV_ARM_VGIC_GRP_DIST_REGS,
+				0x104, &val));
+	val = 0;
+	EXPECT_EQ(0, _regs_attr(fd, false, KVM_DEV_ARM_VGIC_GRP_DIST_REGS,
+				0x104, &val));
+	EXPECT_EQ(SPI_BIT(40) | SPI_BIT(45), val);
+	/* GICD_ISPENDR1 (0x204): an edge SPI pended. */
+	val = SPI_EDGE(41);
+	EXPECT_EQ(0, _regs_attr(fd, true, KVM_DEV_ARM_VGIC_GRP_DIST_REGS,
+				0xc08, &val));
+	val = SPI_BIT(41);
+	EXPECT_EQ(0, _regs_attr(fd, true, KVM_DEV_ARM_VGIC_GRP_DIST_REGS,
+				0x204, &val));
+	val = 0;
+	EXPECT_EQ(0, _regs_attr(fd, false, KVM_DEV_ARM_VGIC_GRP_DIST_REGS,
+				0x204, &val));
+	EXPECT_EQ(SPI_BIT(41), val);
+	/* GICR_ISENABLER0 (SGI_base + 0x100) of vCPU 0 (affinity 0). */
+	val = 1u << 27;
+	EXPECT_EQ(0, _regs_attr(fd, true, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS,
+				0x10100, &val));
+	val = 0;
+	EXPECT_EQ(0, _regs_attr(fd, false, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS,
+				0x10100, &val));
+	EXPECT_EQ(0xffffu | 1u << 27, val) TH_LOG("SGIs always enabled");
+	EXPECT_EQ(-EINVAL, _regs_attr(fd, false,
+				      KVM_DEV_ARM_VGIC_GRP_REDIST_REGS,
+				      1ull << 32 | 0x10100, &val))
+		TH_LOG("no vCPU with affinity 0.0.0.1");
+
+	/* Line levels of the level SPIs 32..63 (all but 41 are level). */
+	val = SPI_BIT(42) | SPI_BIT(43);
+	EXPECT_EQ(0, _regs_attr(fd, true, KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO,
+				LEVEL_INFO(32), &val));
+	val = 0;
+	EXPECT_EQ(0, _regs_attr(fd, false, KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO,
+				LEVEL_INFO(32), &val));
+	EXPECT_EQ(SPI_BIT(42) | SPI_BIT(43), val);
+	EXPECT_EQ(-EINVAL, _regs_attr(fd, false,
+				      KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO,
+				      LEVEL_INFO(33), &val));
+	EXPECT_EQ(-EINVAL, _regs_attr(fd, false,
+				      KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO,
+				      LEVEL_INFO(32) | 1ull << 10, &val));
+	vcpu_free(vcpu);
+	close(fd);
+}
+
 /*
  * CTRL_INIT freezes the VM's shape: no vCPU can be added, and NR_IRQS
  * (defaulted by the init) is taken.  A second CTRL_INIT is harmless.
@@ -435,168 +559,6 @@ TEST_F(vgic, irq_line_rules)
 	}
 }
 
-/*
- * Guests that drive the GIC.  A guest image starts with its vector table
- * (VBAR_EL1 = MKVM_CODE_IPA): every entry reports the exception and stops,
- * except IRQ from the current EL with SP_ELx (VBAR + 0x280), which runs
- * the @irq handler given, at most 32 instructions.  Code follows at
- * VBAR + 0x800.  The guest's registers:
- *
- *   x11  GICR_ISENABLER0: its SGIs and PPIs to enable     (set by the host)
- *   x12  GICD_ICFGR2: SPIs 32..47, bit 2n+1 = edge        (set by the host)
- *   x13  GICD_ISENABLER1: SPIs 32..63 to enable           (set by the host)
- *   x14  GICD_IPRIORITYR10: the priorities of SPIs 40..43 (set by the host)
- *   x16  ICC_PMR_EL1                                      (set by the host)
- *   x20  GICD, x21 its RD_base, x22 its SGI_base          (G_GIC_INIT)
- *   x24  interrupts taken, x26 the last INTID             (the handler)
- *   x23, x25, x26, x27  the handler's and the ucalls' only
- */
-#define VECTORS_SIZE		0x800
-#define GUEST_ENTRY		(MKVM_CODE_IPA + VECTORS_SIZE)
-#define G_VECTORS(irq)							\
-	".rept 5\n" G_VECTOR_ENTRY ".endr\n"				\
-	".balign 0x80\n" irq						\
-	".org 0x300\n"	/* the handler fits its entry */		\
-	".rept 10\n" G_VECTOR_ENTRY ".endr\n"				\
-	".org 0x800\n"
-
-/*
- * Acknowledge, report the INTID, count, EOI.  INTIDs 1020..1023 are
- * special (1023: spurious) and have nothing to EOI.
- */
-#define G_IRQ_REPORT							\
-	"mrs	x26, icc_iar1_el1\n"					\
-	"cmp	x26, #1020\n"						\
-	"b.hs	1f\n"							\
-	G_REPORT("x26")							\
-	"add	x24, x24, #1\n"						\
-	"msr	icc_eoir1_el1, x26\n"					\
-	"1:	eret\n"
-
-/*
- * Distributor (GICD_*), this vCPU's redistributor (GICR_*, its frames at
- * GICR_IPA + Aff0 * 128 KiB) and CPU interface (ICC_*), from the host's
- * parameters above.  Every interrupt in Group 1 (GICD_IGROUPR, GICR_IGROUPR0
- * all ones), priority 0xa0, SPIs routed to vCPU 0.  Clobbers x0-x3.
- */
-#define G_GIC_INIT							\
-	"movz	x20, #0x0800, lsl #16\n"	/* GICD_IPA */		\
-	"mrs	x0, mpidr_el1\n"					\
-	"and	x0, x0, #0xff\n"					\
-	"movz	x21, #0x080a, lsl #16\n"	/* GICR_IPA */		\
-	"add	x21, x21, x0, lsl #17\n"				\
-	"add	x22, x21, #0x10, lsl #12\n"	/* SGI_base: +64 KiB */	\
-	/* GICD_CTLR (0x0) = ARE (4) | EnableGrp1 (1); wait for RWP (31) */ \
-	"mov	w0, #0x12\n"						\
-	"str	w0, [x20]\n"						\
-	"1:	ldr	w0, [x20]\n"					\
-	"tbnz	w0, #31, 1b\n"						\
-	"mov	w0, #-1\n"						\
-	"str	w0, [x20, #0x84]\n"		/* GICD_IGROUPR1 */	\
-	/* GICD_IPRIORITYR8..15 (0x420..0x43c): SPIs 32..63 */		\
-	"movz	w0, #0xa0a0\n"						\
-	"movk	w0, #0xa0a0, lsl #16\n"					\
-	"mov	x2, #0x420\n"						\
-	"1:	str	w0, [x20, x2]\n"				\
-	"add	x2, x2, #4\n"						\
-	"cmp	x2, #0x440\n"						\
-	"b.lo	1b\n"							\
-	"str	w14, [x20, #0x428]\n"		/* GICD_IPRIORITYR10 */	\
-	"str	w12, [x20, #0xc08]\n"		/* GICD_ICFGR2 */	\
-	/* GICD_IROUTER32..63 (0x6100..0x61f8) = Aff 0.0.0.0, not 1-of-N */ \
-	"add	x1, x20, #0x6, lsl #12\n"				\
-	"mov	x2, #0x100\n"						\
-	"1:	str	xzr, [x1, x2]\n"				\
-	"add	x2, x2, #8\n"						\
-	"cmp	x2, #0x200\n"						\
-	"b.lo	1b\n"							\
-	"str	w13, [x20, #0x104]\n"		/* GICD_ISENABLER1 */	\
-	/* GICR_WAKER (0x14): ProcessorSleep (1) off, ChildrenAsleep (2) */ \
-	"ldr	w1, [x21, #0x14]\n"					\
-	"bic	w1, w1, #2\n"						\
-	"str	w1, [x21, #0x14]\n"					\
-	"1:	ldr	w1, [x21, #0x14]\n"				\
-	"tbnz	w1, #2, 1b\n"						\
-	"mov	w1, #-1\n"						\
-	"str	w1, [x22, #0x80]\n"		/* GICR_IGROUPR0 */	\
-	/* GICR_IPRIORITYR0..7 (SGI_base + 0x400..0x41c) */		\
-	"mov	x2, #0x400\n"						\
-	"1:	str	w0, [x22, x2]\n"				\
-	"add	x2, x2, #4\n"						\
-	"cmp	x2, #0x420\n"						\
-	"b.lo	1b\n"							\
-	"str	w11, [x22, #0x100]\n"		/* GICR_ISENABLER0 */	\
-	"msr	icc_pmr_el1, x16\n"					\
-	"mrs	x0, icc_ctlr_el1\n"					\
-	"bic	x0, x0, #2\n"			/* EOImode 0 */		\
-	"msr	icc_ctlr_el1, x0\n"					\
-	"mov	x0, #1\n"						\
-	"msr	icc_igrpen1_el1, x0\n"					\
-	"mov	x24, #0\n"						\
-	"isb\n"
-
-/* Wait, with WFI, until x24 interrupts have been taken. */
-#define G_WAIT(reg)							\
-	"1:	cmp	x24, " reg "\n"					\
-	"b.hs	2f\n"							\
-	"wfi\n"								\
-	"b	1b\n"							\
-	"2:\n"
-
-/* Give an interrupt that should not come time to come anyway. */
-#define G_SPIN								\
-	"mov	x0, #0x4000\n"						\
-	"1:	subs	x0, x0, #1\n"					\
-	"b.ne	1b\n"
-
-/* Report x24, tagged so that the host tells it from an INTID. */
-#define COUNT_TAG		0xc000000000000000ull
-#define G_COUNT								\
-	"orr	x0, x24, #0xc000000000000000\n"				\
-	G_REPORT("x0")
-
-struct gic_params {
-	uint32_t gicr_enable;	/* x11 */
-	uint32_t icfgr2;	/* x12 */
-	uint32_t spi_enable;	/* x13 */
-	uint32_t prio_40_43;	/* x14 */
-	uint64_t pmr;		/* x16 */
-};
-
-#define GIC_PARAMS_DEFAULT						\
-	.prio_40_43 = 0xa0a0a0a0, .pmr = 0xff
-
-#define SPI_BIT(intid)		(1u << ((intid) - 32))
-#define SPI_EDGE(intid)		(2u << 2 * ((intid) - 32))
-
-static void gic_params_set(struct mkvm_vcpu *vcpu, const struct gic_params *p)
-{
-	vcpu_set_reg(vcpu, MKVM_XREG(11), p->gicr_enable);
-	vcpu_set_reg(vcpu, MKVM_XREG(12), p->icfgr2);
-	vcpu_set_reg(vcpu, MKVM_XREG(13), p->spi_enable);
-	vcpu_set_reg(vcpu, MKVM_XREG(14), p->prio_40_43);
-	vcpu_set_reg(vcpu, MKVM_XREG(16), p->pmr);
-}
-
-/* vCPU @id of a GIC guest image: its own vectors, entry past them. */
-static struct mkvm_vcpu *gic_vcpu_add(struct mkvm_vm *vm, unsigned int id,
-				      const struct gic_params *p)
-{
-	struct mkvm_vcpu *vcpu = vm_vcpu_add_features(vm, id, 0, GUEST_ENTRY);
-
-	vcpu_set_reg(vcpu, MKVM_VBAR_EL1, MKVM_CODE_IPA);
-	gic_params_set(vcpu, p);
-	return vcpu;
-}
-
-/* The guest's first report is ICC_SRE_EL1: system registers enabled. */
-static void expect_sre(struct mkvm_vcpu *vcpu)
-{
-	uint64_t sre = vcpu_report(vcpu);
-
-	MKVM_CHECK(sre & 1, "vcpu %u: ICC_SRE_EL1 %#llx, SRE clear", vcpu->id,
-		   (unsigned long long)sre);
-}
 
 /* Reports up to the next count: the INTIDs taken, in order; the count. */
 static uint64_t collect_intids(struct mkvm_vcpu *vcpu, uint32_t *intids,

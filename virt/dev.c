@@ -30,7 +30,13 @@ long mkvm_check_extension(struct mkvm_vm *vm, long ext)
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_ONE_REG:
 	case KVM_CAP_BINARY_STATS_FD:
+	case KVM_CAP_IOEVENTFD:
+	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
+	case KVM_CAP_IRQFD:
+	case KVM_CAP_IRQFD_RESAMPLE:
 		return 1;
+	case KVM_CAP_IRQ_ROUTING:
+		return 4096;	/* KVM_MAX_IRQ_ROUTES */
 	case KVM_CAP_COALESCED_MMIO:
 		return KVM_COALESCED_MMIO_PAGE_OFFSET;
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:

@@ -49,9 +49,12 @@ static int __init mkvm_init(void)
 	}
 	mkvm_dev.mode = devmode;
 
-	ret = mkvm_el2_init();
+	ret = mkvm_eventfd_module_init();
 	if (ret)
 		return ret;
+	ret = mkvm_el2_init();
+	if (ret)
+		goto eventfd_exit;
 	ret = misc_register(&mkvm_dev);
 	if (ret)
 		goto el2_exit;
@@ -59,6 +62,8 @@ static int __init mkvm_init(void)
 
 el2_exit:
 	mkvm_el2_exit();
+eventfd_exit:
+	mkvm_eventfd_module_exit();
 	return ret;
 }
 
@@ -66,6 +71,7 @@ static void __exit mkvm_exit(void)
 {
 	misc_deregister(&mkvm_dev);
 	mkvm_el2_exit();
+	mkvm_eventfd_module_exit();
 }
 
 module_init(mkvm_init);

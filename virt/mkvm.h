@@ -57,6 +57,22 @@ struct mkvm_vcpu_stat {
 };
 
 struct mkvm_coalesced;
+struct mkvm_irq_routing;
+
+/*
+ * ioeventfds, irqfds and GSI routing (virt/eventfd.c).  Readers that
+ * cannot sleep (a guest MMIO write, an eventfd wakeup, an EOI) walk the
+ * lists and the routing table under RCU; writers hold the mutexes.
+ */
+struct mkvm_eventfds {
+	struct mutex io_lock;		/* ioeventfd assign/deassign */
+	struct list_head ioeventfds;
+	spinlock_t irqfd_lock;		/* irqfds: taken in wakeups, irqsave */
+	struct list_head irqfds;
+	struct mutex irq_lock;		/* routing updates, resamplers */
+	struct list_head resamplers;
+	struct mkvm_irq_routing __rcu *routing;
+};
 
 struct mkvm_vm {
 	refcount_t users;	/* the VM fd, and each vCPU */
@@ -87,6 +103,7 @@ struct mkvm_vm {
 	int nr_vcpus;		/* published after vcpus[] (acquire/release) */
 	struct mkvm_vm_stat stat;
 	struct mkvm_coalesced *coalesced;	/* made on first use */
+	struct mkvm_eventfds ev;
 
 	struct mkvm_arch_vm arch;
 };
@@ -139,5 +156,22 @@ bool mkvm_coalesced_write(struct mkvm_vm *vm, u64 addr, u32 len,
 			  const void *data);
 void mkvm_coalesced_free(struct mkvm_vm *vm);
 int mkvm_vcpu_stats_fd(struct mkvm_vcpu *vcpu);
+
+/* virt/eventfd.c */
+int mkvm_eventfd_module_init(void);
+void mkvm_eventfd_module_exit(void);
+void mkvm_eventfd_vm_init(struct mkvm_vm *vm);
+void mkvm_eventfd_vm_destroy(struct mkvm_vm *vm);
+int mkvm_ioeventfd(struct mkvm_vm *vm, const struct kvm_ioeventfd *args);
+bool mkvm_ioeventfd_write(struct mkvm_vm *vm, u64 addr, u32 len, u64 data);
+int mkvm_irqfd(struct mkvm_vm *vm, const struct kvm_irqfd *args);
+int mkvm_set_gsi_routing(struct mkvm_vm *vm,
+			 struct kvm_irq_routing __user *argp);
+int mkvm_irq_routing_default(struct mkvm_vm *vm, u32 nr_spis);
+void mkvm_irqfd_acked(struct mkvm_vm *vm, u32 pin);
+
+/* Provided by the arch: the interrupt controller behind the irqfds. */
+bool mkvm_arch_irqchip_ready(struct mkvm_vm *vm);
+int mkvm_arch_set_spi(struct mkvm_vm *vm, u32 pin, bool level);
 
 #endif /* __MKVM_CORE_H */

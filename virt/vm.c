@@ -103,6 +103,8 @@ static void mkvm_vm_destroy(struct mkvm_vm *vm)
 {
 	int i;
 
+	/* Before the vCPUs and the vGIC an irqfd injects into go. */
+	mkvm_eventfd_vm_destroy(vm);
 	mmu_notifier_unregister(&vm->mn, vm->mm);
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		struct mkvm_vcpu *vcpu = vm->vcpus[i];
@@ -145,6 +147,8 @@ static long mkvm_vm_ioctl(struct file *file, unsigned int cmd,
 	struct kvm_clear_dirty_log clear;
 	struct kvm_dirty_log log;
 	struct kvm_enable_cap cap;
+	struct kvm_ioeventfd ioeventfd;
+	struct kvm_irqfd irqfd;
 
 	/* Only the creating process drives a VM, as with KVM. */
 	if (vm->mm != current->mm || READ_ONCE(vm->dead))
@@ -191,6 +195,16 @@ static long mkvm_vm_ioctl(struct file *file, unsigned int cmd,
 		if (cmd == KVM_REGISTER_COALESCED_MMIO)
 			return mkvm_coalesced_register(vm, &zone);
 		return mkvm_coalesced_unregister(vm, &zone);
+	case KVM_IOEVENTFD:
+		if (copy_from_user(&ioeventfd, argp, sizeof(ioeventfd)))
+			return -EFAULT;
+		return mkvm_ioeventfd(vm, &ioeventfd);
+	case KVM_IRQFD:
+		if (copy_from_user(&irqfd, argp, sizeof(irqfd)))
+			return -EFAULT;
+		return mkvm_irqfd(vm, &irqfd);
+	case KVM_SET_GSI_ROUTING:
+		return mkvm_set_gsi_routing(vm, argp);
 	default:
 		return mkvm_arch_vm_ioctl(vm, cmd, argp);
 	}
@@ -223,6 +237,7 @@ int mkvm_create_vm(unsigned long type)
 	mutex_init(&vm->lock);
 	spin_lock_init(&vm->mmu_lock);
 	mkvm_mmu_lock_lockdep_prime(vm);
+	mkvm_eventfd_vm_init(vm);
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
 

@@ -16,7 +16,8 @@
  * @ipa:	the faulting guest physical address
  * @esr:	ESR_EL2
  *
- * Return: 0 (exit to the VMM), 1 (a coalesced write: re-enter), or
+ * Return: 0 (exit to the VMM), 1 (an ioeventfd or coalesced write:
+ * re-enter), or
  * -ENOSYS without a valid syndrome.
  */
 int mkvm_handle_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr)
@@ -43,8 +44,12 @@ int mkvm_handle_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr)
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
 	if (m->is_write) {
 		data = mkvm_get_gpr(vcpu, m->rt);
-		/* A write into a coalesced zone is queued, the guest goes on. */
-		if (mkvm_coalesced_write(vcpu->vm, ipa, m->len, &data)) {
+		/*
+		 * A write an ioeventfd takes signals it; one into a coalesced
+		 * zone is queued.  Either way the guest goes on.
+		 */
+		if (mkvm_ioeventfd_write(vcpu->vm, ipa, m->len, data) ||
+		    mkvm_coalesced_write(vcpu->vm, ipa, m->len, &data)) {
 			m->active = false;
 			vcpu->stat.mmio_exit_kernel++;
 			mkvm_skip_instr(vcpu);

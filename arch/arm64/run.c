@@ -74,7 +74,7 @@ void mkvm_inject_undef(struct mkvm_vcpu *vcpu)
 }
 
 /* An external abort on an access the VMM cannot back (e.g. fetch from MMIO). */
-static void inject_abort(struct mkvm_vcpu *vcpu, bool instr, u64 addr)
+void mkvm_inject_abort(struct mkvm_vcpu *vcpu, bool instr, u64 addr)
 {
 	bool from_el0 = (vcpu->arch.hyp->ctxt.pstate & PSR_MODE_MASK) ==
 			PSR_MODE_EL0t;
@@ -126,23 +126,16 @@ static bool halt_poll(struct mkvm_vcpu *vcpu)
 typedef int (*exit_handler_fn)(struct mkvm_vcpu *vcpu, u64 esr);
 
 /*
- * WFI: give the physical CPU up until something is pending for this vCPU
- * (a kick: PSCI, an interrupt later) or a signal.  WFE: just yield.
+ * Give the physical CPU up until something is pending for this vCPU (a
+ * kick: PSCI, an interrupt) or a signal: a WFI, or a suspended vCPU.
  */
-static int handle_wfx(struct mkvm_vcpu *vcpu, u64 esr)
+static void vcpu_block(struct mkvm_vcpu *vcpu)
 {
-	mkvm_skip_instr(vcpu);
-	if (esr & ESR_ELx_WFx_ISS_WFE) {
-		vcpu->stat.wfe_exit_stat++;
-		cond_resched();
-		return 1;
-	}
-	vcpu->stat.wfi_exit_stat++;
-	/* Kicks from before this WFI are answered by the check below. */
+	/* Kicks from before this wait are answered by the check below. */
 	WRITE_ONCE(vcpu->arch.wake, false);
 	mkvm_vtimer_sync(vcpu, false);
 	if (mkvm_vgic_pending(vcpu))
-		return 1;
+		return;
 	mkvm_vtimer_arm(vcpu);
 	/*
 	 * Poll a little before sleeping, as KVM's halt polling does: an
@@ -160,7 +153,44 @@ static int handle_wfx(struct mkvm_vcpu *vcpu, u64 esr)
 		vcpu->stat.halt_wakeup++;
 	}
 	mkvm_vtimer_cancel(vcpu);
+}
+
+/*
+ * WFI: give the physical CPU up until something is pending for this vCPU
+ * (a kick: PSCI, an interrupt later) or a signal.  WFE: just yield.
+ */
+static int handle_wfx(struct mkvm_vcpu *vcpu, u64 esr)
+{
+	mkvm_skip_instr(vcpu);
+	if (esr & ESR_ELx_WFx_ISS_WFE) {
+		vcpu->stat.wfe_exit_stat++;
+		cond_resched();
+		return 1;
+	}
+	vcpu->stat.wfi_exit_stat++;
+	vcpu_block(vcpu);
 	return 1;
+}
+
+/*
+ * KVM_MP_STATE_SUSPENDED, the VMM's way of emulating PSCI SYSTEM_SUSPEND
+ * (KVM's kvm_vcpu_suspend()): the vCPU waits as in WFI; an interrupt it
+ * would take ends KVM_RUN with KVM_SYSTEM_EVENT_WAKEUP, and it stays
+ * suspended, waking the VMM again at each KVM_RUN, until the VMM makes
+ * it RUNNABLE.  Return: 0 for the VMM, 1 to look again (a kick with
+ * nothing pending, or a signal the run loop answers).
+ */
+static int vcpu_suspended(struct mkvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	vcpu_block(vcpu);
+	if (!mkvm_vgic_pending(vcpu))
+		return 1;
+	memset(&run->system_event, 0, sizeof(run->system_event));
+	run->system_event.type = KVM_SYSTEM_EVENT_WAKEUP;
+	run->exit_reason = KVM_EXIT_SYSTEM_EVENT;
+	return 0;
 }
 
 static int smccc_call(struct mkvm_vcpu *vcpu, u64 esr)
@@ -263,7 +293,7 @@ static int handle_abort(struct mkvm_vcpu *vcpu, u64 esr)
 
 	/* Not RAM: MMIO, unless it cannot be emulated as a plain access. */
 	if (instr || (esr & ESR_ELx_S1PTW)) {
-		inject_abort(vcpu, instr, h->far_el2);
+		mkvm_inject_abort(vcpu, instr, h->far_el2);
 		return 1;
 	}
 	if (esr & ESR_ELx_CM) {		/* DC on MMIO: nothing to do */
@@ -374,6 +404,10 @@ static u64 enter_guest(struct mkvm_vcpu *vcpu)
 	u64 exit;
 
 	h->hcr_el2 = HCR_GUEST_FLAGS;
+	if (vcpu->arch.serror_pending) {
+		h->hcr_el2 |= HCR_VSE;
+		h->vsesr_el2 = vcpu->arch.serror_esr;
+	}
 
 	kernel_neon_begin();
 	mkvm_fpsimd_load(&vcpu->arch.fp);
@@ -388,9 +422,12 @@ static u64 enter_guest(struct mkvm_vcpu *vcpu)
 	exit = mkvm_call_hyp(MKVM_HC(MKVM_HC_VCPU_RUN),
 			     (u64)mkvm_hyp_va(h), 0, 0);
 	mkvm_vgic_sync(vcpu);
+	/* EL2 left VSE set if the guest kept SErrors masked all along. */
+	vcpu->arch.serror_pending = h->hcr_el2 & HCR_VSE;
 	mkvm_fpsimd_save(&vcpu->arch.fp);
 	local_irq_enable();
 	kernel_neon_end();
+	mkvm_vgic_notify_acked(vcpu);
 	return exit;
 }
 
@@ -462,6 +499,10 @@ int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu)
 			ret = -EINTR;
 			run->exit_reason = KVM_EXIT_INTR;
 			break;
+		}
+		if (READ_ONCE(vcpu->arch.suspended)) {
+			ret = vcpu_suspended(vcpu);
+			continue;
 		}
 		cond_resched();
 		ret = handle_exit(vcpu, enter_guest(vcpu));

@@ -97,7 +97,6 @@ int mkvm_arch_vm_init(struct mkvm_vm *vm, unsigned long type)
 	/* The virtual counter starts at 0 when the VM is created. */
 	a->cntvoff = __arch_counter_get_cntpct();
 	a->vgic.dist_base = MKVM_VGIC_ADDR_UNDEF;
-	a->vgic.redist_base = MKVM_VGIC_ADDR_UNDEF;
 	spin_lock_init(&a->vgic.lock);
 	a->vttbr_baddr = mkvm_pgtable_root_pa(&a->s2);
 	/* SL0 counts levels down from level 2 for a 4 KiB granule. */

@@ -7,6 +7,8 @@
 #include <linux/kvm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/cpufeature.h>
+#include <asm/esr.h>
 #include <asm/kvm.h>
 #include <asm/ptrace.h>
 #include <asm/sysreg.h>
@@ -33,7 +35,11 @@ long mkvm_arch_check_extension(struct mkvm_vm *vm, long ext)
 	case KVM_CAP_ARM_IRQ_LINE_LAYOUT_2:
 	case KVM_CAP_MP_STATE:
 	case KVM_CAP_ARM_SYSTEM_SUSPEND:
+	case KVM_CAP_VCPU_EVENTS:
+	case KVM_CAP_ARM_INJECT_EXT_DABT:
 		return 1;
+	case KVM_CAP_ARM_INJECT_SERROR_ESR:
+		return cpus_have_final_cap(ARM64_HAS_RAS_EXTN);
 	case KVM_CAP_ARM_VM_IPA_SIZE:
 		return mkvm_arch_max_ipa_bits();
 	default:
@@ -124,6 +130,7 @@ void mkvm_vcpu_reset(struct mkvm_vcpu *vcpu)
 			 PSR_F_BIT;
 	mkvm_sysregs_reset(vcpu);
 	vcpu->arch.mmio.active = false;
+	vcpu->arch.serror_pending = false;
 }
 
 /**
@@ -205,6 +212,7 @@ static int vcpu_init(struct mkvm_vcpu *vcpu, void __user *argp)
 	vcpu->arch.features = features;
 	mkvm_vcpu_reset(vcpu);
 	vcpu->arch.power_on_pending = false;
+	WRITE_ONCE(vcpu->arch.suspended, false);
 	WRITE_ONCE(vcpu->arch.power, features & BIT(KVM_ARM_VCPU_POWER_OFF) ?
 		   MKVM_POWER_OFF : MKVM_POWER_ON);
 	vcpu->arch.initialized = true;
@@ -373,26 +381,95 @@ static int mp_state(struct mkvm_vcpu *vcpu, void __user *argp, bool set)
 	struct kvm_mp_state mp;
 
 	if (!set) {
-		mp.mp_state = READ_ONCE(vcpu->arch.power) == MKVM_POWER_OFF ?
-			      KVM_MP_STATE_STOPPED : KVM_MP_STATE_RUNNABLE;
+		if (READ_ONCE(vcpu->arch.power) == MKVM_POWER_OFF)
+			mp.mp_state = KVM_MP_STATE_STOPPED;
+		else if (vcpu->arch.suspended)
+			mp.mp_state = KVM_MP_STATE_SUSPENDED;
+		else
+			mp.mp_state = KVM_MP_STATE_RUNNABLE;
 		return copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
 	}
 	if (copy_from_user(&mp, argp, sizeof(mp)))
 		return -EFAULT;
 	switch (mp.mp_state) {
 	case KVM_MP_STATE_RUNNABLE:
-		/* Runs from where it is: no CPU_ON entry point to apply. */
+	case KVM_MP_STATE_SUSPENDED:
+		/*
+		 * Runs from where it is: no CPU_ON entry point to apply.  One
+		 * state, as KVM's mp_state: SUSPENDED is also powered on.
+		 */
 		vcpu->arch.power_on_pending = false;
+		WRITE_ONCE(vcpu->arch.suspended,
+			   mp.mp_state == KVM_MP_STATE_SUSPENDED);
 		WRITE_ONCE(vcpu->arch.power, MKVM_POWER_ON);
 		mkvm_vcpu_kick(vcpu);
 		return 0;
 	case KVM_MP_STATE_STOPPED:
+		WRITE_ONCE(vcpu->arch.suspended, false);
 		WRITE_ONCE(vcpu->arch.power, MKVM_POWER_OFF);
 		mkvm_vcpu_kick(vcpu);
 		return 0;
 	default:
 		return -EINVAL;
 	}
+}
+
+/* ---- KVM_GET/SET_VCPU_EVENTS: pending SError, external data abort ---- */
+
+static int get_events(struct mkvm_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_vcpu_events ev = {};
+	bool ras = cpus_have_final_cap(ARM64_HAS_RAS_EXTN);
+
+	ev.exception.serror_pending = vcpu->arch.serror_pending;
+	/* Says whether an ESR can be given at all, as KVM. */
+	ev.exception.serror_has_esr = ras;
+	if (ras && vcpu->arch.serror_pending)
+		ev.exception.serror_esr = vcpu->arch.serror_esr;
+	/* An external abort is delivered when set: never pending here. */
+	return copy_to_user(argp, &ev, sizeof(ev)) ? -EFAULT : 0;
+}
+
+/*
+ * A VMM restores a pending SError (migration), or answers an access it
+ * cannot emulate with an external abort.  Without RAS there is no
+ * VSESR_EL2, so an explicit syndrome is refused; without one, the SError
+ * carries ISV alone (an IMPLEMENTATION DEFINED syndrome), as in KVM.
+ */
+static int set_events(struct mkvm_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_vcpu_events ev;
+	unsigned int i;
+
+	if (copy_from_user(&ev, argp, sizeof(ev)))
+		return -EFAULT;
+	for (i = 0; i < ARRAY_SIZE(ev.reserved); i++)
+		if (ev.reserved[i])
+			return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(ev.exception.pad); i++)
+		if (ev.exception.pad[i])
+			return -EINVAL;
+	mkvm_vcpu_power_on_reset(vcpu);
+	if (ev.exception.serror_pending && ev.exception.serror_has_esr) {
+		if (!cpus_have_final_cap(ARM64_HAS_RAS_EXTN) ||
+		    (ev.exception.serror_esr & ~ESR_ELx_ISS_MASK))
+			return -EINVAL;
+		vcpu->arch.serror_esr = ev.exception.serror_esr;
+		vcpu->arch.serror_pending = true;
+	} else if (ev.exception.serror_pending) {
+		vcpu->arch.serror_esr = ESR_ELx_ISV;
+		vcpu->arch.serror_pending = true;
+	}
+	if (ev.exception.ext_dabt_pending) {
+		/*
+		 * Instead of completing the access of the last MMIO exit:
+		 * the guest takes the abort at that instruction, with the
+		 * address of the last fault.
+		 */
+		vcpu->arch.mmio.active = false;
+		mkvm_inject_abort(vcpu, false, vcpu->arch.hyp->far_el2);
+	}
+	return 0;
 }
 
 long mkvm_arch_vcpu_ioctl(struct mkvm_vcpu *vcpu, unsigned int cmd,
@@ -406,6 +483,8 @@ long mkvm_arch_vcpu_ioctl(struct mkvm_vcpu *vcpu, unsigned int cmd,
 	case KVM_GET_ONE_REG:
 	case KVM_SET_ONE_REG:
 	case KVM_GET_REG_LIST:
+	case KVM_GET_VCPU_EVENTS:
+	case KVM_SET_VCPU_EVENTS:
 		if (!vcpu->arch.initialized)
 			return -ENOEXEC;
 		break;
@@ -414,6 +493,10 @@ long mkvm_arch_vcpu_ioctl(struct mkvm_vcpu *vcpu, unsigned int cmd,
 	}
 	if (cmd == KVM_GET_REG_LIST)
 		return reg_list(vcpu, argp);
+	if (cmd == KVM_GET_VCPU_EVENTS)
+		return get_events(vcpu, argp);
+	if (cmd == KVM_SET_VCPU_EVENTS)
+		return set_events(vcpu, argp);
 	mkvm_vcpu_power_on_reset(vcpu);
 	return one_reg(vcpu, argp, cmd == KVM_SET_ONE_REG);
 }

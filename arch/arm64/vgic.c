@@ -14,6 +14,7 @@
 #define pr_fmt(fmt) "minikvm: " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/bitfield.h>
 #include <linux/file.h>
 #include <linux/interrupt.h>
 #include <linux/irqchip/arm-gic-v3.h>
@@ -35,8 +36,14 @@
 #define PRIORITY_MASK		0xf8		/* 5 priority bits, as KVM */
 #define IIDR_VALUE		(0x43b << GICD_IIDR_IMPLEMENTER_SHIFT)
 #define PIDR2_VALUE		(GIC_PIDR2_ARCH_GICv3 | 0xb)
+/* A KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION value (arm-vgic-v3.rst). */
+#define RDREG_INDEX		GENMASK_ULL(11, 0)
+#define RDREG_FLAGS		GENMASK_ULL(15, 12)
+#define RDREG_BASE		GENMASK_ULL(51, 16)
+#define RDREG_COUNT		GENMASK_ULL(63, 52)
 
 static unsigned int nr_lrs;	/* from ICH_VTR_EL2.ListRegs */
+static u64 ich_vtr;		/* ICH_VTR_EL2: the virtual CPU interface */
 
 /* ---- where interrupts live ---------------------------------------- */
 
@@ -269,6 +276,15 @@ void mkvm_vgic_sync(struct mkvm_vcpu *vcpu)
 						vcpu->arch.vgic.lr_intid[i]);
 		u64 lr = h->lr[i];
 
+		/*
+		 * Asked to tell us of the EOI, and now neither pending nor
+		 * active: the guest has deactivated a level SPI, which may
+		 * end an irqfd's resample cycle (mkvm_vgic_notify_acked()).
+		 */
+		if ((lr & ICH_LR_EOI) && !(lr & ICH_LR_STATE) &&
+		    irq->intid >= 32)
+			vcpu->arch.vgic.acked[vcpu->arch.vgic.nr_acked++] =
+				irq->intid;
 		irq->active = lr & ICH_LR_ACTIVE_BIT;
 		/*
 		 * An edge still pending in the LR: the guest has not
@@ -286,6 +302,26 @@ void mkvm_vgic_sync(struct mkvm_vcpu *vcpu)
 	}
 	spin_unlock(&v->lock);
 	h->used_lrs = 0;
+}
+
+/**
+ * mkvm_vgic_notify_acked() - report the EOIs mkvm_vgic_sync() saw
+ * @vcpu:	the vCPU, back from the guest with interrupts on, before
+ *		the next mkvm_vgic_flush()
+ *
+ * Outside the vGIC lock and the FP/SIMD section: signalling a resamplefd
+ * wakes its waiters, and one may be an irqfd of this very VM, which takes
+ * the vGIC lock.  Before the next flush, so that a line lowered here is
+ * not put into a list register again.
+ */
+void mkvm_vgic_notify_acked(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_vgic_cpu *c = &vcpu->arch.vgic;
+	unsigned int i;
+
+	for (i = 0; i < c->nr_acked; i++)
+		mkvm_irqfd_acked(vcpu->vm, c->acked[i] - 32);
+	c->nr_acked = 0;
 }
 
 /* ICH_VMCR_EL2.VPMR: the guest's priority mask (IHI 0069, 12.4.9). */
@@ -383,6 +419,37 @@ static int vgic_set_line(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
 	if (level)
 		vgic_kick(vcpu);
 	return 0;
+}
+
+/**
+ * mkvm_arch_irqchip_ready() - may irqfds be assigned?
+ * @vm:		the VM
+ *
+ * Return: true once the vGIC is initialised, as KVM's
+ * kvm_arch_intc_initialized().
+ */
+bool mkvm_arch_irqchip_ready(struct mkvm_vm *vm)
+{
+	return READ_ONCE(vm->arch.vgic.initialized);
+}
+
+/**
+ * mkvm_arch_set_spi() - set an SPI's line, from any context
+ * @vm:		the VM
+ * @pin:	the SPI, INTID - 32
+ * @level:	the line's level (an edge SPI latches a rising one)
+ *
+ * Safe with interrupts off and under the eventfd's wait-queue lock (the
+ * irqfd wakeup): vgic_set_line() takes the vGIC lock irqsave and a kick
+ * only wakes and IPIs.
+ *
+ * Return: 0, or -EINVAL for an SPI the vGIC does not have.
+ */
+int mkvm_arch_set_spi(struct mkvm_vm *vm, u32 pin, bool level)
+{
+	if (pin >= 1020 - 32)
+		return -EINVAL;
+	return vgic_set_line(vm, NULL, pin + 32, level);
 }
 
 /**
@@ -641,12 +708,191 @@ static void dist_access(struct mkvm_vm *vm, u32 off, bool write, u64 *val,
 	shared_regs(vm, NULL, off, write, val, len);
 }
 
+/* ---- redistributor regions ------------------------------------------ */
+
+/* How many frames @r holds with @nr_vcpus vCPUs (the legacy one: all). */
+static u64 rdreg_size(const struct mkvm_rdreg *r, int nr_vcpus)
+{
+	return (u64)(r->count ?: nr_vcpus) * REDIST_SIZE;
+}
+
+/*
+ * Where vCPU @idx's redistributor is: the regions fill in index order,
+ * vCPUs in creation order, as KVM assigns them.  *@last says whether it
+ * is the last of a contiguous run of frames in use (GICR_TYPER.Last).
+ * Return: its base, or MKVM_VGIC_ADDR_UNDEF if no region has room.
+ */
+static u64 rd_frame(struct mkvm_vm *vm, int idx, bool *last)
+{
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	/* Pairs with the release in rdreg_add(): the entries are set. */
+	unsigned int nr = smp_load_acquire(&v->nr_rdregs), i, j;
+	int n = mkvm_nr_vcpus(vm), start = 0, jstart;
+
+	for (i = 0; i < nr; i++) {
+		const struct mkvm_rdreg *r = &v->rdregs[i];
+		int cap = r->count ?: INT_MAX, slot = idx - start;
+		u64 end = r->base + (u64)r->count * REDIST_SIZE;
+
+		if (slot >= cap) {
+			start += cap;
+			continue;
+		}
+		*last = slot == min(cap, n - start) - 1;
+		/* A full region followed, end to end, by one in use. */
+		if (*last && r->count && slot == cap - 1)
+			for (j = 0, jstart = 0; j < nr; j++) {
+				if (v->rdregs[j].base == end && n > jstart)
+					*last = false;
+				if (!v->rdregs[j].count)
+					break;
+				jstart += v->rdregs[j].count;
+			}
+		return r->base + (u64)slot * REDIST_SIZE;
+	}
+	return MKVM_VGIC_ADDR_UNDEF;
+}
+
+/* The vCPU whose redistributor frames hold @ipa, or NULL. */
+static struct mkvm_vcpu *rd_vcpu(struct mkvm_vm *vm, u64 ipa, u32 *off)
+{
+	int i, n = mkvm_nr_vcpus(vm);
+	bool last;
+	u64 base;
+
+	for (i = 0; i < n; i++) {
+		base = rd_frame(vm, i, &last);
+		if (base != MKVM_VGIC_ADDR_UNDEF && ipa - base < REDIST_SIZE) {
+			*off = ipa - base;
+			return vm->vcpus[i];
+		}
+	}
+	return NULL;
+}
+
+/* KVM's vgic_check_iorange() for a range not yet set. */
+static int check_iorange(struct mkvm_vm *vm, u64 base, u64 size)
+{
+	if (!IS_ALIGNED(base, SZ_64K) || !IS_ALIGNED(size, SZ_64K))
+		return -EINVAL;
+	if (base + size < base)
+		return -EINVAL;
+	if (base + size > BIT_ULL(vm->arch.ipa_bits))
+		return -E2BIG;
+	return 0;
+}
+
+static bool overlaps(u64 a, u64 asize, u64 b, u64 bsize)
+{
+	return a + asize > b && a < b + bsize;
+}
+
+static bool rdreg_overlap(struct mkvm_vm *vm, u64 base, u64 size)
+{
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	unsigned int i;
+
+	for (i = 0; i < v->nr_rdregs; i++)
+		if (overlaps(base, size, v->rdregs[i].base,
+			     rdreg_size(&v->rdregs[i], vm->nr_vcpus)))
+			return true;
+	return false;
+}
+
+/*
+ * KVM's vgic_v3_check_base(): every region inside the IPA space and none
+ * over the distributor.  Made when a vCPU gets its frame, and at first run.
+ */
+static bool layout_ok(struct mkvm_vm *vm)
+{
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	unsigned int i;
+
+	for (i = 0; i < v->nr_rdregs; i++)
+		if (check_iorange(vm, v->rdregs[i].base,
+				  rdreg_size(&v->rdregs[i], vm->nr_vcpus)))
+			return false;
+	return v->dist_base == MKVM_VGIC_ADDR_UNDEF ||
+	       !rdreg_overlap(vm, v->dist_base, DIST_SIZE);
+}
+
+/* How many vCPUs the regions have frames for (INT_MAX: a legacy one). */
+static int rd_slots(struct mkvm_vgic *v)
+{
+	unsigned int i;
+	int slots = 0;
+
+	for (i = 0; i < v->nr_rdregs; i++) {
+		if (!v->rdregs[i].count)
+			return INT_MAX;
+		slots += v->rdregs[i].count;
+	}
+	return slots;
+}
+
+/*
+ * Add region @index (KVM's vgic_v3_alloc_redist_region() and
+ * vgic_v3_set_redist_base()), under vm->lock.  @count 0 is the legacy
+ * single region.  Return: 0, -EINVAL (index out of order, legacy and
+ * counted regions mixed, misaligned, overlapping another region - or the
+ * distributor, for the legacy one or once a vCPU gets a frame in it),
+ * -EEXIST (a second legacy region), -E2BIG (beyond the IPA space), -ENOMEM.
+ */
+static int rdreg_add(struct mkvm_vm *vm, u32 index, u64 base, u32 count)
+{
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	struct mkvm_rdreg r = { .base = base, .count = count };
+	u64 size = rdreg_size(&r, vm->nr_vcpus);
+	int ret, before;
+
+	if (base + size < base)
+		return -EINVAL;
+	if (!v->nr_rdregs) {
+		if (index != 0)
+			return -EINVAL;
+	} else {
+		if (!count && v->rdregs[v->nr_rdregs - 1].count)
+			return -EINVAL;
+		if (!count)
+			return -EEXIST;
+		if (index != v->nr_rdregs)
+			return -EINVAL;
+	}
+	if (!count && v->dist_base != MKVM_VGIC_ADDR_UNDEF &&
+	    overlaps(base, size, v->dist_base, DIST_SIZE))
+		return -EINVAL;
+	if (rdreg_overlap(vm, base, size))
+		return -EINVAL;
+	ret = check_iorange(vm, base, size);
+	if (ret)
+		return ret;
+	if (!v->rdregs) {
+		v->rdregs = kcalloc(MKVM_VGIC_MAX_RDREGS, sizeof(*v->rdregs),
+				    GFP_KERNEL_ACCOUNT);
+		if (!v->rdregs)
+			return -ENOMEM;
+	}
+	before = rd_slots(v);
+	v->rdregs[v->nr_rdregs] = r;
+	/* Pairs with the acquire in rd_frame(). */
+	smp_store_release(&v->nr_rdregs, v->nr_rdregs + 1);
+	/* A vCPU without a frame gets one here: KVM checks the layout. */
+	if (vm->nr_vcpus > before && !layout_ok(vm)) {
+		/* Withdrawn; no vCPU runs before the layout is checked. */
+		smp_store_release(&v->nr_rdregs, v->nr_rdregs - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static void redist_access(struct mkvm_vcpu *vcpu, u32 off, bool write,
 			  u64 *val, unsigned int len)
 {
 	struct mkvm_vm *vm = vcpu->vm;
 	u64 mpidr = vcpu->arch.mpidr;
+	bool last = false;
 	u64 typer;
+	int i;
 
 	if (off >= SZ_64K) {		/* SGI_base frame */
 		shared_regs(vm, vcpu, off - SZ_64K, write, val, len);
@@ -663,7 +909,10 @@ static void redist_access(struct mkvm_vcpu *vcpu, u32 off, bool write,
 			return;
 		typer = ((mpidr & 0xffffff) | ((mpidr >> 32 & 0xff) << 24)) << 32 |
 			(u64)vcpu->id << 8;
-		if (vcpu == vm->vcpus[vm->nr_vcpus - 1])
+		for (i = 0; i < mkvm_nr_vcpus(vm); i++)
+			if (vm->vcpus[i] == vcpu)
+				rd_frame(vm, i, &last);
+		if (last)
 			typer |= GICR_TYPER_LAST;
 		*val = off == GICR_TYPER + 4 ? typer >> 32 :
 		       (len == 8 ? typer : (u32)typer);
@@ -697,17 +946,20 @@ int mkvm_vgic_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr)
 {
 	struct mkvm_vm *vm = vcpu->vm;
 	struct mkvm_vgic *v = &vm->arch.vgic;
+	struct mkvm_vcpu *rd = NULL;
 	unsigned int len, rt;
+	u32 rd_off = 0;
 	bool write;
-	u64 val = 0, idx;
+	u64 val = 0;
 	int n;
 
 	if (!v->initialized)
 		return 0;
-	n = mkvm_nr_vcpus(vm);
-	if (!(ipa - v->dist_base < DIST_SIZE) &&
-	    !(ipa - v->redist_base < (u64)n * REDIST_SIZE))
-		return 0;
+	if (!(ipa - v->dist_base < DIST_SIZE)) {
+		rd = rd_vcpu(vm, ipa, &rd_off);
+		if (!rd)
+			return 0;
+	}
 	if (!(esr & ESR_ELx_ISV))
 		return -ENOSYS;
 	len = 1 << ((esr & ESR_ELx_SAS) >> ESR_ELx_SAS_SHIFT);
@@ -720,14 +972,10 @@ int mkvm_vgic_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr)
 	spin_lock_irq(&v->lock);
 	/* Unaligned accesses are RAZ/WI, like a GIC's. */
 	if (!(ipa & (len - 1))) {
-		if (ipa - v->dist_base < DIST_SIZE) {
+		if (!rd)
 			dist_access(vm, ipa - v->dist_base, write, &val, len);
-		} else {
-			idx = (ipa - v->redist_base) / REDIST_SIZE;
-			redist_access(vm->vcpus[idx],
-				      (ipa - v->redist_base) % REDIST_SIZE,
-				      write, &val, len);
-		}
+		else
+			redist_access(rd, rd_off, write, &val, len);
 	}
 	spin_unlock_irq(&v->lock);
 
@@ -738,6 +986,469 @@ int mkvm_vgic_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr)
 		for (n = 0; n < mkvm_nr_vcpus(vm); n++)
 			vgic_kick(vm->vcpus[n]);
 	return 1;
+}
+
+/* ---- the VMM's view: the save/restore groups of the device --------- */
+
+/*
+ * The registers KVM's save/restore interface has (its register tables in
+ * vgic-mmio-v3.c), by offset; an offset outside them is -ENXIO.  A range
+ * with @bits per interrupt only covers the interrupts the VM has.
+ */
+struct vgic_reg_range {
+	u32 base, size;
+	u8 bits;			/* per interrupt, 0: not per interrupt */
+};
+
+static const struct vgic_reg_range dist_ranges[] = {
+	{ GICD_CTLR,       0x14,   0 },	/* CTLR TYPER IIDR TYPER2 STATUSR */
+	{ GICD_IGROUPR,    0x80,   1 },
+	{ GICD_ISENABLER,  0x80,   1 },
+	{ GICD_ICENABLER,  0x80,   1 },
+	{ GICD_ISPENDR,    0x80,   1 },
+	{ GICD_ICPENDR,    0x80,   1 },
+	{ GICD_ISACTIVER,  0x80,   1 },
+	{ GICD_ICACTIVER,  0x80,   1 },
+	{ GICD_IPRIORITYR, 0x400,  8 },
+	{ GICD_ITARGETSR,  0x400,  8 },
+	{ GICD_ICFGR,      0x100,  2 },
+	{ GICD_IGRPMODR,   0x80,   1 },
+	{ GICD_NSACR,      0x100,  2 },
+	{ GICD_IROUTER,    0x2000, 64 },
+	{ GICD_IDREGS,     0x30,   0 },
+};
+
+/* RD_base, then SGI_base (+64 KiB) with the SGIs' and PPIs' registers. */
+static const struct vgic_reg_range redist_ranges[] = {
+	{ GICR_CTLR,				0x18, 0 }, /* to WAKER */
+	{ GICR_PROPBASER,			0x10, 0 },
+	{ GICR_IDREGS,				0x30, 0 },
+	{ SZ_64K + GICR_IGROUPR0,		4,    0 },
+	{ SZ_64K + GICR_ISENABLER0,		4,    0 },
+	{ SZ_64K + GICR_ICENABLER0,		4,    0 },
+	{ SZ_64K + GICR_ISPENDR0,		4,    0 },
+	{ SZ_64K + GICR_ICPENDR0,		4,    0 },
+	{ SZ_64K + GICR_ISACTIVER0,		4,    0 },
+	{ SZ_64K + GICR_ICACTIVER0,		4,    0 },
+	{ SZ_64K + GICR_IPRIORITYR0,		0x20, 0 },
+	{ SZ_64K + GICR_ICFGR0,			8,    0 },
+	{ SZ_64K + GICR_IGRPMODR0,		4,    0 },
+	{ SZ_64K + GICR_NSACR,			4,    0 },
+};
+
+static bool reg_known(const struct vgic_reg_range *r, unsigned int n,
+		      u32 off, u32 nr_irqs)
+{
+	unsigned int i;
+
+	if (off & 3)
+		return false;		/* 32-bit accesses only, as KVM */
+	for (i = 0; i < n; i++, r++) {
+		if (off < r->base || off - r->base >= r->size)
+			continue;
+		return !r->bits || (off - r->base) * 8 / r->bits < nr_irqs;
+	}
+	return false;
+}
+
+/*
+ * GICD_ISPENDR / GICR_ISPENDR0 from userspace: the pending latch alone,
+ * without a level interrupt's input line (which LEVEL_INFO carries), and
+ * a write sets each latch to its bit, 0 clearing it (KVM's
+ * vgic_v3_uaccess_write_pending): with LEVEL_INFO they give the VMM the
+ * whole state to save and restore.
+ */
+static void pend_latch_uaccess(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
+			       u32 first, bool write, u32 *val)
+{
+	unsigned int i;
+
+	for (i = 0; i < 32; i++) {
+		struct mkvm_irq *irq = vgic_irq(vm, vcpu, first + i);
+
+		if (!irq)
+			break;
+		if (!write) {
+			*val |= (u32)irq->pending_latch << i;
+		} else {
+			irq->pending_latch = *val & BIT(i);
+			irq_update(vm, vcpu, irq);
+		}
+	}
+}
+
+/*
+ * One 32-bit register through KVM_DEV_ARM_VGIC_GRP_DIST_REGS or
+ * REDIST_REGS (@vcpu NULL: the distributor), vGIC lock held.  As a guest
+ * access, except the pending registers above, ICPENDR (RAZ/WI), and the
+ * identification registers, which may only be written with their value.
+ */
+static int reg_uaccess(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu, u32 off,
+		       bool write, u32 *val)
+{
+	u32 sgi = vcpu ? SZ_64K : 0;	/* the shared registers' frame */
+	u64 v = write ? *val : 0;
+
+	if (off >= sgi + GICD_ISPENDR && off < sgi + GICD_ISPENDR + 0x80) {
+		if (!write)
+			*val = 0;
+		pend_latch_uaccess(vm, vcpu, (off - sgi - GICD_ISPENDR) * 8,
+				   write, val);
+		return 0;
+	}
+	if (off >= sgi + GICD_ICPENDR && off < sgi + GICD_ICPENDR + 0x80) {
+		if (!write)
+			*val = 0;
+		return 0;
+	}
+	if (!vcpu && write && (off == GICD_IIDR || off == GICD_TYPER2)) {
+		dist_access(vm, off, false, &v, 4);
+		return v == *val ? 0 : -EINVAL;
+	}
+	if (vcpu)
+		redist_access(vcpu, off, write, &v, 4);
+	else
+		dist_access(vm, off, write, &v, 4);
+	if (!write)
+		*val = v;
+	return 0;
+}
+
+/*
+ * KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO: the input lines of 32 interrupts from
+ * @intid (a multiple of 32), SGIs/PPIs those of @vcpu.  Read: the level
+ * interrupts' lines; written: every line, whatever the interrupt's
+ * configuration, so that the VMM may restore lines before ICFGR (KVM).
+ */
+static int line_level_uaccess(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
+			      u32 intid, bool write, u32 *val)
+{
+	unsigned int i;
+
+	if (intid % 32)
+		return -EINVAL;
+	if (!write)
+		*val = 0;
+	for (i = 0; i < 32; i++) {
+		struct mkvm_irq *irq = vgic_irq(vm, vcpu, intid + i);
+
+		if (!irq)
+			break;
+		if (!write) {
+			*val |= (u32)(irq->level && irq->line_level) << i;
+		} else {
+			irq->line_level = *val & BIT(i);
+			irq_update(vm, vcpu, irq);
+		}
+	}
+	return 0;
+}
+
+/* ---- the virtual CPU interface's registers (GRP_CPU_SYSREGS) ------- */
+
+#define ICC_SRE_VALUE	(ICC_SRE_EL1_SRE | ICC_SRE_EL1_DFB | ICC_SRE_EL1_DIB)
+
+static u32 vmcr_field(u64 vmcr, u32 shift, u32 mask)
+{
+	return (vmcr >> shift) & mask;
+}
+
+static void vmcr_set(u64 *vmcr, u32 shift, u32 mask, u64 val)
+{
+	*vmcr = (*vmcr & ~((u64)mask << shift)) | ((val & mask) << shift);
+}
+
+/*
+ * The register that attr's instr field names (op0 15:14, op1 13:11, CRn
+ * 10:7, CRm 6:3, op2 2:0), as a sys_reg() encoding.
+ */
+static u32 attr_sysreg(u64 attr)
+{
+	return sys_reg(FIELD_GET(GENMASK(15, 14), attr),
+		       FIELD_GET(GENMASK(13, 11), attr),
+		       FIELD_GET(GENMASK(10, 7), attr),
+		       FIELD_GET(GENMASK(6, 3), attr),
+		       FIELD_GET(GENMASK(2, 0), attr));
+}
+
+static bool icc_known(u32 reg)
+{
+	switch (reg) {
+	case SYS_ICC_PMR_EL1:
+	case SYS_ICC_BPR0_EL1:
+	case SYS_ICC_AP0R0_EL1 ... SYS_ICC_AP0R3_EL1:
+	case SYS_ICC_AP1R0_EL1 ... SYS_ICC_AP1R3_EL1:
+	case SYS_ICC_BPR1_EL1:
+	case SYS_ICC_CTLR_EL1:
+	case SYS_ICC_SRE_EL1:
+	case SYS_ICC_IGRPEN0_EL1:
+	case SYS_ICC_IGRPEN1_EL1:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ICC_CTLR_EL1's read-only fields, from the hardware's virtual interface. */
+static u64 icc_ctlr_fixed(void)
+{
+	u64 pri = (ich_vtr >> ICH_VTR_PRI_BITS_SHIFT) & 7;
+	u64 id = (ich_vtr >> ICH_VTR_ID_BITS_SHIFT) & 7;
+
+	return pri << ICC_CTLR_EL1_PRI_BITS_SHIFT |
+	       id << ICC_CTLR_EL1_ID_BITS_SHIFT |
+	       ((ich_vtr >> ICH_VTR_SEIS_SHIFT) & 1) << ICC_CTLR_EL1_SEIS_SHIFT |
+	       ((ich_vtr >> ICH_VTR_A3V_SHIFT) & 1) << ICC_CTLR_EL1_A3V_SHIFT;
+}
+
+/* Active-priority registers the hardware has: 1, 2 or 4 of each. */
+static bool apr_exists(u32 n)
+{
+	u32 pri_bits = ((ich_vtr >> ICH_VTR_PRI_BITS_SHIFT) & 7) + 1;
+
+	return n < (pri_bits >= 7 ? 4 : pri_bits == 6 ? 2 : 1);
+}
+
+/*
+ * The vCPU's ICC_* state lives in ICH_VMCR_EL2 and the ICH_AP*R_EL2
+ * copies EL2 saves on every exit; the vCPU is stopped (its mutex held),
+ * so they are its current state.  Writes KVM refuses: -EINVAL.
+ */
+static int icc_uaccess(struct mkvm_vcpu *vcpu, u32 reg, bool write, u64 *val)
+{
+	struct mkvm_vgic_hyp *h = &vcpu->arch.hyp->vgic;
+	u64 *vmcr = &h->vmcr;
+	u32 n;
+
+	switch (reg) {
+	case SYS_ICC_PMR_EL1:
+		if (write)
+			vmcr_set(vmcr, ICH_VMCR_PMR_SHIFT, 0xff, *val);
+		else
+			*val = vmcr_field(*vmcr, ICH_VMCR_PMR_SHIFT, 0xff);
+		return 0;
+	case SYS_ICC_BPR0_EL1:
+		if (write)
+			vmcr_set(vmcr, ICH_VMCR_BPR0_SHIFT, 7, *val);
+		else
+			*val = vmcr_field(*vmcr, ICH_VMCR_BPR0_SHIFT, 7);
+		return 0;
+	case SYS_ICC_BPR1_EL1:
+		/* With CBPR, BPR1 follows BPR0 and ignores writes. */
+		if (vmcr_field(*vmcr, ICH_VMCR_CBPR_SHIFT, 1)) {
+			if (!write)
+				*val = min(vmcr_field(*vmcr, ICH_VMCR_BPR0_SHIFT, 7) + 1, 7U);
+		} else if (write) {
+			vmcr_set(vmcr, ICH_VMCR_BPR1_SHIFT, 7, *val);
+		} else {
+			*val = vmcr_field(*vmcr, ICH_VMCR_BPR1_SHIFT, 7);
+		}
+		return 0;
+	case SYS_ICC_IGRPEN0_EL1:
+		if (write)
+			vmcr_set(vmcr, ICH_VMCR_ENG0_SHIFT, 1, *val);
+		else
+			*val = vmcr_field(*vmcr, ICH_VMCR_ENG0_SHIFT, 1);
+		return 0;
+	case SYS_ICC_IGRPEN1_EL1:
+		if (write)
+			vmcr_set(vmcr, ICH_VMCR_ENG1_SHIFT, 1, *val);
+		else
+			*val = vmcr_field(*vmcr, ICH_VMCR_ENG1_SHIFT, 1);
+		return 0;
+	case SYS_ICC_SRE_EL1:
+		/* System registers only, always: SRE must stay set. */
+		if (write)
+			return *val & ICC_SRE_EL1_SRE ? 0 : -EINVAL;
+		*val = ICC_SRE_VALUE;
+		return 0;
+	case SYS_ICC_CTLR_EL1:
+		if (!write) {
+			*val = icc_ctlr_fixed() |
+			       vmcr_field(*vmcr, ICH_VMCR_CBPR_SHIFT, 1) <<
+					ICC_CTLR_EL1_CBPR_SHIFT |
+			       vmcr_field(*vmcr, ICH_VMCR_EOIM_SHIFT, 1) <<
+					ICC_CTLR_EL1_EOImode_SHIFT;
+			return 0;
+		}
+		/*
+		 * A state saved where the interface had more priority or ID
+		 * bits, or another SEIS/A3V, cannot be restored here.
+		 */
+		if ((*val & ICC_CTLR_EL1_PRI_BITS_MASK) >
+		    (icc_ctlr_fixed() & ICC_CTLR_EL1_PRI_BITS_MASK) ||
+		    (*val & ICC_CTLR_EL1_ID_BITS_MASK) >
+		    (icc_ctlr_fixed() & ICC_CTLR_EL1_ID_BITS_MASK) ||
+		    (*val ^ icc_ctlr_fixed()) &
+		    (ICC_CTLR_EL1_SEIS_MASK | ICC_CTLR_EL1_A3V_MASK))
+			return -EINVAL;
+		vmcr_set(vmcr, ICH_VMCR_CBPR_SHIFT, 1,
+			 *val >> ICC_CTLR_EL1_CBPR_SHIFT);
+		vmcr_set(vmcr, ICH_VMCR_EOIM_SHIFT, 1,
+			 *val >> ICC_CTLR_EL1_EOImode_SHIFT);
+		return 0;
+	}
+	/* The active-priority registers: AP0Rn op2 4+n, AP1Rn op2 n. */
+	n = sys_reg_Op2(reg) & 3;
+	if (!apr_exists(n))
+		return -EINVAL;
+	if (sys_reg_CRm(reg) == sys_reg_CRm(SYS_ICC_AP0R0_EL1)) {
+		if (write)
+			h->ap0r[n] = *val;
+		else
+			*val = h->ap0r[n];
+	} else {
+		if (write)
+			h->ap1r[n] = *val;
+		else
+			*val = h->ap1r[n];
+	}
+	return 0;
+}
+
+/*
+ * Stop every vCPU for a save/restore access: each one's ioctl mutex,
+ * tried, as KVM's lock_all_vcpus(): a vCPU in KVM_RUN makes it -EBUSY.
+ * Called with vm->lock held, which keeps nr_vcpus still.
+ */
+static bool lock_all_vcpus(struct mkvm_vm *vm)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		if (!mutex_trylock(&vm->vcpus[i]->mutex)) {
+			while (--i >= 0)
+				mutex_unlock(&vm->vcpus[i]->mutex);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void unlock_all_vcpus(struct mkvm_vm *vm)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		mutex_unlock(&vm->vcpus[i]->mutex);
+}
+
+/*
+ * The vCPU an attribute names by its affinity (bits 63:32, Aff3 in the
+ * top byte), for the groups other than DIST_REGS; DIST_REGS wants only
+ * that a vCPU exists, as KVM (which uses vCPU 0).
+ */
+static struct mkvm_vcpu *attr_vcpu(struct mkvm_vm *vm, u64 group, u64 attr)
+{
+	u64 aff = (attr & KVM_DEV_ARM_VGIC_V3_MPIDR_MASK) >>
+		  KVM_DEV_ARM_VGIC_V3_MPIDR_SHIFT;
+
+	if (group == KVM_DEV_ARM_VGIC_GRP_DIST_REGS)
+		return vm->nr_vcpus ? vm->vcpus[0] : NULL;
+	return mkvm_vcpu_by_mpidr(vm, (aff & 0xffffff) |
+				      ((aff >> 24) & 0xff) << 32);
+}
+
+/* Does the group have the register @a names? (KVM_HAS_DEVICE_ATTR) */
+static int state_has_attr(struct mkvm_vm *vm, struct kvm_device_attr *a)
+{
+	u32 off = a->attr & KVM_DEV_ARM_VGIC_OFFSET_MASK;
+	u32 nr = vm->arch.vgic.nr_irqs ?: DEFAULT_NR_IRQS;
+
+	if (!attr_vcpu(vm, a->group, a->attr))
+		return -EINVAL;
+	switch (a->group) {
+	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
+		return reg_known(dist_ranges, ARRAY_SIZE(dist_ranges), off,
+				 nr) ? 0 : -ENXIO;
+	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
+		return reg_known(redist_ranges, ARRAY_SIZE(redist_ranges), off,
+				 nr) ? 0 : -ENXIO;
+	default:	/* CPU_SYSREGS */
+		return icc_known(attr_sysreg(a->attr)) ? 0 : -ENXIO;
+	}
+}
+
+/**
+ * vgic_state_access() - the save/restore groups: DIST_REGS, REDIST_REGS,
+ * CPU_SYSREGS and LEVEL_INFO, as in KVM's arm-vgic-v3.rst
+ * @vm:		the VM, vm->lock held
+ * @a:		the attribute
+ * @write:	KVM_SET_DEVICE_ATTR
+ *
+ * Return: 0; -EINVAL for an affinity that names no vCPU, a bad value or
+ * LEVEL_INFO field; -ENOENT for a CPU interface register the group does
+ * not save (a distributor or redistributor offset it lacks reads as 0 and
+ * ignores writes, as in KVM: HAS_DEVICE_ATTR tells them apart); -EBUSY
+ * before KVM_DEV_ARM_VGIC_CTRL_INIT or while a vCPU is in KVM_RUN;
+ * -EFAULT.
+ */
+static int vgic_state_access(struct mkvm_vm *vm, struct kvm_device_attr *a,
+			     bool write)
+{
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	bool sysreg = a->group == KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS;
+	void __user *uaddr = u64_to_user_ptr(a->addr);
+	u32 off = a->attr & KVM_DEV_ARM_VGIC_OFFSET_MASK;
+	struct mkvm_vcpu *vcpu;
+	u64 val = 0;
+	u32 val32;
+	int ret;
+
+	vcpu = attr_vcpu(vm, a->group, a->attr);
+	if (!vcpu)
+		return -EINVAL;
+	if (write && (sysreg ? get_user(val, (u64 __user *)uaddr) :
+			       get_user(val32, (u32 __user *)uaddr)))
+		return -EFAULT;
+	if (write && !sysreg)
+		val = val32;
+	if (!lock_all_vcpus(vm))
+		return -EBUSY;
+	if (!v->initialized) {
+		ret = -EBUSY;
+		goto unlock;
+	}
+	val32 = val;
+	spin_lock_irq(&v->lock);
+	switch (a->group) {
+	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
+	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
+		/* A register the group lacks reads 0, ignores writes (KVM). */
+		ret = 0;
+		if (!write)
+			val32 = 0;
+		if (a->group == KVM_DEV_ARM_VGIC_GRP_DIST_REGS &&
+		    reg_known(dist_ranges, ARRAY_SIZE(dist_ranges), off,
+			      v->nr_irqs))
+			ret = reg_uaccess(vm, NULL, off, write, &val32);
+		else if (a->group == KVM_DEV_ARM_VGIC_GRP_REDIST_REGS &&
+			 reg_known(redist_ranges, ARRAY_SIZE(redist_ranges),
+				   off, v->nr_irqs))
+			ret = reg_uaccess(vm, vcpu, off, write, &val32);
+		break;
+	case KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO:
+		ret = -EINVAL;
+		if (!((a->attr & KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_MASK) >>
+		      KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_SHIFT))
+			ret = line_level_uaccess(vm, vcpu, a->attr &
+					KVM_DEV_ARM_VGIC_LINE_LEVEL_INTID_MASK,
+					write, &val32);
+		break;
+	default:	/* CPU_SYSREGS: an unknown one is -ENOENT (ONE_REG's) */
+		ret = -ENOENT;
+		if (icc_known(attr_sysreg(a->attr)))
+			ret = icc_uaccess(vcpu, attr_sysreg(a->attr), write,
+					  &val);
+		break;
+	}
+	spin_unlock_irq(&v->lock);
+unlock:
+	unlock_all_vcpus(vm);
+	if (ret || write)
+		return ret;
+	return sysreg ? put_user(val, (u64 __user *)uaddr) :
+			put_user(val32, (u32 __user *)uaddr);
 }
 
 /* ---- the device: KVM_CREATE_DEVICE and its attributes -------------- */
@@ -770,44 +1481,97 @@ static int vgic_init(struct mkvm_vm *vm)
 	for (i = 0; i < n; i++)
 		for (intid = 0; intid < 32; intid++)
 			irq_reset(&vm->vcpus[i]->arch.vgic.priv[intid], intid);
+	/* As KVM, initialising the vGIC resets the routes: GSI n, SPI n. */
+	if (mkvm_irq_routing_default(vm, v->nr_irqs - 32)) {
+		kfree(v->spis);
+		bitmap_free(v->spi_live);
+		v->spis = NULL;
+		v->spi_live = NULL;
+		return -ENOMEM;
+	}
 	spin_lock_irq(&v->lock);
 	v->initialized = true;
 	spin_unlock_irq(&v->lock);
 	return 0;
 }
 
+/*
+ * KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES writes the LPIs' pending bits to
+ * the guest's tables; minikvm has no LPIs (no ITS), so there is nothing
+ * to write, but the VMM's save sequence must succeed, as on KVM without
+ * an ITS.  Refused while a vCPU runs, as KVM.
+ */
+static int save_pending_tables(struct mkvm_vm *vm)
+{
+	if (!lock_all_vcpus(vm))
+		return -EBUSY;
+	unlock_all_vcpus(vm);
+	return 0;
+}
+
+/*
+ * KVM_DEV_ARM_VGIC_GRP_ADDR, set.  The distributor's rules are
+ * vgic_check_iorange()'s; the redistributors' are rdreg_add()'s.  A
+ * REDIST_REGION value packs the region's index, flags (none defined),
+ * base and count of frames (Documentation/virt/kvm/devices/arm-vgic-v3.rst).
+ */
 static int set_addr(struct mkvm_vm *vm, u64 attr, u64 __user *uaddr)
 {
 	struct mkvm_vgic *v = &vm->arch.vgic;
-	u64 addr, size, *slot;
+	u64 addr;
 
-	if (attr == KVM_VGIC_V3_ADDR_TYPE_DIST) {
-		slot = &v->dist_base;
-		size = DIST_SIZE;
-	} else if (attr == KVM_VGIC_V3_ADDR_TYPE_REDIST) {
-		slot = &v->redist_base;
-		size = REDIST_SIZE;
-	} else {
+	if (attr != KVM_VGIC_V3_ADDR_TYPE_DIST &&
+	    attr != KVM_VGIC_V3_ADDR_TYPE_REDIST &&
+	    attr != KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION)
 		return -ENXIO;
-	}
 	if (get_user(addr, uaddr))
 		return -EFAULT;
+	if (attr == KVM_VGIC_V3_ADDR_TYPE_REDIST)
+		return rdreg_add(vm, 0, addr, 0);
+	if (attr == KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION) {
+		u32 count = FIELD_GET(RDREG_COUNT, addr);
+
+		if (!count || FIELD_GET(RDREG_FLAGS, addr))
+			return -EINVAL;
+		/* KVM keeps 8 bits of the 12-bit index field. */
+		return rdreg_add(vm, (u8)(addr & RDREG_INDEX),
+				 addr & RDREG_BASE, count);
+	}
 	if (!IS_ALIGNED(addr, SZ_64K))
 		return -EINVAL;
-	if (addr + size < addr || addr + size > BIT_ULL(vm->arch.ipa_bits))
+	if (addr + DIST_SIZE < addr || addr + DIST_SIZE > BIT_ULL(vm->arch.ipa_bits))
 		return -E2BIG;
-	if (*slot != MKVM_VGIC_ADDR_UNDEF)
+	if (v->dist_base != MKVM_VGIC_ADDR_UNDEF)
 		return -EEXIST;
-	/*
-	 * As KVM: a redistributor frame may not overlap a distributor set
-	 * before it; the whole layout (the redistributor range grows with
-	 * the vCPUs) is checked when a vCPU first runs.
-	 */
-	if (slot == &v->redist_base && v->dist_base != MKVM_VGIC_ADDR_UNDEF &&
-	    addr < v->dist_base + DIST_SIZE && v->dist_base < addr + size)
-		return -EINVAL;
-	*slot = addr;
+	v->dist_base = addr;
 	return 0;
+}
+
+/* KVM_DEV_ARM_VGIC_GRP_ADDR, get: a REDIST_REGION read names its index. */
+static int get_addr(struct mkvm_vm *vm, u64 attr, u64 __user *uaddr)
+{
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	u64 addr;
+	u8 index;
+
+	switch (attr) {
+	case KVM_VGIC_V3_ADDR_TYPE_DIST:
+		return put_user(v->dist_base, uaddr);
+	case KVM_VGIC_V3_ADDR_TYPE_REDIST:
+		return put_user(v->nr_rdregs ? v->rdregs[0].base :
+			       MKVM_VGIC_ADDR_UNDEF, uaddr);
+	case KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION:
+		if (get_user(addr, uaddr))
+			return -EFAULT;
+		index = addr & RDREG_INDEX;
+		if (index >= v->nr_rdregs)
+			return -ENOENT;
+		addr = index | v->rdregs[index].base |
+		       FIELD_PREP(RDREG_COUNT, v->rdregs[index].count);
+		return put_user(addr, uaddr);
+	default:
+		return -ENXIO;
+	}
 }
 
 static int vgic_set_attr(struct mkvm_vm *vm, struct kvm_device_attr *a)
@@ -830,9 +1594,16 @@ static int vgic_set_attr(struct mkvm_vm *vm, struct kvm_device_attr *a)
 		v->nr_irqs = nr;
 		return 0;
 	case KVM_DEV_ARM_VGIC_GRP_CTRL:
+		if (a->attr == KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES)
+			return save_pending_tables(vm);
 		if (a->attr != KVM_DEV_ARM_VGIC_CTRL_INIT)
 			return -ENXIO;
 		return vgic_init(vm);
+	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
+	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
+	case KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS:
+	case KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO:
+		return vgic_state_access(vm, a, true);
 	default:
 		return -ENXIO;
 	}
@@ -844,31 +1615,42 @@ static int vgic_get_attr(struct mkvm_vm *vm, struct kvm_device_attr *a)
 
 	switch (a->group) {
 	case KVM_DEV_ARM_VGIC_GRP_ADDR:
-		if (a->attr == KVM_VGIC_V3_ADDR_TYPE_DIST)
-			return put_user(v->dist_base,
-					(u64 __user *)u64_to_user_ptr(a->addr));
-		if (a->attr == KVM_VGIC_V3_ADDR_TYPE_REDIST)
-			return put_user(v->redist_base,
-					(u64 __user *)u64_to_user_ptr(a->addr));
-		return -ENXIO;
+		return get_addr(vm, a->attr, u64_to_user_ptr(a->addr));
 	case KVM_DEV_ARM_VGIC_GRP_NR_IRQS:
 		return put_user(v->nr_irqs ?: 32,
 				(u32 __user *)u64_to_user_ptr(a->addr));
+	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
+	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
+	case KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS:
+	case KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO:
+		return vgic_state_access(vm, a, false);
 	default:
 		return -ENXIO;
 	}
 }
 
-static int vgic_has_attr(struct kvm_device_attr *a)
+static int vgic_has_attr(struct mkvm_vm *vm, struct kvm_device_attr *a)
 {
 	switch (a->group) {
 	case KVM_DEV_ARM_VGIC_GRP_ADDR:
 		return a->attr == KVM_VGIC_V3_ADDR_TYPE_DIST ||
-		       a->attr == KVM_VGIC_V3_ADDR_TYPE_REDIST ? 0 : -ENXIO;
+		       a->attr == KVM_VGIC_V3_ADDR_TYPE_REDIST ||
+		       a->attr == KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION ?
+		       0 : -ENXIO;
 	case KVM_DEV_ARM_VGIC_GRP_NR_IRQS:
 		return 0;
 	case KVM_DEV_ARM_VGIC_GRP_CTRL:
-		return a->attr == KVM_DEV_ARM_VGIC_CTRL_INIT ? 0 : -ENXIO;
+		return a->attr == KVM_DEV_ARM_VGIC_CTRL_INIT ||
+		       a->attr == KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES ?
+		       0 : -ENXIO;
+	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
+	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
+	case KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS:
+		return state_has_attr(vm, a);
+	case KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO:
+		return (a->attr & KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_MASK) >>
+		       KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_SHIFT ==
+		       VGIC_LEVEL_INFO_LINE_LEVEL ? 0 : -ENXIO;
 	default:
 		return -ENXIO;
 	}
@@ -894,7 +1676,7 @@ static long vgic_dev_ioctl(struct file *file, unsigned int cmd,
 	else if (cmd == KVM_GET_DEVICE_ATTR)
 		ret = vgic_get_attr(vm, &a);
 	else
-		ret = vgic_has_attr(&a);
+		ret = vgic_has_attr(vm, &a);
 	mutex_unlock(&vm->lock);
 	return ret;
 }
@@ -1015,26 +1797,27 @@ int mkvm_vgic_irq_line(struct mkvm_vm *vm, void __user *argp)
  * mkvm_vgic_first_run() - the checks KVM makes when a vCPU first runs
  * @vcpu:	the vCPU
  *
- * Return: 0, -ENXIO for a base address never set, -EINVAL when the
- * distributor and the (now final) redistributor range overlap or leave
- * the IPA space, -EBUSY before KVM_DEV_ARM_VGIC_CTRL_INIT.
+ * Return: 0, -ENXIO for a distributor base never set or a vCPU no
+ * redistributor region has a frame for, -EINVAL when the distributor and
+ * the (now final) redistributor regions overlap or leave the IPA space,
+ * -EBUSY before KVM_DEV_ARM_VGIC_CTRL_INIT.
  */
 int mkvm_vgic_first_run(struct mkvm_vcpu *vcpu)
 {
 	struct mkvm_vm *vm = vcpu->vm;
 	struct mkvm_vgic *v = &vm->arch.vgic;
-	u64 rsize = (u64)mkvm_nr_vcpus(vm) * REDIST_SIZE;
-	int ret = 0;
+	bool last;
+	int ret = 0, i;
 
 	if (!v->created)
 		return 0;
 	mutex_lock(&vm->lock);
-	if (v->redist_base == MKVM_VGIC_ADDR_UNDEF ||
-	    v->dist_base == MKVM_VGIC_ADDR_UNDEF)
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (rd_frame(vm, i, &last) == MKVM_VGIC_ADDR_UNDEF)
+			ret = -ENXIO;
+	if (ret || v->dist_base == MKVM_VGIC_ADDR_UNDEF)
 		ret = -ENXIO;
-	else if ((v->dist_base < v->redist_base + rsize &&
-		  v->redist_base < v->dist_base + DIST_SIZE) ||
-		 v->redist_base + rsize > BIT_ULL(vm->arch.ipa_bits))
+	else if (!layout_ok(vm))
 		ret = -EINVAL;
 	else if (!v->initialized)
 		ret = -EBUSY;
@@ -1050,6 +1833,8 @@ void mkvm_vgic_vm_destroy(struct mkvm_vm *vm)
 {
 	kfree(vm->arch.vgic.spis);
 	bitmap_free(vm->arch.vgic.spi_live);
+	kfree(vm->arch.vgic.rdregs);
+	vm->arch.vgic.rdregs = NULL;
 	vm->arch.vgic.spis = NULL;
 	vm->arch.vgic.spi_live = NULL;
 }
@@ -1148,6 +1933,7 @@ void mkvm_vgic_cpu_up(void)
 	preempt_disable();
 	vtr = mkvm_call_hyp(MKVM_HC(MKVM_HC_GET_ICH_VTR), 0, 0, 0);
 	preempt_enable();
+	ich_vtr = vtr;
 	/* ICH_VTR_EL2.ListRegs: the same on every CPU of a system. */
 	nr_lrs = min_t(unsigned int, (vtr & 0x1f) + 1, MKVM_VGIC_MAX_LRS);
 	enable_percpu_irq(maint_irq, IRQ_TYPE_NONE);

@@ -10,6 +10,7 @@
  * -icount shift=0 the figures repeat.
  */
 #include <getopt.h>
+#include <sys/eventfd.h>
 #include "mkvm_vm.h"
 
 #define GICD_IPA	0x08000000ull
@@ -38,6 +39,21 @@ MKVM_GUEST(guest_hvc,
 MKVM_GUEST(guest_mmio_read,
 	"movz	x6, #0x2000, lsl #16\n"
 	TIMED_LOOP("ldr	w0, [x6]\n"));
+
+/*
+ * A virtio-style notification: a 4-byte store.  Once to an address that
+ * exits to this program (the VMM's MMIO path), once to one an ioeventfd
+ * takes: the kernel signals the eventfd and the guest goes on.
+ */
+MKVM_GUEST(guest_mmio_write,
+	"movz	x6, #0x2000, lsl #16\n"
+	TIMED_LOOP("str	w0, [x6]\n"));
+
+#define IOEVENTFD_IPA	(MKVM_MMIO_IPA + 0x100)
+MKVM_GUEST(guest_ioeventfd_write,
+	"movz	x6, #0x2000, lsl #16\n"
+	"add	x6, x6, #0x100\n"
+	TIMED_LOOP("str	w0, [x6]\n"));
 
 /* GICD_TYPER: emulated by the hypervisor, never reaches this program. */
 MKVM_GUEST(guest_gicd_read,
@@ -117,11 +133,15 @@ struct bench {
 	uint64_t iters;
 	bool vgic;		/* needs the in-kernel GICv3 */
 	bool mmio;		/* each iteration exits to us */
+	bool ioeventfd;		/* an ioeventfd at IOEVENTFD_IPA */
 };
 
 static const struct bench benches[] = {
 	{ "hvc-roundtrip",	guest_hvc, guest_hvc_end,	   65536 },
 	{ "mmio-read-to-vmm",	guest_mmio_read, guest_mmio_read_end, 4096, .mmio = true },
+	{ "mmio-write-to-vmm",	guest_mmio_write, guest_mmio_write_end, 4096, .mmio = true },
+	{ "ioeventfd-write",	guest_ioeventfd_write, guest_ioeventfd_write_end,
+	  65536, .ioeventfd = true },
 	{ "gicd-read",		guest_gicd_read, guest_gicd_read_end, 65536, .vgic = true },
 	{ "eoi-no-exit",	guest_eoi, guest_eoi_end,	   65536, .vgic = true },
 };
@@ -154,11 +174,20 @@ static double run_bench(const struct bench *b, double ns_per_tick)
 {
 	struct mkvm_vm *vm = vm_create(b->start, b->end);
 	struct mkvm_vcpu *vcpu;
-	int gic = -1;
+	int gic = -1, efd = -1;
 	uint64_t ticks;
 
 	if (b->vgic)
 		gic = vgic_create(vm);
+	if (b->ioeventfd) {
+		struct kvm_ioeventfd io = {
+			.addr = IOEVENTFD_IPA, .len = 4,
+			.fd = efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK),
+		};
+
+		MKVM_CHECK(efd >= 0 && !ioctl(vm->fd, KVM_IOEVENTFD, &io),
+			   "KVM_IOEVENTFD: %s", strerror(errno));
+	}
 	vcpu = vm_vcpu_add(vm, 0);
 	if (b->vgic)
 		vgic_attr(gic, KVM_DEV_ARM_VGIC_GRP_CTRL,
@@ -176,6 +205,16 @@ static double run_bench(const struct bench *b, double ns_per_tick)
 	vcpu_free(vcpu);
 	if (gic >= 0)
 		close(gic);
+	if (efd >= 0) {
+		uint64_t n = 0;
+
+		/* Every store signalled it: the count is the loop's. */
+		MKVM_CHECK(read(efd, &n, sizeof(n)) == sizeof(n) &&
+			   n == b->iters, "ioeventfd count %llu, not %llu",
+			   (unsigned long long)n,
+			   (unsigned long long)b->iters);
+		close(efd);
+	}
 	vm_free(vm);
 	return ticks * ns_per_tick / b->iters;
 }

@@ -198,6 +198,9 @@ static void enter_guest_el2(struct mkvm_vcpu_hyp *vcpu, struct mkvm_hyp_cpu *h)
 	h->guest_hcr = guest_hcr(vcpu, h);
 	write_sysreg(h->guest_cptr, cptr_el2);
 	write_sysreg(h->guest_mdcr, mdcr_el2);
+	/* A virtual SError the VMM injected: its syndrome, where RAS has one. */
+	if ((h->guest_hcr & HCR_VSE) && (h->features & MKVM_HYP_F_RAS))
+		write_sysreg_s(vcpu->vsesr_el2, SYS_VSESR_EL2);
 	traps_hcx_fgt_enter(h);
 	/* The physical timer is the host's: trap it, allow the counter. */
 	write_sysreg((h->host_cnthctl & ~CNTHCTL_EL1PCEN) | CNTHCTL_EL1PCTEN,
@@ -276,6 +279,14 @@ u64 vcpu_run(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu)
 	vgic_save(&vcpu->vgic);
 	timer_save(guest);
 	sysregs_save(guest);
+	/*
+	 * The CPU clears HCR_EL2.VSE when the guest takes the virtual SError
+	 * (Arm ARM D1.3.5 "Virtual interrupts"); until then it stays pending,
+	 * and EL1 must know which, or it would inject it a second time.
+	 */
+	if (vcpu->hcr_el2 & HCR_VSE)
+		vcpu->hcr_el2 = (vcpu->hcr_el2 & ~HCR_VSE) |
+				(read_sysreg(hcr_el2) & HCR_VSE);
 	exit_guest_el2(cpu);
 	sysregs_restore(host);
 	host_buffers_restart(cpu);

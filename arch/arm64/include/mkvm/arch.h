@@ -35,13 +35,29 @@ struct mkvm_irq {
 };
 
 #define MKVM_VGIC_ADDR_UNDEF	(~0ULL)
+/* Region indices are 8 bits wide in KVM, and dense from 0. */
+#define MKVM_VGIC_MAX_RDREGS	256
+
+/*
+ * A redistributor region: @count frames from @base, or (count 0, the
+ * legacy KVM_VGIC_V3_ADDR_TYPE_REDIST) one frame for every vCPU.
+ */
+struct mkvm_rdreg {
+	u64 base;
+	u32 count;
+};
 
 /* Per VM: the emulated GICv3 distributor. */
 struct mkvm_vgic {
 	bool created;
 	bool initialized;
 	u64 dist_base;
-	u64 redist_base;
+	/*
+	 * Redistributor regions, by index; vCPU n has the n-th frame across
+	 * them.  Set under vm->lock; nr_rdregs is published with release.
+	 */
+	struct mkvm_rdreg *rdregs;	/* MKVM_VGIC_MAX_RDREGS, on first use */
+	unsigned int nr_rdregs;
 	u32 nr_irqs;		/* SGIs + PPIs + SPIs; 0 until set */
 	u32 ctlr;		/* GICD_CTLR group enables */
 	struct mkvm_irq *spis;	/* nr_irqs - 32 of them */
@@ -94,6 +110,9 @@ struct mkvm_vgic_cpu {
 	u32 priv_live;			/* by INTID: pending or active */
 	bool sleep;			/* GICR_WAKER.ProcessorSleep */
 	u32 lr_intid[16];		/* intid held by each used LR */
+	/* Level SPIs the guest EOIed, for the irqfd resamplers. */
+	u32 acked[16];
+	unsigned int nr_acked;
 };
 
 /* Per vCPU. */
@@ -108,8 +127,12 @@ struct mkvm_arch_vcpu {
 	u64 mpidr;
 	enum mkvm_power power;
 	bool power_on_pending;		/* PSCI CPU_ON: reset before running */
+	bool suspended;			/* KVM_MP_STATE_SUSPENDED */
 	u64 on_entry, on_context;
 	struct mkvm_mmio_pending mmio;
+	/* A virtual SError (KVM_SET_VCPU_EVENTS) the guest has not taken. */
+	bool serror_pending;
+	u64 serror_esr;			/* its ISS, for VSESR_EL2 */
 	wait_queue_head_t wq;		/* WFI and powered-off sleeps */
 	bool wake;			/* kicked: leave WFI */
 	/* A stage-2 permission fault was resolved: see load_stage2(). */

@@ -176,7 +176,8 @@ struct mkvm_vgic_hyp {
 struct mkvm_vcpu_hyp {
 	struct mkvm_cpu_ctxt ctxt;	/* first: guest.S addresses regs[] */
 	/* in */
-	u64 hcr_el2;
+	u64 hcr_el2;			/* in; VSE also out: still pending? */
+	u64 vsesr_el2;			/* the virtual SError's syndrome */
 	u64 vttbr_el2;
 	u64 vtcr_el2;
 	u64 cntvoff_el2;

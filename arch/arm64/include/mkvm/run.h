@@ -14,6 +14,7 @@ u64 mkvm_get_gpr(struct mkvm_vcpu *vcpu, unsigned int n);
 void mkvm_set_gpr(struct mkvm_vcpu *vcpu, unsigned int n, u64 val);
 void mkvm_skip_instr(struct mkvm_vcpu *vcpu);
 void mkvm_inject_undef(struct mkvm_vcpu *vcpu);
+void mkvm_inject_abort(struct mkvm_vcpu *vcpu, bool instr, u64 addr);
 void mkvm_vcpu_kick(struct mkvm_vcpu *vcpu);
 void mkvm_vcpu_reset(struct mkvm_vcpu *vcpu);
 void mkvm_vcpu_power_on_reset(struct mkvm_vcpu *vcpu);

@@ -12,6 +12,7 @@ struct mkvm_vcpu;
 int mkvm_vgic_first_run(struct mkvm_vcpu *vcpu);
 void mkvm_vgic_flush(struct mkvm_vcpu *vcpu);
 void mkvm_vgic_sync(struct mkvm_vcpu *vcpu);
+void mkvm_vgic_notify_acked(struct mkvm_vcpu *vcpu);
 bool mkvm_vgic_pending(struct mkvm_vcpu *vcpu);
 int mkvm_vgic_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr);
 void mkvm_vgic_set_private_line(struct mkvm_vcpu *vcpu, u32 intid, bool level);
