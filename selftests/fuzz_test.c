@@ -182,6 +182,7 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, FUZZ_TIMEOUT_S)
 		KVM_REGISTER_COALESCED_MMIO, KVM_UNREGISTER_COALESCED_MMIO,
 		KVM_GET_STATS_FD, KVM_IOEVENTFD, KVM_IRQFD, KVM_SET_GSI_ROUTING,
 		KVM_ARM_SET_COUNTER_OFFSET,
+		KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG, KVM_SET_SIGNAL_MASK,
 	};
 	/* Big enough for any answer: KVM_GET_REG_LIST writes every id. */
 	static uint64_t buf[2048];
@@ -195,6 +196,9 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, FUZZ_TIMEOUT_S)
 	/* A low fd number that is an eventfd, for KVM_IOEVENTFD/IRQFD. */
 	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ASSERT_LE(0, efd);
+	/* A slot that logs, for KVM_GET/CLEAR_DIRTY_LOG to work on. */
+	vm_add_memory(self->vm, 1, KVM_MEM_LOG_DIRTY_PAGES, 0xc0000000ull,
+		      0x40000);
 	fds[0] = self->vm->kvm_fd;
 	fds[1] = self->vm->fd;
 	fds[2] = vcpu->fd;
@@ -238,6 +242,17 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, FUZZ_TIMEOUT_S)
 		if (cmd == KVM_SET_USER_MEMORY_REGION ||
 		    cmd == KVM_SET_USER_MEMORY_REGION2)
 			buf[3] = 0;		/* userspace_addr: never valid */
+		/* Half the dirty logs go to real memory (our buffer's tail). */
+		if (cmd == KVM_GET_DIRTY_LOG && (buf[4] & 2)) {
+			buf[0] &= 3;		/* slot 0..3, address space 0 */
+			buf[1] = (uintptr_t)&buf[64];
+		}
+		if (cmd == KVM_CLEAR_DIRTY_LOG && (buf[4] & 2)) {
+			/* slot 0..3; num_pages and first_page near 64 */
+			buf[0] = (buf[0] & 3) | (buf[5] % 130) << 32;
+			buf[1] = buf[6] % 130;
+			buf[2] = (uintptr_t)&buf[64];
+		}
 		ret = ioctl(fds[rng() % 3], cmd, arg);
 		/*
 		 * A new fd (a device, a stats fd): not 3000 of them open.

@@ -39,6 +39,9 @@ long mkvm_check_extension(struct mkvm_vm *vm, long ext)
 		return 4096;	/* KVM_MAX_IRQ_ROUTES */
 	case KVM_CAP_COALESCED_MMIO:
 		return KVM_COALESCED_MMIO_PAGE_OFFSET;
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		return KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE |
+		       KVM_DIRTY_LOG_INITIALLY_SET;
 	case KVM_CAP_NR_MEMSLOTS:
 		return MKVM_MAX_MEMSLOTS;
 	case KVM_CAP_NR_VCPUS:

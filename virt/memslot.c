@@ -4,9 +4,28 @@
  * follows KVM (virt/kvm/kvm_main.c, kvm_set_memory_region()), error for
  * error, so a VMM sees the same answers on /dev/minikvm and /dev/kvm.
  */
+#include <linux/bitmap.h>
 #include <linux/mm.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 #include "mkvm.h"
+
+/* KVM's slot-id limit (KVM_USER_MEM_SLOTS): ids below it exist or not. */
+#define KVM_USER_MEM_SLOTS	SHRT_MAX
+
+#define KVM_DIRTY_LOG_MANUAL_CAPS	(KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | \
+					 KVM_DIRTY_LOG_INITIALLY_SET)
+
+static unsigned long dirty_bitmap_bytes(u64 npages)
+{
+	return ALIGN(npages, BITS_PER_LONG) / 8;
+}
+
+/* The scratch half behind a slot's dirty bitmap (struct mkvm_memslot). */
+static unsigned long *second_dirty_bitmap(const struct mkvm_memslot *s)
+{
+	return s->dirty_bitmap + dirty_bitmap_bytes(s->npages) / sizeof(long);
+}
 
 /**
  * mkvm_gfn_to_slot() - the memslot holding a guest frame, or NULL
@@ -43,28 +62,60 @@ static bool overlaps(struct mkvm_vm *vm, int skip, u64 gfn, u64 npages)
 }
 
 /*
- * Replace a slot; the old range leaves stage 2 first.  vm->lock keeps
- * other updates out; mmu_lock publishes the change to faults and to the
- * MMU notifier, which read the slots under it alone.
+ * Replace a slot; the old range leaves stage 2 first when it moves or
+ * goes.  vm->lock keeps other updates out; mmu_lock publishes the change
+ * to faults and to the MMU notifier, which read the slots under it alone.
+ * A slot that starts logging dirty pages is write-protected, unless
+ * KVM_DIRTY_LOG_INITIALLY_SET reports every page dirty until the VMM
+ * clears it (KVM_CLEAR_DIRTY_LOG protects then).
  */
 static void install_slot(struct mkvm_vm *vm, int id,
 			 const struct mkvm_memslot *new)
 {
 	struct mkvm_memslot *old = &vm->slots[id];
+	bool start_log = new->dirty_bitmap && !old->dirty_bitmap &&
+		!(vm->manual_dirty_log_protect & KVM_DIRTY_LOG_INITIALLY_SET);
 
 	lockdep_assert_held(&vm->lock);
 	spin_lock(&vm->mmu_lock);
-	if (old->npages)
+	if (old->npages && (!new->npages || old->base_gfn != new->base_gfn))
 		mkvm_arch_unmap_range(vm, old->base_gfn << PAGE_SHIFT,
 				      old->npages << PAGE_SHIFT);
+	else if (old->npages && start_log &&
+		 mkvm_arch_write_protect(vm, old->base_gfn << PAGE_SHIFT,
+					 old->npages << PAGE_SHIFT))
+		mkvm_arch_flush_vm_tlbs(vm);
 	*old = *new;
 	if (new->npages && id >= vm->slots_end)
 		vm->slots_end = id + 1;
 	while (vm->slots_end && !vm->slots[vm->slots_end - 1].npages)
 		vm->slots_end--;
-	/* Faults that looked up the old slot must retry. */
+	/* Faults that looked up the old slot (or its flags) must retry. */
 	vm->mmu_seq++;
 	spin_unlock(&vm->mmu_lock);
+}
+
+/* KVM refuses dirty logging on VM_PFNMAP memory (no struct page to log). */
+static int check_log_vmas(u64 hva, u64 size)
+{
+	u64 end = hva + size;
+	int ret = 0;
+
+	mmap_read_lock(current->mm);
+	while (hva < end) {
+		struct vm_area_struct *vma;
+
+		vma = find_vma_intersection(current->mm, hva, end);
+		if (!vma)
+			break;
+		if (vma->vm_flags & VM_PFNMAP) {
+			ret = -EINVAL;
+			break;
+		}
+		hva = min_t(u64, end, vma->vm_end);
+	}
+	mmap_read_unlock(current->mm);
+	return ret;
 }
 
 /**
@@ -73,10 +124,11 @@ static void install_slot(struct mkvm_vm *vm, int id,
  * @mem:	the request, already copied from userspace
  *
  * Creates, deletes (memory_size 0), moves (new guest_phys_addr) or changes
- * the flags of a slot.
+ * the flags of a slot (only KVM_MEM_LOG_DIRTY_PAGES may change).  A slot
+ * that logs keeps its bitmap across a move.
  * Return: 0, -EINVAL for a malformed request (a tagged @userspace_addr
- * included), -EEXIST for an overlap, -EFAULT for a range beyond the VM's
- * IPA size.
+ * included, or logging on VM_PFNMAP memory), -EEXIST for an overlap,
+ * -EFAULT for a range beyond the VM's IPA size, -ENOMEM.
  */
 int mkvm_set_memory_region(struct mkvm_vm *vm,
 			   const struct kvm_userspace_memory_region2 *mem)
@@ -84,9 +136,10 @@ int mkvm_set_memory_region(struct mkvm_vm *vm,
 	u32 id = mem->slot & 0xffff, as_id = mem->slot >> 16;
 	u64 npages = mem->memory_size >> PAGE_SHIFT;
 	struct mkvm_memslot new, *old;
+	unsigned long *old_bitmap;
 	int ret = 0;
 
-	if (mem->flags & ~KVM_MEM_READONLY)
+	if (mem->flags & ~(KVM_MEM_READONLY | KVM_MEM_LOG_DIRTY_PAGES))
 		return -EINVAL;
 	if (as_id || id >= MKVM_MAX_MEMSLOTS)
 		return -EINVAL;
@@ -118,12 +171,15 @@ int mkvm_set_memory_region(struct mkvm_vm *vm,
 		.flags		= mem->flags,
 	};
 
+	old_bitmap = old->dirty_bitmap;
+
 	if (!npages) {				/* delete */
-		if (!old->npages)
+		if (!old->npages) {
 			ret = -EINVAL;
-		else
-			install_slot(vm, id, &new);
-		goto out;
+			goto out;
+		}
+		install_slot(vm, id, &new);
+		goto free_old_bitmap;
 	}
 	if (old->npages) {			/* move or flags change */
 		if (new.userspace_addr != old->userspace_addr ||
@@ -132,6 +188,8 @@ int mkvm_set_memory_region(struct mkvm_vm *vm,
 			ret = -EINVAL;
 			goto out;
 		}
+		if (new.base_gfn == old->base_gfn && new.flags == old->flags)
+			goto out;		/* nothing changes, as KVM */
 	}
 	if ((!old->npages || new.base_gfn != old->base_gfn) &&
 	    overlaps(vm, id, new.base_gfn, npages)) {
@@ -144,8 +202,208 @@ int mkvm_set_memory_region(struct mkvm_vm *vm,
 		ret = -EFAULT;
 		goto out;
 	}
+	if (new.flags & KVM_MEM_LOG_DIRTY_PAGES) {
+		ret = check_log_vmas(new.userspace_addr, mem->memory_size);
+		if (ret)
+			goto out;
+		if (old->npages && old_bitmap) {
+			new.dirty_bitmap = old_bitmap;
+		} else {
+			new.dirty_bitmap = __vcalloc(2, dirty_bitmap_bytes(npages),
+						     GFP_KERNEL_ACCOUNT);
+			if (!new.dirty_bitmap) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			if (vm->manual_dirty_log_protect &
+			    KVM_DIRTY_LOG_INITIALLY_SET)
+				bitmap_set(new.dirty_bitmap, 0, npages);
+		}
+	}
 	install_slot(vm, id, &new);
+free_old_bitmap:
+	/* No fault uses it now: they look slots up under mmu_lock. */
+	if (old_bitmap != new.dirty_bitmap)
+		vfree(old_bitmap);
 out:
 	mutex_unlock(&vm->lock);
 	return ret;
+}
+
+/**
+ * mkvm_memslots_free() - free what the slots own (their dirty bitmaps)
+ * @vm:		the VM, being destroyed
+ */
+void mkvm_memslots_free(struct mkvm_vm *vm)
+{
+	int i;
+
+	for (i = 0; i < MKVM_MAX_MEMSLOTS; i++) {
+		vfree(vm->slots[i].dirty_bitmap);
+		vm->slots[i].dirty_bitmap = NULL;
+	}
+}
+
+/* The slot @slot names if it logs dirty pages; KVM's errors otherwise. */
+static struct mkvm_memslot *log_slot(struct mkvm_vm *vm, u32 slot, int *err)
+{
+	u32 id = slot & 0xffff, as_id = slot >> 16;
+
+	*err = -EINVAL;
+	if (as_id || id >= KVM_USER_MEM_SLOTS)
+		return NULL;
+	*err = -ENOENT;
+	if (id >= ARRAY_SIZE(vm->slots) || !vm->slots[id].dirty_bitmap)
+		return NULL;
+	return &vm->slots[id];
+}
+
+/*
+ * Write-protect the pages of @s whose bits are set in @mask, a bitmap
+ * word covering the 64 pages from @first (caller holds mmu_lock).
+ */
+static bool protect_word(struct mkvm_vm *vm, const struct mkvm_memslot *s,
+			 u64 first, unsigned long mask)
+{
+	u64 start = s->base_gfn + first + __ffs(mask);
+	u64 end = s->base_gfn + first + __fls(mask) + 1;
+
+	return mkvm_arch_write_protect(vm, start << PAGE_SHIFT,
+				       (end - start) << PAGE_SHIFT);
+}
+
+/**
+ * mkvm_get_dirty_log() - KVM_GET_DIRTY_LOG
+ * @vm:		the VM
+ * @log:	the request, copied from userspace
+ *
+ * Copies the slot's bitmap out.  Without manual protection the reported
+ * bits are cleared and their pages write-protected first, and the TLBs
+ * flushed before this returns: a write after the call is in the next
+ * report.  The flush comes after mmu_lock is dropped (vCPUs faulting
+ * meanwhile need it); vm->lock keeps the next GET/CLEAR, which trusts
+ * read-only entries to have no writable TLB entry left, until then.  Bits are taken with xchg() under mmu_lock, where faults set
+ * them, so none is lost between the copy and the clear.
+ * Return: 0, -EINVAL for a bad slot id, -ENOENT for a slot that does not
+ * log, -EFAULT.
+ */
+int mkvm_get_dirty_log(struct mkvm_vm *vm, const struct kvm_dirty_log *log)
+{
+	void __user *ubuf = log->dirty_bitmap;
+	struct mkvm_memslot *s;
+	unsigned long *buf, n, i;
+	bool flush = false;
+	int ret;
+
+	mutex_lock(&vm->lock);
+	s = log_slot(vm, log->slot, &ret);
+	if (!s)
+		goto out;
+	n = dirty_bitmap_bytes(s->npages);
+	if (vm->manual_dirty_log_protect) {
+		buf = s->dirty_bitmap;
+	} else {
+		buf = second_dirty_bitmap(s);
+		memset(buf, 0, n);
+		spin_lock(&vm->mmu_lock);
+		for (i = 0; i < n / sizeof(long); i++) {
+			if (!READ_ONCE(s->dirty_bitmap[i]))
+				continue;
+			buf[i] = xchg(&s->dirty_bitmap[i], 0);
+			flush |= protect_word(vm, s, i * BITS_PER_LONG, buf[i]);
+		}
+		spin_unlock(&vm->mmu_lock);
+		if (flush)
+			mkvm_arch_flush_vm_tlbs(vm);
+	}
+	ret = copy_to_user(ubuf, buf, n) ? -EFAULT : 0;
+out:
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+/**
+ * mkvm_clear_dirty_log() - KVM_CLEAR_DIRTY_LOG
+ * @vm:		the VM
+ * @log:	the request, copied from userspace
+ *
+ * Clears the bits set in the VMM's bitmap (page @first_page onwards) and
+ * write-protects the pages whose bits really were set, with the TLB
+ * flush, so that their next write is logged again.  Like KVM, this works
+ * with manual protection off too.
+ * Return: 0, -EINVAL for a bad slot id or a range that is not 64-page
+ * aligned (the end may be the slot's end) or leaves the slot, -ENOENT for
+ * a slot that does not log, -EFAULT.
+ */
+int mkvm_clear_dirty_log(struct mkvm_vm *vm,
+			 const struct kvm_clear_dirty_log *log)
+{
+	void __user *ubuf = log->dirty_bitmap;
+	unsigned long *buf, words, i;
+	struct mkvm_memslot *s;
+	bool flush = false;
+	u64 first;
+	int ret;
+
+	if (log->first_page & 63)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	s = log_slot(vm, log->slot, &ret);
+	if (!s)
+		goto out;
+	ret = -EINVAL;
+	if (log->first_page > s->npages ||
+	    log->num_pages > s->npages - log->first_page ||
+	    (log->num_pages < s->npages - log->first_page &&
+	     (log->num_pages & 63)))
+		goto out;
+	buf = second_dirty_bitmap(s);
+	words = DIV_ROUND_UP(log->num_pages, BITS_PER_LONG);
+	ret = -EFAULT;
+	if (copy_from_user(buf, ubuf, words * sizeof(long)))
+		goto out;
+
+	spin_lock(&vm->mmu_lock);
+	first = log->first_page;
+	for (i = 0; i < words; i++, first += BITS_PER_LONG) {
+		atomic_long_t *p = (atomic_long_t *)&s->dirty_bitmap[first / BITS_PER_LONG];
+		unsigned long mask = buf[i];
+
+		if (!mask)
+			continue;
+		/* Only bits that were set: the rest were never reported. */
+		mask &= atomic_long_fetch_andnot(mask, p);
+		if (mask)
+			flush |= protect_word(vm, s, first, mask);
+	}
+	spin_unlock(&vm->mmu_lock);
+	if (flush)
+		mkvm_arch_flush_vm_tlbs(vm);
+	ret = 0;
+out:
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+/**
+ * mkvm_enable_manual_dirty_log() - KVM_ENABLE_CAP(MANUAL_DIRTY_LOG_PROTECT2)
+ * @vm:		the VM
+ * @cap:	args[0] holds KVM_DIRTY_LOG_* bits, 0 to turn it off again
+ *
+ * As KVM: allowed at any time, INITIALLY_SET only with ENABLE.
+ * Return: 0, -EINVAL.
+ */
+int mkvm_enable_manual_dirty_log(struct mkvm_vm *vm,
+				 const struct kvm_enable_cap *cap)
+{
+	u64 allowed = KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE;
+
+	if (cap->args[0] & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE)
+		allowed = KVM_DIRTY_LOG_MANUAL_CAPS;
+	if (cap->flags || (cap->args[0] & ~allowed))
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	vm->manual_dirty_log_protect = cap->args[0];
+	mutex_unlock(&vm->lock);
+	return 0;
 }

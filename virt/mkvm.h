@@ -8,6 +8,7 @@
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
+#include <linux/signal.h>
 #include <linux/spinlock.h>
 #include <mkvm/arch.h>
 
@@ -19,7 +20,15 @@ struct mkvm_memslot {
 	u64 base_gfn;
 	u64 npages;		/* 0: slot unused */
 	u64 userspace_addr;
-	u32 flags;		/* KVM_MEM_READONLY */
+	u32 flags;		/* KVM_MEM_READONLY, KVM_MEM_LOG_DIRTY_PAGES */
+	/*
+	 * With KVM_MEM_LOG_DIRTY_PAGES: one bit per page, set by the fault
+	 * that makes the page writable (arch stage 2), followed by a second
+	 * bitmap of the same size, scratch space for KVM_GET/CLEAR_DIRTY_LOG
+	 * under vm->lock.  vmalloc'ed; freed when logging stops, with the
+	 * slot, or with the VM.
+	 */
+	unsigned long *dirty_bitmap;
 };
 
 /*
@@ -88,6 +97,9 @@ struct mkvm_vm {
 	long mmu_invalidating;	/* invalidate_range_start without its end */
 	struct mmu_notifier mn;
 
+	/* KVM_DIRTY_LOG_* bits of KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
+	u64 manual_dirty_log_protect;
+
 	struct mkvm_vcpu *vcpus[MKVM_MAX_VCPUS];
 	int nr_vcpus;		/* published after vcpus[] (acquire/release) */
 	struct mkvm_vm_stat stat;
@@ -103,6 +115,8 @@ struct mkvm_vcpu {
 	struct kvm_run *run;	/* one page, mmap'ed by the VMM */
 	struct mutex mutex;	/* one ioctl at a time */
 	struct task_struct *task; /* in KVM_RUN, or NULL */
+	bool sigset_active;	/* KVM_SET_SIGNAL_MASK given ... */
+	sigset_t sigset;	/* ... the mask KVM_RUN runs with */
 	/* Stage-2 table pages, topped up before mmu_lock is taken. */
 	struct mkvm_pgtable_cache mmu_cache;
 	struct mkvm_vcpu_stat stat;
@@ -126,6 +140,12 @@ int mkvm_create_vcpu(struct mkvm_vm *vm, unsigned long id);
 int mkvm_set_memory_region(struct mkvm_vm *vm,
 			   const struct kvm_userspace_memory_region2 *mem);
 struct mkvm_memslot *mkvm_gfn_to_slot(struct mkvm_vm *vm, u64 gfn);
+void mkvm_memslots_free(struct mkvm_vm *vm);
+int mkvm_get_dirty_log(struct mkvm_vm *vm, const struct kvm_dirty_log *log);
+int mkvm_clear_dirty_log(struct mkvm_vm *vm,
+			 const struct kvm_clear_dirty_log *log);
+int mkvm_enable_manual_dirty_log(struct mkvm_vm *vm,
+				 const struct kvm_enable_cap *cap);
 struct mkvm_vcpu *mkvm_vcpu_by_mpidr(struct mkvm_vm *vm, u64 mpidr);
 int mkvm_vm_stats_fd(struct mkvm_vm *vm);
 struct page *mkvm_coalesced_ring_page(struct mkvm_vm *vm);

@@ -48,6 +48,52 @@ static int mkvm_vcpu_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * KVM_SET_SIGNAL_MASK: the signals blocked while KVM_RUN runs (NULL: the
+ * thread's own mask), so that a VMM can kick a vCPU with a signal it
+ * blocks everywhere else.  SIGKILL and SIGSTOP stay deliverable.
+ */
+static long set_signal_mask(struct mkvm_vcpu *vcpu,
+			    struct kvm_signal_mask __user *argp)
+{
+	struct kvm_signal_mask m;
+	sigset_t set;
+
+	if (!argp) {
+		vcpu->sigset_active = false;
+		return 0;
+	}
+	if (copy_from_user(&m, argp, sizeof(m)))
+		return -EFAULT;
+	if (m.len != sizeof(set))
+		return -EINVAL;
+	if (copy_from_user(&set, argp->sigset, sizeof(set)))
+		return -EFAULT;
+	sigdelsetmask(&set, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	vcpu->sigset = set;
+	vcpu->sigset_active = true;
+	return 0;
+}
+
+/*
+ * KVM_RUN under the vCPU's signal mask, if it has one.  real_blocked
+ * keeps the thread's own mask meanwhile, as KVM does: only this thread
+ * touches it, and it stays a subset of what is blocked.
+ */
+static long vcpu_run(struct mkvm_vcpu *vcpu)
+{
+	long ret;
+
+	if (vcpu->sigset_active)
+		sigprocmask(SIG_SETMASK, &vcpu->sigset, &current->real_blocked);
+	ret = mkvm_arch_vcpu_run(vcpu);
+	if (vcpu->sigset_active) {
+		sigprocmask(SIG_SETMASK, &current->real_blocked, NULL);
+		sigemptyset(&current->real_blocked);
+	}
+	return ret;
+}
+
 static long mkvm_vcpu_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
@@ -59,7 +105,9 @@ static long mkvm_vcpu_ioctl(struct file *file, unsigned int cmd,
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
 	if (cmd == KVM_RUN) {
-		ret = arg ? -EINVAL : mkvm_arch_vcpu_run(vcpu);
+		ret = arg ? -EINVAL : vcpu_run(vcpu);
+	} else if (cmd == KVM_SET_SIGNAL_MASK) {
+		ret = set_signal_mask(vcpu, (void __user *)arg);
 	} else if (cmd == KVM_GET_STATS_FD) {
 		ret = mkvm_vcpu_stats_fd(vcpu);
 	} else {

@@ -115,6 +115,7 @@ static void mkvm_vm_destroy(struct mkvm_vm *vm)
 		kfree(vcpu);
 	}
 	mkvm_arch_vm_destroy(vm);
+	mkvm_memslots_free(vm);
 	mkvm_coalesced_free(vm);
 	mmdrop(vm->mm);
 	kfree(vm);
@@ -143,6 +144,9 @@ static long mkvm_vm_ioctl(struct file *file, unsigned int cmd,
 	void __user *argp = (void __user *)arg;
 	struct kvm_userspace_memory_region2 mem2 = {};
 	struct kvm_coalesced_mmio_zone zone;
+	struct kvm_clear_dirty_log clear;
+	struct kvm_dirty_log log;
+	struct kvm_enable_cap cap;
 	struct kvm_ioeventfd ioeventfd;
 	struct kvm_irqfd irqfd;
 
@@ -156,13 +160,28 @@ static long mkvm_vm_ioctl(struct file *file, unsigned int cmd,
 				   sizeof(struct kvm_userspace_memory_region)))
 			return -EFAULT;
 		/* The old struct has no room for guest_memfd flags. */
-		if (mem2.flags & ~KVM_MEM_READONLY)
+		if (mem2.flags & ~(KVM_MEM_READONLY | KVM_MEM_LOG_DIRTY_PAGES))
 			return -EINVAL;
 		return mkvm_set_memory_region(vm, &mem2);
 	case KVM_SET_USER_MEMORY_REGION2:
 		if (copy_from_user(&mem2, argp, sizeof(mem2)))
 			return -EFAULT;
 		return mkvm_set_memory_region(vm, &mem2);
+	case KVM_GET_DIRTY_LOG:
+		if (copy_from_user(&log, argp, sizeof(log)))
+			return -EFAULT;
+		return mkvm_get_dirty_log(vm, &log);
+	case KVM_CLEAR_DIRTY_LOG:
+		if (copy_from_user(&clear, argp, sizeof(clear)))
+			return -EFAULT;
+		return mkvm_clear_dirty_log(vm, &clear);
+	case KVM_ENABLE_CAP:
+		/* The arch-neutral caps first, as KVM; the rest are arm64's. */
+		if (copy_from_user(&cap, argp, sizeof(cap)))
+			return -EFAULT;
+		if (cap.cap == KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2)
+			return mkvm_enable_manual_dirty_log(vm, &cap);
+		return mkvm_arch_vm_ioctl(vm, cmd, argp);
 	case KVM_CREATE_VCPU:
 		return mkvm_create_vcpu(vm, arg);
 	case KVM_CHECK_EXTENSION:

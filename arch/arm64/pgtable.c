@@ -112,6 +112,7 @@ int mkvm_pgtable_walk(struct mkvm_pgtable *pgt, u64 addr, u64 size,
 struct map_args {
 	phys_addr_t pa;
 	u64 attr;
+	u64 relax;		/* bits @attr may add to an existing entry */
 	struct mkvm_pgtable_cache *cache;	/* NULL: allocate freely */
 };
 
@@ -134,9 +135,19 @@ static int map_visitor(const struct mkvm_pgtable_visit *v, void *arg)
 	if (v->level == 3) {
 		u64 want = (m->pa & DESC_ADDR_MASK) | m->attr | DESC_PAGE;
 
-		if (desc & DESC_VALID)
-			return desc == want ? 0 : -EEXIST;
-		WRITE_ONCE(*v->ptep, want);
+		if (!(desc & DESC_VALID)) {
+			WRITE_ONCE(*v->ptep, want);
+			return 0;
+		}
+		/*
+		 * The same page with fewer permissions: granting more needs
+		 * no break-before-make (Arm ARM, "Using break-before-make
+		 * when updating translation table entries": the output
+		 * address, memory type and block size do).
+		 */
+		if ((desc | m->relax) != (want | m->relax))
+			return -EEXIST;
+		WRITE_ONCE(*v->ptep, desc | (want & m->relax));
 		return 0;
 	}
 	if (desc & DESC_VALID)		/* a block is in the way */
@@ -155,9 +166,14 @@ static int map_visitor(const struct mkvm_pgtable_visit *v, void *arg)
 }
 
 static int map_page(struct mkvm_pgtable *pgt, u64 addr, phys_addr_t pa,
-		    u64 attr, struct mkvm_pgtable_cache *cache)
+		    u64 attr, u64 relax, struct mkvm_pgtable_cache *cache)
 {
-	struct map_args m = { .pa = pa, .attr = attr, .cache = cache };
+	struct map_args m = {
+		.pa	= pa,
+		.attr	= attr,
+		.relax	= relax,
+		.cache	= cache,
+	};
 	struct mkvm_pgtable_walker w = {
 		.cb	= map_visitor,
 		.arg	= &m,
@@ -187,7 +203,7 @@ static int map_page(struct mkvm_pgtable *pgt, u64 addr, phys_addr_t pa,
 int mkvm_pgtable_map_page(struct mkvm_pgtable *pgt, u64 addr, phys_addr_t pa,
 			  u64 attr)
 {
-	return map_page(pgt, addr, pa, attr, NULL);
+	return map_page(pgt, addr, pa, attr, 0, NULL);
 }
 
 /**
@@ -196,19 +212,109 @@ int mkvm_pgtable_map_page(struct mkvm_pgtable *pgt, u64 addr, phys_addr_t pa,
  * @addr:	page-aligned input address
  * @pa:		page-aligned output address
  * @attr:	descriptor attribute bits (everything but address and type)
+ * @relax:	bits of @attr that may be added to an entry that maps @pa
+ *		already without them (a permission being granted)
  * @cache:	holds at least mkvm_pgtable_map_pages_needed(@pgt) pages
  *
  * Never allocates, never sleeps: safe under a spinlock that an MMU
  * notifier also takes, where an allocation could recurse into reclaim
- * and so into the notifier.
+ * and so into the notifier.  An entry that differs from the wanted one
+ * only in @relax bits it has and @attr has not stays as it is.
  * Return: 0, -EINVAL, -ENOMEM if @cache ran dry, or -EEXIST if @addr is
  * mapped differently.
  */
 int mkvm_pgtable_map_page_cached(struct mkvm_pgtable *pgt, u64 addr,
-				 phys_addr_t pa, u64 attr,
+				 phys_addr_t pa, u64 attr, u64 relax,
 				 struct mkvm_pgtable_cache *cache)
 {
-	return map_page(pgt, addr, pa, attr, cache);
+	return map_page(pgt, addr, pa, attr, relax, cache);
+}
+
+struct relax_args {
+	u64 need;
+	u64 set;
+	bool done;
+};
+
+static int relax_visitor(const struct mkvm_pgtable_visit *v, void *arg)
+{
+	struct relax_args *r = arg;
+	u64 desc = READ_ONCE(*v->ptep);
+
+	if (!(desc & DESC_VALID) || (desc & r->need) != r->need)
+		return 0;
+	WRITE_ONCE(*v->ptep, desc | r->set);
+	r->done = true;
+	return 0;
+}
+
+/**
+ * mkvm_pgtable_relax() - add attribute bits to the leaf mapping @addr
+ * @pgt:	the table
+ * @addr:	page-aligned input address
+ * @need:	bits the entry must have already
+ * @set:	bits to add (a permission: no break-before-make needed)
+ *
+ * Never allocates, never sleeps.
+ * Return: true if @addr is mapped by an entry with @need (now with @set).
+ */
+bool mkvm_pgtable_relax(struct mkvm_pgtable *pgt, u64 addr, u64 need, u64 set)
+{
+	struct relax_args r = { .need = need | DESC_VALID, .set = set };
+	struct mkvm_pgtable_walker w = {
+		.cb	= relax_visitor,
+		.arg	= &r,
+		.flags	= MKVM_WALK_LEAF,
+	};
+
+	mkvm_pgtable_walk(pgt, addr, PAGE_SIZE, &w);
+	if (r.done)
+		dsb(ishst);
+	return r.done;
+}
+
+struct clear_attr_args {
+	u64 clr;
+	bool changed;
+};
+
+static int clear_attr_visitor(const struct mkvm_pgtable_visit *v, void *arg)
+{
+	struct clear_attr_args *c = arg;
+	u64 desc = READ_ONCE(*v->ptep);
+
+	if (!(desc & DESC_VALID) || !(desc & c->clr))
+		return 0;
+	WRITE_ONCE(*v->ptep, desc & ~c->clr);
+	c->changed = true;
+	return 0;
+}
+
+/**
+ * mkvm_pgtable_clear_attr() - clear attribute bits of every valid leaf
+ * @pgt:	the table
+ * @addr:	first input address
+ * @size:	length in bytes
+ * @clr:	the bits (permissions: no break-before-make needed)
+ *
+ * The caller invalidates the TLBs: until then the old entries may still
+ * be used.  Never allocates, never sleeps.
+ * Return: true if any entry changed.
+ */
+bool mkvm_pgtable_clear_attr(struct mkvm_pgtable *pgt, u64 addr, u64 size,
+			     u64 clr)
+{
+	struct clear_attr_args c = { .clr = clr };
+	struct mkvm_pgtable_walker w = {
+		.cb	= clear_attr_visitor,
+		.arg	= &c,
+		.flags	= MKVM_WALK_LEAF,
+	};
+
+	mkvm_pgtable_walk(pgt, addr, size, &w);
+	if (c.changed)
+		dsb(ishst);
+	return c.changed;
 }
 
 /**

@@ -280,6 +280,10 @@ static int handle_abort(struct mkvm_vcpu *vcpu, u64 esr)
 	    fsc != ESR_ELx_FSC_PERM)
 		return -EFAULT;
 	ret = mkvm_stage2_fault(vcpu, ipa, abort_is_write(esr));
+	if (ret == 1 && fsc == ESR_ELx_FSC_PERM) {
+		vcpu->arch.s2_perm_fault = true;
+		h->tlb_flush_ipa = ipa;
+	}
 	if (ret)
 		return ret;
 	if (!instr) {
@@ -379,6 +383,20 @@ static void load_stage2(struct mkvm_vcpu *vcpu)
 		*last = vcpu;
 		if (h->tlb_flush == MKVM_TLB_FLUSH_NONE)
 			h->tlb_flush = MKVM_TLB_FLUSH_VMID;
+	}
+	/*
+	 * A permission fault may come from a cached entry (unlike a
+	 * translation fault), and the entry may outlive the write
+	 * permission just granted (dirty logging): the guest would fault
+	 * on it again and again.  Dropping this CPU's entries for the IPA
+	 * ends that, as KVM's local flush after relaxing a permission
+	 * (FLUSH_IPA includes FLUSH_VMID); a CPU the vCPU left keeps its
+	 * stale entry until the vCPU faults there again.
+	 */
+	if (vcpu->arch.s2_perm_fault) {
+		vcpu->arch.s2_perm_fault = false;
+		if (h->tlb_flush != MKVM_TLB_FLUSH_ALL)
+			h->tlb_flush = MKVM_TLB_FLUSH_IPA;
 	}
 }
 

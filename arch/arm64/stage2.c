@@ -31,6 +31,14 @@
 #define S2_AF			BIT(10)
 #define S2_ATTR_RO		(S2_MEMATTR_NORMAL | S2_AP_R | S2_SH_INNER | S2_AF)
 #define S2_ATTR_RW		(S2_ATTR_RO | S2_AP_W)
+/*
+ * Bits 55-58 are for software (ignored by the MMU).  This one says the
+ * VMM's page was writable (get_user_pages with FOLL_WRITE) when it was
+ * mapped: a logging slot maps such pages read-only until the guest
+ * writes, and that write may be granted without looking the page up
+ * again (see relax_logged_write()).
+ */
+#define S2_SW_HOST_WRITABLE	BIT(55)
 
 static u64 parange_field(void)
 {
@@ -100,7 +108,13 @@ int mkvm_arch_vm_init(struct mkvm_vm *vm, unsigned long type)
 	return 0;
 }
 
-static void flush_vm_tlbs(struct mkvm_vm *vm)
+/**
+ * mkvm_arch_flush_vm_tlbs() - invalidate the VM's TLB entries on every CPU
+ * @vm:		the VM; caller holds vm->mmu_lock or vm->lock, or owns the VM
+ *
+ * Returns once no CPU can use an entry older than the call.
+ */
+void mkvm_arch_flush_vm_tlbs(struct mkvm_vm *vm)
 {
 	u64 vttbr;
 
@@ -114,7 +128,12 @@ static void flush_vm_tlbs(struct mkvm_vm *vm)
 	if (!vttbr)		/* never ran: nothing cached */
 		return;
 	mkvm_el2_flush_vmid(vttbr, vm->arch.vtcr);
-	vm->stat.tlb_flushes++;	/* callers hold mmu_lock or own the VM */
+	/*
+	 * Callers hold mmu_lock, vm->lock (dirty log) or own the VM: a
+	 * notifier and a KVM_GET_DIRTY_LOG flushing at once may lose one
+	 * count, never tear it.
+	 */
+	vm->stat.tlb_flushes++;
 }
 
 /**
@@ -129,7 +148,7 @@ void mkvm_arch_vm_destroy(struct mkvm_vm *vm)
 {
 	mkvm_vgic_vm_destroy(vm);
 	mkvm_smccc_vm_destroy(vm);
-	flush_vm_tlbs(vm);
+	mkvm_arch_flush_vm_tlbs(vm);
 	mkvm_pgtable_destroy(&vm->arch.s2);
 	free_percpu(vm->arch.last_vcpu_ran);
 }
@@ -172,8 +191,26 @@ void mkvm_arch_unmap_range(struct mkvm_vm *vm, u64 ipa, u64 size)
 	mkvm_pgtable_walk(&vm->arch.s2, ipa, size, &w);
 	if (unmapped) {
 		dsb(ishst);
-		flush_vm_tlbs(vm);
+		mkvm_arch_flush_vm_tlbs(vm);
 	}
+}
+
+/**
+ * mkvm_arch_write_protect() - make [ipa, ipa + size) read-only in stage 2
+ * @vm:		the VM; caller holds vm->mmu_lock
+ * @ipa:	page-aligned start, inside the IPA space
+ * @size:	length
+ *
+ * For dirty logging: the next guest write to each page faults and is
+ * logged.  The caller flushes the TLBs (mkvm_arch_flush_vm_tlbs()) when
+ * this returns true, before it reports the pages clean: until then a
+ * stale writable entry lets the guest write unseen.
+ * Return: true if a writable mapping was found.
+ */
+bool mkvm_arch_write_protect(struct mkvm_vm *vm, u64 ipa, u64 size)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+	return mkvm_pgtable_clear_attr(&vm->arch.s2, ipa, size, S2_AP_W);
 }
 
 /*
@@ -190,6 +227,35 @@ static void clean_guest_page(struct page *page)
 	kunmap_local(va);
 }
 
+/*
+ * The fast path for a write to a page that dirty logging protected: the
+ * entry still maps the page the VMM had writable when it was mapped - a
+ * change to the VMM's mapping since (unmap, copy-on-write after fork,
+ * write-protection for writeback, migration) would have removed the
+ * entry through the MMU notifier before the change.  So the write
+ * permission comes back, and the page is logged, under mmu_lock alone:
+ * no page lookup, no cache maintenance (the page was cleaned when it was
+ * mapped).
+ */
+static bool relax_logged_write(struct mkvm_vm *vm, u64 ipa)
+{
+	u64 gfn = ipa >> PAGE_SHIFT;
+	struct mkvm_memslot *slot;
+	bool done = false;
+
+	spin_lock(&vm->mmu_lock);
+	slot = mkvm_gfn_to_slot(vm, gfn);
+	if (slot && slot->dirty_bitmap && !vm->mmu_invalidating &&
+	    !(slot->flags & KVM_MEM_READONLY)) {
+		done = mkvm_pgtable_relax(&vm->arch.s2, ipa & PAGE_MASK,
+					  S2_SW_HOST_WRITABLE, S2_AP_W);
+		if (done)
+			set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
+	}
+	spin_unlock(&vm->mmu_lock);
+	return done;
+}
+
 /**
  * mkvm_stage2_fault() - resolve a stage-2 fault on guest RAM
  * @vcpu:	the faulting vCPU
@@ -201,6 +267,11 @@ static void clean_guest_page(struct page *page)
  * the MMU notifier takes it too, and reclaim entered from under it could
  * call the notifier on this very VM.
  *
+ * In a slot that logs dirty pages only a write maps a page writable, and
+ * it marks the page dirty under mmu_lock together with the mapping: a
+ * KVM_GET/CLEAR_DIRTY_LOG, which write-protects under the same lock,
+ * sees either both or neither.
+ *
  * Return: 1 when the guest can retry the access, 0 when the address is not
  * RAM the guest may access that way (an MMIO access), -EFAULT when the
  * VMM's memory behind a slot is gone, -ENOMEM.
@@ -211,8 +282,12 @@ int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write)
 	struct mkvm_memslot *slot, s;
 	unsigned long seq, hva;
 	struct page *page;
-	bool writable;
+	bool writable, logging;
+	u64 attr;
 	int ret;
+
+	if (write && relax_logged_write(vm, ipa))
+		return 1;
 
 	ret = mkvm_pgtable_cache_topup(&vcpu->mmu_cache,
 				       mkvm_pgtable_map_pages_needed(&vm->arch.s2));
@@ -246,15 +321,28 @@ int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write)
 	clean_guest_page(page);
 	if (writable)
 		set_page_dirty_lock(page);
+	/* A read leaves the page protected: its first write is logged. */
+	logging = s.dirty_bitmap && writable;
+	attr = S2_ATTR_RO;
+	if (writable)
+		attr = S2_SW_HOST_WRITABLE |
+		       (write || !logging ? S2_ATTR_RW : S2_ATTR_RO);
 
 	spin_lock(&vm->mmu_lock);
 	ret = 1;
 	/* An invalidation ran since the lookup, or runs: fault again. */
 	if (!vm->mmu_invalidating && vm->mmu_seq == seq) {
 		ret = mkvm_pgtable_map_page_cached(&vm->arch.s2, ipa & PAGE_MASK,
-						   page_to_phys(page),
-						   writable ? S2_ATTR_RW : S2_ATTR_RO,
+						   page_to_phys(page), attr,
+						   S2_AP_W | S2_SW_HOST_WRITABLE,
 						   &vcpu->mmu_cache);
+		/*
+		 * The slot is the one looked up (mmu_seq), so its bitmap
+		 * lives; set_bit() because KVM_CLEAR_DIRTY_LOG clears bits
+		 * of the same word atomically.
+		 */
+		if (!ret && logging && (attr & S2_AP_W))
+			set_bit((ipa >> PAGE_SHIFT) - s.base_gfn, s.dirty_bitmap);
 		/* Another vCPU mapped it first: fine. */
 		ret = (ret == -EEXIST || !ret) ? 1 : ret;
 	}

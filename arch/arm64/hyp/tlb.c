@@ -23,6 +23,24 @@ void tlb_prepare(struct mkvm_vcpu_hyp *vcpu)
 		isb();
 		asm volatile("tlbi vmalle1" : : : "memory");
 		break;
+	case MKVM_TLB_FLUSH_IPA:
+		/*
+		 * A stage-2 permission was granted at tlb_flush_ipa (run.c,
+		 * load_stage2()): a cached entry without it would fault once
+		 * more.  Its stage-2 entry, then every entry combining stage
+		 * 1 with it (tagged by VA, so the whole VMID), as KVM's
+		 * __kvm_tlb_flush_vmid_ipa_nsh().  No instruction cache
+		 * maintenance: the page did not change.  (TLBI VMALLS12E1
+		 * would do too, but QEMU makes every CPU stop for it.)
+		 */
+		isb();
+		asm volatile("tlbi ipas2e1, %0"
+			     : : "r" (vcpu->tlb_flush_ipa >> 12) : "memory");
+		dsb(nsh);
+		asm volatile("tlbi vmalle1" : : : "memory");
+		dsb(nsh);
+		isb();
+		return;
 	case MKVM_TLB_FLUSH_ALL:
 		/* VMIDs were handed out again: none of the old entries holds. */
 		asm volatile("tlbi alle1" : : : "memory");

@@ -184,6 +184,8 @@ struct mkvm_arch_vcpu {
 	bool steal_set;
 	u64 steal_base;
 	u64 last_steal;			/* run_delay already accounted */
+	/* A stage-2 permission fault was resolved: see load_stage2(). */
+	bool s2_perm_fault;
 };
 
 /* KVM_SET/GET/HAS_DEVICE_ATTR on a vCPU fd: one handler per group. */
@@ -208,6 +210,8 @@ void mkvm_el2_flush_vmid(u64 vttbr, u64 vtcr);
 int mkvm_arch_vm_init(struct mkvm_vm *vm, unsigned long type);
 void mkvm_arch_vm_destroy(struct mkvm_vm *vm);
 void mkvm_arch_unmap_range(struct mkvm_vm *vm, u64 ipa, u64 size);
+bool mkvm_arch_write_protect(struct mkvm_vm *vm, u64 ipa, u64 size);
+void mkvm_arch_flush_vm_tlbs(struct mkvm_vm *vm);
 u32 mkvm_arch_max_ipa_bits(void);
 
 /* arch/arm64/vcpu.c */

@@ -194,6 +194,8 @@ struct mkvm_vcpu_hyp {
 	u64 far_el2;
 	u64 hpfar_el2;			/* from AT when HPFAR_EL2 is UNKNOWN */
 	u64 fault_retry;		/* abort with no IPA found: re-enter */
+	/* in, last: for MKVM_TLB_FLUSH_IPA */
+	u64 tlb_flush_ipa;
 };
 
 /*
@@ -203,6 +205,7 @@ struct mkvm_vcpu_hyp {
 #define MKVM_TLB_FLUSH_NONE	0
 #define MKVM_TLB_FLUSH_VMID	1	/* another vCPU of the VM ran here */
 #define MKVM_TLB_FLUSH_ALL	2	/* VMID rollover: every VMID, locally */
+#define MKVM_TLB_FLUSH_IPA	3	/* FLUSH_VMID and tlb_flush_ipa's stage 2 */
 
 /* State of one physical CPU at EL2; TPIDR_EL2 holds its EL2 address. */
 struct mkvm_hyp_cpu {

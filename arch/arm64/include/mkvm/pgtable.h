@@ -52,8 +52,11 @@ int mkvm_pgtable_walk(struct mkvm_pgtable *pgt, u64 addr, u64 size,
 int mkvm_pgtable_map_page(struct mkvm_pgtable *pgt, u64 addr, phys_addr_t pa,
 			  u64 attr);
 int mkvm_pgtable_map_page_cached(struct mkvm_pgtable *pgt, u64 addr,
-				 phys_addr_t pa, u64 attr,
+				 phys_addr_t pa, u64 attr, u64 relax,
 				 struct mkvm_pgtable_cache *cache);
+bool mkvm_pgtable_relax(struct mkvm_pgtable *pgt, u64 addr, u64 need, u64 set);
+bool mkvm_pgtable_clear_attr(struct mkvm_pgtable *pgt, u64 addr, u64 size,
+			     u64 clr);
 int mkvm_pgtable_cache_topup(struct mkvm_pgtable_cache *cache, int min);
 void mkvm_pgtable_cache_free(struct mkvm_pgtable_cache *cache);
 int mkvm_pgtable_map_pages_needed(const struct mkvm_pgtable *pgt);
