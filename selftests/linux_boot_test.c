@@ -37,13 +37,15 @@
 /*
  * The guest's /init runs guest_cmd (scripts/guest-rootfs-init.sh) and
  * powers off.  Markers, one per check: the online CPU list and count, a
- * timer-driven sleep, and a raw write of DISK_MARKER to the disk's first
+ * timer-driven sleep, a read of the whole disk (many requests, for the
+ * notification paths), and a raw write of DISK_MARKER to the disk's first
  * sector, synced.  No double quotes: the kernel command line quotes it.
  */
 #define GUEST_CMD							\
 	"echo guest-up; "						\
 	"echo guest-cpus $(cat /sys/devices/system/cpu/online) $(nproc); " \
 	"sleep 1 && echo guest-slept; "					\
+	"dd if=/dev/vda of=/dev/null bs=64k 2>/dev/null && echo guest-read; " \
 	"echo " DISK_MARKER " | dd of=/dev/vda conv=fsync 2>/dev/null && " \
 	"sync && echo guest-wrote"
 #define GUEST_PARAMS	"console=ttyAMA0 quiet panic=-1 guest_cmd=\"" GUEST_CMD "\""
@@ -169,6 +171,8 @@ TEST_F_TIMEOUT(boot, smp_timer_disk_poweroff, HARNESS_TIMEOUT_S)
 	EXPECT_NE(NULL, strstr(res->out, "guest-cpus 0-1 2"))
 		TH_LOG("console tail: %s", tail(res->out, 3000));
 	EXPECT_NE(NULL, strstr(res->out, "guest-slept"))
+		TH_LOG("console tail: %s", tail(res->out, 3000));
+	EXPECT_NE(NULL, strstr(res->out, "guest-read"))
 		TH_LOG("console tail: %s", tail(res->out, 3000));
 	EXPECT_NE(NULL, strstr(res->out, "guest-wrote"))
 		TH_LOG("console tail: %s", tail(res->out, 3000));
