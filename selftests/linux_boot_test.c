@@ -37,13 +37,15 @@
 /*
  * The guest's /init runs guest_cmd (scripts/guest-rootfs-init.sh) and
  * powers off.  Markers, one per check: the online CPU list and count, a
- * timer-driven sleep, and a raw write of DISK_MARKER to the disk's first
+ * timer-driven sleep, a read of the whole disk (many requests, for the
+ * notification paths), and a raw write of DISK_MARKER to the disk's first
  * sector, synced.  No double quotes: the kernel command line quotes it.
  */
 #define GUEST_CMD							\
 	"echo guest-up; "						\
 	"echo guest-cpus $(cat /sys/devices/system/cpu/online) $(nproc); " \
 	"sleep 1 && echo guest-slept; "					\
+	"dd if=/dev/vda of=/dev/null bs=64k 2>/dev/null && echo guest-read; " \
 	"echo " DISK_MARKER " | dd of=/dev/vda conv=fsync 2>/dev/null && " \
 	"sync && echo guest-wrote"
 #define GUEST_PARAMS	"console=ttyAMA0 quiet panic=-1 guest_cmd=\"" GUEST_CMD "\""
@@ -59,6 +61,70 @@ static const char *tail(const char *s, size_t n)
 FIXTURE(boot) {
 	struct mkvm_child_result res;
 };
+
+/*
+ * Issue 11: the virtio-blk disk's notifications through ioeventfds and
+ * its interrupts through an irqfd (the default), or both through the
+ * VMM's vCPU threads (--no-eventfd).
+ */
+FIXTURE_VARIANT(boot) {
+	bool no_eventfd;
+};
+
+FIXTURE_VARIANT_ADD(boot, eventfd) {
+	.no_eventfd = false,
+};
+
+FIXTURE_VARIANT_ADD(boot, no_eventfd) {
+	.no_eventfd = true,
+};
+
+/* minivmm --stats's counters (kvm__print_stats()), from its stderr. */
+struct vmm_stats {
+	char ioeventfd[4], irqfd[4];
+	unsigned long notify_exits, ioeventfd_kicks, irqfd_raises, line_changes;
+};
+
+static bool vmm_stats_parse(const char *err, struct vmm_stats *st)
+{
+	const char *line = strstr(err, "minivmm: stats: ");
+
+	return line && sscanf(line, "minivmm: stats: ioeventfd %3[a-z], irqfd %3[a-z], notify exits %lu, ioeventfd kicks %lu, irqfd raises %lu, irq line changes %lu",
+			      st->ioeventfd, st->irqfd, &st->notify_exits,
+			      &st->ioeventfd_kicks, &st->irqfd_raises,
+			      &st->line_changes) == 6;
+}
+
+/*
+ * Which path the disk's notifications and interrupts took.  With
+ * eventfds not one notification exits to minivmm (each ready queue's
+ * ioeventfd matches every QueueNotify Linux writes) and no SPI goes
+ * through KVM_IRQ_LINE; without them, every one does.
+ */
+static void check_paths(struct __test_metadata *_metadata, const char *err,
+			bool no_eventfd)
+{
+	struct vmm_stats st;
+
+	ASSERT_TRUE(vmm_stats_parse(err, &st)) TH_LOG("stderr: %s", err);
+	ksft_print_msg("%s", strstr(err, "minivmm: stats: "));
+	if (no_eventfd) {
+		EXPECT_STREQ("off", st.ioeventfd);
+		EXPECT_STREQ("off", st.irqfd);
+		EXPECT_LT(0, st.notify_exits);
+		EXPECT_EQ(0, st.ioeventfd_kicks);
+		EXPECT_EQ(0, st.irqfd_raises);
+		EXPECT_LT(0, st.line_changes);
+	} else {
+		/* KVM and minikvm both have IOEVENTFD, IRQFD and its resample. */
+		EXPECT_STREQ("on", st.ioeventfd);
+		EXPECT_STREQ("on", st.irqfd);
+		EXPECT_EQ(0, st.notify_exits);
+		EXPECT_LT(0, st.ioeventfd_kicks);
+		EXPECT_LT(0, st.irqfd_raises);
+		EXPECT_EQ(0, st.line_changes);
+	}
+}
 
 FIXTURE_SETUP(boot)
 {
@@ -81,9 +147,10 @@ FIXTURE_TEARDOWN(boot)
 
 TEST_F_TIMEOUT(boot, smp_timer_disk_poweroff, HARNESS_TIMEOUT_S)
 {
-	static const char *const args[] = {
+	const char *const args[] = {
 		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "256", "-c", "2",
-		"-d", DISK, "-p", GUEST_PARAMS,
+		"-d", DISK, "-p", GUEST_PARAMS, "--stats",
+		variant->no_eventfd ? "--no-eventfd" : NULL,
 	};
 	/* The guest's first marker times the boot. */
 	static const struct mkvm_child_io io = {
@@ -105,6 +172,8 @@ TEST_F_TIMEOUT(boot, smp_timer_disk_poweroff, HARNESS_TIMEOUT_S)
 		TH_LOG("console tail: %s", tail(res->out, 3000));
 	EXPECT_NE(NULL, strstr(res->out, "guest-slept"))
 		TH_LOG("console tail: %s", tail(res->out, 3000));
+	EXPECT_NE(NULL, strstr(res->out, "guest-read"))
+		TH_LOG("console tail: %s", tail(res->out, 3000));
 	EXPECT_NE(NULL, strstr(res->out, "guest-wrote"))
 		TH_LOG("console tail: %s", tail(res->out, 3000));
 	EXPECT_EQ(0, res->status)
@@ -117,6 +186,7 @@ TEST_F_TIMEOUT(boot, smp_timer_disk_poweroff, HARNESS_TIMEOUT_S)
 		  pread(fd, disk, strlen(DISK_MARKER), 0));
 	close(fd);
 	EXPECT_STREQ(DISK_MARKER, disk);
+	check_paths(_metadata, res->err, variant->no_eventfd);
 }
 
 /*
@@ -135,6 +205,7 @@ FIXTURE(console) {
 FIXTURE_VARIANT(console) {
 	const char *console;
 	const char *params;
+	bool no_eventfd;
 };
 
 FIXTURE_VARIANT_ADD(console, serial) {
@@ -145,6 +216,13 @@ FIXTURE_VARIANT_ADD(console, serial) {
 FIXTURE_VARIANT_ADD(console, virtio) {
 	.console = "virtio",
 	.params = "console=hvc0 quiet panic=-1",
+};
+
+/* Issue 11: the virtio console through the exit path too. */
+FIXTURE_VARIANT_ADD(console, virtio_no_eventfd) {
+	.console = "virtio",
+	.params = "console=hvc0 quiet panic=-1",
+	.no_eventfd = true,
 };
 
 FIXTURE_SETUP(console)
@@ -169,7 +247,8 @@ static void console_boot(const FIXTURE_VARIANT(console) *variant,
 {
 	const char *const args[] = {
 		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "256",
-		"--console", variant->console, "-p", variant->params,
+		"--console", variant->console, "-p", variant->params, "--stats",
+		variant->no_eventfd ? "--no-eventfd" : NULL,
 	};
 
 	mkvm_minivmm_run(args, ARRAY_SIZE(args), io, res);
@@ -192,6 +271,9 @@ TEST_F_TIMEOUT(console, shell_runs_input, HARNESS_TIMEOUT_S)
 	EXPECT_EQ(0, res->status)
 		TH_LOG("stderr: %s\nconsole tail: %s", res->err,
 		       tail(res->out, 3000));
+	/* The virtio console is the only virtio device here. */
+	if (!strcmp(variant->console, "virtio"))
+		check_paths(_metadata, res->err, variant->no_eventfd);
 }
 
 /*

@@ -435,49 +435,96 @@ static bool hostile_sector_ok(void)
 	return ok;
 }
 
+/* minivmm --stats's counters (kvm__print_stats()), from its stderr. */
+struct vmm_stats {
+	char ioeventfd[4], irqfd[4];
+	unsigned long notify_exits, ioeventfd_kicks, irqfd_raises, line_changes;
+};
+
+static bool vmm_stats_parse(const char *err, struct vmm_stats *st)
+{
+	const char *line = strstr(err, "minivmm: stats: ");
+
+	return line && sscanf(line, "minivmm: stats: ioeventfd %3[a-z], irqfd %3[a-z], notify exits %lu, ioeventfd kicks %lu, irqfd raises %lu, irq line changes %lu",
+			      st->ioeventfd, st->irqfd, &st->notify_exits,
+			      &st->ioeventfd_kicks, &st->irqfd_raises,
+			      &st->line_changes) == 6;
+}
+
 /*
  * Issue 13: minivmm survives a guest that attacks its devices (fixed
  * seed), the devices work again after a reset each time, the good I/O
- * completes and the image holds what was written.
+ * completes and the image holds what was written.  Issue 11: the same
+ * through the ioeventfds (whose datamatch the random QueueNotify writes
+ * hit or miss) and through the exit path (--no-eventfd).  A raw guest
+ * has no GIC, hence no irqfd.
  */
-TEST_F_TIMEOUT(hostile, random_registers_and_rings_then_good_io,
-	       HOSTILE_HARNESS_S)
+static void hostile_attack(struct __test_metadata *_metadata,
+			   struct mkvm_child_result *res, bool no_eventfd)
 {
-	static const char *const args[] = {
+	const char *const args[] = {
 		"--raw", HOSTILE_BIN, "-d", HOSTILE_DISK, "--console", "virtio",
+		"--stats", no_eventfd ? "--no-eventfd" : NULL,
 	};
 	static const struct mkvm_child_io io = {
 		.timeout_ms = HOSTILE_TIMEOUT_MS,
 	};
+	struct vmm_stats st;
 	int round;
 
 	ASSERT_EQ(0, hostile_disk());
-	mkvm_minivmm_run(args, ARRAY_SIZE(args), &io, &self->res);
+	mkvm_minivmm_run(args, ARRAY_SIZE(args), &io, res);
 	/* What the attacks provoked: one warning per device at most. */
-	ksft_print_msg("minivmm's stderr after %ld ms:\n%s", self->res.total_ms,
-		       self->res.err);
-	if (strstr(self->res.out, "hostile-done"))
-		ksft_print_msg("guest: %s", strstr(self->res.out, "hostile-done"));
+	ksft_print_msg("minivmm's stderr after %ld ms:\n%s", res->total_ms,
+		       res->err);
+	if (strstr(res->out, "hostile-done"))
+		ksft_print_msg("guest: %s", strstr(res->out, "hostile-done"));
 
 	EXPECT_TRUE(hostile_sector_ok());
 	unlink(HOSTILE_DISK);
-	EXPECT_EQ(0, self->res.status)
-		TH_LOG("stderr: %s\nstdout: %s", self->res.err, self->res.out);
+	EXPECT_EQ(0, res->status)
+		TH_LOG("stderr: %s\nstdout: %s", res->err, res->out);
 	for (round = 1; round <= HOSTILE_ROUNDS; round++) {
 		char line[32];
 
 		snprintf(line, sizeof(line), "round %d ok\n", round);
-		EXPECT_NE(NULL, strstr(self->res.out, line))
+		EXPECT_NE(NULL, strstr(res->out, line))
 			TH_LOG("%s missing; stdout: %s\nstderr: %s", line,
-			       self->res.out, self->res.err);
+			       res->out, res->err);
 	}
-	EXPECT_NE(NULL, strstr(self->res.out, "virtio-console ok"))
-		TH_LOG("stdout: %s", self->res.out);
+	EXPECT_NE(NULL, strstr(res->out, "virtio-console ok"))
+		TH_LOG("stdout: %s", res->out);
 	/* The attacks reached the rings: some broke a device. */
-	EXPECT_EQ(NULL, strstr(self->res.out, "needs-reset seen 0\n"))
-		TH_LOG("stdout: %s", self->res.out);
-	EXPECT_NE(NULL, strstr(self->res.out, "hostile-done"));
+	EXPECT_EQ(NULL, strstr(res->out, "needs-reset seen 0\n"))
+		TH_LOG("stdout: %s", res->out);
+	EXPECT_NE(NULL, strstr(res->out, "hostile-done"));
+
+	ASSERT_TRUE(vmm_stats_parse(res->err, &st))
+		TH_LOG("stderr: %s", res->err);
+	EXPECT_STREQ("off", st.irqfd);
+	if (no_eventfd) {
+		EXPECT_STREQ("off", st.ioeventfd);
+		EXPECT_LT(0, st.notify_exits);
+		EXPECT_EQ(0, st.ioeventfd_kicks);
+	} else {
+		/* Both KVM and minikvm offer KVM_CAP_IOEVENTFD. */
+		EXPECT_STREQ("on", st.ioeventfd);
+		EXPECT_LT(0, st.ioeventfd_kicks);
+	}
 }
+
+TEST_F_TIMEOUT(hostile, random_registers_and_rings_then_good_io,
+	       HOSTILE_HARNESS_S)
+{
+	hostile_attack(_metadata, &self->res, false);
+}
+
+TEST_F_TIMEOUT(hostile, random_registers_and_rings_no_eventfd,
+	       HOSTILE_HARNESS_S)
+{
+	hostile_attack(_metadata, &self->res, true);
+}
+
 
 /*
  * Data integrity: a write the guest saw completed (writethrough: the last

@@ -154,7 +154,37 @@ int kvm__init(struct kvm *kvm, const struct kvm_config *cfg)
 	}
 	if (cfg->irqchip && gic__init(kvm))
 		return -1;
+	/*
+	 * Without these the virtio devices take the exit path: a device
+	 * that KVM cannot notify in-kernel still works, only slower.
+	 */
+	if (!cfg->no_eventfd) {
+		kvm->ioeventfd = ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION,
+				       KVM_CAP_IOEVENTFD) > 0;
+		kvm->irqfd = cfg->irqchip &&
+			     ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION,
+				   KVM_CAP_IRQFD) > 0 &&
+			     ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION,
+				   KVM_CAP_IRQFD_RESAMPLE) > 0;
+	}
 	return 0;
+}
+
+/**
+ * kvm__print_stats() - the --stats line, on stderr
+ * @kvm: the VM, its vCPUs and I/O threads stopped
+ *
+ * The tests read it to see which path notifications and interrupts took.
+ */
+void kvm__print_stats(struct kvm *kvm)
+{
+	struct kvm_stats *st = &kvm->stats;
+
+	fprintf(stderr, "minivmm: stats: ioeventfd %s, irqfd %s, notify exits %lu, ioeventfd kicks %lu, irqfd raises %lu, irq line changes %lu\n",
+		kvm->ioeventfd ? "on" : "off", kvm->irqfd ? "on" : "off",
+		atomic_load(&st->notify_exits), atomic_load(&st->ioeventfd_kicks),
+		atomic_load(&st->irqfd_raises),
+		atomic_load(&st->irq_line_changes));
 }
 
 /**

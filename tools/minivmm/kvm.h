@@ -46,6 +46,18 @@ struct kvm_config {
 	/* An in-kernel GICv3: needed by Linux, absent for raw payloads. */
 	bool irqchip;
 	enum kvm_console console;
+	/* --no-eventfd: every queue notification exits to the vCPU thread. */
+	bool no_eventfd;
+	/* --stats: print the notification and interrupt counters at exit. */
+	bool stats;
+};
+
+/* How virtio notifications and interrupts travelled (--stats). */
+struct kvm_stats {
+	atomic_ulong notify_exits;	/* QueueNotify writes that exited */
+	atomic_ulong ioeventfd_kicks;	/* notifications read from ioeventfds */
+	atomic_ulong irqfd_raises;	/* SPIs raised through an irqfd */
+	atomic_ulong irq_line_changes;	/* KVM_IRQ_LINE calls for a virtio SPI */
 };
 
 struct kvm {
@@ -76,6 +88,14 @@ struct kvm {
 	bool mmio_warn_capped;
 
 	int gic_fd;			/* -1 without an in-kernel GIC */
+	/*
+	 * Set by kvm__init() from KVM_CHECK_EXTENSION (and not with
+	 * --no-eventfd): queue notifications through ioeventfds, virtio
+	 * interrupts through resampling irqfds (the latter needs the GIC).
+	 */
+	bool ioeventfd;
+	bool irqfd;
+	struct kvm_stats stats;
 	struct pl011 *uart;
 	struct virtio_mmio_dev *virtio[VIRTIO_MMIO_MAX_DEVS];
 	unsigned int nr_virtio;
@@ -94,5 +114,6 @@ int kvm__load_raw(struct kvm *kvm, int fd, uint64_t size, uint64_t addr,
 void kvm__stop(struct kvm *kvm, int status);
 void kvm__wait_briefly(pthread_cond_t *cond, pthread_mutex_t *lock);
 void kvm__write_out(struct kvm *kvm, const void *buf, size_t len);
+void kvm__print_stats(struct kvm *kvm);
 
 #endif /* MINIVMM_KVM_H */

@@ -147,6 +147,8 @@ static int run__guest(struct kvm *kvm)
 			pthread_join(kvm->cpus[i]->thread, NULL);
 	term__exit(kvm);
 	virtio_mmio__stop_io(kvm);
+	if (kvm->cfg.stats)
+		kvm__print_stats(kvm);
 	return kvm->exit_status;
 }
 
@@ -245,8 +247,10 @@ void run__usage(FILE *f)
 	fprintf(f,
 		"usage: minivmm run -k IMAGE [-i INITRD] [-p CMDLINE] [-d DISK] [--console serial|virtio]\n"
 		"                   [-m MEM_MiB] [-c NR_VCPUS] [--dev PATH] [--mem-base ADDR]\n"
+		"                   [--no-eventfd] [--stats]\n"
 		"       minivmm run --raw FILE@ADDR [-d DISK] [--console serial|virtio]\n"
 		"                   [-m MEM_MiB] [-c NR_VCPUS] [--dev PATH] [--mem-base ADDR]\n"
+		"                   [--no-eventfd] [--stats]\n"
 		"  -k, --kernel IMAGE  boot an arm64 Linux Image\n"
 		"  -i, --initrd FILE   with this initrd (initramfs)\n"
 		"  -p, --params ARGS   kernel command line (default \"%s\",\n"
@@ -259,7 +263,10 @@ void run__usage(FILE *f)
 		"  -m, --mem MiB       guest RAM size (default %llu, or %llu with --raw)\n"
 		"  -c, --cpus N        vCPUs; all but vCPU 0 start powered off (default 1)\n"
 		"  --dev PATH          KVM-API device (default /dev/minikvm)\n"
-		"  --mem-base ADDR     guest-physical address of RAM (default %#llx)\n",
+		"  --mem-base ADDR     guest-physical address of RAM (default %#llx)\n"
+		"  --no-eventfd        virtio notifications exit to the vCPU thread and\n"
+		"                      interrupts use KVM_IRQ_LINE, as without ioeventfd/irqfd\n"
+		"  --stats             at exit, print how notifications and interrupts went\n",
 		RUN_CMDLINE_SERIAL, RUN_CMDLINE_VIRTIO,
 		KVM_DEFAULT_LINUX_RAM_MIB, KVM_DEFAULT_RAM_MIB, KVM_DEFAULT_RAM_BASE);
 }
@@ -284,6 +291,8 @@ int run__cmd(int argc, char **argv)
 		{ "cpus",     required_argument, NULL, 'c' },
 		{ "dev",      required_argument, NULL, 'D' },
 		{ "mem-base", required_argument, NULL, 'B' },
+		{ "no-eventfd", no_argument,     NULL, 'E' },
+		{ "stats",    no_argument,       NULL, 'S' },
 		{ "help",     no_argument,       NULL, 'h' },
 		{ }
 	};
@@ -358,6 +367,12 @@ int run__cmd(int argc, char **argv)
 					optarg);
 				return 1;
 			}
+			break;
+		case 'E':
+			o.cfg.no_eventfd = true;
+			break;
+		case 'S':
+			o.cfg.stats = true;
 			break;
 		case 'h':
 			run__usage(stdout);

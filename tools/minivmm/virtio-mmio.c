@@ -19,13 +19,27 @@
  *
  * No notification suppression is offered (no EVENT_IDX): the driver kicks
  * for every batch and the device interrupts for every batch it completes.
+ *
+ * Where KVM offers them (and not with --no-eventfd), notifications and
+ * interrupts bypass the vCPU threads: each ready queue has an ioeventfd on
+ * QueueNotify that matches its index, which the I/O thread polls, and the
+ * SPI is raised through a resampling irqfd (Documentation/minivmm.rst,
+ * "Notifications and interrupts").  A QueueNotify that no ioeventfd
+ * matches (a queue that does not exist or is not ready, an access that is
+ * not 32-bit) still exits and reaches virtio_mmio__mmio(), as before.
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/kvm.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>
 #include <linux/virtio_ring.h>
@@ -62,13 +76,30 @@ void virtio__warn(struct virtio_mmio_dev *vdev, const char *what)
 			vdev->ops->name, what);
 }
 
-/* Lock held.  The SPI is a level: high while any ISR bit is set. */
+/*
+ * Lock held.  The SPI is a level: high while any ISR bit is set.  Through
+ * the irqfd, only raised here: KVM lowers it when the guest EOIs it (the
+ * guest acknowledged InterruptStatus in its handler by then), and the I/O
+ * thread calls this again on the resample notification (irq_level false
+ * again), which raises it anew if ISR is still set.
+ */
 static void virtio_mmio__update_irq(struct virtio_mmio_dev *vdev)
 {
 	bool level = vdev->isr != 0;
 
+	if (vdev->irq_fd >= 0) {
+		if (level && !vdev->irq_level) {
+			vdev->irq_level = true;
+			atomic_fetch_add(&vdev->kvm->stats.irqfd_raises, 1);
+			if (eventfd_write(vdev->irq_fd, 1))
+				virtio__warn(vdev, "irqfd write failed");
+		}
+		return;
+	}
 	if (level != vdev->irq_level) {
 		vdev->irq_level = level;
+		if (vdev->kvm->gic_fd >= 0)
+			atomic_fetch_add(&vdev->kvm->stats.irq_line_changes, 1);
 		gic__set_spi(vdev->kvm, vdev->spi, level);
 	}
 }
@@ -120,6 +151,35 @@ bool virtio_mmio__queue_live(struct virtio_mmio_dev *vdev, unsigned int q)
 	       VIRTIO_CONFIG_S_DRIVER_OK;
 }
 
+/*
+ * Lock held (or no vCPU running).  Register queue @q's ioeventfd with KVM,
+ * or take it away.  A queue whose ioeventfd could not be registered is
+ * notified through the exit path instead: slower, served all the same.
+ */
+static void virtio_mmio__set_notify(struct virtio_mmio_dev *vdev,
+				    unsigned int q, bool on)
+{
+	struct kvm_ioeventfd ioe = {
+		.datamatch = q,
+		.addr = vdev->base + VIRTIO_MMIO_QUEUE_NOTIFY,
+		.len = 4,
+		.fd = vdev->notify_fd[q],
+		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+	};
+
+	if (vdev->notify_fd[q] < 0 || vdev->notify_on[q] == on)
+		return;
+	if (!on)
+		ioe.flags |= KVM_IOEVENTFD_FLAG_DEASSIGN;
+	if (ioctl(vdev->kvm->vm_fd, KVM_IOEVENTFD, &ioe)) {
+		fprintf(stderr, "minivmm: %s: KVM_IOEVENTFD queue %u%s: %s\n",
+			vdev->ops->name, q, on ? "" : " (deassign)",
+			strerror(errno));
+		return;
+	}
+	vdev->notify_on[q] = on;
+}
+
 static bool is_power_of_2(uint64_t n)
 {
 	return n && !(n & (n - 1));
@@ -150,6 +210,7 @@ static void virtq__enable(struct virtio_mmio_dev *vdev, struct virtq *vq)
 	vq->last_avail = 0;
 	vq->used_idx = 0;
 	vq->ready = true;
+	virtio_mmio__set_notify(vdev, vq - vdev->vq, true);
 }
 
 /*
@@ -159,6 +220,10 @@ static void virtq__enable(struct virtio_mmio_dev *vdev, struct virtq *vq)
  */
 static void virtio_mmio__reset(struct virtio_mmio_dev *vdev)
 {
+	unsigned int q;
+
+	for (q = 0; q < vdev->ops->nr_queues; q++)
+		virtio_mmio__set_notify(vdev, q, false);
 	vdev->status = 0;
 	vdev->isr = 0;
 	vdev->dev_features_sel = 0;
@@ -283,10 +348,16 @@ static void virtio_mmio__write(struct virtio_mmio_dev *vdev, uint64_t reg,
 		vdev->queue_sel = val;
 		return;
 	case VIRTIO_MMIO_QUEUE_NOTIFY:
-		/* The I/O thread serves it; the vCPU goes back to the guest. */
+		/*
+		 * The I/O thread serves it; the vCPU goes back to the guest.
+		 * With ioeventfds only what none matched comes here.
+		 */
+		atomic_fetch_add(&vdev->kvm->stats.notify_exits, 1);
 		if (virtio_mmio__queue_live(vdev, val)) {
 			vdev->kicked |= 1U << val;
 			pthread_cond_signal(&vdev->kick);
+			if (vdev->wake_fd >= 0)
+				eventfd_write(vdev->wake_fd, 1);
 		}
 		return;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
@@ -300,8 +371,10 @@ static void virtio_mmio__write(struct virtio_mmio_dev *vdev, uint64_t reg,
 
 	/* The rest configures the selected queue, only while it is not live. */
 	if (!vq || vq->ready) {
-		if (vq && reg == VIRTIO_MMIO_QUEUE_READY && !val)
+		if (vq && reg == VIRTIO_MMIO_QUEUE_READY && !val) {
 			vq->ready = false;
+			virtio_mmio__set_notify(vdev, vdev->queue_sel, false);
+		}
 		return;
 	}
 	switch (reg) {
@@ -397,11 +470,63 @@ bool virtio_mmio__run_pending(struct virtio_mmio_dev *vdev)
 	return vdev->kicked != 0;
 }
 
+/* Take what an eventfd counted; 0 if it was not signalled. */
+static uint64_t eventfd__take(int fd)
+{
+	uint64_t n;
+
+	if (fd < 0 || read(fd, &n, sizeof(n)) != sizeof(n))
+		return 0;
+	return n;
+}
+
+/*
+ * Lock held, dropped while waiting.  Wait up to @timeout_ms for the
+ * device's eventfds, then turn what they say into kicks and, for the
+ * resample fd, into the SPI's next level.  The fds are the device's for
+ * its whole life: a queue reset since only means a kick that
+ * virtio_mmio__run_pending() finds no live queue for.
+ */
+static void virtio_mmio__poll(struct virtio_mmio_dev *vdev, int timeout_ms)
+{
+	struct pollfd pfd[VIRTIO_MAX_QUEUES + 2];
+	unsigned int q, n = 0;
+	uint64_t cnt;
+
+	for (q = 0; q < vdev->ops->nr_queues; q++)
+		if (vdev->notify_fd[q] >= 0)
+			pfd[n++] = (struct pollfd){ vdev->notify_fd[q], POLLIN, 0 };
+	if (vdev->resample_fd >= 0)
+		pfd[n++] = (struct pollfd){ vdev->resample_fd, POLLIN, 0 };
+	pfd[n++] = (struct pollfd){ vdev->wake_fd, POLLIN, 0 };
+
+	pthread_mutex_unlock(&vdev->lock);
+	n = poll(pfd, n, timeout_ms) > 0;
+	pthread_mutex_lock(&vdev->lock);
+	if (!n)
+		return;
+
+	for (q = 0; q < vdev->ops->nr_queues; q++) {
+		cnt = eventfd__take(vdev->notify_fd[q]);
+		if (cnt) {
+			atomic_fetch_add(&vdev->kvm->stats.ioeventfd_kicks, cnt);
+			vdev->kicked |= 1U << q;
+		}
+	}
+	if (eventfd__take(vdev->resample_fd)) {
+		vdev->irq_level = false;
+		virtio_mmio__update_irq(vdev);
+	}
+	eventfd__take(vdev->wake_fd);
+}
+
 /*
  * The device's I/O thread: waits for kicks, serves them in budgeted
  * rounds, and lets go of the lock between rounds so that the vCPUs get
- * to the registers.  It notices a stopping VM within kvm__wait_briefly()'s
- * 100 ms, or at once when kicked by a signal out of a blocking write.
+ * to the registers.  Kicks come from the MMIO handler (the condition
+ * variable) or, with eventfds, from KVM (virtio_mmio__poll()).  It
+ * notices a stopping VM within 100 ms, or at once when kicked by a signal
+ * out of a blocking write or out of poll().
  */
 static void *virtio_mmio__io_thread(void *arg)
 {
@@ -410,7 +535,12 @@ static void *virtio_mmio__io_thread(void *arg)
 
 	pthread_mutex_lock(&vdev->lock);
 	while (!atomic_load(&kvm->stopping)) {
-		if (!vdev->kicked) {
+		if (vdev->wake_fd >= 0) {
+			/* Between rounds too: EOIs and kicks of other queues. */
+			virtio_mmio__poll(vdev, vdev->kicked ? 0 : 100);
+			if (!vdev->kicked)
+				continue;
+		} else if (!vdev->kicked) {
 			kvm__wait_briefly(&vdev->kick, &vdev->lock);
 			continue;
 		}
@@ -672,13 +802,92 @@ size_t virtq_elem__write(const struct virtq_elem *elem, size_t offset,
  *
  * Return: the device, or NULL with a message.
  */
+/*
+ * The device's eventfds, as kvm->ioeventfd and kvm->irqfd allow.  What
+ * fails is reported and left to the exit path and KVM_IRQ_LINE.  The
+ * ioeventfds are registered only when their queue becomes ready.
+ */
+static void virtio_mmio__open_eventfds(struct virtio_mmio_dev *vdev)
+{
+	struct kvm *kvm = vdev->kvm;
+	struct kvm_irqfd irqfd = {
+		.gsi = vdev->spi,
+		.flags = KVM_IRQFD_FLAG_RESAMPLE,
+	};
+	unsigned int q;
+
+	if (!kvm->ioeventfd && !kvm->irqfd)
+		return;
+	vdev->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (vdev->wake_fd < 0)
+		goto err_eventfd;
+	for (q = 0; kvm->ioeventfd && q < vdev->ops->nr_queues; q++) {
+		vdev->notify_fd[q] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (vdev->notify_fd[q] < 0)
+			goto err_eventfd;
+	}
+	if (!kvm->irqfd)
+		return;
+	vdev->irq_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	vdev->resample_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (vdev->irq_fd < 0 || vdev->resample_fd < 0)
+		goto err_eventfd;
+	irqfd.fd = vdev->irq_fd;
+	irqfd.resamplefd = vdev->resample_fd;
+	if (ioctl(kvm->vm_fd, KVM_IRQFD, &irqfd)) {
+		fprintf(stderr, "minivmm: %s: KVM_IRQFD SPI %u: %s (using KVM_IRQ_LINE)\n",
+			vdev->ops->name, vdev->spi, strerror(errno));
+		goto err_irqfd;
+	}
+	return;
+
+err_eventfd:
+	fprintf(stderr, "minivmm: %s: eventfd: %s (using the exit path)\n",
+		vdev->ops->name, strerror(errno));
+err_irqfd:
+	if (vdev->irq_fd >= 0)
+		close(vdev->irq_fd);
+	if (vdev->resample_fd >= 0)
+		close(vdev->resample_fd);
+	vdev->irq_fd = -1;
+	vdev->resample_fd = -1;
+}
+
+/* Undo virtio_mmio__open_eventfds() and the queues' registrations. */
+static void virtio_mmio__close_eventfds(struct virtio_mmio_dev *vdev)
+{
+	struct kvm_irqfd irqfd = {
+		.fd = vdev->irq_fd,
+		.gsi = vdev->spi,
+		.flags = KVM_IRQFD_FLAG_DEASSIGN,
+	};
+	unsigned int q;
+
+	for (q = 0; q < VIRTIO_MAX_QUEUES; q++) {
+		virtio_mmio__set_notify(vdev, q, false);
+		if (vdev->notify_fd[q] >= 0)
+			close(vdev->notify_fd[q]);
+		vdev->notify_fd[q] = -1;
+	}
+	if (vdev->irq_fd >= 0) {
+		ioctl(vdev->kvm->vm_fd, KVM_IRQFD, &irqfd);
+		close(vdev->irq_fd);
+		close(vdev->resample_fd);
+	}
+	if (vdev->wake_fd >= 0)
+		close(vdev->wake_fd);
+	vdev->irq_fd = -1;
+	vdev->resample_fd = -1;
+	vdev->wake_fd = -1;
+}
+
 struct virtio_mmio_dev *virtio_mmio__create(struct kvm *kvm,
 					    const struct virtio_dev_ops *ops,
 					    void *priv, const void *config,
 					    uint32_t config_size)
 {
 	struct virtio_mmio_dev *vdev;
-	unsigned int slot = kvm->nr_virtio;
+	unsigned int slot = kvm->nr_virtio, q;
 
 	if (slot >= VIRTIO_MMIO_MAX_DEVS) {
 		fprintf(stderr, "minivmm: %s: at most %d virtio devices\n",
@@ -697,6 +906,11 @@ struct virtio_mmio_dev *virtio_mmio__create(struct kvm *kvm,
 	vdev->config_size = config_size;
 	vdev->base = VIRTIO_MMIO_BASE + slot * VIRTIO_MMIO_SIZE;
 	vdev->spi = VIRTIO_MMIO_SPI_BASE + slot;
+	for (q = 0; q < VIRTIO_MAX_QUEUES; q++)
+		vdev->notify_fd[q] = -1;
+	vdev->irq_fd = -1;
+	vdev->resample_fd = -1;
+	vdev->wake_fd = -1;
 	pthread_mutex_init(&vdev->lock, NULL);
 	pthread_cond_init(&vdev->kick, NULL);
 	if (mmio__register(kvm, vdev->base, VIRTIO_MMIO_SIZE, virtio_mmio__mmio,
@@ -707,6 +921,7 @@ struct virtio_mmio_dev *virtio_mmio__create(struct kvm *kvm,
 		return NULL;
 	}
 	kvm->virtio[kvm->nr_virtio++] = vdev;
+	virtio_mmio__open_eventfds(vdev);
 	return vdev;
 }
 
@@ -715,6 +930,7 @@ void virtio_mmio__exit(struct kvm *kvm)
 	while (kvm->nr_virtio) {
 		struct virtio_mmio_dev *vdev = kvm->virtio[--kvm->nr_virtio];
 
+		virtio_mmio__close_eventfds(vdev);
 		pthread_cond_destroy(&vdev->kick);
 		pthread_mutex_destroy(&vdev->lock);
 		free(vdev);

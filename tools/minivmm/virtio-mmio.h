@@ -92,6 +92,21 @@ struct virtio_mmio_dev {
 	bool irq_level;
 	struct virtq vq[VIRTIO_MAX_QUEUES];
 
+	/*
+	 * The eventfd paths (kvm->ioeventfd, kvm->irqfd), -1 where unused.
+	 * The fds live as long as the device; only their registration with
+	 * KVM follows the queues (notify_on[q]: registered now).  A QueueNotify
+	 * that KVM matches to notify_fd[q] never reaches the MMIO handler.
+	 * The irqfd raises the SPI; KVM lowers it when the guest EOIs it and
+	 * signals resample_fd, and the I/O thread raises it again if ISR is
+	 * still set.  wake_fd wakes the I/O thread for what comes another way.
+	 */
+	int notify_fd[VIRTIO_MAX_QUEUES];
+	bool notify_on[VIRTIO_MAX_QUEUES];
+	int irq_fd;
+	int resample_fd;
+	int wake_fd;
+
 	pthread_t io_thread;
 	bool io_started;
 };
