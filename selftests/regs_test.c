@@ -510,6 +510,42 @@ TEST_F(regs, steal_time_record)
 	vcpu_free(vcpu);
 }
 
+static uint64_t dirty_log_word(struct mkvm_vm *vm, uint32_t slot)
+{
+	uint64_t bits[ST_SIZE / 4096 / 64 + 1] = {};
+	struct kvm_dirty_log log = { .slot = slot, .dirty_bitmap = bits };
+
+	MKVM_CHECK(!mkvm_ioctl(vm->fd, KVM_GET_DIRTY_LOG, &log),
+		   "KVM_GET_DIRTY_LOG: %s", strerror(errno));
+	return bits[0];
+}
+
+/*
+ * The hypervisor's own writes to guest memory are logged: PV_TIME_ST
+ * zeroes the record (the guest itself writes nothing there), and a VMM
+ * migrating the VM must see that page dirty, as KVM's kvm_write_guest()
+ * marks it.
+ */
+TEST_F(regs, steal_time_record_logged_dirty)
+{
+	struct mkvm_vcpu *vcpu;
+	uint64_t ipa = ST_IPA + 0x1000;	/* the slot's second page */
+	uint64_t *rec;
+
+	self->vm = vm_create(guest_call, guest_call_end);
+	rec = vm_add_memory(self->vm, 1, KVM_MEM_LOG_DIRTY_PAGES, ST_IPA,
+			    ST_SIZE);
+	vcpu = call_vcpu(self->vm);
+	ASSERT_EQ(0, pvtime_attr(vcpu, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PVTIME_CTRL,
+				 KVM_ARM_VCPU_PVTIME_IPA, &ipa));
+	rec[512] = ~0ull;
+	EXPECT_EQ(0, dirty_log_word(self->vm, 1));
+	EXPECT_EQ(ipa, do_call(vcpu, PV_TIME_ST, 0, NULL));
+	EXPECT_EQ(0, rec[512]);		/* zeroed by the hypervisor */
+	EXPECT_EQ(1ull << 1, dirty_log_word(self->vm, 1));
+	vcpu_free(vcpu);
+}
+
 /*
  * The guest asks for its record, then spins reading stolen_time until it
  * grew by x21 ns (or x23 rounds pass): the growth, reported.

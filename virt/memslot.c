@@ -407,3 +407,25 @@ int mkvm_enable_manual_dirty_log(struct mkvm_vm *vm,
 	mutex_unlock(&vm->lock);
 	return 0;
 }
+
+/**
+ * mkvm_mark_page_dirty() - log a write minikvm itself made to guest memory
+ * @vm:		the VM
+ * @gfn:	the page it wrote
+ *
+ * The guest's own writes are logged by the stage-2 write faults; the few
+ * minikvm makes through the VMM's mapping (the steal-time record) must be
+ * logged here, or a VMM migrating the VM would copy the page stale, as
+ * KVM's mark_page_dirty() after kvm_write_guest().  Bits are set under
+ * mmu_lock, where GET/CLEAR_DIRTY_LOG take them.
+ */
+void mkvm_mark_page_dirty(struct mkvm_vm *vm, u64 gfn)
+{
+	struct mkvm_memslot *s;
+
+	spin_lock(&vm->mmu_lock);
+	s = mkvm_gfn_to_slot(vm, gfn);
+	if (s && s->dirty_bitmap)
+		set_bit(gfn - s->base_gfn, s->dirty_bitmap);
+	spin_unlock(&vm->mmu_lock);
+}

@@ -140,6 +140,7 @@ int mkvm_create_vcpu(struct mkvm_vm *vm, unsigned long id);
 int mkvm_set_memory_region(struct mkvm_vm *vm,
 			   const struct kvm_userspace_memory_region2 *mem);
 struct mkvm_memslot *mkvm_gfn_to_slot(struct mkvm_vm *vm, u64 gfn);
+void mkvm_mark_page_dirty(struct mkvm_vm *vm, u64 gfn);
 void mkvm_memslots_free(struct mkvm_vm *vm);
 int mkvm_get_dirty_log(struct mkvm_vm *vm, const struct kvm_dirty_log *log);
 int mkvm_clear_dirty_log(struct mkvm_vm *vm,

@@ -67,7 +67,8 @@ void mkvm_steal_time_update(struct mkvm_vcpu *vcpu)
 	steal = cpu_to_le64(le64_to_cpu(steal) + now - vcpu->arch.last_steal);
 	vcpu->arch.last_steal = now;
 	/* Not atomic for the guest, as in KVM: it reads the field whole. */
-	(void)put_user(steal, (__le64 __user *)p);
+	if (!put_user(steal, (__le64 __user *)p))
+		mkvm_mark_page_dirty(vcpu->vm, vcpu->arch.steal_base >> PAGE_SHIFT);
 }
 
 /**
@@ -94,6 +95,8 @@ long mkvm_steal_time_init(struct mkvm_vcpu *vcpu)
 	if (uaddr && copy_to_user((void __user *)uaddr, &rec, sizeof(rec)))
 		pr_debug("minikvm: steal-time record at %#llx not writable\n",
 			 vcpu->arch.steal_base);
+	else if (uaddr)
+		mkvm_mark_page_dirty(vcpu->vm, vcpu->arch.steal_base >> PAGE_SHIFT);
 	return vcpu->arch.steal_base;
 }
 
