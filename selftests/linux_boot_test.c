@@ -79,22 +79,6 @@ FIXTURE_VARIANT_ADD(boot, no_eventfd) {
 	.no_eventfd = true,
 };
 
-/* minivmm --stats's counters (kvm__print_stats()), from its stderr. */
-struct vmm_stats {
-	char ioeventfd[4], irqfd[4];
-	unsigned long notify_exits, ioeventfd_kicks, irqfd_raises, line_changes;
-};
-
-static bool vmm_stats_parse(const char *err, struct vmm_stats *st)
-{
-	const char *line = strstr(err, "minivmm: stats: ");
-
-	return line && sscanf(line, "minivmm: stats: ioeventfd %3[a-z], irqfd %3[a-z], notify exits %lu, ioeventfd kicks %lu, irqfd raises %lu, irq line changes %lu",
-			      st->ioeventfd, st->irqfd, &st->notify_exits,
-			      &st->ioeventfd_kicks, &st->irqfd_raises,
-			      &st->line_changes) == 6;
-}
-
 /*
  * Which path the disk's notifications and interrupts took.  With
  * eventfds not one notification exits to minivmm (each ready queue's

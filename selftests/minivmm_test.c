@@ -435,22 +435,6 @@ static bool hostile_sector_ok(void)
 	return ok;
 }
 
-/* minivmm --stats's counters (kvm__print_stats()), from its stderr. */
-struct vmm_stats {
-	char ioeventfd[4], irqfd[4];
-	unsigned long notify_exits, ioeventfd_kicks, irqfd_raises, line_changes;
-};
-
-static bool vmm_stats_parse(const char *err, struct vmm_stats *st)
-{
-	const char *line = strstr(err, "minivmm: stats: ");
-
-	return line && sscanf(line, "minivmm: stats: ioeventfd %3[a-z], irqfd %3[a-z], notify exits %lu, ioeventfd kicks %lu, irqfd raises %lu, irq line changes %lu",
-			      st->ioeventfd, st->irqfd, &st->notify_exits,
-			      &st->ioeventfd_kicks, &st->irqfd_raises,
-			      &st->line_changes) == 6;
-}
-
 /*
  * Issue 13: minivmm survives a guest that attacks its devices (fixed
  * seed), the devices work again after a reset each time, the good I/O

@@ -137,6 +137,8 @@ long mkvm_check_extension(struct mkvm_vm *vm, long ext);
 int mkvm_create_vm(unsigned long type);
 void mkvm_vm_put(struct mkvm_vm *vm);
 int mkvm_create_vcpu(struct mkvm_vm *vm, unsigned long id);
+bool mkvm_lock_all_vcpus(struct mkvm_vm *vm);
+void mkvm_unlock_all_vcpus(struct mkvm_vm *vm);
 int mkvm_set_memory_region(struct mkvm_vm *vm,
 			   const struct kvm_userspace_memory_region2 *mem);
 struct mkvm_memslot *mkvm_gfn_to_slot(struct mkvm_vm *vm, u64 gfn);

@@ -210,3 +210,39 @@ free_vcpu:
 	kfree(vcpu);
 	return ret;
 }
+
+/**
+ * mkvm_lock_all_vcpus() - stop every vCPU of a VM, or fail at once
+ * @vm:		the VM, vm->lock held (which keeps nr_vcpus still)
+ *
+ * Tries each vCPU's ioctl mutex, as KVM's lock_all_vcpus(): a vCPU in
+ * KVM_RUN (or in any other ioctl) makes it fail with nothing held.  For
+ * the VM-wide changes that no running vCPU may see half done: the vGIC's
+ * save/restore, the counter offset.
+ * Return: true with every vCPU's mutex held, false with none.
+ */
+bool mkvm_lock_all_vcpus(struct mkvm_vm *vm)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		if (!mutex_trylock(&vm->vcpus[i]->mutex)) {
+			while (--i >= 0)
+				mutex_unlock(&vm->vcpus[i]->mutex);
+			return false;
+		}
+	}
+	return true;
+}
+
+/**
+ * mkvm_unlock_all_vcpus() - undo mkvm_lock_all_vcpus()
+ * @vm:		the VM, vm->lock still held
+ */
+void mkvm_unlock_all_vcpus(struct mkvm_vm *vm)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		mutex_unlock(&vm->vcpus[i]->mutex);
+}

@@ -464,26 +464,21 @@ void mkvm_timer_set_reg(struct mkvm_vcpu *vcpu, u64 id, u64 val)
 int mkvm_timer_set_counter_offset(struct mkvm_vm *vm, void __user *argp)
 {
 	struct kvm_arm_counter_offset off;
-	int i, n, ret = 0;
+	int ret = 0;
 
 	if (copy_from_user(&off, argp, sizeof(off)))
 		return -EFAULT;
 	if (off.reserved)
 		return -EINVAL;
 	mutex_lock(&vm->lock);
-	n = mkvm_nr_vcpus(vm);
-	for (i = 0; i < n; i++)
-		if (!mutex_trylock(&vm->vcpus[i]->mutex))
-			break;
-	if (i == n) {
+	if (mkvm_lock_all_vcpus(vm)) {
 		WRITE_ONCE(vm->arch.timer.offset_fixed, true);
 		vm_set_cntvoff(vm, off.counter_offset);
 		WRITE_ONCE(vm->arch.timer.cntpoff, off.counter_offset);
+		mkvm_unlock_all_vcpus(vm);
 	} else {
 		ret = -EBUSY;
 	}
-	while (i--)
-		mutex_unlock(&vm->vcpus[i]->mutex);
 	mutex_unlock(&vm->lock);
 	return ret;
 }

@@ -1307,33 +1307,6 @@ static int icc_uaccess(struct mkvm_vcpu *vcpu, u32 reg, bool write, u64 *val)
 }
 
 /*
- * Stop every vCPU for a save/restore access: each one's ioctl mutex,
- * tried, as KVM's lock_all_vcpus(): a vCPU in KVM_RUN makes it -EBUSY.
- * Called with vm->lock held, which keeps nr_vcpus still.
- */
-static bool lock_all_vcpus(struct mkvm_vm *vm)
-{
-	int i;
-
-	for (i = 0; i < vm->nr_vcpus; i++) {
-		if (!mutex_trylock(&vm->vcpus[i]->mutex)) {
-			while (--i >= 0)
-				mutex_unlock(&vm->vcpus[i]->mutex);
-			return false;
-		}
-	}
-	return true;
-}
-
-static void unlock_all_vcpus(struct mkvm_vm *vm)
-{
-	int i;
-
-	for (i = 0; i < vm->nr_vcpus; i++)
-		mutex_unlock(&vm->vcpus[i]->mutex);
-}
-
-/*
  * The vCPU an attribute names by its affinity (bits 63:32, Aff3 in the
  * top byte), for the groups other than DIST_REGS; DIST_REGS wants only
  * that a vCPU exists, as KVM (which uses vCPU 0).
@@ -1403,7 +1376,7 @@ static int vgic_state_access(struct mkvm_vm *vm, struct kvm_device_attr *a,
 		return -EFAULT;
 	if (write && !sysreg)
 		val = val32;
-	if (!lock_all_vcpus(vm))
+	if (!mkvm_lock_all_vcpus(vm))
 		return -EBUSY;
 	if (!v->initialized) {
 		ret = -EBUSY;
@@ -1444,7 +1417,7 @@ static int vgic_state_access(struct mkvm_vm *vm, struct kvm_device_attr *a,
 	}
 	spin_unlock_irq(&v->lock);
 unlock:
-	unlock_all_vcpus(vm);
+	mkvm_unlock_all_vcpus(vm);
 	if (ret || write)
 		return ret;
 	return sysreg ? put_user(val, (u64 __user *)uaddr) :
@@ -1503,9 +1476,9 @@ static int vgic_init(struct mkvm_vm *vm)
  */
 static int save_pending_tables(struct mkvm_vm *vm)
 {
-	if (!lock_all_vcpus(vm))
+	if (!mkvm_lock_all_vcpus(vm))
 		return -EBUSY;
-	unlock_all_vcpus(vm);
+	mkvm_unlock_all_vcpus(vm);
 	return 0;
 }
 
