@@ -56,8 +56,10 @@ trap cleanup EXIT
 run_check() {	# TESTS FILTER LOG -> prints "P F S" or "hang" or "error"
 	local tests=$1 filter=$2 log=$3 pid waited=0 line
 	[ "$filter" = - ] && filter=
+	# FUZZ_CHECK_TIME=0: the host-side minivmm fuzzers (100 s a run) are
+	# not what any mutant is listed to be caught by.
 	setsid env BOOTS=minikvm TESTS="$tests" FILTER="$filter" \
-		make -C "$scratch" check > "$log" 2>&1 &
+		FUZZ_CHECK_TIME=0 make -C "$scratch" check > "$log" 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
 		if [ "$waited" -ge "$limit" ]; then
