@@ -10,7 +10,9 @@
 #
 #   SEARCH    must occur exactly once in FILE (\n and \t are escapes); it is
 #             replaced by REPLACE, or removed if REPLACE is "(delete)"
-#   TESTS     test binaries for make check TESTS= (comma-separated)
+#   TESTS     test binaries for make check TESTS= (comma-separated), run
+#             on the minikvm boot; "debug:" before them runs them on the
+#             debug boot instead (KASAN: a bug only a sanitizer sees)
 #   FILTER    make check FILTER= (e.g. "-t case -t other"), or "-"
 #   CLASS     must:           a survivor fails make mutants
 #             tcg-invisible:  QEMU (TCG) cannot show the bug (no caches,
@@ -54,11 +56,12 @@ trap cleanup EXIT
 # Run make check in the scratch copy in its own process group, so that a
 # hang is ended with everything it started (QEMU included).
 run_check() {	# TESTS FILTER LOG -> prints "P F S" or "hang" or "error"
-	local tests=$1 filter=$2 log=$3 pid waited=0 line
+	local tests=$1 filter=$2 log=$3 pid waited=0 line boot=minikvm
 	[ "$filter" = - ] && filter=
+	case "$tests" in debug:*) boot=debug tests=${tests#debug:} ;; esac
 	# FUZZ_CHECK_TIME=0: the host-side minivmm fuzzers (100 s a run) are
 	# not what any mutant is listed to be caught by.
-	setsid env BOOTS=minikvm TESTS="$tests" FILTER="$filter" \
+	setsid env BOOTS=$boot TESTS="$tests" FILTER="$filter" \
 		FUZZ_CHECK_TIME=0 make -C "$scratch" check > "$log" 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
@@ -125,7 +128,8 @@ if [ -n "${MUTANTS_DRY:-}" ]; then
 fi
 
 if [ "${MUTANTS_BASELINE:-1}" != 0 ]; then
-	all=$(printf '%s\n' "${tests[@]}" | tr , '\n' | sort -u | paste -sd,)
+	all=$(printf '%s\n' "${tests[@]#debug:}" | tr , '\n' | sort -u |
+	      paste -sd,)
 	echo "# baseline: $all"
 	r=$(run_check "$all" - "$logdir/baseline.log")
 	echo "# baseline: $r (passed failed skipped)"

@@ -29,9 +29,11 @@ mem=2G
 # under TCG) - a slow emulated CPU, not a stall.  A CPU really stuck with
 # interrupts off is still reported, and the tests' own timeouts catch it.
 cmdline="console=ttyAMA0 loglevel=1 panic=-1 rcupdate.rcu_cpu_stall_timeout=180 $el2 mkvm.boot=$boot mkvm.run=$run ${MKVM_APPEND:-}"
+# QEMU's "edu" PCI device: a real device whose BAR selftests/devmem_test
+# gives a guest through a memslot (device memory at stage 2).
 qemu=(qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3
       -cpu max,pauth-impdef=on -smp "${MKVM_SMP:-4}" -m "$mem"
-      -nic none -nographic -no-reboot -kernel "$image" -initrd "$initrd"
+      -device edu -nic none -nographic -no-reboot -kernel "$image" -initrd "$initrd"
       -append "$cmdline" ${MKVM_QEMU_ARGS:-})
 if [ "$run" = shell ] || [ "$run" = guest ]; then
 	exec "${qemu[@]}"

@@ -545,4 +545,56 @@ static inline void mkvm_install_kick_handler(int sig)
 		   strerror(errno));
 }
 
+/*
+ * vcpu_report(), but a guest that has not reported within @secs seconds (a
+ * timer that never fires, a WFI never woken) fails the test with its PC and
+ * the timer registers @ctl, @cval and @cnt (KVM_REG_ARM_TIMER_* or
+ * KVM_REG_ARM_PTIMER_*) instead of hanging until the harness's timeout.
+ */
+static inline uint64_t vcpu_report_within(struct mkvm_vcpu *vcpu,
+					  unsigned int secs, uint64_t ctl,
+					  uint64_t cval, uint64_t cnt)
+{
+	int ret;
+
+	mkvm_install_kick_handler(SIGALRM);
+	alarm(secs);
+	ret = _vcpu_run(vcpu);
+	alarm(0);
+	if (ret == -EINTR)
+		MKVM_FAIL("vcpu %u: no report within %u s: pc %#llx timer CTL %#llx CVAL %#llx CNT %#llx",
+			  vcpu->id, secs,
+			  (unsigned long long)vcpu_get_reg(vcpu, MKVM_PC),
+			  (unsigned long long)vcpu_get_reg(vcpu, ctl),
+			  (unsigned long long)vcpu_get_reg(vcpu, cval),
+			  (unsigned long long)vcpu_get_reg(vcpu, cnt));
+	MKVM_CHECK(!ret, "vcpu %u: KVM_RUN: %s", vcpu->id, strerror(-ret));
+	MKVM_CHECK(vcpu->run->exit_reason == KVM_EXIT_MMIO &&
+		   vcpu->run->mmio.is_write &&
+		   vcpu->run->mmio.phys_addr == MKVM_UCALL_IPA + UCALL_REPORT,
+		   "vcpu %u: exit %u (%s) at %#llx, expected a report",
+		   vcpu->id, vcpu->run->exit_reason,
+		   mkvm_exit_name(vcpu->run->exit_reason),
+		   (unsigned long long)vcpu->run->mmio.phys_addr);
+	return mkvm_mmio_data(vcpu->run);
+}
+
+/* KVM_SET_MP_STATE: 0 or -errno. */
+static inline int vcpu_set_mp_state(struct mkvm_vcpu *vcpu, uint32_t state)
+{
+	struct kvm_mp_state mp = { .mp_state = state };
+
+	return mkvm_ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp);
+}
+
+/* KVM_GET_MP_STATE, failing the test if the ioctl fails. */
+static inline uint32_t vcpu_get_mp_state(struct mkvm_vcpu *vcpu)
+{
+	struct kvm_mp_state mp = { .mp_state = ~0u };
+
+	MKVM_CHECK(!mkvm_ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp),
+		   "vcpu %u: KVM_GET_MP_STATE: %s", vcpu->id, strerror(errno));
+	return mp.mp_state;
+}
+
 #endif /* MKVM_VM_H */

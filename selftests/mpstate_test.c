@@ -9,22 +9,6 @@
 
 MKVM_VM_FIXTURE(mp);
 
-static uint32_t get_mp(struct __test_metadata *_metadata,
-		       struct mkvm_vcpu *vcpu)
-{
-	struct kvm_mp_state mp = { .mp_state = 0xdead };
-
-	EXPECT_EQ(0, mkvm_ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp));
-	return mp.mp_state;
-}
-
-static int set_mp(struct mkvm_vcpu *vcpu, uint32_t state)
-{
-	struct kvm_mp_state mp = { .mp_state = state };
-
-	return mkvm_ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp);
-}
-
 MKVM_GUEST(guest_report_done,
 	"mov	x2, #0x77\n"
 	G_REPORT("x2")
@@ -41,16 +25,16 @@ TEST_F(mp, power_off_then_runnable)
 				   (1u << KVM_ARM_VCPU_PSCI_0_2) |
 				   (1u << KVM_ARM_VCPU_POWER_OFF),
 				   MKVM_CODE_IPA);
-	EXPECT_EQ(KVM_MP_STATE_RUNNABLE, get_mp(_metadata, on));
-	EXPECT_EQ(KVM_MP_STATE_STOPPED, get_mp(_metadata, off));
+	EXPECT_EQ(KVM_MP_STATE_RUNNABLE, vcpu_get_mp_state(on));
+	EXPECT_EQ(KVM_MP_STATE_STOPPED, vcpu_get_mp_state(off));
 
-	ASSERT_EQ(0, set_mp(off, KVM_MP_STATE_RUNNABLE));
-	EXPECT_EQ(KVM_MP_STATE_RUNNABLE, get_mp(_metadata, off));
+	ASSERT_EQ(0, vcpu_set_mp_state(off, KVM_MP_STATE_RUNNABLE));
+	EXPECT_EQ(KVM_MP_STATE_RUNNABLE, vcpu_get_mp_state(off));
 	EXPECT_EQ(0x77, vcpu_report(off));
 	vcpu_done(off);
 
-	ASSERT_EQ(0, set_mp(on, KVM_MP_STATE_STOPPED));
-	EXPECT_EQ(KVM_MP_STATE_STOPPED, get_mp(_metadata, on));
+	ASSERT_EQ(0, vcpu_set_mp_state(on, KVM_MP_STATE_STOPPED));
+	EXPECT_EQ(KVM_MP_STATE_STOPPED, vcpu_get_mp_state(on));
 }
 
 /* States that make no sense for an arm64 vCPU, and bad pointers. */
@@ -68,7 +52,8 @@ TEST_F(mp, bad_arguments)
 	self->vm = vm_create(NULL, NULL);
 	vcpu = vm_vcpu_add(self->vm, 0);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		EXPECT_EQ(-EINVAL, set_mp(vcpu, bad[i])) TH_LOG("state %u", bad[i]);
+		EXPECT_EQ(-EINVAL, vcpu_set_mp_state(vcpu, bad[i]))
+			TH_LOG("state %u", bad[i]);
 	EXPECT_EQ(-EFAULT, mkvm_ioctl(vcpu->fd, KVM_GET_MP_STATE, NULL));
 	EXPECT_EQ(-EFAULT, mkvm_ioctl(vcpu->fd, KVM_SET_MP_STATE, NULL));
 }

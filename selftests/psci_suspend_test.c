@@ -175,22 +175,6 @@ MKVM_GUEST(guest_one_irq,
 	G_COUNT
 	G_DONE);
 
-static int mp_set(struct mkvm_vcpu *vcpu, uint32_t state)
-{
-	struct kvm_mp_state mp = { .mp_state = state };
-
-	return mkvm_ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp);
-}
-
-static uint32_t mp_get(struct mkvm_vcpu *vcpu)
-{
-	struct kvm_mp_state mp = { .mp_state = ~0u };
-
-	MKVM_CHECK(!mkvm_ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp),
-		   "KVM_GET_MP_STATE: %s", strerror(errno));
-	return mp.mp_state;
-}
-
 static void *pulse_spi_40(void *arg)
 {
 	usleep(200 * 1000);
@@ -224,15 +208,15 @@ TEST_F(susp, suspended_until_interrupt)
 	vm_vgic_setup(self->vm);
 	expect_sre(vcpu);
 
-	ASSERT_EQ(0, mp_set(vcpu, KVM_MP_STATE_SUSPENDED));
-	EXPECT_EQ(KVM_MP_STATE_SUSPENDED, mp_get(vcpu));
+	ASSERT_EQ(0, vcpu_set_mp_state(vcpu, KVM_MP_STATE_SUSPENDED));
+	EXPECT_EQ(KVM_MP_STATE_SUSPENDED, vcpu_get_mp_state(vcpu));
 
 	/* Nothing pending: only a signal ends KVM_RUN. */
 	mkvm_install_kick_handler(SIGUSR1);
 	ASSERT_EQ(0, pthread_create(&t, NULL, kick_later, &self_t));
 	EXPECT_EQ(-EINTR, _vcpu_run(vcpu));
 	pthread_join(t, NULL);
-	EXPECT_EQ(KVM_MP_STATE_SUSPENDED, mp_get(vcpu));
+	EXPECT_EQ(KVM_MP_STATE_SUSPENDED, vcpu_get_mp_state(vcpu));
 
 	/* An SPI while it waits: a WAKEUP event, twice. */
 	ASSERT_EQ(0, pthread_create(&t, NULL, pulse_spi_40, self->vm));
@@ -241,10 +225,10 @@ TEST_F(susp, suspended_until_interrupt)
 	EXPECT_EQ(KVM_SYSTEM_EVENT_WAKEUP, vcpu->run->system_event.type);
 	vcpu_run_expect(vcpu, KVM_EXIT_SYSTEM_EVENT);
 	EXPECT_EQ(KVM_SYSTEM_EVENT_WAKEUP, vcpu->run->system_event.type);
-	EXPECT_EQ(KVM_MP_STATE_SUSPENDED, mp_get(vcpu));
+	EXPECT_EQ(KVM_MP_STATE_SUSPENDED, vcpu_get_mp_state(vcpu));
 
-	ASSERT_EQ(0, mp_set(vcpu, KVM_MP_STATE_RUNNABLE));
-	EXPECT_EQ(KVM_MP_STATE_RUNNABLE, mp_get(vcpu));
+	ASSERT_EQ(0, vcpu_set_mp_state(vcpu, KVM_MP_STATE_RUNNABLE));
+	EXPECT_EQ(KVM_MP_STATE_RUNNABLE, vcpu_get_mp_state(vcpu));
 	EXPECT_EQ(40, vcpu_report(vcpu));
 	EXPECT_EQ(COUNT_TAG | 1, vcpu_report(vcpu));
 	vcpu_done(vcpu);
@@ -259,11 +243,11 @@ TEST_F(susp, suspended_is_not_stopped)
 	vcpu = vm_vcpu_add_features(self->vm, 0,
 				    1u << KVM_ARM_VCPU_POWER_OFF,
 				    MKVM_CODE_IPA);
-	EXPECT_EQ(KVM_MP_STATE_STOPPED, mp_get(vcpu));
-	ASSERT_EQ(0, mp_set(vcpu, KVM_MP_STATE_SUSPENDED));
-	EXPECT_EQ(KVM_MP_STATE_SUSPENDED, mp_get(vcpu));
-	ASSERT_EQ(0, mp_set(vcpu, KVM_MP_STATE_STOPPED));
-	EXPECT_EQ(KVM_MP_STATE_STOPPED, mp_get(vcpu));
+	EXPECT_EQ(KVM_MP_STATE_STOPPED, vcpu_get_mp_state(vcpu));
+	ASSERT_EQ(0, vcpu_set_mp_state(vcpu, KVM_MP_STATE_SUSPENDED));
+	EXPECT_EQ(KVM_MP_STATE_SUSPENDED, vcpu_get_mp_state(vcpu));
+	ASSERT_EQ(0, vcpu_set_mp_state(vcpu, KVM_MP_STATE_STOPPED));
+	EXPECT_EQ(KVM_MP_STATE_STOPPED, vcpu_get_mp_state(vcpu));
 }
 
 TEST_HARNESS_MAIN

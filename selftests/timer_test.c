@@ -308,30 +308,6 @@ MKVM_GUEST(guest_ptimer,
 	G_REPORT("x24")
 	G_DONE);
 
-/* vcpu_report(), failing with the vCPU's timer state after @secs. */
-static uint64_t report_within(struct mkvm_vcpu *vcpu, unsigned int secs)
-{
-	int ret;
-
-	mkvm_install_kick_handler(SIGALRM);
-	alarm(secs);
-	ret = _vcpu_run(vcpu);
-	alarm(0);
-	if (ret == -EINTR)
-		MKVM_FAIL("no report within %u s: pc %#llx CNTP_CTL %#llx CNTP_CVAL %#llx CNTPCT %#llx",
-			  secs,
-			  (unsigned long long)vcpu_get_reg(vcpu, MKVM_PC),
-			  (unsigned long long)vcpu_get_reg(vcpu, KVM_REG_ARM_PTIMER_CTL),
-			  (unsigned long long)vcpu_get_reg(vcpu, KVM_REG_ARM_PTIMER_CVAL),
-			  (unsigned long long)vcpu_get_reg(vcpu, KVM_REG_ARM_PTIMER_CNT));
-	MKVM_CHECK(!ret && vcpu->run->exit_reason == KVM_EXIT_MMIO &&
-		   vcpu->run->mmio.phys_addr == MKVM_UCALL_IPA + UCALL_REPORT,
-		   "KVM_RUN %d, exit %s at %#llx, expected a report", ret,
-		   mkvm_exit_name(vcpu->run->exit_reason),
-		   (unsigned long long)vcpu->run->mmio.phys_addr);
-	return mkvm_mmio_data(vcpu->run);
-}
-
 /*
  * The guest's physical timer: programmed through TVAL, it raises INTID
  * 30, which wakes the guest's WFI (the virtual timer is off) not before
@@ -357,7 +333,10 @@ TEST_F(timer, ptimer_irq_wakes_wfi)
 	v = vcpu_report(vcpu);
 	EXPECT_LE(ticks, v);
 	EXPECT_GT(ticks + freq, v);
-	EXPECT_EQ(PTIMER_INTID, report_within(vcpu, 10 * mkvm_timeout_scale()));
+	EXPECT_EQ(PTIMER_INTID, vcpu_report_within(vcpu, 10 * mkvm_timeout_scale(),
+					       KVM_REG_ARM_PTIMER_CTL,
+					       KVM_REG_ARM_PTIMER_CVAL,
+					       KVM_REG_ARM_PTIMER_CNT));
 	EXPECT_GT(1ull << 63, vcpu_report(vcpu)) TH_LOG("IRQ before CVAL");
 	/* On arrival: ENABLE and ISTATUS; masked by the handler: IMASK. */
 	EXPECT_EQ(CTL_ENABLE | CTL_ISTATUS, vcpu_report(vcpu));

@@ -977,40 +977,6 @@ MKVM_GUEST(guest_vtimer,
 	G_COUNT
 	G_DONE);
 
-/*
- * vcpu_report(), but a guest that has not reported within @secs seconds
- * (a timer that never fires, a WFI never woken) fails the test with its
- * PC and virtual timer state rather than hanging to the harness timeout.
- */
-static uint64_t vcpu_report_within(struct mkvm_vcpu *vcpu, unsigned int secs)
-{
-	int ret;
-
-	mkvm_install_kick_handler(SIGALRM);
-	alarm(secs);
-	ret = _vcpu_run(vcpu);
-	alarm(0);
-	if (ret == -EINTR)
-		MKVM_FAIL("vcpu %u: no report within %u s: pc %#llx CNTV_CTL %#llx CNTV_CVAL %#llx CNTVCT %#llx",
-			  vcpu->id, secs,
-			  (unsigned long long)vcpu_get_reg(vcpu, MKVM_PC),
-			  (unsigned long long)vcpu_get_reg(vcpu,
-							   KVM_REG_ARM_TIMER_CTL),
-			  (unsigned long long)vcpu_get_reg(vcpu,
-							   KVM_REG_ARM_TIMER_CVAL),
-			  (unsigned long long)vcpu_get_reg(vcpu,
-							   KVM_REG_ARM_TIMER_CNT));
-	MKVM_CHECK(!ret, "vcpu %u: KVM_RUN: %s", vcpu->id, strerror(-ret));
-	MKVM_CHECK(vcpu->run->exit_reason == KVM_EXIT_MMIO &&
-		   vcpu->run->mmio.is_write &&
-		   vcpu->run->mmio.phys_addr == MKVM_UCALL_IPA + UCALL_REPORT,
-		   "vcpu %u: exit %u (%s) at %#llx, expected a report",
-		   vcpu->id, vcpu->run->exit_reason,
-		   mkvm_exit_name(vcpu->run->exit_reason),
-		   (unsigned long long)vcpu->run->mmio.phys_addr);
-	return mkvm_mmio_data(vcpu->run);
-}
-
 static uint64_t host_cntfrq(void)
 {
 	uint64_t f;
@@ -1036,7 +1002,9 @@ TEST_F(vgic, vtimer_fires_once_not_early)
 	EXPECT_EQ(host_cntfrq(), freq);
 	ASSERT_LT(0, freq);
 	ticks = freq / 100;
-	EXPECT_EQ(VTIMER_INTID, vcpu_report_within(vcpu, 5));
+	EXPECT_EQ(VTIMER_INTID, vcpu_report_within(vcpu, 5, KVM_REG_ARM_TIMER_CTL,
+					       KVM_REG_ARM_TIMER_CVAL,
+					       KVM_REG_ARM_TIMER_CNT));
 	elapsed = vcpu_report(vcpu);
 	late = (int64_t)vcpu_report(vcpu);
 	EXPECT_LE(ticks, elapsed) TH_LOG("early by %lld ticks",

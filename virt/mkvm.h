@@ -81,8 +81,6 @@ struct mkvm_vm {
 	struct mutex lock;	/* vCPU creation; serializes memslot updates */
 	bool dead;		/* unusable: every ioctl fails with -EIO */
 
-	/* Written under lock and mmu_lock both; read under either. */
-	struct mkvm_memslot slots[MKVM_MAX_MEMSLOTS];
 	int slots_end;		/* one past the highest slot id in use */
 
 	/*
@@ -107,6 +105,14 @@ struct mkvm_vm {
 	struct mkvm_eventfds ev;
 
 	struct mkvm_arch_vm arch;
+
+	/*
+	 * Written under lock and mmu_lock both; read under either.  Last, so
+	 * that an index one past the end (a slot id the checks let through)
+	 * lands outside the allocation, where KASAN reports it, instead of
+	 * silently in the fields that follow.
+	 */
+	struct mkvm_memslot slots[MKVM_MAX_MEMSLOTS];
 };
 
 struct mkvm_vcpu {

@@ -279,7 +279,7 @@ static int handle_abort(struct mkvm_vcpu *vcpu, u64 esr)
 	if (fsc != ESR_ELx_FSC_FAULT && fsc != ESR_ELx_FSC_ACCESS &&
 	    fsc != ESR_ELx_FSC_PERM)
 		return -EFAULT;
-	ret = mkvm_stage2_fault(vcpu, ipa, abort_is_write(esr));
+	ret = mkvm_stage2_fault(vcpu, ipa, abort_is_write(esr), instr);
 	if (ret == 1 && fsc == ESR_ELx_FSC_PERM) {
 		vcpu->arch.s2_perm_fault = true;
 		h->tlb_flush_ipa = ipa;

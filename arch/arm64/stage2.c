@@ -25,12 +25,18 @@
  * guest's stage-1 attributes), inner shareable, accessed, executable.
  */
 #define S2_MEMATTR_NORMAL	(0xfUL << 2)
+/* MemAttr 0b0001: Device-nGnRE, whatever the guest's stage 1 says. */
+#define S2_MEMATTR_DEVICE	(0x1UL << 2)
 #define S2_AP_R			BIT(6)
 #define S2_AP_W			BIT(7)
 #define S2_SH_INNER		(3UL << 8)
 #define S2_AF			BIT(10)
 #define S2_ATTR_RO		(S2_MEMATTR_NORMAL | S2_AP_R | S2_SH_INNER | S2_AF)
 #define S2_ATTR_RW		(S2_ATTR_RO | S2_AP_W)
+/* XN[1] (bit 54): no instruction fetch at EL1 or EL0 through this entry. */
+#define S2_XN			BIT(54)
+#define S2_ATTR_DEVICE_RO	(S2_MEMATTR_DEVICE | S2_AP_R | S2_SH_INNER | \
+				 S2_AF | S2_XN)
 /*
  * Bits 55-58 are for software (ignored by the MMU).  This one says the
  * VMM's page was writable (get_user_pages with FOLL_WRITE) when it was
@@ -256,11 +262,102 @@ static bool relax_logged_write(struct mkvm_vm *vm, u64 ipa)
 	return done;
 }
 
+/*
+ * The page frame behind @hva in a VM_IO/VM_PFNMAP mapping (a device's
+ * registers mapped by its driver: a PCI BAR through sysfs or VFIO), which
+ * get_user_pages() refuses: such memory has no struct page to pin.  The
+ * entry is followed in the VMM's page tables; a mapping its driver fills
+ * on demand (VFIO's BARs) is faulted in first.  Nothing holds the frame
+ * after the lookup: the driver's zap of the mapping (device reset, unbind,
+ * munmap) runs the MMU notifier, which unmaps it from stage 2, as for
+ * RAM.  *@writable is cleared when the VMM's own entry is read-only.
+ * Return: 0, or -EFAULT when @hva is not in such a mapping.
+ */
+static int pfnmap_lookup(unsigned long hva, bool write, bool *writable,
+			 unsigned long *pfn)
+{
+	struct mm_struct *mm = current->mm;
+	struct follow_pfnmap_args args;
+	struct vm_area_struct *vma;
+	bool faulted = false, unlocked;
+	int ret = -EFAULT;
+
+	mmap_read_lock(mm);
+	for (;;) {
+		vma = vma_lookup(mm, hva);
+		if (!vma || !(vma->vm_flags & (VM_IO | VM_PFNMAP)))
+			break;
+		args = (struct follow_pfnmap_args){ .vma = vma, .address = hva };
+		if (!follow_pfnmap_start(&args)) {
+			if (!write || args.writable) {
+				*pfn = args.pfn;
+				*writable = *writable && args.writable;
+				ret = 0;
+			}
+			follow_pfnmap_end(&args);
+		}
+		if (!ret || faulted)
+			break;
+		/* Not filled in yet, or read-only for a write: fault it once. */
+		unlocked = false;
+		if (fixup_user_fault(mm, hva, write ? FAULT_FLAG_WRITE : 0,
+				     &unlocked))
+			break;
+		faulted = true;
+	}
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/*
+ * A stage-2 fault on a slot backed by a VM_IO/VM_PFNMAP mapping.  Device
+ * memory (no linear-map page behind it) is mapped Device-nGnRE and never
+ * executable - the guest cannot make it cacheable or speculatively read
+ * with its own stage 1 attributes, and an instruction fetch from it gets
+ * a prefetch abort (0 returned) as from KVM.  RAM that a driver mapped
+ * this way is mapped Normal, cleaned to the PoC first like any guest
+ * page.  No dirty logging here: memslot.c refuses it on such mappings.
+ */
+static int stage2_fault_pfnmap(struct mkvm_vcpu *vcpu, u64 ipa, bool write,
+			       bool exec, unsigned long hva, bool writable,
+			       unsigned long seq)
+{
+	struct mkvm_vm *vm = vcpu->vm;
+	unsigned long pfn;
+	bool device;
+	u64 attr;
+	int ret;
+
+	if (pfnmap_lookup(hva, write, &writable, &pfn))
+		return -EFAULT;
+	device = !pfn_is_map_memory(pfn);
+	if (device && exec)
+		return 0;
+	if (!device)
+		clean_guest_page(pfn_to_page(pfn));
+	attr = device ? S2_ATTR_DEVICE_RO : S2_ATTR_RO;
+	if (writable)
+		attr |= S2_AP_W;
+
+	spin_lock(&vm->mmu_lock);
+	ret = 1;
+	if (!vm->mmu_invalidating && vm->mmu_seq == seq) {
+		/* S2_AP_W: a write after a read of a read-only VMM entry. */
+		ret = mkvm_pgtable_map_page_cached(&vm->arch.s2, ipa & PAGE_MASK,
+						   PFN_PHYS(pfn), attr, S2_AP_W,
+						   &vcpu->mmu_cache);
+		ret = (ret == -EEXIST || !ret) ? 1 : ret;
+	}
+	spin_unlock(&vm->mmu_lock);
+	return ret;
+}
+
 /**
  * mkvm_stage2_fault() - resolve a stage-2 fault on guest RAM
  * @vcpu:	the faulting vCPU
  * @ipa:	faulting address
  * @write:	the access was a write
+ * @exec:	the access was an instruction fetch
  *
  * Everything that can sleep or allocate - looking up the VMM's page, the
  * table pages the mapping may need - happens before mmu_lock is taken:
@@ -273,10 +370,11 @@ static bool relax_logged_write(struct mkvm_vm *vm, u64 ipa)
  * sees either both or neither.
  *
  * Return: 1 when the guest can retry the access, 0 when the address is not
- * RAM the guest may access that way (an MMIO access), -EFAULT when the
- * VMM's memory behind a slot is gone, -ENOMEM.
+ * memory the guest may access that way (an MMIO access, an instruction
+ * fetch from device memory), -EFAULT when the VMM's memory behind a slot
+ * is gone, -ENOMEM.
  */
-int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write)
+int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write, bool exec)
 {
 	struct mkvm_vm *vm = vcpu->vm;
 	struct mkvm_memslot *slot, s;
@@ -315,6 +413,9 @@ int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write)
 		writable = false;
 		ret = get_user_pages_fast(hva, 1, 0, &page);
 	}
+	if (ret == -EFAULT)
+		return stage2_fault_pfnmap(vcpu, ipa, write, exec, hva,
+					   !(s.flags & KVM_MEM_READONLY), seq);
 	if (ret != 1)
 		return -EFAULT;
 

@@ -31,6 +31,8 @@
  * guest's during a run (arch/arm64/run.c loads it), so TFP is clear and so
  * is TCPAC (CPACR_EL1 is switched).  SVE (TZ), SME (TSM), the activity
  * monitors (TAM) and trace registers (TTA) stay the host's: trapped.
+ * (Linux's CPTR_NVHE_EL2_RES1 has TSM, bit 12, in it already: the bit is
+ * RES1 on a CPU without SME.  It is named here for the reader.)
  */
 static u64 guest_cptr(void)
 {
