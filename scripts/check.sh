@@ -27,6 +27,18 @@ for b in $boots; do
 	read -r image[$v] initrd[$v] < <(mkvm_build_variant "$v")
 done
 
+# QEMU's root filesystem (scripts/qemu-rootfs.sh) for qemu_test: a disk of
+# the minikvm and oracle boots, only when that test runs.
+qemu_disk=
+case ",${TESTS:-qemu_test}," in
+*,qemu_test,*)
+	case " $boots " in *" minikvm "*|*" oracle "*)
+		qemu_rootfs=$("$MKVM_ROOT/scripts/qemu-rootfs.sh")
+		qemu_disk="-drive file=$qemu_rootfs,if=none,format=raw,readonly=on,id=qemu-rootfs"
+		qemu_disk+=" -device virtio-blk-device,drive=qemu-rootfs,serial=mkvm-qemu-rootfs" ;;
+	esac ;;
+esac
+
 mkdir -p build/logs
 pass=0 fail=0 skip=0 gaps=0
 
@@ -58,7 +70,9 @@ for b in $boots; do
 	echo "# boot: $b"
 	start=$(date +%s)
 	set +e
-	MKVM_TIMEOUT=$timeout \
+	qemu_args=${MKVM_QEMU_ARGS:-}
+	case "$b" in minikvm|oracle) qemu_args="$qemu_args $qemu_disk" ;; esac
+	MKVM_TIMEOUT=$timeout MKVM_QEMU_ARGS=$qemu_args \
 	MKVM_APPEND="mkvm.tests=${TESTS:-} mkvm.filter=$(echo "${FILTER:-}" | tr ' ' ,)" \
 		"$MKVM_ROOT/scripts/qemu.sh" "$b" "${image[$v]}" "${initrd[$v]}" check \
 		"$log" > /dev/null

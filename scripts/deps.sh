@@ -11,7 +11,7 @@ set -euo pipefail
 
 host_pkgs=(make gcc bc bison flex libssl-dev libelf-dev cpio xz-utils kmod
 	   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm
-	   linux-source-6.12 dwarves perl python3 file rsync
+	   linux-source-6.12 dwarves perl python3 file rsync e2fsprogs
 	   clang libclang-rt-14-dev)
 arm64_pkgs=(libfdt-dev:arm64 libc6-dev:arm64)
 

@@ -1,0 +1,655 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * QEMU on the KVM API (issue 10): Debian's arm64 qemu-system-aarch64 7.2,
+ * from the disk scripts/qemu-rootfs.sh builds (attached by make check to
+ * the minikvm and oracle boots), boots the test kernel's Image with the
+ * minivmm guest's busybox rootfs:
+ *
+ *   qemu-system-aarch64 -accel kvm -machine virt,gic-version=3,its=off
+ *       -cpu host -smp 2 -m 256 -kernel Image -initrd rootfs ...
+ *
+ * on /dev/kvm, which on the minikvm boot is a link to /dev/minikvm.  The
+ * guest must reach its shell, see both CPUs, a timer that fires and a
+ * virtio-blk disk it can write, and power off: QEMU exits 0.
+ *
+ * QEMU reads every ID register on a scratch vCPU, writes every register
+ * of KVM_GET_REG_LIST back on reset and moves the vGIC's state through its
+ * device attributes: what it refuses to start without is in its stderr,
+ * which a failure prints.
+ */
+#include <dirent.h>
+#include <poll.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include "kselftest_harness.h"
+#include "mkvm_child.h"
+#include "mkvm_util.h"
+
+/* Where the test mounts the disk (read-only), and its serial number. */
+#define QEMU_ROOT	"/qemu"
+#define QEMU_SERIAL	"mkvm-qemu-rootfs"
+/* Runners in the image: its own loader and libraries (qemu-rootfs.sh). */
+#define QEMU_BIN	QEMU_ROOT "/mkvm/qemu-system-aarch64"
+#define QEMU_IMG	QEMU_ROOT "/mkvm/qemu-img"
+
+/* The guest: the same Image and rootfs as linux_boot_test's. */
+#define GUEST_IMAGE	"/guest/Image"
+#define GUEST_ROOTFS	"/guest/rootfs.cpio.gz"
+#define DISK		"/tmp/qemu_test.img"
+#define DISK_SIZE	(1 << 20)
+#define DISK_MARKER	"qemu-on-kvm-api-disk-marker"
+
+/*
+ * A guest under QEMU under nested TCG on a busy 2-core machine: QEMU's
+ * start (a 23 MiB binary and 50 libraries read from a virtio disk) comes
+ * on top of linux_boot_test's boot.  Kill a hung QEMU well before the
+ * harness does, so that its output is still reported.
+ */
+#define BOOT_TIMEOUT_MS		(480 * 1000)
+#define HARNESS_TIMEOUT_S	540
+#define VERSION_TIMEOUT_MS	(60 * 1000)
+
+/*
+ * scripts/guest-rootfs-init.sh runs guest_cmd and powers off.  One marker
+ * per check; the disk's size is in 512-byte sectors.  No double quotes:
+ * the kernel command line quotes it.
+ */
+#define GUEST_CMD							\
+	"echo guest-up; "						\
+	"echo guest-cpus $(cat /sys/devices/system/cpu/online) $(nproc); " \
+	"echo guest-disk $(cat /sys/block/vda/size); "			\
+	"sleep 1 && echo guest-slept; "					\
+	"echo " DISK_MARKER " | dd of=/dev/vda conv=fsync 2>/dev/null && " \
+	"sync && echo guest-wrote"
+#define GUEST_PARAMS	"console=ttyAMA0 quiet panic=-1 guest_cmd=\"" GUEST_CMD "\""
+
+/* The last @n bytes of @s: where a failed boot says why. */
+static const char *tail(const char *s, size_t n)
+{
+	size_t len = strlen(s);
+
+	return len > n ? s + len - n : s;
+}
+
+/* "/dev/vdX" of the virtio disk whose serial is QEMU_SERIAL, or false. */
+static bool find_rootfs_disk(char *dev, size_t size)
+{
+	struct dirent *de;
+	bool found = false;
+	char path[300], serial[64];
+	DIR *d;
+	FILE *f;
+
+	d = opendir("/sys/block");
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		if (strncmp(de->d_name, "vd", 2))
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/serial", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(serial, sizeof(serial), f) &&
+		    !strncmp(serial, QEMU_SERIAL, strlen(QEMU_SERIAL))) {
+			snprintf(dev, size, "/dev/%s", de->d_name);
+			found = true;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * What every QEMU test needs: minikvm loaded (on its boot), the image
+ * mounted, /dev/kvm, and a zeroed disk (the marker can only come from
+ * the guest).  *@linked_kvm: this created /dev/kvm, teardown removes it.
+ */
+static void qemu_env_setup(struct __test_metadata *_metadata, bool *linked_kvm)
+{
+	char dev[300];
+	int fd;
+
+	*linked_kvm = false;
+	if (!mkvm_boot_is("minikvm") && !mkvm_boot_is("oracle"))
+		SKIP(return, "QEMU's disk is attached to the minikvm and oracle boots only");
+	ASSERT_EQ(0, mkvm_load_if_owner());
+
+	if (access(QEMU_BIN, X_OK)) {
+		ASSERT_TRUE(find_rootfs_disk(dev, sizeof(dev)))
+			TH_LOG("no virtio disk with serial %s: scripts/check.sh attaches it",
+			       QEMU_SERIAL);
+		mkdir(QEMU_ROOT, 0755);
+		ASSERT_EQ(0, mount(dev, QEMU_ROOT, "ext2", MS_RDONLY, NULL))
+			TH_LOG("mount %s: %s", dev, strerror(errno));
+		ASSERT_EQ(0, access(QEMU_BIN, X_OK));
+	}
+
+	/* QEMU knows /dev/kvm only; the kernel's KVM selftests do the same. */
+	if (strcmp(mkvm_dev_path(), "/dev/kvm")) {
+		if (!symlink(mkvm_dev_path(), "/dev/kvm"))
+			*linked_kvm = true;
+		else
+			ASSERT_EQ(EEXIST, errno);
+	}
+
+	fd = open(DISK, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ASSERT_LE(0, fd) TH_LOG("%s: %s", DISK, strerror(errno));
+	ASSERT_EQ(0, ftruncate(fd, DISK_SIZE));
+	close(fd);
+}
+
+static void qemu_env_teardown(bool linked_kvm)
+{
+	unlink(DISK);
+	if (linked_kvm)
+		unlink("/dev/kvm");
+}
+
+FIXTURE(qemu) {
+	struct mkvm_child_result res;
+	bool linked_kvm;
+};
+
+FIXTURE_SETUP(qemu)
+{
+	qemu_env_setup(_metadata, &self->linked_kvm);
+}
+
+FIXTURE_TEARDOWN(qemu)
+{
+	qemu_env_teardown(self->linked_kvm);
+}
+
+/* The binary and its 50 libraries load: a broken image fails here first. */
+TEST_F(qemu, version)
+{
+	char *const argv[] = { QEMU_BIN, "-version", NULL };
+	static const struct mkvm_child_io io = {
+		.timeout_ms = VERSION_TIMEOUT_MS,
+	};
+
+	mkvm_child_run(argv, &io, &self->res);
+	EXPECT_EQ(0, self->res.status) TH_LOG("stderr: %s", self->res.err);
+	EXPECT_NE(NULL, strstr(self->res.out, "QEMU emulator version 7.2"))
+		TH_LOG("stdout: %s\nstderr: %s", self->res.out, self->res.err);
+}
+
+TEST_F_TIMEOUT(qemu, boots_linux_smp_disk_poweroff, HARNESS_TIMEOUT_S)
+{
+	char *const argv[] = {
+		QEMU_BIN, "-accel", "kvm",
+		"-machine", "virt,gic-version=3,its=off", "-cpu", "host",
+		"-smp", "2", "-m", "256", "-nodefaults", "-nographic",
+		"-no-reboot", "-serial", "stdio",
+		"-kernel", GUEST_IMAGE, "-initrd", GUEST_ROOTFS,
+		"-append", GUEST_PARAMS,
+		"-drive", "file=" DISK ",if=none,format=raw,id=disk",
+		"-device", "virtio-blk-device,drive=disk",
+		NULL
+	};
+	static const struct mkvm_child_io io = {
+		.timeout_ms = BOOT_TIMEOUT_MS,
+		.mark = "guest-up",
+	};
+	struct mkvm_child_result *res = &self->res;
+	char disk[sizeof(DISK_MARKER)] = "";
+	char sectors[32];
+	int fd;
+
+	mkvm_child_run(argv, &io, res);
+	ksft_print_msg("guest: init after %ld ms, QEMU exited after %ld ms\n",
+		       res->mark_ms, res->total_ms);
+
+	ASSERT_NE(NULL, strstr(res->out, "guest-up"))
+		TH_LOG("no guest userspace; QEMU's stderr: %s\nconsole tail: %s",
+		       res->err, tail(res->out, 3000));
+	EXPECT_NE(NULL, strstr(res->out, "guest-cpus 0-1 2"))
+		TH_LOG("console tail: %s", tail(res->out, 3000));
+	snprintf(sectors, sizeof(sectors), "guest-disk %d", DISK_SIZE / 512);
+	EXPECT_NE(NULL, strstr(res->out, sectors))
+		TH_LOG("console tail: %s", tail(res->out, 3000));
+	EXPECT_NE(NULL, strstr(res->out, "guest-slept"))
+		TH_LOG("console tail: %s", tail(res->out, 3000));
+	EXPECT_NE(NULL, strstr(res->out, "guest-wrote"))
+		TH_LOG("console tail: %s", tail(res->out, 3000));
+	/* -no-reboot: a guest that panics (panic=-1) also ends QEMU, with 0. */
+	EXPECT_EQ(NULL, strstr(res->out, "Kernel panic"))
+		TH_LOG("console tail: %s", tail(res->out, 3000));
+	EXPECT_EQ(0, res->status)
+		TH_LOG("QEMU's stderr: %s\nconsole tail: %s", res->err,
+		       tail(res->out, 3000));
+
+	fd = open(DISK, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)strlen(DISK_MARKER),
+		  pread(fd, disk, strlen(DISK_MARKER), 0));
+	close(fd);
+	EXPECT_STREQ(DISK_MARKER, disk);
+}
+
+/*
+ * Save and restore (issue 10, item 2).  The guest counts on both CPUs, one
+ * loop pinned to each, and each round sends the other CPU an IPI (a task
+ * it places there) and sleeps on its timer.  CPU 0's loop prints
+ *
+ *   tick I UPTIME FILE TIMER0 TIMER1 IPI0 IPI1 KTIME
+ *
+ * (its count, /proc/uptime, a file written before the save, the timer
+ * interrupts and IPIs of all kinds each CPU took - a remote wakeup is a
+ * function-call IPI on arm64, not a reschedule one - and the kernel log's
+ * time stamp of a message it just wrote); CPU 1's loop "tock J".
+ *
+ * The time stamp is sched_clock(), the virtual counter read raw.  Neither
+ * clock may go back or leap: the saved count (KVM_REG_ARM_TIMER_CNT) is
+ * restored.  A lost count does not always show here, though: a new VM's
+ * counter starts at 0, and a guest whose timers lie ahead of it just
+ * waits until it gets there (timer_test checks the register itself).
+ * QEMU saves the running guest (to a file with migrate, or with savevm
+ * into a qcow2 disk) and quits; a second QEMU restores it and the guest
+ * must go on: the counts from where they were, uptime not back, the file
+ * still there, both CPUs taking timer interrupts and IPIs.
+ */
+#define SAVED_CMD							\
+	"echo saved-file > /f; taskset -p -c 0 $$ > /dev/null; "		\
+	"taskset -c 1 sh -c 'while :; do j=$((j+1)); echo tock $j; "	\
+	"taskset -c 0 true; sleep 1; done' & "				\
+	"echo guest-up; while :; do i=$((i+1)); read u x < /proc/uptime; " \
+	"echo '<7>mkvm-mark' > /dev/kmsg; "				\
+	"k=$(dmesg | awk -F '[][]' '/mkvm-mark/ { t = $2 } END { print t }'); " \
+	"echo tick $i $u $(cat /f) $(awk '/arch_timer/ { t0 = $2; t1 = $3 } " \
+	"/IPI/ { i0 += $2; i1 += $3 } END { print t0, t1, i0, i1 }' "	\
+	"/proc/interrupts) $k; taskset -c 1 true; sleep 1; done"
+#define SAVED_PARAMS	"console=ttyAMA0 quiet panic=-1 guest_cmd=\"" SAVED_CMD "\""
+
+#define MONITOR		"/tmp/qemu_test.mon"
+#define STATE_FILE	"/tmp/qemu_test.state"
+#define QCOW2_DISK	"/tmp/qemu_test.qcow2"
+#define SNAPSHOT	"mkvm"
+/* Ticks to see before the save, and after the restore. */
+#define TICKS		4
+/* A second of guest time between two ticks, a few more under load. */
+#define MAX_GAP_S	30
+#define SAVE_TIMEOUT_MS	(300 * 1000)
+#define TICK_TIMEOUT_MS	(120 * 1000)
+#define SAVED_TIMEOUT_S	1500
+
+/* A QEMU in the background while the test talks to its monitor. */
+struct qemu_proc {
+	pid_t pid;
+	int out, err;		/* memfds: the serial console, stderr */
+	int status;		/* exit status; -1 running or killed */
+	char buf[65536];	/* the console, as last read */
+	char errbuf[4096];
+};
+
+static void qemu_start(struct qemu_proc *q, char *const argv[])
+{
+	int null;
+
+	q->status = -1;
+	q->buf[0] = q->errbuf[0] = '\0';
+	q->out = memfd_create("qemu-out", MFD_CLOEXEC);
+	q->err = memfd_create("qemu-err", MFD_CLOEXEC);
+	q->pid = q->out < 0 || q->err < 0 ? -1 : fork();
+	if (q->pid)
+		return;
+	null = open("/dev/null", O_RDONLY);
+	dup2(null, STDIN_FILENO);
+	dup2(q->out, STDOUT_FILENO);
+	dup2(q->err, STDERR_FILENO);
+	execv(argv[0], argv);
+	dprintf(STDERR_FILENO, "exec %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+/* Has QEMU exited?  Reaps it once; its status is then in q->status. */
+static bool qemu_exited(struct qemu_proc *q, bool wait)
+{
+	int status;
+
+	if (q->pid <= 0)
+		return true;
+	if (waitpid(q->pid, &status, wait ? 0 : WNOHANG) != q->pid)
+		return false;
+	q->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	q->pid = 0;
+	return true;
+}
+
+static void qemu_read(struct qemu_proc *q)
+{
+	mkvm_child_read_memfd(q->out, q->buf, sizeof(q->buf));
+	mkvm_child_read_memfd(q->err, q->errbuf, sizeof(q->errbuf));
+}
+
+/* Wait up to @ms for QEMU to exit; kill it then.  Closes its memfds. */
+static void qemu_end(struct qemu_proc *q, long ms)
+{
+	struct timespec start;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (!qemu_exited(q, false) && mkvm_child_ms_since(&start) < ms)
+		usleep(50000);
+	if (q->pid > 0) {
+		kill(q->pid, SIGKILL);
+		qemu_exited(q, true);
+	}
+	if (q->out >= 0) {
+		qemu_read(q);
+		close(q->out);
+	}
+	if (q->err >= 0)
+		close(q->err);
+	q->out = q->err = -1;
+}
+
+/* Complete "tick" lines on the console, and the last one of them. */
+struct tick {
+	int i;
+	double uptime;
+	char file[32];
+	unsigned long timer[2], ipi[2];
+	double ktime;
+};
+
+static int parse_ticks(const char *out, struct tick *first, struct tick *last)
+{
+	const char *p = out, *nl;
+	struct tick t;
+	int n = 0;
+
+	for (; (nl = strchr(p, '\n')); p = nl + 1) {
+		if (strncmp(p, "tick ", 5) ||
+		    sscanf(p, "tick %d %lf %31s %lu %lu %lu %lu %lf", &t.i,
+			   &t.uptime, t.file, &t.timer[0], &t.timer[1],
+			   &t.ipi[0], &t.ipi[1], &t.ktime) != 8)
+			continue;
+		if (!n++ && first)
+			*first = t;
+		if (last)
+			*last = t;
+	}
+	return n;
+}
+
+/* The last "tock J" of CPU 1's loop, or 0. */
+static int last_tock(const char *out)
+{
+	const char *p = out;
+	int j, last = 0;
+
+	while ((p = strstr(p, "tock "))) {
+		if ((p == out || p[-1] == '\n') && sscanf(p, "tock %d\n", &j) == 1 &&
+		    strchr(p, '\n'))
+			last = j;
+		p += 5;
+	}
+	return last;
+}
+
+/* Wait until the console has @n complete tick lines, or QEMU ended. */
+static int wait_ticks(struct qemu_proc *q, int n, long ms)
+{
+	struct timespec start;
+	int seen;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		qemu_read(q);
+		seen = parse_ticks(q->buf, NULL, NULL);
+		if (seen >= n || qemu_exited(q, false) ||
+		    mkvm_child_ms_since(&start) >= ms)
+			return seen;
+		usleep(100000);
+	}
+}
+
+/*
+ * The human monitor on a unix socket: send @cmd, read until the next
+ * "(qemu) " prompt (or the end, after "quit") into @reply.  The first
+ * call, with @cmd NULL, reads the greeting.  0, or -errno/-ETIMEDOUT.
+ */
+static int monitor_cmd(int fd, const char *cmd, char *reply, size_t size,
+		       long ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct timespec start;
+	size_t len = 0;
+	ssize_t n;
+
+	reply[0] = '\0';
+	if (cmd && (write(fd, cmd, strlen(cmd)) < 0 || write(fd, "\n", 1) < 0))
+		return -errno;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (!strstr(reply, "(qemu) ")) {
+		if (mkvm_child_ms_since(&start) >= ms)
+			return -ETIMEDOUT;
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		n = read(fd, reply + len, size - 1 - len);
+		if (n <= 0)
+			return n ? -errno : 0;
+		len += n;
+		reply[len] = '\0';
+		/* Keep the tail: the prompt is what ends the answer. */
+		if (len > size / 2) {
+			memmove(reply, reply + len - size / 4, size / 4 + 1);
+			len = size / 4;
+		}
+	}
+	return 0;
+}
+
+static int monitor_open(long ms)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX, .sun_path = MONITOR };
+	struct timespec start;
+	int fd;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		if (!connect(fd, (struct sockaddr *)&addr, sizeof(addr)))
+			return fd;
+		close(fd);
+		usleep(100000);
+	} while (mkvm_child_ms_since(&start) < ms);
+	return -ETIMEDOUT;
+}
+
+FIXTURE(saved) {
+	struct qemu_proc q[2];
+	bool linked_kvm;
+	char reply[8192];
+};
+
+FIXTURE_VARIANT(saved) {
+	bool savevm;		/* else migrate to a file */
+};
+
+FIXTURE_VARIANT_ADD(saved, migrate_file) {
+	.savevm = false,
+};
+
+FIXTURE_VARIANT_ADD(saved, savevm_qcow2) {
+	.savevm = true,
+};
+
+FIXTURE_SETUP(saved)
+{
+	char *const img[] = {
+		QEMU_IMG, "create", "-q", "-f", "qcow2", QCOW2_DISK, "1M", NULL
+	};
+	static const struct mkvm_child_io io = {
+		.timeout_ms = VERSION_TIMEOUT_MS,
+	};
+	struct mkvm_child_result *res;
+
+	self->q[0].pid = self->q[1].pid = 0;
+	self->q[0].out = self->q[0].err = self->q[1].out = self->q[1].err = -1;
+	qemu_env_setup(_metadata, &self->linked_kvm);
+	if (_metadata->exit_code)
+		return;
+	unlink(STATE_FILE);
+	unlink(MONITOR);
+	/* savevm needs a disk that can hold a snapshot. */
+	if (variant->savevm) {
+		res = malloc(sizeof(*res));
+		ASSERT_NE(NULL, res);
+		mkvm_child_run(img, &io, res);
+		EXPECT_EQ(0, res->status) TH_LOG("qemu-img: %s", res->err);
+		free(res);
+	}
+}
+
+FIXTURE_TEARDOWN(saved)
+{
+	qemu_end(&self->q[0], 0);
+	qemu_end(&self->q[1], 0);
+	unlink(STATE_FILE);
+	unlink(QCOW2_DISK);
+	unlink(MONITOR);
+	qemu_env_teardown(self->linked_kvm);
+}
+
+/* QEMU @n (0: the saved one, 1: the restored one), as @variant says. */
+static void saved_start(struct qemu_proc *q, int n,
+			const FIXTURE_VARIANT(saved) *variant)
+{
+	char *argv[40] = {
+		QEMU_BIN, "-accel", "kvm",
+		"-machine", "virt,gic-version=3,its=off", "-cpu", "host",
+		"-smp", "2", "-m", "256", "-nodefaults", "-nographic",
+		"-no-reboot", "-serial", "stdio",
+		"-monitor", "unix:" MONITOR ",server=on,wait=off",
+		"-kernel", GUEST_IMAGE, "-initrd", GUEST_ROOTFS,
+		"-append", SAVED_PARAMS,
+	};
+	int i = 0;
+
+	while (argv[i])
+		i++;
+	argv[i++] = "-drive";
+	argv[i++] = variant->savevm ?
+		"file=" QCOW2_DISK ",if=none,format=qcow2,id=disk" :
+		"file=" DISK ",if=none,format=raw,id=disk";
+	argv[i++] = "-device";
+	argv[i++] = "virtio-blk-device,drive=disk";
+	if (n) {
+		argv[i++] = variant->savevm ? "-loadvm" : "-incoming";
+		argv[i++] = variant->savevm ? SNAPSHOT : "exec:cat " STATE_FILE;
+	}
+	unlink(MONITOR);
+	qemu_start(q, argv);
+}
+
+TEST_F_TIMEOUT(saved, guest_goes_on, SAVED_TIMEOUT_S)
+{
+	struct tick before, first, last;
+	struct timespec start;
+	int mon, tock, ticks;
+
+	/* The first QEMU boots the guest and lets it count. */
+	saved_start(&self->q[0], 0, variant);
+	ASSERT_LT(0, self->q[0].pid);
+	ticks = wait_ticks(&self->q[0], TICKS, BOOT_TIMEOUT_MS);
+	ASSERT_LE(TICKS, ticks)
+		TH_LOG("QEMU's stderr: %s\nconsole tail: %s", self->q[0].errbuf,
+		       tail(self->q[0].buf, 3000));
+	mon = monitor_open(VERSION_TIMEOUT_MS);
+	ASSERT_LE(0, mon) TH_LOG("monitor: %s", strerror(-mon));
+	ASSERT_EQ(0, monitor_cmd(mon, NULL, self->reply, sizeof(self->reply),
+				 VERSION_TIMEOUT_MS));
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	if (variant->savevm) {
+		ASSERT_EQ(0, monitor_cmd(mon, "savevm " SNAPSHOT, self->reply,
+					 sizeof(self->reply), SAVE_TIMEOUT_MS));
+		EXPECT_EQ(NULL, strstr(self->reply, "rror"))
+			TH_LOG("savevm: %s", self->reply);
+	} else {
+		ASSERT_EQ(0, monitor_cmd(mon, "migrate \"exec:cat > " STATE_FILE "\"",
+					 self->reply, sizeof(self->reply),
+					 SAVE_TIMEOUT_MS));
+		EXPECT_EQ(NULL, strstr(self->reply, "rror"))
+			TH_LOG("migrate: %s", self->reply);
+		do {
+			usleep(200000);
+			ASSERT_EQ(0, monitor_cmd(mon, "info migrate", self->reply,
+						 sizeof(self->reply),
+						 VERSION_TIMEOUT_MS));
+		} while (!strstr(self->reply, "status: completed") &&
+			 !strstr(self->reply, "status: failed") &&
+			 mkvm_child_ms_since(&start) < SAVE_TIMEOUT_MS);
+		ASSERT_NE(NULL, strstr(self->reply, "status: completed"))
+			TH_LOG("info migrate: %s\nQEMU's stderr: %s", self->reply,
+			       self->q[0].errbuf);
+	}
+	ksft_print_msg("%s took %ld ms\n", variant->savevm ? "savevm" : "migrate",
+		       mkvm_child_ms_since(&start));
+	monitor_cmd(mon, "quit", self->reply, sizeof(self->reply),
+		    VERSION_TIMEOUT_MS);
+	close(mon);
+	qemu_end(&self->q[0], VERSION_TIMEOUT_MS);
+	EXPECT_EQ(0, self->q[0].status) TH_LOG("QEMU's stderr: %s", self->q[0].errbuf);
+	ASSERT_LE(TICKS, parse_ticks(self->q[0].buf, NULL, &before));
+	tock = last_tock(self->q[0].buf);
+	ASSERT_LT(0, tock) TH_LOG("console tail: %s", tail(self->q[0].buf, 3000));
+
+	/* The second restores it: the guest goes on, it does not boot. */
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	saved_start(&self->q[1], 1, variant);
+	ASSERT_LT(0, self->q[1].pid);
+	mon = monitor_open(VERSION_TIMEOUT_MS);
+	ASSERT_LE(0, mon) TH_LOG("monitor: %s", strerror(-mon));
+	ASSERT_EQ(0, monitor_cmd(mon, NULL, self->reply, sizeof(self->reply),
+				 VERSION_TIMEOUT_MS));
+	ticks = wait_ticks(&self->q[1], TICKS, TICK_TIMEOUT_MS);
+	ksft_print_msg("%d ticks %ld ms after the restore began\n", ticks,
+		       mkvm_child_ms_since(&start));
+	monitor_cmd(mon, "quit", self->reply, sizeof(self->reply),
+		    VERSION_TIMEOUT_MS);
+	close(mon);
+	qemu_end(&self->q[1], VERSION_TIMEOUT_MS);
+	ASSERT_LE(TICKS, parse_ticks(self->q[1].buf, &first, &last))
+		TH_LOG("QEMU's stderr: %s\nconsole tail: %s", self->q[1].errbuf,
+		       tail(self->q[1].buf, 3000));
+	EXPECT_EQ(NULL, strstr(self->q[1].buf, "guest-up"))
+		TH_LOG("the guest booted again: %s", tail(self->q[1].buf, 3000));
+
+	ksft_print_msg("before: tick %d at %.2f s (log %.2f s); after: tick %d at %.2f s (log %.2f s)\n",
+		       before.i, before.uptime, before.ktime, first.i,
+		       first.uptime, first.ktime);
+	/* A line cut by the save ends on the second console: tick I+2. */
+	EXPECT_LT(before.i, first.i);
+	EXPECT_GE(before.i + 2, first.i);
+	EXPECT_LT(tock, last_tock(self->q[1].buf));
+	EXPECT_LE(before.uptime, first.uptime);
+	/*
+	 * The counter carried over: the guest's clock neither goes back nor
+	 * leaps (a tick takes a second of guest time, a few under load).
+	 */
+	EXPECT_LE(before.ktime, first.ktime);
+	EXPECT_GT(before.ktime + MAX_GAP_S, first.ktime);
+	EXPECT_GT(before.uptime + MAX_GAP_S, first.uptime);
+	EXPECT_STREQ("saved-file", first.file);
+	/* Counts carried over, and growing on both CPUs after the restore. */
+	for (int cpu = 0; cpu < 2; cpu++) {
+		EXPECT_LE(before.timer[cpu], first.timer[cpu]);
+		EXPECT_LT(first.timer[cpu], last.timer[cpu])
+			TH_LOG("CPU %d took no timer interrupt after the restore: %s",
+			       cpu, tail(self->q[1].buf, 1500));
+		EXPECT_LE(before.ipi[cpu], first.ipi[cpu]);
+		EXPECT_LT(first.ipi[cpu], last.ipi[cpu])
+			TH_LOG("CPU %d took no IPI after the restore: %s", cpu,
+			       tail(self->q[1].buf, 1500));
+	}
+}
+
+TEST_HARNESS_MAIN
