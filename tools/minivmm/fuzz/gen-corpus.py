@@ -118,6 +118,25 @@ seeds = {
         'rx-no-buffers': setup(0, 0) + typed(b'x' * 200),
         'bad-rx-readable': setup(0, 0) + chain(0, 0, [desc(0, 64)]) + typed(b'abc'),
     },
+    # Queue 0 receives, queue 1 transmits; a packet is a 12-byte header
+    # and a frame.
+    'virtio_net': {
+        'tx': setup(0, 1) + ram(0, b'\0' * 12 + b'\xff' * 6 + b'\x02' * 6 + b'\x08\x00' + b'x' * 46) + chain(0, 1, [desc(0, 76)]),
+        'tx-split': setup(0, 1) + chain(0, 1, [desc(0, 12), desc(0x100, 60), desc(0x200, 1000)]),
+        'rx': setup(0, 0) + chain(0, 0, [desc(0, 1526, True)]) + typed(b'\0' * 12 + b'y' * 60),
+        'rx-then-packets': setup(0, 0, 4) + chain(0, 0, [desc(0, 100, True)], lognum=4) + typed(b'z' * 80) + typed(b'w' * 200) + typed(b''),
+        'rx-no-buffers': setup(0, 0) + typed(b'q' * 100),
+        # A receive buffer the device may not write, one too short for
+        # the header: the device needs a reset.
+        'bad-rx-readable': setup(0, 0) + chain(0, 0, [desc(0, 64)]) + typed(b'abc'),
+        'bad-rx-short': setup(0, 0) + chain(0, 0, [desc(0, 4, True)]) + typed(b'abc'),
+        # A transmit chain with a writable part, or of 4 GiB - 1 bytes.
+        'bad-tx-writable': setup(0, 1) + chain(0, 1, [desc(0, 12), desc(0x100, 60, True)]),
+        'bad-tx-huge': setup(0, 1) + chain(0, 1, [desc(0, 12), desc(0, 0, wild_len=0xffffffff)]),
+        'bad-tx-loop': setup(0, 1) + chain(0, 1, [desc(0, 12, next_=0), desc(0, 12, next_=0)]),
+        'bad-tx-outside': setup(0, 1) + chain(0, 1, [desc(0, 0, wild_addr=0x40000000)]),
+        'reset-reuse': setup(0, 0) + chain(0, 0, [desc(0, 1526, True)]) + bytes([7, 0]) + setup(0, 0) + chain(0, 0, [desc(0, 1526, True)]) + typed(b'p' * 64),
+    },
     'pl011': {
         'tx': b''.join(mmio_w(1, 0, c, 1) for c in b'hi\n'),
         'rx-fifo': mmio_w(1, 0x2c, 0x10) + mmio_w(1, 0x38, 0x50) + typed(b'0123456789abcdefXYZ') + b''.join(mmio_r(1, 0) for _ in range(20)),
