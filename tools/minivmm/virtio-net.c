@@ -30,10 +30,12 @@
  *
  * Hostile guests: chains are taken with virtq__pop() (checked, copied
  * once, inside RAM).  A transmit chain with writable buffers, shorter than
- * the header or longer than the largest packet is dropped (the request
- * fails, one warning); a receive chain with readable buffers or without
- * room for the header breaks the device (DEVICE_NEEDS_RESET).  Under vhost
- * the host kernel checks the rings itself; minivmm only checked that they
+ * the header or longer than the largest packet, or whose header asks for
+ * an offload the driver did not negotiate, is dropped (the request fails,
+ * one warning); the header the tap gets is minivmm's checked copy.  A
+ * receive chain with readable buffers or without room for the header
+ * breaks the device (DEVICE_NEEDS_RESET).  Under vhost the host kernel
+ * reads the rings and headers itself; minivmm only checked that the rings
  * lie in RAM.
  */
 #include <arpa/inet.h>
@@ -95,13 +97,80 @@ struct virtio_net {
 
 /* ---- the userspace data path, on the device's I/O thread ---- */
 
+/*
+ * Does a transmit header ask only for what the driver negotiated
+ * (virtio 1.2, 5.1.6.2)?  The tap would honour a checksum or segmentation
+ * request whatever was negotiated.
+ */
+static bool net__tx_hdr_ok(const struct virtio_net_hdr_mrg_rxbuf *h,
+			   uint64_t features)
+{
+	uint8_t gso = h->hdr.gso_type;
+
+	if (h->hdr.flags & ~VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		return false;
+	if ((h->hdr.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+	    !(features & 1ULL << VIRTIO_NET_F_CSUM))
+		return false;
+	switch (gso) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		return true;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		return features & 1ULL << VIRTIO_NET_F_HOST_TSO4;
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		return features & 1ULL << VIRTIO_NET_F_HOST_TSO6;
+	default:
+		/* ECN and UDP segmentation were not offered. */
+		return false;
+	}
+}
+
+/*
+ * One transmit chain to the tap: the header copied out and checked (the
+ * copy is what the tap gets, so a guest cannot change it after the check),
+ * then the frame straight from guest memory.  Without the device lock.
+ * Return: whether the tap took it.
+ */
+static bool net__tx_one(struct virtio_net *net, const struct virtq_elem *elem,
+			uint64_t features)
+{
+	struct virtio_net_hdr_mrg_rxbuf hdr;
+	struct iovec iov[VIRTQ_MAX_SEGS + 1];
+	unsigned int i, n = 1;
+	size_t skip = NET_HDR_LEN;
+	ssize_t ret;
+
+	if (virtq_elem__read(elem, 0, &hdr, NET_HDR_LEN) != NET_HDR_LEN ||
+	    !net__tx_hdr_ok(&hdr, features)) {
+		virtio__warn(net->vdev, "transmit header asking for offloads not negotiated: packet dropped");
+		return false;
+	}
+	iov[0] = (struct iovec){ &hdr, NET_HDR_LEN };
+	for (i = 0; i < elem->nr_out; i++) {
+		size_t len = elem->iov[i].iov_len;
+
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		iov[n].iov_base = (uint8_t *)elem->iov[i].iov_base + skip;
+		iov[n++].iov_len = len - skip;
+		skip = 0;
+	}
+	do {
+		ret = writev(net->tap_fd, iov, n);
+	} while (ret < 0 && errno == EINTR && !atomic_load(&net->kvm->stopping));
+	return ret >= 0;
+}
+
 /* Lock held, dropped around each write to the tap. */
 static bool net__tx(struct virtio_mmio_dev *vdev)
 {
 	struct virtio_net *net = vdev->priv;
 	struct virtq_elem elem;
 	unsigned int budget;
-	ssize_t n;
+	uint64_t features;
+	bool sent;
 
 	for (budget = VIRTQ_BUDGET; budget; budget--) {
 		if (virtq__pop(vdev, NET_TXQ, &elem) <= 0)
@@ -109,17 +178,14 @@ static bool net__tx(struct virtio_mmio_dev *vdev)
 		if (elem.nr_in || elem.out_len < NET_HDR_LEN ||
 		    elem.out_len > NET_MAX_PACKET) {
 			virtio__warn(vdev, "malformed transmit buffer dropped");
-			atomic_fetch_add(&net->dropped, 1);
+			sent = false;
 		} else {
-			/* The tap copies the header and frame once, itself. */
+			features = vdev->drv_features;
 			pthread_mutex_unlock(&vdev->lock);
-			do {
-				n = writev(net->tap_fd, elem.iov, elem.nr_out);
-			} while (n < 0 && errno == EINTR &&
-				 !atomic_load(&net->kvm->stopping));
+			sent = net__tx_one(net, &elem, features);
 			pthread_mutex_lock(&vdev->lock);
-			atomic_fetch_add(n < 0 ? &net->dropped : &net->tx_packets, 1);
 		}
+		atomic_fetch_add(sent ? &net->tx_packets : &net->dropped, 1);
 		virtq__push(vdev, NET_TXQ, &elem, 0);
 		virtio_mmio__signal_used(vdev);
 	}
@@ -158,7 +224,12 @@ static bool net__rx(struct virtio_mmio_dev *vdev)
 		n = readv(net->tap_fd, elem.iov, elem.nr_in);
 		if (n < 0) {
 			virtq__unpop(vdev, NET_RXQ, &elem);
-			return false;	/* EAGAIN: nothing waits */
+			if (errno == EAGAIN || errno == EINTR)
+				return false;	/* nothing waits */
+			/* The tap is gone: stop polling it. */
+			virtio__warn(vdev, "reading the tap failed");
+			vdev->backend_on = false;
+			return false;
 		}
 		/*
 		 * The tap says how long the packet was, also when it had to

@@ -136,6 +136,10 @@ seeds = {
         'bad-tx-loop': setup(0, 1) + chain(0, 1, [desc(0, 12, next_=0), desc(0, 12, next_=0)]),
         'bad-tx-outside': setup(0, 1) + chain(0, 1, [desc(0, 0, wild_addr=0x40000000)]),
         'reset-reuse': setup(0, 0) + chain(0, 0, [desc(0, 1526, True)]) + bytes([7, 0]) + setup(0, 0) + chain(0, 0, [desc(0, 1526, True)]) + typed(b'p' * 64),
+        # Headers asking for a checksum and for ECN segmentation, neither
+        # negotiated: dropped, not handed to the tap.
+        'bad-tx-csum': setup(0, 1) + ram(0, b'\x01\0\0\0\0\0\x0e\0\x10\0\0\0' + b'c' * 60) + chain(0, 1, [desc(0, 72)]),
+        'bad-tx-gso': setup(0, 1) + ram(0, b'\0\x81\x36\0\xa8\x05\0\0\0\0\0\0' + b'g' * 60) + chain(0, 1, [desc(0, 72)]),
     },
     'pl011': {
         'tx': b''.join(mmio_w(1, 0, c, 1) for c in b'hi\n'),
