@@ -18,7 +18,9 @@
  * goes on, and the device prints one warning.
  *
  * No notification suppression is offered (no EVENT_IDX): the driver kicks
- * for every batch and the device interrupts for every batch it completes.
+ * for every batch and the device interrupts for every batch it completes,
+ * except where a device honours the driver's VRING_AVAIL_F_NO_INTERRUPT
+ * (virtq__wants_interrupt(): virtio-net, whose driver polls under NAPI).
  *
  * Where KVM offers them (and not with --no-eventfd), notifications and
  * interrupts bypass the vCPU threads: each ready queue has an ioeventfd on
@@ -790,6 +792,30 @@ void virtq__push(struct virtio_mmio_dev *vdev, unsigned int q,
 	/* Release: the entry is visible before the index that covers it. */
 	__atomic_store_n((uint16_t *)(used + VRING_USED_IDX), vq->used_idx,
 			 __ATOMIC_RELEASE);
+}
+
+/**
+ * virtq__wants_interrupt() - does the driver want to hear of used buffers?
+ * @vdev:	the device, lock held
+ * @q:		a live queue, after virtq__push()
+ *
+ * The driver's VRING_AVAIL_F_NO_INTERRUPT hint (virtio 1.2, 2.7.7): Linux
+ * sets it while it polls the queue anyway (NAPI).  The flag is read after
+ * the used index is published, with a full barrier between: the driver
+ * clears the flag and then reads the used index, so one of the two sees
+ * the other's write and no completion goes unnoticed.
+ *
+ * Return: whether to call virtio_mmio__signal_used().
+ */
+bool virtq__wants_interrupt(struct virtio_mmio_dev *vdev, unsigned int q)
+{
+	const struct virtq *vq = &vdev->vq[q];
+	const uint8_t *avail = guest_mem__ptr(&vdev->kvm->mem, vq->avail_addr,
+					      VRING_AVAIL_IDX);
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return !avail ||
+	       !(guest_mem__load16(avail) & VRING_AVAIL_F_NO_INTERRUPT);
 }
 
 /**

@@ -162,6 +162,7 @@ void virtq__push(struct virtio_mmio_dev *vdev, unsigned int q,
 		 const struct virtq_elem *elem, uint32_t len);
 void virtq__unpop(struct virtio_mmio_dev *vdev, unsigned int q,
 		  const struct virtq_elem *elem);
+bool virtq__wants_interrupt(struct virtio_mmio_dev *vdev, unsigned int q);
 /* Was the device reset since @elem was taken?  Without the lock. */
 static inline bool virtq_elem__stale(struct virtio_mmio_dev *vdev,
 				     const struct virtq_elem *elem)

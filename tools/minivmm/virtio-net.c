@@ -187,7 +187,8 @@ static bool net__tx(struct virtio_mmio_dev *vdev)
 		}
 		atomic_fetch_add(sent ? &net->tx_packets : &net->dropped, 1);
 		virtq__push(vdev, NET_TXQ, &elem, 0);
-		virtio_mmio__signal_used(vdev);
+		if (virtq__wants_interrupt(vdev, NET_TXQ))
+			virtio_mmio__signal_used(vdev);
 	}
 	return true;
 }
@@ -244,7 +245,8 @@ static bool net__rx(struct virtio_mmio_dev *vdev)
 		/* One buffer per packet without VIRTIO_NET_F_MRG_RXBUF (5.1.6.4). */
 		virtq_elem__write(&elem, NET_NUM_BUFFERS_OFF, &one, sizeof(one));
 		virtq__push(vdev, NET_RXQ, &elem, n);
-		virtio_mmio__signal_used(vdev);
+		if (virtq__wants_interrupt(vdev, NET_RXQ))
+			virtio_mmio__signal_used(vdev);
 		atomic_fetch_add(&net->rx_packets, 1);
 	}
 	return true;
