@@ -286,8 +286,15 @@ void payload_main(void)
 		psci_off();
 	}
 
-	/* Rings outside RAM: QueueReady stays 0. */
+	/* Rings outside RAM, or a descriptor table not 16-byte aligned. */
 	report("ring_outside_ram", net_up(OUTSIDE_RAM) ? "refused" : "accepted");
+	report("ring_misaligned", net_up(RXQ_RING + 8) ? "refused" : "accepted");
+
+	/* Head index QNUM, one past the table, where a valid descriptor lies. */
+	net_up(RXQ_RING);
+	tx[QNUM] = (struct desc){ BUF, 72, 0, 0 };
+	post(TXQ, QNUM, 1);
+	report("bad_head", outcome(TXQ, CASE_SECONDS));
 
 	net_up(RXQ_RING);
 	tx[0] = (struct desc){ OUTSIDE_RAM, 64, 0, 0 };
