@@ -4,13 +4,20 @@
 # boot three times, virtio-net and virtio-blk throughput, on this boot's
 # KVM-API device.  One line per figure:
 #   BENCH <boot> <name> <value>
+# mkvm.bench=micro,boot,virtio,dirtylog on the kernel command line (make
+# bench BENCH=...) runs only those parts; default: all.
 dev=/dev/minikvm
 [ "$MKVM_BOOT" = oracle ] && dev=/dev/kvm
 [ "$dev" = /dev/minikvm ] && insmod /lib/minikvm.ko
-microbench --dev "$dev" | while read -r name ns; do
+only=$(sed -n 's/.*mkvm\.bench=\([^ ]*\).*/\1/p' /proc/cmdline)
+want() {
+	case ",${only:-$1}," in *",$1,"*) return 0 ;; esac
+	return 1
+}
+want micro && microbench --dev "$dev" | while read -r name ns; do
 	echo "BENCH $MKVM_BOOT $name-ns/op $ns"
 done
-for i in 1 2 3; do
+want boot && for i in 1 2 3; do
 	boot_time guest-shell-reached -- minivmm run --dev "$dev" \
 		-k /guest/Image -i /guest/rootfs.cpio.gz -c 2 -m 256 \
 		-p 'console=ttyAMA0 quiet guest_cmd="echo guest-shell-reached"' |
@@ -35,8 +42,8 @@ nc 192.168.33.1 5002 </dev/null >/dev/null'
 blk_cmd='; echo blk-write $(dd if=/dev/zero of=/dev/vda bs=1M count=64 oflag=direct 2>&1 | tail -1);
 echo blk-read $(dd if=/dev/vda of=/dev/null bs=1M count=64 iflag=direct 2>&1 | tail -1);
 echo blk-4k $(dd if=/dev/vda of=/dev/null bs=4k count=2048 iflag=direct 2>&1 | tail -1)'
-dd if=/dev/zero of=/tmp/bench-disk.img bs=1M count=65 2>/dev/null
-for backend in tap vhost; do
+want virtio && dd if=/dev/zero of=/tmp/bench-disk.img bs=1M count=65 2>/dev/null
+want virtio && for backend in tap vhost; do
 	opt=
 	cmd=$net_cmd
 	[ "$backend" = vhost ] && opt=,vhost=on
@@ -66,7 +73,7 @@ rm -f /tmp/bench-disk.img
 # 3 rounds of dirtying and collecting (manual protection: GET, then CLEAR).
 # Times in microseconds of the boot's clock.
 kst=/kvm-selftests/dirty_log_perf_test
-if [ -x "$kst" ]; then
+if want dirtylog && [ -x "$kst" ]; then
 	[ "$dev" = /dev/minikvm ] && ln -sf /dev/minikvm /dev/kvm
 	"$kst" -b 16M -v 2 -i 3 -m 6 2>&1 | tr -d '\r' | awk -v b="$MKVM_BOOT" '
 		function us(s) { sub(/s\.?$/, "", s); return int(s * 1000000) }
