@@ -166,7 +166,9 @@ static uintptr_t find_device(uint32_t id)
 /* Queue @q at @ring; return whether the device took it. */
 static int queue_up(unsigned int q, uintptr_t ring)
 {
-	memset((void *)ring, 0, 0x3000);
+	/* Not outside RAM: those would be 12K writes to no device. */
+	if (ring >= RAM_BASE)
+		memset((void *)ring, 0, 0x3000);
 	mmio_w32(net + R_QUEUE_SEL, q);
 	mmio_w32(net + R_QUEUE_NUM, QNUM);
 	mmio_w32(net + R_DESC_LO, ring);
