@@ -39,9 +39,14 @@ net_cmd='ip link set eth0 up; ip addr add 192.168.33.15/24 dev eth0;
 ping -c 20 -i 0.2 192.168.33.1 | grep round-trip;
 dd if=/dev/zero bs=64k count=128 2>/dev/null | nc 192.168.33.1 5001;
 nc 192.168.33.1 5002 </dev/null >/dev/null'
-blk_cmd='; echo blk-write $(dd if=/dev/zero of=/dev/vda bs=1M count=64 oflag=direct 2>&1 | tail -1);
-echo blk-read $(dd if=/dev/vda of=/dev/null bs=1M count=64 iflag=direct 2>&1 | tail -1);
-echo blk-4k $(dd if=/dev/vda of=/dev/null bs=4k count=2048 iflag=direct 2>&1 | tail -1)'
+# busybox's dd prints no times: /proc/uptime around each run (10 ms steps).
+blk_cmd='; read t0 x < /proc/uptime;
+dd if=/dev/zero of=/dev/vda bs=1M count=64 oflag=direct 2>/dev/null;
+read t1 x < /proc/uptime; echo blk-write $t0 $t1;
+dd if=/dev/vda of=/dev/null bs=1M count=64 iflag=direct 2>/dev/null;
+read t2 x < /proc/uptime; echo blk-read $t1 $t2;
+dd if=/dev/vda of=/dev/null bs=4k count=2048 iflag=direct 2>/dev/null;
+read t3 x < /proc/uptime; echo blk-4k $t2 $t3'
 want virtio && dd if=/dev/zero of=/tmp/bench-disk.img bs=1M count=65 2>/dev/null
 want virtio && for backend in tap vhost; do
 	opt=
@@ -57,12 +62,14 @@ want virtio && for backend in tap vhost; do
 		-p "console=ttyAMA0 quiet guest_cmd=\"$(echo $cmd)\"" \
 		> /tmp/net_guest.out 2>&1 || echo "BENCH $MKVM_BOOT net-$backend-failed 1"
 	wait $peer
+	# The guest's own lines, for the log.
+	tr -d '\r' < /tmp/net_guest.out | grep -E '^blk-|round-trip|dd:' | sed 's/^/# guest: /'
 	tr -d '\r' < /tmp/net_guest.out | awk -v b="$MKVM_BOOT" -v n="$backend" '
-		function secs(line) { sub(/ seconds.*/, "", line); sub(/.*copied, /, "", line); return line }
+		function secs() { return $3 - $2 > 0 ? $3 - $2 : 0.01 }
 		/round-trip/ { split($4, t, "/"); print "BENCH " b " net-" n "-ping-us " int(t[2] * 1000) }
-		/^blk-write / { print "BENCH " b " blk-seq-write-64M-MiB/s " sprintf("%.1f", 64 / secs($0)) }
-		/^blk-read / { print "BENCH " b " blk-seq-read-64M-MiB/s " sprintf("%.1f", 64 / secs($0)) }
-		/^blk-4k / { print "BENCH " b " blk-4k-read-iops " int(2048 / secs($0)) }'
+		/^blk-write / { print "BENCH " b " blk-seq-write-64M-MiB/s " sprintf("%.1f", 64 / secs()) }
+		/^blk-read / { print "BENCH " b " blk-seq-read-64M-MiB/s " sprintf("%.1f", 64 / secs()) }
+		/^blk-4k / { print "BENCH " b " blk-4k-read-iops " int(2048 / secs()) }'
 	read -r _ from _ to < /tmp/net_peer.out || true
 	echo "BENCH $MKVM_BOOT net-$backend-guest-to-host-MB/s $(awk -v k="${from:-0}" 'BEGIN { printf "%.1f", k / 1000 }')"
 	echo "BENCH $MKVM_BOOT net-$backend-host-to-guest-MB/s $(awk -v k="${to:-0}" 'BEGIN { printf "%.1f", k / 1000 }')"
