@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make bench: the microbenchmarks (tools/bench/microbench) and a 2-vCPU
-# Linux guest boot (tools/bench/boot_time + minivmm), on minikvm and on the
-# kernel's own KVM, in the same QEMU configuration, side by side.
+# make bench: the microbenchmarks (tools/bench/microbench), a 2-vCPU
+# Linux guest boot (tools/bench/boot_time + minivmm), and a Linux guest's
+# virtio-net (userspace and vhost-net, tools/bench/net_peer on the host
+# side) and virtio-blk throughput, on minikvm and on the kernel's own KVM,
+# in the same QEMU configuration, side by side.
+# BENCH=micro,boot,virtio,dirtylog runs only those parts (default: all).
 # ICOUNT=1 (default) runs QEMU with -icount shift=0: the guest's clock
 # follows executed instructions, so figures repeat (1 virtual ns ~ 1
 # instruction).  ICOUNT=0 gives wall time, which swings with the load.
@@ -16,7 +19,8 @@ args=
 [ "${ICOUNT:-1}" = 1 ] && args="-icount shift=0"
 for boot in minikvm oracle; do
 	log=$MKVM_ROOT/build/logs/bench-$boot.log
-	MKVM_QEMU_ARGS="$args" MKVM_TIMEOUT=1200 \
+	MKVM_QEMU_ARGS="$args" MKVM_TIMEOUT=2400 \
+		MKVM_APPEND="${BENCH:+mkvm.bench=$BENCH}" \
 		"$MKVM_ROOT/scripts/qemu.sh" "$boot" "$image" "$initrd" bench "$log" \
 		>/dev/null || true
 	grep -q '^BENCH' "$log" || echo "$boot: no figures (see $log)" >&2

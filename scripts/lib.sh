@@ -83,6 +83,7 @@ mkvm_build_variant() {
 		"$MKVM_ROOT/scripts/guest-demo.sh" "$MKVM_ROOT/scripts/guest-bench.sh" \
 		"$MKVM_ROOT/scripts/guest-kvm-selftests.sh" "${kst_files[@]}" \
 		"$MKVM_ROOT/tools/bench/boot_time" "$MKVM_ROOT/tools/bench/microbench" \
+		"$MKVM_ROOT/tools/bench/net_peer" \
 		"$guest_kdir/arch/arm64/boot/Image=/guest/Image" \
 		"$MKVM_ROOT/build/guest-rootfs.cpio.gz=/guest/rootfs.cpio.gz"
 	echo "$kdir/arch/arm64/boot/Image $MKVM_ROOT/build/initramfs-$variant.cpio.gz"

@@ -446,9 +446,11 @@ static bool hostile_sector_ok(void)
 static void hostile_attack(struct __test_metadata *_metadata,
 			   struct mkvm_child_result *res, bool no_eventfd)
 {
+	/* Issue 11: the virtio-net device is under attack too (slot 2). */
 	const char *const args[] = {
 		"--raw", HOSTILE_BIN, "-d", HOSTILE_DISK, "--console", "virtio",
-		"--stats", no_eventfd ? "--no-eventfd" : NULL,
+		"-n", "tap,ifname=mkvmtap1", "--stats",
+		no_eventfd ? "--no-eventfd" : NULL,
 	};
 	static const struct mkvm_child_io io = {
 		.timeout_ms = HOSTILE_TIMEOUT_MS,

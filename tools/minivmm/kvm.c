@@ -24,6 +24,7 @@
 #include "virtio-blk.h"
 #include "virtio-console.h"
 #include "virtio-mmio.h"
+#include "virtio-net.h"
 
 static int kvm__open_dev(struct kvm *kvm)
 {
@@ -197,6 +198,7 @@ void kvm__exit(struct kvm *kvm)
 		kvm_cpu__exit(kvm->cpus[--kvm->nr_cpus]);
 	free(kvm->cpus);
 	kvm->cpus = NULL;
+	virtio_net__exit(kvm);
 	virtio_blk__exit(kvm);
 	virtio_console__exit(kvm);
 	virtio_mmio__exit(kvm);

@@ -23,6 +23,7 @@ struct mmio_range;
 struct pl011;
 struct virtio_blk;
 struct virtio_console;
+struct virtio_net;
 
 /* kvmtool's arm64 RAM base: below it sit the devices (the UART at 0x09000000). */
 #define KVM_DEFAULT_RAM_BASE	0x80000000ULL
@@ -58,6 +59,7 @@ struct kvm_stats {
 	atomic_ulong ioeventfd_kicks;	/* notifications read from ioeventfds */
 	atomic_ulong irqfd_raises;	/* SPIs raised through an irqfd */
 	atomic_ulong irq_line_changes;	/* KVM_IRQ_LINE calls for a virtio SPI */
+	atomic_ulong vhost_calls;	/* used-buffer signals relayed from vhost */
 };
 
 struct kvm {
@@ -101,6 +103,7 @@ struct kvm {
 	unsigned int nr_virtio;
 	struct virtio_console *console;
 	struct virtio_blk *blk;
+	struct virtio_net *net;
 
 	/* Set once, by the first vCPU that ends the VM; see kvm__stop(). */
 	atomic_bool stopping;

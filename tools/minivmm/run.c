@@ -26,6 +26,7 @@
 #include "virtio-blk.h"
 #include "virtio-console.h"
 #include "virtio-mmio.h"
+#include "virtio-net.h"
 
 struct run_opts {
 	struct kvm_config cfg;
@@ -33,6 +34,8 @@ struct run_opts {
 	uint64_t raw_addr;
 	struct linux_boot boot;	/* boot.kernel set: boot Linux */
 	const char *disk;
+	bool net;		/* -n given: net_opts holds it */
+	struct net_opts net_opts;
 };
 
 /* A whole-string unsigned number in C syntax (0x.. hex, 0.. octal). */
@@ -147,29 +150,56 @@ static int run__guest(struct kvm *kvm)
 			pthread_join(kvm->cpus[i]->thread, NULL);
 	term__exit(kvm);
 	virtio_mmio__stop_io(kvm);
-	if (kvm->cfg.stats)
+	if (kvm->cfg.stats) {
 		kvm__print_stats(kvm);
+		virtio_net__print_stats(kvm);
+	}
 	return kvm->exit_status;
 }
 
 /*
  * The virtio devices both kinds of guest may have, in a fixed slot order:
- * the console, then the disk.  Return: 0, or -1 with a message (@disk is
- * the VM's or closed, either way).
+ * the console, the disk, the network.  Return: 0, or -1 with a message
+ * (@disk and @net are the VM's or closed, either way).
  */
 static int run__add_virtio(struct kvm *kvm, const struct run_opts *o,
-			   struct virtio_blk *disk)
+			   struct virtio_blk *disk, struct virtio_net *net)
 {
-	if (o->cfg.console == CONSOLE_VIRTIO && virtio_console__init(kvm)) {
-		virtio_blk__close(disk);
-		return -1;
+	if (o->cfg.console == CONSOLE_VIRTIO && virtio_console__init(kvm))
+		goto err_close;
+	if (disk && virtio_blk__init(kvm, disk)) {
+		disk = NULL;
+		goto err_close;
 	}
-	return disk ? virtio_blk__init(kvm, disk) : 0;
+	return net ? virtio_net__init(kvm, net) : 0;
+
+err_close:
+	virtio_blk__close(disk);
+	virtio_net__close(net);
+	return -1;
+}
+
+/* The host side of the devices, before a VM: the user's errors first. */
+static int run__open_backends(const struct run_opts *o,
+			      struct virtio_blk **disk, struct virtio_net **net)
+{
+	if (o->disk) {
+		*disk = virtio_blk__open(o->disk);
+		if (!*disk)
+			return -1;
+	}
+	if (o->net) {
+		*net = virtio_net__open(&o->net_opts);
+		if (!*net)
+			return -1;
+	}
+	return 0;
 }
 
 static int run__raw(struct run_opts *o)
 {
 	struct virtio_blk *disk = NULL;
+	struct virtio_net *net = NULL;
 	struct kvm kvm = { 0 };
 	uint64_t size;
 	int fd, ret = 1;
@@ -177,19 +207,17 @@ static int run__raw(struct run_opts *o)
 	fd = run__open_payload(o, &size);
 	if (fd < 0)
 		return 1;
-	if (o->disk) {
-		disk = virtio_blk__open(o->disk);
-		if (!disk)
-			goto out_fd;
-	}
+	if (run__open_backends(o, &disk, &net))
+		goto out_backends;
 	if (kvm__init(&kvm, &o->cfg))
 		goto out;
 	/*
 	 * Without a GIC a raw guest polls its virtio devices; the hostile
 	 * guest of minivmm_test drives them so.
 	 */
-	ret = run__add_virtio(&kvm, o, disk);
+	ret = run__add_virtio(&kvm, o, disk, net);
 	disk = NULL;
+	net = NULL;
 	if (ret) {
 		ret = 1;
 		goto out;
@@ -203,8 +231,9 @@ static int run__raw(struct run_opts *o)
 	ret = run__guest(&kvm);
 out:
 	kvm__exit(&kvm);
+out_backends:
 	virtio_blk__close(disk);
-out_fd:
+	virtio_net__close(net);
 	close(fd);
 	return ret;
 }
@@ -213,6 +242,7 @@ static int run__linux(struct run_opts *o)
 {
 	struct linux_boot *lb = &o->boot;
 	struct virtio_blk *disk = NULL;
+	struct virtio_net *net = NULL;
 	struct kvm kvm = { 0 };
 	int ret = 1, err;
 
@@ -220,15 +250,14 @@ static int run__linux(struct run_opts *o)
 	/* The user's files first: their errors are the likeliest. */
 	if (boot__prepare(lb, o->cfg.ram_base, o->cfg.ram_size))
 		goto out_files;
-	if (o->disk) {
-		disk = virtio_blk__open(o->disk);
-		if (!disk)
-			goto out_files;
-	}
+	if (run__open_backends(o, &disk, &net))
+		goto out_files;
 	if (kvm__init(&kvm, &o->cfg))
 		goto out;
-	err = run__add_virtio(&kvm, o, disk);
-	disk = NULL;	/* the VM owns it now, or it is closed */
+	err = run__add_virtio(&kvm, o, disk, net);
+	/* The VM owns them now, or they are closed. */
+	disk = NULL;
+	net = NULL;
 	if (err)
 		goto out;
 	if (boot__load(&kvm, lb))
@@ -238,6 +267,7 @@ out:
 	kvm__exit(&kvm);
 out_files:
 	virtio_blk__close(disk);
+	virtio_net__close(net);
 	boot__cleanup(lb);
 	return ret;
 }
@@ -245,10 +275,11 @@ out_files:
 void run__usage(FILE *f)
 {
 	fprintf(f,
-		"usage: minivmm run -k IMAGE [-i INITRD] [-p CMDLINE] [-d DISK] [--console serial|virtio]\n"
+		"usage: minivmm run -k IMAGE [-i INITRD] [-p CMDLINE] [-d DISK] [-n NETWORK]\n"
+		"                   [--console serial|virtio]\n"
 		"                   [-m MEM_MiB] [-c NR_VCPUS] [--dev PATH] [--mem-base ADDR]\n"
 		"                   [--no-eventfd] [--stats]\n"
-		"       minivmm run --raw FILE@ADDR [-d DISK] [--console serial|virtio]\n"
+		"       minivmm run --raw FILE@ADDR [-d DISK] [-n NETWORK] [--console serial|virtio]\n"
 		"                   [-m MEM_MiB] [-c NR_VCPUS] [--dev PATH] [--mem-base ADDR]\n"
 		"                   [--no-eventfd] [--stats]\n"
 		"  -k, --kernel IMAGE  boot an arm64 Linux Image\n"
@@ -256,6 +287,11 @@ void run__usage(FILE *f)
 		"  -p, --params ARGS   kernel command line (default \"%s\",\n"
 		"                      or \"%s\" with --console virtio)\n"
 		"  -d, --disk FILE     a virtio-blk disk backed by FILE (read-write)\n"
+		"  -n, --network tap|vhost[,ifname=NAME][,host_ip=ADDR[/LEN]][,mac=MAC]\n"
+		"                [,vhost=on|off][,offload=on|off]\n"
+		"                      a virtio-net device on a tap device (created, or NAME);\n"
+		"                      vhost: the host kernel's vhost-net moves the packets;\n"
+		"                      host_ip: the tap's address; offload: checksum and TSO\n"
 		"  --console serial|virtio\n"
 		"                      where the terminal is: the PL011 (ttyAMA0, default)\n"
 		"                      or a virtio console (hvc0); Ctrl-A x quits\n"
@@ -285,6 +321,7 @@ int run__cmd(int argc, char **argv)
 		{ "initrd",   required_argument, NULL, 'i' },
 		{ "params",   required_argument, NULL, 'p' },
 		{ "disk",     required_argument, NULL, 'd' },
+		{ "network",  required_argument, NULL, 'n' },
 		{ "console",  required_argument, NULL, 'C' },
 		{ "raw",      required_argument, NULL, 'r' },
 		{ "mem",      required_argument, NULL, 'm' },
@@ -308,7 +345,7 @@ int run__cmd(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "k:i:p:d:m:c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:i:p:d:n:m:c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			o.boot.kernel = optarg;
@@ -323,6 +360,16 @@ int run__cmd(int argc, char **argv)
 			break;
 		case 'd':
 			o.disk = optarg;
+			break;
+		case 'n':
+			if (o.net) {
+				fprintf(stderr, "minivmm: -n %s: one network device at most\n",
+					optarg);
+				return 1;
+			}
+			if (virtio_net__parse(&o.net_opts, optarg))
+				return 1;
+			o.net = true;
 			break;
 		case 'C':
 			if (!strcmp(optarg, "serial")) {

@@ -18,7 +18,9 @@
  * goes on, and the device prints one warning.
  *
  * No notification suppression is offered (no EVENT_IDX): the driver kicks
- * for every batch and the device interrupts for every batch it completes.
+ * for every batch and the device interrupts for every batch it completes,
+ * except where a device honours the driver's VRING_AVAIL_F_NO_INTERRUPT
+ * (virtq__wants_interrupt(): virtio-net, whose driver polls under NAPI).
  *
  * Where KVM offers them (and not with --no-eventfd), notifications and
  * interrupts bypass the vCPU threads: each ready queue has an ioeventfd on
@@ -237,6 +239,13 @@ static void virtio_mmio__reset(struct virtio_mmio_dev *vdev)
 	virtio_mmio__update_irq(vdev);
 }
 
+/* Lock held: the device follows what the driver just changed. */
+static void virtio_mmio__changed(struct virtio_mmio_dev *vdev)
+{
+	if (vdev->ops->changed)
+		vdev->ops->changed(vdev);
+}
+
 static uint64_t virtio_mmio__features(struct virtio_mmio_dev *vdev)
 {
 	return vdev->ops->features | 1ULL << VIRTIO_F_VERSION_1;
@@ -353,7 +362,10 @@ static void virtio_mmio__write(struct virtio_mmio_dev *vdev, uint64_t reg,
 		 * With ioeventfds only what none matched comes here.
 		 */
 		atomic_fetch_add(&vdev->kvm->stats.notify_exits, 1);
-		if (virtio_mmio__queue_live(vdev, val)) {
+		if (val < VIRTIO_MAX_QUEUES && (vdev->offloaded & 1U << val)) {
+			/* Missed by the ioeventfd: the kernel's kick all the same. */
+			eventfd_write(vdev->notify_fd[val], 1);
+		} else if (virtio_mmio__queue_live(vdev, val)) {
 			vdev->kicked |= 1U << val;
 			pthread_cond_signal(&vdev->kick);
 			if (vdev->wake_fd >= 0)
@@ -366,6 +378,7 @@ static void virtio_mmio__write(struct virtio_mmio_dev *vdev, uint64_t reg,
 		return;
 	case VIRTIO_MMIO_STATUS:
 		virtio_mmio__set_status(vdev, val);
+		virtio_mmio__changed(vdev);
 		return;
 	}
 
@@ -374,6 +387,7 @@ static void virtio_mmio__write(struct virtio_mmio_dev *vdev, uint64_t reg,
 		if (vq && reg == VIRTIO_MMIO_QUEUE_READY && !val) {
 			vq->ready = false;
 			virtio_mmio__set_notify(vdev, vdev->queue_sel, false);
+			virtio_mmio__changed(vdev);
 		}
 		return;
 	}
@@ -386,8 +400,10 @@ static void virtio_mmio__write(struct virtio_mmio_dev *vdev, uint64_t reg,
 			virtio__warn(vdev, "queue size that is not a power of two up to QueueNumMax ignored");
 		break;
 	case VIRTIO_MMIO_QUEUE_READY:
-		if (val)
+		if (val) {
 			virtq__enable(vdev, vq);
+			virtio_mmio__changed(vdev);
+		}
 		break;
 	case VIRTIO_MMIO_QUEUE_DESC_LOW:
 	case VIRTIO_MMIO_QUEUE_DESC_HIGH:
@@ -462,7 +478,8 @@ bool virtio_mmio__run_pending(struct virtio_mmio_dev *vdev)
 
 	vdev->kicked = 0;
 	for (q = 0; q < vdev->ops->nr_queues; q++) {
-		if (!(kicked & 1U << q) || !virtio_mmio__queue_live(vdev, q))
+		if (!(kicked & 1U << q) || (vdev->offloaded & 1U << q) ||
+		    !virtio_mmio__queue_live(vdev, q))
 			continue;
 		if (vdev->ops->process(vdev, q))
 			vdev->kicked |= 1U << q;
@@ -489,34 +506,55 @@ static uint64_t eventfd__take(int fd)
  */
 static void virtio_mmio__poll(struct virtio_mmio_dev *vdev, int timeout_ms)
 {
-	struct pollfd pfd[VIRTIO_MAX_QUEUES + 2];
-	unsigned int q, n = 0;
+	struct pollfd pfd[2 * VIRTIO_MAX_QUEUES + 3];
+	bool backend = vdev->backend_fd >= 0 && vdev->backend_on &&
+		       virtio_mmio__queue_live(vdev, vdev->backend_q);
+	unsigned int q, n = 0, backend_idx = 0;
 	uint64_t cnt;
 
-	for (q = 0; q < vdev->ops->nr_queues; q++)
-		if (vdev->notify_fd[q] >= 0)
+	for (q = 0; q < vdev->ops->nr_queues; q++) {
+		/* An offloaded queue's kicks are the kernel's to read. */
+		if (vdev->notify_fd[q] >= 0 && !(vdev->offloaded & 1U << q))
 			pfd[n++] = (struct pollfd){ vdev->notify_fd[q], POLLIN, 0 };
+		if (vdev->call_fd[q] >= 0)
+			pfd[n++] = (struct pollfd){ vdev->call_fd[q], POLLIN, 0 };
+	}
 	if (vdev->resample_fd >= 0)
 		pfd[n++] = (struct pollfd){ vdev->resample_fd, POLLIN, 0 };
+	if (backend) {
+		backend_idx = n;
+		pfd[n++] = (struct pollfd){ vdev->backend_fd, POLLIN, 0 };
+	}
 	pfd[n++] = (struct pollfd){ vdev->wake_fd, POLLIN, 0 };
 
 	pthread_mutex_unlock(&vdev->lock);
-	n = poll(pfd, n, timeout_ms) > 0;
-	pthread_mutex_lock(&vdev->lock);
-	if (!n)
+	if (poll(pfd, n, timeout_ms) <= 0) {
+		pthread_mutex_lock(&vdev->lock);
 		return;
+	}
+	pthread_mutex_lock(&vdev->lock);
 
+	/* Only as many queues as the device has: a guest value is no index. */
 	for (q = 0; q < vdev->ops->nr_queues; q++) {
-		cnt = eventfd__take(vdev->notify_fd[q]);
-		if (cnt) {
-			atomic_fetch_add(&vdev->kvm->stats.ioeventfd_kicks, cnt);
-			vdev->kicked |= 1U << q;
+		if (!(vdev->offloaded & 1U << q)) {
+			cnt = eventfd__take(vdev->notify_fd[q]);
+			if (cnt) {
+				atomic_fetch_add(&vdev->kvm->stats.ioeventfd_kicks, cnt);
+				vdev->kicked |= 1U << q;
+			}
+		}
+		cnt = eventfd__take(vdev->call_fd[q]);
+		if (cnt && (vdev->offloaded & 1U << q)) {
+			atomic_fetch_add(&vdev->kvm->stats.vhost_calls, cnt);
+			virtio_mmio__signal_used(vdev);
 		}
 	}
 	if (eventfd__take(vdev->resample_fd)) {
 		vdev->irq_level = false;
 		virtio_mmio__update_irq(vdev);
 	}
+	if (backend && (pfd[backend_idx].revents & (POLLIN | POLLERR | POLLHUP)))
+		vdev->kicked |= 1U << vdev->backend_q;
 	eventfd__take(vdev->wake_fd);
 }
 
@@ -551,6 +589,34 @@ static void *virtio_mmio__io_thread(void *arg)
 	}
 	pthread_mutex_unlock(&vdev->lock);
 	return NULL;
+}
+
+/**
+ * virtio_mmio__set_backend_fd() - poll a backend's fd for input
+ * @vdev:	the device, its I/O thread not started yet
+ * @fd:		the backend's fd, non-blocking
+ * @q:		the queue its input goes to
+ *
+ * The I/O thread then waits in poll() whatever the notification path, so
+ * the device gets a wake eventfd if it has none (--no-eventfd): a
+ * notification that exits writes it.
+ *
+ * Return: 0, or -1 with a message.
+ */
+int virtio_mmio__set_backend_fd(struct virtio_mmio_dev *vdev, int fd,
+				unsigned int q)
+{
+	if (vdev->wake_fd < 0) {
+		vdev->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (vdev->wake_fd < 0) {
+			fprintf(stderr, "minivmm: %s: eventfd: %s\n",
+				vdev->ops->name, strerror(errno));
+			return -1;
+		}
+	}
+	vdev->backend_fd = fd;
+	vdev->backend_q = q;
+	return 0;
 }
 
 /**
@@ -726,6 +792,45 @@ void virtq__push(struct virtio_mmio_dev *vdev, unsigned int q,
 	/* Release: the entry is visible before the index that covers it. */
 	__atomic_store_n((uint16_t *)(used + VRING_USED_IDX), vq->used_idx,
 			 __ATOMIC_RELEASE);
+}
+
+/**
+ * virtq__wants_interrupt() - does the driver want to hear of used buffers?
+ * @vdev:	the device, lock held
+ * @q:		a live queue, after virtq__push()
+ *
+ * The driver's VRING_AVAIL_F_NO_INTERRUPT hint (virtio 1.2, 2.7.7): Linux
+ * sets it while it polls the queue anyway (NAPI).  The flag is read after
+ * the used index is published, with a full barrier between: the driver
+ * clears the flag and then reads the used index, so one of the two sees
+ * the other's write and no completion goes unnoticed.
+ *
+ * Return: whether to call virtio_mmio__signal_used().
+ */
+bool virtq__wants_interrupt(struct virtio_mmio_dev *vdev, unsigned int q)
+{
+	const struct virtq *vq = &vdev->vq[q];
+	const uint8_t *avail = guest_mem__ptr(&vdev->kvm->mem, vq->avail_addr,
+					      VRING_AVAIL_IDX);
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return !avail ||
+	       !(guest_mem__load16(avail) & VRING_AVAIL_F_NO_INTERRUPT);
+}
+
+/**
+ * virtq__unpop() - give back the chain virtq__pop() just took
+ * @vdev:	the device, lock held since virtq__pop()
+ * @q:		the queue it came from
+ * @elem:	the chain; it is taken again, whole, by the next virtq__pop()
+ *
+ * For a device that took a buffer for input that was not there after all.
+ */
+void virtq__unpop(struct virtio_mmio_dev *vdev, unsigned int q,
+		  const struct virtq_elem *elem)
+{
+	if (elem->gen == vdev->gen)
+		vdev->vq[q].last_avail--;
 }
 
 /**
@@ -906,8 +1011,11 @@ struct virtio_mmio_dev *virtio_mmio__create(struct kvm *kvm,
 	vdev->config_size = config_size;
 	vdev->base = VIRTIO_MMIO_BASE + slot * VIRTIO_MMIO_SIZE;
 	vdev->spi = VIRTIO_MMIO_SPI_BASE + slot;
-	for (q = 0; q < VIRTIO_MAX_QUEUES; q++)
+	for (q = 0; q < VIRTIO_MAX_QUEUES; q++) {
 		vdev->notify_fd[q] = -1;
+		vdev->call_fd[q] = -1;
+	}
+	vdev->backend_fd = -1;
 	vdev->irq_fd = -1;
 	vdev->resample_fd = -1;
 	vdev->wake_fd = -1;

@@ -45,6 +45,12 @@ struct virtio_dev_ops {
 	 * more to do.
 	 */
 	bool (*process)(struct virtio_mmio_dev *vdev, unsigned int q);
+	/*
+	 * Optional: the driver changed the device's state (a status write,
+	 * a reset, a queue enabled or disabled); lock held.  The device
+	 * brings its backend in line (virtio-net starts and stops vhost).
+	 */
+	void (*changed)(struct virtio_mmio_dev *vdev);
 };
 
 /* A split virtqueue: guest-physical ring addresses, checked when enabled. */
@@ -107,6 +113,27 @@ struct virtio_mmio_dev {
 	int resample_fd;
 	int wake_fd;
 
+	/*
+	 * A backend that has input for queue backend_q (a tap with packets
+	 * for the receive queue): while backend_on and the queue is live,
+	 * the I/O thread polls backend_fd and turns its readiness into kicks
+	 * of backend_q.  The device clears backend_on when the driver left
+	 * it no buffers, and sets it again when kicked.
+	 */
+	int backend_fd;
+	unsigned int backend_q;
+	bool backend_on;
+
+	/*
+	 * Queues whose rings the host kernel serves (vhost).  Their
+	 * notify_fd is the kernel's kick and is not polled here; the kernel
+	 * signals call_fd[q] for used buffers, and the I/O thread relays that
+	 * to InterruptStatus and the SPI (the interrupt status register is
+	 * minivmm's, so the kernel cannot raise the SPI itself).
+	 */
+	uint32_t offloaded;
+	int call_fd[VIRTIO_MAX_QUEUES];
+
 	pthread_t io_thread;
 	bool io_started;
 };
@@ -126,11 +153,16 @@ bool virtio_mmio__queue_live(struct virtio_mmio_dev *vdev, unsigned int q);
 void virtio_mmio__signal_used(struct virtio_mmio_dev *vdev);
 void virtio_mmio__needs_reset(struct virtio_mmio_dev *vdev, const char *why);
 void virtio__warn(struct virtio_mmio_dev *vdev, const char *what);
+int virtio_mmio__set_backend_fd(struct virtio_mmio_dev *vdev, int fd,
+				unsigned int q);
 
 int virtq__pop(struct virtio_mmio_dev *vdev, unsigned int q,
 	       struct virtq_elem *elem);
 void virtq__push(struct virtio_mmio_dev *vdev, unsigned int q,
 		 const struct virtq_elem *elem, uint32_t len);
+void virtq__unpop(struct virtio_mmio_dev *vdev, unsigned int q,
+		  const struct virtq_elem *elem);
+bool virtq__wants_interrupt(struct virtio_mmio_dev *vdev, unsigned int q);
 /* Was the device reset since @elem was taken?  Without the lock. */
 static inline bool virtq_elem__stale(struct virtio_mmio_dev *vdev,
 				     const struct virtq_elem *elem)

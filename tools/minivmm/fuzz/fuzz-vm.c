@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The fuzzers' fake VM.  The devices are minivmm's own (pl011.c,
- * virtio-mmio.c, virtio-blk.c, virtio-console.c, on the real MMIO bus of
- * mmio.c); only KVM is missing.  Guest RAM is a heap buffer, so that the
+ * virtio-mmio.c, virtio-blk.c, virtio-console.c, virtio-net.c, on the real
+ * MMIO bus of mmio.c); only KVM is missing (and the tap: virtio-net's
+ * backend is one end of a datagram socket pair).  Guest RAM is a heap buffer, so that the
  * address sanitizer reports any access a device makes outside it.  The
  * I/O threads are not started: fuzz_vm__serve() runs their work on the
  * calling thread after each guest action, which keeps a run deterministic.
@@ -16,7 +17,8 @@
  *   3 off val		write a 32-bit word of guest RAM
  *   4 dev q lognum	bring virtio queue q up the way a driver does
  *   5 dev q n descs	post a chain of n descriptors and notify
- *   6 n bytes		type n characters at the console(s)
+ *   6 n bytes		type n characters at the console(s); as one
+ *			packet from the network too
  *   7 dev		reset a virtio device (status 0)
  *   8 addr len		MMIO access anywhere, any length (the bus itself)
  *
@@ -25,6 +27,7 @@
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <linux/virtio_config.h>
@@ -36,6 +39,7 @@
 #include "../virtio-blk.h"
 #include "../virtio-console.h"
 #include "../virtio-mmio.h"
+#include "../virtio-net.h"
 #include "fuzz.h"
 
 #define FUZZ_DISK_SIZE	0x10000
@@ -114,6 +118,9 @@ static const struct virtio_dev_ops testdev_ops = {
 };
 
 static const uint8_t testdev_config[6] = { 1, 2, 3, 4, 5, 6 };
+
+/* The network's side of virtio-net's socket pair, -1 without one. */
+static int fuzz_net_peer = -1;
 
 /* One disk image per process, emptied for every VM: runs stay repeatable. */
 static const char *fuzz_disk_path(void)
@@ -195,6 +202,18 @@ struct kvm *fuzz_vm__create(unsigned int devices)
 		if (!blk || virtio_blk__init(kvm, blk))
 			abort();
 	}
+	if (devices & FUZZ_NET) {
+		struct virtio_net *net;
+		int sv[2];
+
+		if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			       0, sv))
+			abort();
+		net = virtio_net__open_fd(sv[0]);
+		if (!net || virtio_net__init(kvm, net))
+			abort();
+		fuzz_net_peer = sv[1];
+	}
 	if ((devices & FUZZ_TESTDEV) &&
 	    !virtio_mmio__create(kvm, &testdev_ops, NULL, testdev_config,
 				 sizeof(testdev_config)))
@@ -204,6 +223,10 @@ struct kvm *fuzz_vm__create(unsigned int devices)
 
 void fuzz_vm__destroy(struct kvm *kvm)
 {
+	virtio_net__exit(kvm);
+	if (fuzz_net_peer >= 0)
+		close(fuzz_net_peer);
+	fuzz_net_peer = -1;
 	virtio_blk__exit(kvm);
 	virtio_console__exit(kvm);
 	virtio_mmio__exit(kvm);
@@ -223,10 +246,17 @@ void fuzz_vm__serve(struct kvm *kvm)
 		struct virtio_mmio_dev *vdev = kvm->virtio[i];
 
 		pthread_mutex_lock(&vdev->lock);
+		/* As the poll on the backend would: there may be input. */
+		if (vdev->backend_fd >= 0 && vdev->backend_on)
+			vdev->kicked |= 1U << vdev->backend_q;
 		for (round = 0; round < 8 && vdev->kicked; round++)
 			virtio_mmio__run_pending(vdev);
 		pthread_mutex_unlock(&vdev->lock);
 	}
+	/* What the guest sent: the network takes it. */
+	if (fuzz_net_peer >= 0)
+		while (recv(fuzz_net_peer, NULL, 0, MSG_DONTWAIT | MSG_TRUNC) >= 0)
+			;
 }
 
 void fuzz_vm__mmio_write32(struct kvm *kvm, uint64_t addr, uint32_t val)
@@ -363,6 +393,9 @@ static void type_chars(struct kvm *kvm, struct cursor *c)
 		pl011__receive(kvm, buf, n);
 	if (kvm->console)
 		virtio_console__receive(kvm, buf, n);
+	/* A full socket drops the packet, as a network would. */
+	if (fuzz_net_peer >= 0)
+		(void)send(fuzz_net_peer, buf, n, MSG_DONTWAIT);
 }
 
 /**

@@ -23,6 +23,7 @@ enum {
 	FUZZ_CONSOLE	= 1 << 1,
 	FUZZ_BLK	= 1 << 2,
 	FUZZ_TESTDEV	= 1 << 3,	/* virtio-mmio with a generic device */
+	FUZZ_NET	= 1 << 4,	/* virtio-net on a datagram socket */
 };
 
 extern unsigned long fuzz_irq_changes;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Entry of the hostile payload (hostile.c): a stack 1 MiB above the load
+ * Entry of the C payloads (hostile.c, netbad.c): a stack 1 MiB above the load
  * address, then C.  Position independent, like every payload here.
  */
 	.text
@@ -9,6 +9,6 @@ _start:
 	adr	x1, _start
 	mov	x2, #0x100000
 	add	sp, x1, x2
-	bl	hostile_main
+	bl	payload_main
 1:	wfi
 	b	1b

@@ -459,7 +459,7 @@ static void psci_off(void)
 	__asm__ __volatile__("hvc #0" : "+r"(x0) : : "memory");
 }
 
-void hostile_main(void)
+void payload_main(void)
 {
 	unsigned int round;
 	const char *err;

@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * netbad: a guest that gives minivmm's virtio-net one malformed request
+ * at a time (issue 11, item 5).  Run with --raw and -n tap (or vhost); no
+ * GIC, so it polls.
+ *
+ * For each case: reset the device, bring both queues up, post the bad
+ * chain (or ring), kick, and watch for up to CASE_SECONDS: the device
+ * either says DEVICE_NEEDS_RESET, or returns the chain in the used ring
+ * (the request failed, nothing broke), or does nothing.  Then reset again
+ * and send one well-formed frame, which must come back used: the device
+ * works again.  One line per case on the PL011:
+ *
+ *   case NAME: needs-reset|used|nothing|refused; good tx: used|...
+ *
+ * then "netbad-done", and PSCI SYSTEM_OFF.  MMU off: every access is
+ * Device-nGnRnE, in program order; MMIO is one plain LDR/STR each.
+ */
+#include <stdint.h>
+
+#define RAM_BASE	0x80000000UL
+#define UART		0x09000000UL
+#define VIRTIO(n)	(0x0a000000UL + (n) * 0x200UL)
+#define NR_SLOTS	8
+/* Each queue in 16 KiB: descriptors, avail ring at +4K, used at +8K. */
+#define RXQ_RING	(RAM_BASE + 0x300000UL)
+#define TXQ_RING	(RAM_BASE + 0x304000UL)
+#define BUF		(RAM_BASE + 0x310000UL)
+#define BIG_BUF		(RAM_BASE + 0x400000UL)	/* 1 MiB, inside RAM */
+#define OUTSIDE_RAM	0x40000000UL
+#define QNUM		128
+#define CASE_SECONDS	5
+#define GOOD_SECONDS	60
+
+#define R_MAGIC		0x000
+#define R_DEVICE_ID	0x008
+#define R_DRV_FEAT	0x020
+#define R_DRV_FEAT_SEL	0x024
+#define R_QUEUE_SEL	0x030
+#define R_QUEUE_NUM	0x038
+#define R_QUEUE_READY	0x044
+#define R_QUEUE_NOTIFY	0x050
+#define R_INT_ACK	0x064
+#define R_STATUS	0x070
+#define R_DESC_LO	0x080
+#define R_DESC_HI	0x084
+#define R_AVAIL_LO	0x090
+#define R_AVAIL_HI	0x094
+#define R_USED_LO	0x0a0
+#define R_USED_HI	0x0a4
+
+#define S_ACK		1
+#define S_DRIVER	2
+#define S_DRIVER_OK	4
+#define S_FEATURES_OK	8
+#define S_NEEDS_RESET	0x40
+
+#define VIRTIO_ID_NET	1
+#define D_NEXT		1
+#define D_WRITE		2
+#define RXQ		0
+#define TXQ		1
+
+struct desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+
+static void mmio_w32(uintptr_t a, uint32_t v)
+{
+	__asm__ __volatile__("str %w0, [%1]" : : "r"(v), "r"(a) : "memory");
+}
+
+static uint32_t mmio_r32(uintptr_t a)
+{
+	uint32_t v;
+
+	__asm__ __volatile__("ldr %w0, [%1]" : "=r"(v) : "r"(a) : "memory");
+	return v;
+}
+
+static uint64_t cntvct(void)
+{
+	uint64_t v;
+
+	__asm__ __volatile__("isb; mrs %0, cntvct_el0" : "=r"(v) : : "memory");
+	return v;
+}
+
+static uint64_t cntfrq(void)
+{
+	uint64_t v;
+
+	__asm__ __volatile__("mrs %0, cntfrq_el0" : "=r"(v));
+	return v;
+}
+
+static void mb(void)
+{
+	__asm__ __volatile__("dsb sy" : : : "memory");
+}
+
+static void putc_uart(char c)
+{
+	while (mmio_r32(UART + 0x18) & (1U << 5))
+		;
+	mmio_w32(UART, c);
+}
+
+static void puts_uart(const char *s)
+{
+	while (*s)
+		putc_uart(*s++);
+}
+
+/* The compiler may call these for struct copies; the MMU is off, no libc. */
+void *memset(void *p, int c, unsigned long n)
+{
+	volatile uint8_t *b = p;
+
+	while (n--)
+		*b++ = c;
+	return p;
+}
+
+void *memcpy(void *d, const void *s, unsigned long n)
+{
+	volatile uint8_t *o = d;
+	const uint8_t *i = s;
+
+	while (n--)
+		*o++ = *i++;
+	return d;
+}
+
+static uintptr_t net;
+
+static volatile struct desc *ring_desc(unsigned int q)
+{
+	return (volatile struct desc *)(q == RXQ ? RXQ_RING : TXQ_RING);
+}
+
+static volatile uint16_t *ring_avail(unsigned int q)
+{
+	return (volatile uint16_t *)((q == RXQ ? RXQ_RING : TXQ_RING) + 0x1000);
+}
+
+static volatile uint16_t *ring_used(unsigned int q)
+{
+	return (volatile uint16_t *)((q == RXQ ? RXQ_RING : TXQ_RING) + 0x2000);
+}
+
+static uintptr_t find_device(uint32_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_SLOTS; i++)
+		if (mmio_r32(VIRTIO(i) + R_MAGIC) == 0x74726976 &&
+		    mmio_r32(VIRTIO(i) + R_DEVICE_ID) == id)
+			return VIRTIO(i);
+	return 0;
+}
+
+/* Queue @q at @ring; return whether the device took it. */
+static int queue_up(unsigned int q, uintptr_t ring)
+{
+	/* Not outside RAM: those would be 12K writes to no device. */
+	if (ring >= RAM_BASE)
+		memset((void *)ring, 0, 0x3000);
+	mmio_w32(net + R_QUEUE_SEL, q);
+	mmio_w32(net + R_QUEUE_NUM, QNUM);
+	mmio_w32(net + R_DESC_LO, ring);
+	mmio_w32(net + R_DESC_HI, ring >> 32);
+	mmio_w32(net + R_AVAIL_LO, ring + 0x1000);
+	mmio_w32(net + R_AVAIL_HI, 0);
+	mmio_w32(net + R_USED_LO, ring + 0x2000);
+	mmio_w32(net + R_USED_HI, 0);
+	mmio_w32(net + R_QUEUE_READY, 1);
+	return mmio_r32(net + R_QUEUE_READY) == 1;
+}
+
+/*
+ * Reset and negotiate VIRTIO_F_VERSION_1 alone; the receive queue at
+ * @rx_ring (RXQ_RING, or a hostile address), the transmit queue at its
+ * place.  Return: 0, or -1 if a queue was refused.
+ */
+static int net_up(uintptr_t rx_ring)
+{
+	int ok;
+
+	mmio_w32(net + R_STATUS, 0);
+	mmio_w32(net + R_STATUS, S_ACK | S_DRIVER);
+	mmio_w32(net + R_DRV_FEAT_SEL, 0);
+	mmio_w32(net + R_DRV_FEAT, 0);
+	mmio_w32(net + R_DRV_FEAT_SEL, 1);
+	mmio_w32(net + R_DRV_FEAT, 1);
+	mmio_w32(net + R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
+	ok = queue_up(RXQ, rx_ring) & queue_up(TXQ, TXQ_RING);
+	mmio_w32(net + R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+	return ok ? 0 : -1;
+}
+
+/* Publish descriptor @head on queue @q with avail index @idx, and kick. */
+static void post(unsigned int q, uint16_t head, uint16_t idx)
+{
+	volatile uint16_t *avail = ring_avail(q);
+
+	avail[2 + (idx - 1) % QNUM] = head;
+	mb();
+	avail[1] = idx;
+	mb();
+	mmio_w32(net + R_QUEUE_NOTIFY, q);
+}
+
+/* What became of what was posted on @q, within @seconds. */
+static const char *outcome(unsigned int q, unsigned int seconds)
+{
+	uint64_t end = cntvct() + seconds * cntfrq();
+
+	while (cntvct() < end) {
+		if (mmio_r32(net + R_STATUS) & S_NEEDS_RESET)
+			return "needs-reset";
+		if (ring_used(q)[1]) {
+			mmio_w32(net + R_INT_ACK, 3);
+			return "used";
+		}
+	}
+	return "nothing";
+}
+
+/* A broadcast frame of a local ethertype, after a zeroed header. */
+static const char *good_tx(void)
+{
+	volatile uint8_t *b = (volatile uint8_t *)BUF;
+	unsigned int i;
+
+	if (net_up(RXQ_RING))
+		return "refused";
+	for (i = 0; i < 12 + 60; i++)
+		b[i] = 0;
+	for (i = 12; i < 18; i++)
+		b[i] = 0xff;
+	b[18] = 0x02;
+	b[23] = 0x01;
+	b[24] = 0x88;
+	b[25] = 0xb5;
+	ring_desc(TXQ)[0] = (struct desc){ BUF, 12 + 60, 0, 0 };
+	post(TXQ, 0, 1);
+	return outcome(TXQ, GOOD_SECONDS);
+}
+
+static void report(const char *name, const char *what)
+{
+	puts_uart("case ");
+	puts_uart(name);
+	puts_uart(": ");
+	puts_uart(what);
+	puts_uart("; good tx: ");
+	puts_uart(good_tx());
+	putc_uart('\n');
+}
+
+/* One chain on @q from descriptors already written; what came of it. */
+static void chain_case(const char *name, unsigned int q)
+{
+	post(q, 0, 1);
+	report(name, outcome(q, CASE_SECONDS));
+}
+
+static void psci_off(void)
+{
+	register uint64_t x0 __asm__("x0") = 0x84000008;
+
+	__asm__ __volatile__("hvc #0" : "+r"(x0) : : "memory");
+}
+
+void payload_main(void)
+{
+	volatile struct desc *tx = ring_desc(TXQ), *rx = ring_desc(RXQ);
+	unsigned int i;
+
+	puts_uart("netbad-start\n");
+	net = find_device(VIRTIO_ID_NET);
+	if (!net) {
+		puts_uart("no virtio-net device\n");
+		psci_off();
+	}
+
+	/* Rings outside RAM, or a descriptor table not 16-byte aligned. */
+	report("ring_outside_ram", net_up(OUTSIDE_RAM) ? "refused" : "accepted");
+	report("ring_misaligned", net_up(RXQ_RING + 8) ? "refused" : "accepted");
+
+	/* Head index QNUM, one past the table, where a valid descriptor lies. */
+	net_up(RXQ_RING);
+	tx[QNUM] = (struct desc){ BUF, 72, 0, 0 };
+	post(TXQ, QNUM, 1);
+	report("bad_head", outcome(TXQ, CASE_SECONDS));
+
+	net_up(RXQ_RING);
+	tx[0] = (struct desc){ OUTSIDE_RAM, 64, 0, 0 };
+	chain_case("tx_outside_ram", TXQ);
+
+	net_up(RXQ_RING);
+	tx[0] = (struct desc){ BUF, 12, D_NEXT, 1 };
+	tx[1] = (struct desc){ BUF + 64, 60, D_NEXT, 0 };
+	chain_case("tx_loop", TXQ);
+
+	/* Starts in RAM, ends 4 GiB later. */
+	net_up(RXQ_RING);
+	tx[0] = (struct desc){ BUF, 0xfffff000U, 0, 0 };
+	chain_case("tx_huge_len", TXQ);
+
+	/* 100 descriptors of 16 bytes: no loop, but longer than minivmm follows. */
+	net_up(RXQ_RING);
+	for (i = 0; i < 100; i++)
+		tx[i] = (struct desc){ BUF, 16, i < 99 ? D_NEXT : 0, i + 1 };
+	chain_case("tx_chain_too_long", TXQ);
+
+	/* The available index 1000 ahead of a ring of 128. */
+	net_up(RXQ_RING);
+	tx[0] = (struct desc){ BUF, 72, 0, 0 };
+	ring_avail(TXQ)[2] = 0;
+	mb();
+	ring_avail(TXQ)[1] = 1000;
+	mb();
+	mmio_w32(net + R_QUEUE_NOTIFY, TXQ);
+	report("avail_ahead", outcome(TXQ, CASE_SECONDS));
+
+	/* In RAM, but no packet is 1 MiB: the request fails. */
+	net_up(RXQ_RING);
+	tx[0] = (struct desc){ BIG_BUF, 1U << 20, 0, 0 };
+	chain_case("tx_oversized", TXQ);
+
+	net_up(RXQ_RING);
+	tx[0] = (struct desc){ BUF, 12, D_NEXT, 1 };
+	tx[1] = (struct desc){ BUF + 64, 60, D_WRITE, 0 };
+	chain_case("tx_writable", TXQ);
+
+	net_up(RXQ_RING);
+	rx[0] = (struct desc){ OUTSIDE_RAM, 1526, D_WRITE, 0 };
+	chain_case("rx_outside_ram", RXQ);
+
+	net_up(RXQ_RING);
+	rx[0] = (struct desc){ BUF, 1526, 0, 0 };
+	chain_case("rx_readonly", RXQ);
+
+	net_up(RXQ_RING);
+	rx[0] = (struct desc){ BUF, 4, D_WRITE, 0 };
+	chain_case("rx_short", RXQ);
+
+	puts_uart("netbad-done\n");
+	mmio_w32(net + R_STATUS, 0);
+	psci_off();
+}
