@@ -420,6 +420,10 @@ TEST_F(its, device_attrs)
 			      KVM_DEV_ARM_VGIC_CTRL_INIT));
 	EXPECT_EQ(0, has_attr(its, KVM_DEV_ARM_VGIC_GRP_CTRL,
 			      KVM_DEV_ARM_ITS_CTRL_RESET));
+	EXPECT_EQ(0, has_attr(its, KVM_DEV_ARM_VGIC_GRP_CTRL,
+			      KVM_DEV_ARM_ITS_SAVE_TABLES));
+	EXPECT_EQ(0, has_attr(its, KVM_DEV_ARM_VGIC_GRP_CTRL,
+			      KVM_DEV_ARM_ITS_RESTORE_TABLES));
 	EXPECT_EQ(0, has_attr(its, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, GITS_CTLR));
 	EXPECT_EQ(0, has_attr(its, KVM_DEV_ARM_VGIC_GRP_ITS_REGS,
 			      GITS_BASER0 + 8));
@@ -815,6 +819,94 @@ TEST_F(its, hostile_queue)
 	EXPECT_EQ(-EBUSY, msi(&t, DEV, EV));
 	g_op(&t, 0, OP_DONE, 0, 0);
 	guest_free(&t);
+	self->vm = NULL;
+}
+
+/* The GIC's KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES, and the ITS's controls. */
+static void its_ctrl(int fd, uint64_t attr, int expect)
+{
+	int ret = its_attr(fd, true, KVM_DEV_ARM_VGIC_GRP_CTRL, attr, NULL);
+
+	MKVM_CHECK(ret == expect, "control %llu: %d, expected %d",
+		   (unsigned long long)attr, ret, expect);
+}
+
+static uint64_t gmem64(struct its_vm *t, uint64_t gpa)
+{
+	return *(uint64_t *)vm_gpa_to_hva(t->vm, gpa);
+}
+
+/*
+ * KVM_DEV_ARM_ITS_SAVE_TABLES writes KVM's table layout (ABI revision 0)
+ * into the guest's tables, SAVE_PENDING_TABLES the pending LPIs; a second
+ * VM given copies of those tables gets the translations and the pending
+ * state back with RESTORE_TABLES, and refuses an inconsistent table.
+ */
+TEST_F(its, save_restore_tables)
+{
+	static const uint64_t copy[][2] = {
+		{ DT_IPA, 0x10000 }, { CT_IPA, 0x10000 },
+		{ ITT_IPA, 0x20000 }, { PROP_IPA, 0x10000 },
+		{ PEND_IPA(0), 0x10000 },
+	};
+	struct its_vm a, b;
+	uint8_t *pend;
+	unsigned int i;
+
+	guest_setup(&a, 1);
+	self->vm = a.vm;
+	map_one(&a, 21, PROP_ON);
+	lpi_prop(&a, LPI(22), PROP_OFF);
+	cmd_mapd(&a, 9, ITT_IPA + 0x1000, 4, true);
+	cmd_mapc(&a, 2, 0, true);
+	cmd_mapti(&a, 9, 1, LPI(22), 2);
+	cmd_go(&a);
+	EXPECT_EQ(1, msi(&a, 9, 1)) TH_LOG("pending, disabled");
+	its_ctrl(a.its, KVM_DEV_ARM_ITS_SAVE_TABLES, 0);
+	its_ctrl(a.gic, KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES, 0);
+	/* Device 5: valid, next device 4 IDs on, its ITT, 4 event bits. */
+	EXPECT_EQ(1ull << 63 | 4ull << 49 | (ITT_IPA >> 8) << 5 | 3,
+		  gmem64(&a, DT_IPA + DEV * 8));
+	EXPECT_EQ(1ull << 63 | ((ITT_IPA + 0x1000) >> 8) << 5 | 3,
+		  gmem64(&a, DT_IPA + 9 * 8));
+	/* Its event: the last (next 0), the LPI, collection 0. */
+	EXPECT_EQ((uint64_t)LPI(21) << 16, gmem64(&a, ITT_IPA + EV * 8));
+	EXPECT_EQ((uint64_t)LPI(22) << 16 | 2,
+		  gmem64(&a, ITT_IPA + 0x1000 + 8));
+	/* The collections in the order they were made, then an end mark. */
+	EXPECT_EQ(1ull << 63, gmem64(&a, CT_IPA));
+	EXPECT_EQ(1ull << 63 | 2, gmem64(&a, CT_IPA + 8));
+	EXPECT_EQ(0, gmem64(&a, CT_IPA + 16));
+	pend = vm_gpa_to_hva(a.vm, PEND_IPA(0));
+	EXPECT_EQ(1 << (LPI(22) % 8), pend[LPI(22) / 8]);
+	EXPECT_EQ(0, pend[LPI(21) / 8] & (1 << (LPI(21) % 8)));
+
+	guest_setup(&b, 1);
+	for (i = 0; i < ARRAY_SIZE(copy); i++)
+		memcpy(vm_gpa_to_hva(b.vm, copy[i][0]),
+		       vm_gpa_to_hva(a.vm, copy[i][0]), copy[i][1]);
+	/* A device entry with 32 event bits: refused, nothing kept. */
+	*(uint64_t *)vm_gpa_to_hva(b.vm, DT_IPA + 3 * 8) = 1ull << 63 | 31;
+	its_ctrl(b.its, KVM_DEV_ARM_ITS_RESTORE_TABLES, -EINVAL);
+	EXPECT_EQ(0, msi(&b, DEV, EV));
+	*(uint64_t *)vm_gpa_to_hva(b.vm, DT_IPA + 3 * 8) = 0;
+	its_ctrl(b.its, KVM_DEV_ARM_ITS_RESTORE_TABLES, 0);
+	EXPECT_EQ(1, msi(&b, DEV, EV));
+	EXPECT_EQ(1, g_op(&b, 0, OP_WAIT, 1, 0));
+	EXPECT_EQ(LPI(21), b.log[0].intid[0]);
+	/* LPI 22 came back pending (its bit consumed), still disabled. */
+	pend = vm_gpa_to_hva(b.vm, PEND_IPA(0));
+	EXPECT_EQ(0, pend[LPI(22) / 8]);
+	EXPECT_EQ(1, g_op(&b, 0, OP_SPIN, 0, 0));
+	lpi_prop(&b, LPI(22), PROP_ON);
+	cmd_ev(&b, CMD_INV, 9, 1, 0);
+	cmd_go(&b);
+	EXPECT_EQ(2, g_op(&b, 0, OP_WAIT, 2, 0));
+	EXPECT_EQ(LPI(22), b.log[0].intid[1]);
+	g_op(&b, 0, OP_DONE, 0, 0);
+	guest_free(&b);
+	g_op(&a, 0, OP_DONE, 0, 0);
+	guest_free(&a);
 	self->vm = NULL;
 }
 

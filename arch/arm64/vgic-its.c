@@ -32,6 +32,7 @@
 #include <linux/file.h>
 #include <linux/irqchip/arm-gic-v3.h>
 #include <linux/kvm.h>
+#include <linux/list_sort.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -99,22 +100,45 @@ struct mkvm_its {
  * VMM's ioctl), with no spinlock held: the copy may fault and sleep.
  * Return: 0, or -EFAULT for memory outside every memslot.
  */
-static int read_guest(struct mkvm_vm *vm, u64 gpa, void *buf, size_t len)
+static unsigned long guest_uaddr(struct mkvm_vm *vm, u64 gpa, size_t len,
+				 bool write)
 {
 	struct mkvm_memslot *s;
 	unsigned long uaddr = 0;
 
 	if (current->mm != vm->mm || offset_in_page(gpa) + len > PAGE_SIZE)
-		return -EFAULT;
+		return 0;
 	spin_lock(&vm->mmu_lock);
 	s = mkvm_gfn_to_slot(vm, gpa >> PAGE_SHIFT);
-	if (s)
+	if (s && !(write && (s->flags & KVM_MEM_READONLY)))
 		uaddr = s->userspace_addr +
 			((gpa >> PAGE_SHIFT) - s->base_gfn) * PAGE_SIZE +
 			offset_in_page(gpa);
 	spin_unlock(&vm->mmu_lock);
+	return uaddr;
+}
+
+static int read_guest(struct mkvm_vm *vm, u64 gpa, void *buf, size_t len)
+{
+	unsigned long uaddr = guest_uaddr(vm, gpa, len, false);
+
 	if (!uaddr || copy_from_user(buf, (void __user *)uaddr, len))
 		return -EFAULT;
+	return 0;
+}
+
+/*
+ * The other way, for the tables KVM_DEV_ARM_ITS_SAVE_TABLES and
+ * SAVE_PENDING_TABLES write: logged dirty, as KVM's kvm_write_guest().
+ */
+static int write_guest(struct mkvm_vm *vm, u64 gpa, const void *buf,
+		       size_t len)
+{
+	unsigned long uaddr = guest_uaddr(vm, gpa, len, true);
+
+	if (!uaddr || copy_to_user((void __user *)uaddr, buf, len))
+		return -EFAULT;
+	mkvm_mark_page_dirty(vm, gpa >> PAGE_SHIFT);
 	return 0;
 }
 
@@ -164,6 +188,27 @@ static int lpi_read_prop(struct mkvm_vm *vm, u32 intid, u8 *prop)
 			  MKVM_LPI_FIRST, prop, 1);
 }
 
+/*
+ * Whether LPI @intid is pending in @vcpu's pending table, the bit then
+ * consumed (cleared), as KVM does when it makes an LPI: a restored VM's
+ * pending LPIs come back this way.  0 without a table or a vCPU.
+ */
+static bool lpi_take_pending(struct mkvm_vcpu *vcpu, u32 intid)
+{
+	u64 gpa;
+	u8 byte;
+
+	if (!vcpu)
+		return false;
+	gpa = GICR_PENDBASER_ADDRESS(READ_ONCE(vcpu->arch.vgic.pendbaser)) +
+	      intid / 8;
+	if (read_guest(vcpu->vm, gpa, &byte, 1) || !(byte & BIT(intid % 8)))
+		return false;
+	byte &= ~BIT(intid % 8);
+	write_guest(vcpu->vm, gpa, &byte, 1);
+	return true;
+}
+
 static void lpi_set_prop(struct mkvm_lpi *lpi, u8 prop)
 {
 	lpi->irq.priority = LPI_PROP_PRIORITY(prop);
@@ -175,7 +220,7 @@ static void lpi_set_prop(struct mkvm_lpi *lpi, u8 prop)
  * @target.  its->lock held, not the vGIC lock (allocates).
  */
 static struct mkvm_lpi *lpi_get(struct mkvm_vm *vm, u32 intid, u8 prop,
-				struct mkvm_vcpu *target)
+				struct mkvm_vcpu *target, bool pending)
 {
 	struct mkvm_vgic *v = &vm->arch.vgic;
 	struct mkvm_lpi *lpi, *new;
@@ -202,6 +247,7 @@ static struct mkvm_lpi *lpi_get(struct mkvm_vm *vm, u32 intid, u8 prop,
 	new->irq.intid = intid;
 	new->irq.group1 = true;
 	new->irq.target = target;
+	new->irq.pending_latch = pending;
 	lpi_set_prop(new, prop);
 	INIT_LIST_HEAD(&new->live);
 	new->refs = 1;
@@ -212,7 +258,9 @@ static struct mkvm_lpi *lpi_get(struct mkvm_vm *vm, u32 intid, u8 prop,
 		kfree(new);
 		return ERR_PTR(ret);
 	}
+	mkvm_vgic_irq_update(vm, NULL, &new->irq);
 	spin_unlock_irq(&v->lock);
+	kick(pending ? target : NULL);
 	return new;
 }
 
@@ -416,7 +464,8 @@ static void free_all(struct mkvm_its *its, bool devs, bool colls)
  * RAM.  A two-level one: the level-1 entry valid, its level-2 page in RAM.
  * Reads guest memory: its->cmd_lock held, not its->lock.
  */
-static bool table_has_id(struct mkvm_its *its, u64 baser, u32 id, u32 max)
+static bool table_entry(struct mkvm_its *its, u64 baser, u32 id, u32 max,
+			u64 *gpa)
 {
 	u64 l1_size = (u64)GITS_BASER_NR_PAGES(baser) * SZ_64K;
 	u64 base = GITS_BASER_ADDR_48_to_52(baser);
@@ -426,9 +475,10 @@ static bool table_has_id(struct mkvm_its *its, u64 baser, u32 id, u32 max)
 
 	if (!(baser & GITS_BASER_VALID) || id >= max)
 		return false;
-	if (!(baser & GITS_BASER_INDIRECT))
-		return id < l1_size / ITS_ESZ &&
-		       gpa_visible(its->vm, base + (u64)id * ITS_ESZ);
+	if (!(baser & GITS_BASER_INDIRECT)) {
+		*gpa = base + (u64)id * ITS_ESZ;
+		return id < l1_size / ITS_ESZ && gpa_visible(its->vm, *gpa);
+	}
 	if (id / per_page >= l1_size / sizeof(l1))
 		return false;
 	if (read_guest(its->vm, base + (id / per_page) * sizeof(l1), &l1,
@@ -437,8 +487,15 @@ static bool table_has_id(struct mkvm_its *its, u64 baser, u32 id, u32 max)
 	l2 = le64_to_cpu(l1);
 	if (!(l2 & GITS_BASER_VALID))
 		return false;
-	return gpa_visible(its->vm, (l2 & GENMASK_ULL(51, 16)) +
-				    (id % per_page) * ITS_ESZ);
+	*gpa = (l2 & GENMASK_ULL(51, 16)) + (id % per_page) * ITS_ESZ;
+	return gpa_visible(its->vm, *gpa);
+}
+
+static bool table_has_id(struct mkvm_its *its, u64 baser, u32 id, u32 max)
+{
+	u64 gpa;
+
+	return table_entry(its, baser, id, max, &gpa);
 }
 
 /*
@@ -617,7 +674,8 @@ static void cmd_mapti(struct mkvm_its *its, const u64 *cmd)
 		newc = NULL;
 		list_add_tail(&coll->link, &its->colls);
 	}
-	lpi = lpi_get(its->vm, intid, prop, coll_vcpu(its, coll));
+	/* Unlike KVM, the pending table is not read here (only restored). */
+	lpi = lpi_get(its->vm, intid, prop, coll_vcpu(its, coll), false);
 	if (IS_ERR(lpi))
 		goto unlock;
 	ite->event = event;
@@ -1020,6 +1078,365 @@ int mkvm_arch_set_msi(struct mkvm_vm *vm, const struct kvm_msi *msi)
 	return ret ? 0 : 1;
 }
 
+/* ---- the tables in guest memory: KVM's save/restore ABI, revision 0 ---- */
+
+/*
+ * The entries KVM_DEV_ARM_ITS_SAVE_TABLES writes and RESTORE_TABLES reads
+ * (Documentation/virt/kvm/devices/arm-vgic-its.rst), 8 bytes, little
+ * endian.  A "next" field is how many entries on the following valid one
+ * is, 0 for the last.
+ */
+#define DTE_VALID	BIT_ULL(63)
+#define DTE_NEXT	GENMASK_ULL(62, 49)
+#define DTE_ITT		GENMASK_ULL(48, 5)	/* ITT address bits 51:8 */
+#define DTE_SIZE	GENMASK_ULL(4, 0)	/* event ID bits - 1 */
+#define ITE_NEXT	GENMASK_ULL(63, 48)
+#define ITE_PINTID	GENMASK_ULL(47, 16)
+#define ITE_ICID	GENMASK_ULL(15, 0)
+#define CTE_VALID	BIT_ULL(63)
+#define CTE_RDBASE	GENMASK_ULL(47, 16)	/* the target vCPU id */
+#define CTE_ICID	GENMASK_ULL(15, 0)
+#define L1E_VALID	BIT_ULL(63)
+#define L1E_ADDR	GENMASK_ULL(51, 16)
+
+static int put_entry(struct mkvm_its *its, u64 gpa, u64 val)
+{
+	__le64 e = cpu_to_le64(val);
+
+	return write_guest(its->vm, gpa, &e, sizeof(e));
+}
+
+static int get_entry(struct mkvm_its *its, u64 gpa, u64 *val)
+{
+	__le64 e;
+	int ret = read_guest(its->vm, gpa, &e, sizeof(e));
+
+	*val = le64_to_cpu(e);
+	return ret;
+}
+
+static int cmp_dev(void *priv, const struct list_head *a,
+		   const struct list_head *b)
+{
+	return list_entry(a, struct its_dev, link)->id >
+	       list_entry(b, struct its_dev, link)->id;
+}
+
+static int cmp_ite(void *priv, const struct list_head *a,
+		   const struct list_head *b)
+{
+	return list_entry(a, struct its_ite, link)->event >
+	       list_entry(b, struct its_ite, link)->event;
+}
+
+/* The ITEs of @dev into its ITT; one whose collection went is written 0. */
+static int save_itt(struct mkvm_its *its, struct its_dev *dev)
+{
+	struct its_ite *ite;
+	u32 next;
+	int ret;
+
+	list_for_each_entry(ite, &dev->ites, link) {
+		u64 val = 0;
+
+		if (ite->coll) {
+			next = list_is_last(&ite->link, &dev->ites) ? 0 :
+			       min_t(u32, list_next_entry(ite, link)->event -
+					  ite->event, FIELD_MAX(ITE_NEXT));
+			val = FIELD_PREP(ITE_NEXT, next) |
+			      FIELD_PREP(ITE_PINTID, ite->lpi->irq.intid) |
+			      FIELD_PREP(ITE_ICID, ite->coll->id);
+		}
+		ret = put_entry(its, dev->itt + (u64)ite->event * ITS_ESZ, val);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * KVM_DEV_ARM_ITS_SAVE_TABLES: every device the device table has room for,
+ * in ID order, its ITT then its entry; then the collections one after the
+ * other, closed by an invalid entry if the table has room.  cmd_lock held:
+ * the lists do not change (only the sort below, under lock, reorders).
+ */
+static int its_save(struct mkvm_its *its)
+{
+	struct its_dev *dev, *next;
+	struct its_coll *coll;
+	u64 gpa, end;
+	u32 off;
+	int ret;
+
+	mutex_lock(&its->lock);
+	list_sort(NULL, &its->devs, cmp_dev);
+	list_for_each_entry(dev, &its->devs, link)
+		list_sort(NULL, &dev->ites, cmp_ite);
+	mutex_unlock(&its->lock);
+
+	list_for_each_entry(dev, &its->devs, link) {
+		if (!table_entry(its, its->baser_dev, dev->id, BIT(ITS_DEVBITS),
+				 &gpa))
+			continue;	/* no room: not saved, as KVM */
+		ret = save_itt(its, dev);
+		if (ret)
+			return ret;
+		off = 0;
+		next = dev;
+		list_for_each_entry_continue(next, &its->devs, link) {
+			if (table_has_id(its, its->baser_dev, next->id,
+					 BIT(ITS_DEVBITS))) {
+				off = min_t(u32, next->id - dev->id,
+					    FIELD_MAX(DTE_NEXT));
+				break;
+			}
+		}
+		ret = put_entry(its, gpa, DTE_VALID | FIELD_PREP(DTE_NEXT, off) |
+				FIELD_PREP(DTE_ITT, dev->itt >> 8) |
+				FIELD_PREP(DTE_SIZE, dev->event_bits - 1));
+		if (ret)
+			return ret;
+		cond_resched();
+	}
+
+	if (!(its->baser_coll & GITS_BASER_VALID))
+		return 0;
+	gpa = GITS_BASER_ADDR_48_to_52(its->baser_coll);
+	end = gpa + (u64)GITS_BASER_NR_PAGES(its->baser_coll) * SZ_64K;
+	list_for_each_entry(coll, &its->colls, link) {
+		ret = put_entry(its, gpa, CTE_VALID |
+				FIELD_PREP(CTE_RDBASE, coll->target) |
+				FIELD_PREP(CTE_ICID, coll->id));
+		if (ret)
+			return ret;
+		gpa += ITS_ESZ;
+	}
+	return gpa < end ? put_entry(its, gpa, 0) : 0;
+}
+
+typedef int (*entry_fn)(struct mkvm_its *its, u32 id, u64 val, void *arg);
+
+/*
+ * Walk at most @n entries from @gpa (the first has ID @id), each handed to
+ * @fn, which answers how many entries on the next one is (0: that was the
+ * last; < 0: an error).  Return: < 0, 0 when an entry was the last, 1
+ * when the table ran out first.
+ */
+static int scan_table(struct mkvm_its *its, u64 gpa, u64 n, u32 id,
+		      entry_fn fn, void *arg)
+{
+	u64 val;
+	int ret;
+
+	while (n) {
+		ret = get_entry(its, gpa, &val);
+		if (ret)
+			return ret;
+		ret = fn(its, id, val, arg);
+		if (ret <= 0)
+			return ret;
+		if (ret >= n)
+			break;
+		n -= ret;
+		id += ret;
+		gpa += (u64)ret * ITS_ESZ;
+		cond_resched();
+	}
+	return 1;
+}
+
+/* One ITE of the device @arg: a translation, as its MAPTI made it. */
+static int restore_ite(struct mkvm_its *its, u32 event, u64 val, void *arg)
+{
+	u32 intid = FIELD_GET(ITE_PINTID, val), off = FIELD_GET(ITE_NEXT, val);
+	struct its_dev *dev = arg;
+	struct mkvm_vcpu *vcpu;
+	struct its_coll *coll;
+	struct its_ite *ite;
+	struct mkvm_lpi *lpi;
+	bool pending;
+	u8 prop;
+
+	if (!intid)
+		return 1;		/* invalid: on to the next entry */
+	if (intid < MKVM_LPI_FIRST ||
+	    event + (u64)off >= BIT_ULL(dev->event_bits))
+		return -EINVAL;
+	coll = find_coll(its, FIELD_GET(ITE_ICID, val));
+	if (!coll || !gpa_visible(its->vm, dev->itt + (u64)event * ITS_ESZ))
+		return -EINVAL;
+	if (lpi_read_prop(its->vm, intid, &prop))
+		return -EFAULT;
+	vcpu = coll_vcpu(its, coll);
+	pending = lpi_take_pending(vcpu, intid);
+	ite = kzalloc(sizeof(*ite), GFP_KERNEL_ACCOUNT);
+	if (!ite)
+		return -ENOMEM;
+	lpi = lpi_get(its->vm, intid, prop, vcpu, pending);
+	if (IS_ERR(lpi)) {
+		kfree(ite);
+		return PTR_ERR(lpi);
+	}
+	ite->event = event;
+	ite->coll = coll;
+	ite->lpi = lpi;
+	mutex_lock(&its->lock);
+	list_add_tail(&ite->link, &dev->ites);
+	mutex_unlock(&its->lock);
+	return off;
+}
+
+/* One DTE: the device, as its MAPD made it, and its ITT's entries. */
+static int restore_dte(struct mkvm_its *its, u32 id, u64 val, void *arg)
+{
+	u32 bits = FIELD_GET(DTE_SIZE, val) + 1;
+	struct its_dev *dev;
+	int ret;
+
+	if (!(val & DTE_VALID))
+		return 1;
+	if (bits > ITS_EVENTBITS ||
+	    !table_has_id(its, its->baser_dev, id, BIT(ITS_DEVBITS)))
+		return -EINVAL;
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
+	if (!dev)
+		return -ENOMEM;
+	dev->id = id;
+	dev->event_bits = bits;
+	dev->itt = FIELD_GET(DTE_ITT, val) << 8;
+	INIT_LIST_HEAD(&dev->ites);
+	mutex_lock(&its->lock);
+	list_add_tail(&dev->link, &its->devs);
+	mutex_unlock(&its->lock);
+	ret = scan_table(its, dev->itt, BIT_ULL(bits), 0, restore_ite, dev);
+	if (ret < 0) {
+		mutex_lock(&its->lock);
+		free_dev(its, dev);
+		mutex_unlock(&its->lock);
+		return ret;
+	}
+	return FIELD_GET(DTE_NEXT, val);
+}
+
+/* A level-1 entry of a two-level device table: its page of DTEs. */
+static int restore_l1(struct mkvm_its *its, u32 idx, u64 val, void *arg)
+{
+	u32 per_page = SZ_64K / ITS_ESZ;
+
+	if (!(val & L1E_VALID))
+		return 1;
+	return scan_table(its, val & L1E_ADDR, per_page, idx * per_page,
+			  restore_dte, NULL);
+}
+
+static int restore_colls(struct mkvm_its *its)
+{
+	u64 gpa = GITS_BASER_ADDR_48_to_52(its->baser_coll), val;
+	u64 n = (u64)GITS_BASER_NR_PAGES(its->baser_coll) * SZ_64K / ITS_ESZ;
+	struct its_coll *coll;
+	u32 target, id;
+	int ret = 0;
+
+	for (; n && !ret; n--, gpa += ITS_ESZ) {
+		ret = get_entry(its, gpa, &val);
+		if (ret || !(val & CTE_VALID))
+			break;
+		target = FIELD_GET(CTE_RDBASE, val);
+		id = FIELD_GET(CTE_ICID, val);
+		if (target != COLL_UNMAPPED && !vcpu_by_id(its->vm, target))
+			ret = -EINVAL;
+		else if (find_coll(its, id))
+			ret = -EEXIST;
+		if (ret)
+			break;
+		/* NULL: out of memory, or an ID the table has no room for. */
+		coll = new_coll(its, id);
+		if (!coll) {
+			ret = -EINVAL;
+			break;
+		}
+		coll->target = target;
+		mutex_lock(&its->lock);
+		list_add_tail(&coll->link, &its->colls);
+		mutex_unlock(&its->lock);
+	}
+	return ret;
+}
+
+/*
+ * KVM_DEV_ARM_ITS_RESTORE_TABLES: the collections, then the devices (a
+ * flat or two-level table) and their ITTs, from the tables the BASERs
+ * (restored first) name.  Each LPI takes its configuration from the LPI
+ * table and its pending bit from its vCPU's pending table (consumed).
+ * An inconsistent table: everything restored so far goes, the error is
+ * returned.  cmd_lock held.
+ */
+static int its_restore(struct mkvm_its *its)
+{
+	u64 baser = its->baser_dev;
+	int ret = 0;
+
+	if (its->baser_coll & GITS_BASER_VALID)
+		ret = restore_colls(its);
+	if (!ret && (baser & GITS_BASER_VALID))
+		ret = scan_table(its, GITS_BASER_ADDR_48_to_52(baser),
+				 (u64)GITS_BASER_NR_PAGES(baser) * SZ_64K /
+				 ITS_ESZ, 0,
+				 baser & GITS_BASER_INDIRECT ? restore_l1 :
+							       restore_dte,
+				 NULL);
+	if (ret > 0)
+		ret = 0;
+	if (ret) {
+		mutex_lock(&its->lock);
+		free_all(its, true, true);
+		mutex_unlock(&its->lock);
+	}
+	return ret;
+}
+
+/**
+ * mkvm_lpis_save_pending() - KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES: each
+ * LPI's pending state into its vCPU's pending table
+ * @vm:		the VM, every vCPU stopped
+ *
+ * Only bytes that change are written (and logged dirty), as KVM.
+ * Return: 0, or -EFAULT for a pending table outside guest RAM.
+ */
+int mkvm_lpis_save_pending(struct mkvm_vm *vm)
+{
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	struct mkvm_lpi *entry, *lpi;
+	unsigned long intid;
+	bool pending;
+	u64 gpa = 0;
+	u8 byte;
+
+	xa_for_each(&v->lpis, intid, entry) {
+		spin_lock_irq(&v->lock);
+		lpi = xa_load(&v->lpis, intid);
+		if (lpi && lpi->irq.target) {
+			pending = lpi->irq.pending_latch;
+			gpa = GICR_PENDBASER_ADDRESS(lpi->irq.target->arch.vgic.pendbaser) +
+			      intid / 8;
+		} else {
+			lpi = NULL;
+		}
+		spin_unlock_irq(&v->lock);
+		if (!lpi)
+			continue;
+		if (read_guest(vm, gpa, &byte, 1))
+			return -EFAULT;
+		if (!(byte & BIT(intid % 8)) == !pending)
+			continue;
+		byte ^= BIT(intid % 8);
+		if (write_guest(vm, gpa, &byte, 1))
+			return -EFAULT;
+		cond_resched();
+	}
+	return 0;
+}
+
 /* ---- the device: KVM_CREATE_DEVICE(KVM_DEV_TYPE_ARM_VGIC_ITS) ---------- */
 
 /* GITS_* offsets the save/restore group has, and their access width. */
@@ -1127,6 +1544,7 @@ static int its_set_base(struct mkvm_its *its, u64 attr, u64 __user *uaddr)
 static int its_ctrl(struct mkvm_its *its, u64 attr)
 {
 	struct mkvm_vm *vm = its->vm;
+	int ret = 0;
 
 	if (attr == KVM_DEV_ARM_VGIC_CTRL_INIT)
 		return 0;	/* nothing to do, as in KVM */
@@ -1138,11 +1556,15 @@ static int its_ctrl(struct mkvm_its *its, u64 attr)
 	mutex_lock(&its->cmd_lock);
 	if (attr == KVM_DEV_ARM_ITS_CTRL_RESET)
 		its_reset(its);
+	else if (attr == KVM_DEV_ARM_ITS_SAVE_TABLES)
+		ret = its_save(its);
+	else if (attr == KVM_DEV_ARM_ITS_RESTORE_TABLES)
+		ret = its_restore(its);
 	mutex_unlock(&its->cmd_lock);
 	mkvm_unlock_all_vcpus(vm);
 	mutex_unlock(&vm->lock);
 	/* KVM answers 0 to an unknown control too. */
-	return 0;
+	return ret;
 }
 
 static long its_dev_ioctl(struct file *file, unsigned int cmd,
@@ -1170,7 +1592,10 @@ static long its_dev_ioctl(struct file *file, unsigned int cmd,
 			return a.attr == KVM_VGIC_ITS_ADDR_TYPE ? 0 : -ENXIO;
 		case KVM_DEV_ARM_VGIC_GRP_CTRL:
 			return a.attr == KVM_DEV_ARM_VGIC_CTRL_INIT ||
-			       a.attr == KVM_DEV_ARM_ITS_CTRL_RESET ? 0 : -ENXIO;
+			       a.attr == KVM_DEV_ARM_ITS_CTRL_RESET ||
+			       a.attr == KVM_DEV_ARM_ITS_SAVE_TABLES ||
+			       a.attr == KVM_DEV_ARM_ITS_RESTORE_TABLES ?
+			       0 : -ENXIO;
 		case KVM_DEV_ARM_VGIC_GRP_ITS_REGS:
 			return regs_attr_check(a.attr);
 		default:

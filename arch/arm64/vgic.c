@@ -1670,17 +1670,19 @@ static int vgic_init(struct mkvm_vm *vm)
 }
 
 /*
- * KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES writes the LPIs' pending bits to
- * the guest's tables; minikvm has no LPIs (no ITS), so there is nothing
- * to write, but the VMM's save sequence must succeed, as on KVM without
- * an ITS.  Refused while a vCPU runs, as KVM.
+ * KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES: the LPIs' pending bits into the
+ * guest's pending tables (nothing to write without an ITS).  Refused
+ * while a vCPU runs, as KVM; the vCPUs' LRs are folded back at every exit.
  */
 static int save_pending_tables(struct mkvm_vm *vm)
 {
+	int ret;
+
 	if (!mkvm_lock_all_vcpus(vm))
 		return -EBUSY;
+	ret = mkvm_lpis_save_pending(vm);
 	mkvm_unlock_all_vcpus(vm);
-	return 0;
+	return ret;
 }
 
 /*
