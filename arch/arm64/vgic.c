@@ -58,7 +58,6 @@ static struct mkvm_irq *vgic_irq(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
 				 u32 intid)
 {
 	struct mkvm_vgic *v = &vm->arch.vgic;
-
 	struct mkvm_lpi *lpi;
 
 	if (intid < 32)
