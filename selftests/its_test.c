@@ -67,7 +67,8 @@
 #define EV		3
 
 /*
- * The guest: after G_GIC_INIT and with IRQs unmasked, it reports READY
+ * The guest: after G_GIC_INIT it reports ICC_SRE_EL1 (expect_sre()), then,
+ * with IRQs unmasked, it reports READY
  * and does what x9 says with x10 (an address or a count) and x11 (a
  * value), then reports the result:
  *   1 store x11 (64 bits) at x10     2 store w11 at x10
@@ -102,6 +103,8 @@
 MKVM_GUEST(guest_its,
 	G_VECTORS(G_IRQ_LPI)
 	G_GIC_INIT
+	"mrs	x0, icc_sre_el1\n"
+	G_REPORT("x0")
 	"msr	daifclr, #2\n"
 	"its_loop:\n"
 	"movz	x0, #0x4000, lsl #48\n"
