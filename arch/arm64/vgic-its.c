@@ -353,6 +353,45 @@ void mkvm_lpi_invall(struct mkvm_vcpu *vcpu)
 }
 
 /**
+ * mkvm_lpis_load_pending() - GICR_CTLR.EnableLPIs set (without
+ * GICR_PENDBASER.PTZ): the pending state of @vcpu's LPIs from its pending
+ * table, as KVM reads it then
+ * @vcpu:	the redistributor's vCPU, no lock held
+ *
+ * One byte read per LPI targeting @vcpu (a restored VM's redistributor
+ * gets its LPIs' state back this way), no lock held across a read.
+ */
+void mkvm_lpis_load_pending(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_vgic *v = &vcpu->vm->arch.vgic;
+	struct mkvm_lpi *entry, *lpi;
+	unsigned long intid;
+	bool mine;
+	u64 gpa;
+	u8 byte;
+
+	xa_for_each(&v->lpis, intid, entry) {
+		spin_lock_irq(&v->lock);
+		lpi = xa_load(&v->lpis, intid);
+		mine = lpi && lpi->irq.target == vcpu;
+		spin_unlock_irq(&v->lock);
+		gpa = GICR_PENDBASER_ADDRESS(READ_ONCE(vcpu->arch.vgic.pendbaser)) +
+		      intid / 8;
+		if (!mine || read_guest(vcpu->vm, gpa, &byte, 1))
+			continue;
+		spin_lock_irq(&v->lock);
+		lpi = xa_load(&v->lpis, intid);
+		if (lpi && lpi->irq.target == vcpu) {
+			lpi->irq.pending_latch = byte & BIT(intid % 8);
+			mkvm_vgic_irq_update(vcpu->vm, NULL, &lpi->irq);
+		}
+		spin_unlock_irq(&v->lock);
+		cond_resched();
+	}
+	kick(vcpu);
+}
+
+/**
  * mkvm_lpis_disable() - GICR_CTLR.EnableLPIs cleared: no LPI of @vcpu
  * stays pending
  * @vcpu:	the vCPU, vGIC lock held

@@ -1047,6 +1047,18 @@ static void redist_lpi_access(struct mkvm_vcpu *vcpu, u32 off, bool write,
 	}
 }
 
+/*
+ * After a GICR_CTLR write, with no lock held: LPIs just enabled, and no
+ * PENDBASER.PTZ, load their pending state from the table (KVM's
+ * vgic_enable_lpis()).  @was: EnableLPIs before the write.
+ */
+static void redist_lpis_enabled(struct mkvm_vcpu *vcpu, bool was)
+{
+	if (!was && READ_ONCE(vcpu->arch.vgic.lpis_enabled) &&
+	    !(READ_ONCE(vcpu->arch.vgic.pendbaser) & GICR_PENDBASER_PTZ))
+		mkvm_lpis_load_pending(vcpu);
+}
+
 static void redist_access(struct mkvm_vcpu *vcpu, u32 off, bool write,
 			  u64 *val, unsigned int len)
 {
@@ -1127,7 +1139,7 @@ int mkvm_vgic_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr)
 	struct mkvm_vcpu *rd = NULL;
 	unsigned int len, rt;
 	u32 rd_off = 0;
-	bool write, its = false;
+	bool write, its = false, lpis_were;
 	u64 val = 0;
 	int n;
 
@@ -1169,6 +1181,7 @@ int mkvm_vgic_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr)
 		goto done;
 	}
 
+	lpis_were = rd && READ_ONCE(rd->arch.vgic.lpis_enabled);
 	spin_lock_irq(&v->lock);
 	/* Unaligned accesses are RAZ/WI, like a GIC's. */
 	if (!(ipa & (len - 1))) {
@@ -1178,6 +1191,8 @@ int mkvm_vgic_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr)
 			redist_access(rd, rd_off, write, &val, len);
 	}
 	spin_unlock_irq(&v->lock);
+	if (rd && write && rd_off == GICR_CTLR)
+		redist_lpis_enabled(rd, lpis_were);
 done:
 	if (!write)
 		mkvm_set_gpr(vcpu, rt, val);
@@ -1560,7 +1575,7 @@ static int vgic_state_access(struct mkvm_vm *vm, struct kvm_device_attr *a,
 			     bool write)
 {
 	struct mkvm_vgic *v = &vm->arch.vgic;
-	bool sysreg = a->group == KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS;
+	bool sysreg = a->group == KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, lpis_were;
 	void __user *uaddr = u64_to_user_ptr(a->addr);
 	u32 off = a->attr & KVM_DEV_ARM_VGIC_OFFSET_MASK;
 	struct mkvm_vcpu *vcpu;
@@ -1583,6 +1598,7 @@ static int vgic_state_access(struct mkvm_vm *vm, struct kvm_device_attr *a,
 		goto unlock;
 	}
 	val32 = val;
+	lpis_were = READ_ONCE(vcpu->arch.vgic.lpis_enabled);
 	spin_lock_irq(&v->lock);
 	switch (a->group) {
 	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
@@ -1616,6 +1632,10 @@ static int vgic_state_access(struct mkvm_vm *vm, struct kvm_device_attr *a,
 		break;
 	}
 	spin_unlock_irq(&v->lock);
+	/* A restore's EnableLPIs: the pending table is read, as KVM does. */
+	if (write && a->group == KVM_DEV_ARM_VGIC_GRP_REDIST_REGS &&
+	    off == GICR_CTLR)
+		redist_lpis_enabled(vcpu, lpis_were);
 unlock:
 	mkvm_unlock_all_vcpus(vm);
 	if (ret || write)

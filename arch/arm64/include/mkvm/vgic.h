@@ -76,6 +76,7 @@ int mkvm_its_mmio(struct mkvm_vcpu *vcpu, u64 ipa, bool write, u64 *val,
 void mkvm_lpi_inv(struct mkvm_vm *vm, u32 intid);
 void mkvm_lpi_invall(struct mkvm_vcpu *vcpu);
 void mkvm_lpis_disable(struct mkvm_vcpu *vcpu);
+void mkvm_lpis_load_pending(struct mkvm_vcpu *vcpu);
 int mkvm_lpis_save_pending(struct mkvm_vm *vm);
 void mkvm_its_vm_destroy(struct mkvm_vm *vm);
 
