@@ -906,6 +906,16 @@ TEST_F(its, save_restore_tables)
 	cmd_go(&b);
 	EXPECT_EQ(2, g_op(&b, 0, OP_WAIT, 2, 0));
 	EXPECT_EQ(LPI(22), b.log[0].intid[1]);
+	/*
+	 * EnableLPIs off and on again (no PENDBASER.PTZ): the redistributor
+	 * loads its LPIs' pending state from the table.
+	 */
+	g_op(&b, 0, OP_ST32, GICR_IPA + GICR_CTLR, 0);
+	EXPECT_EQ(-EBUSY, msi(&b, DEV, EV)) TH_LOG("LPIs off");
+	pend[LPI(21) / 8] |= 1 << (LPI(21) % 8);
+	g_op(&b, 0, OP_ST32, GICR_IPA + GICR_CTLR, 1);
+	EXPECT_EQ(3, g_op(&b, 0, OP_WAIT, 3, 0));
+	EXPECT_EQ(LPI(21), b.log[0].intid[2]);
 	g_op(&b, 0, OP_DONE, 0, 0);
 	guest_free(&b);
 	g_op(&a, 0, OP_DONE, 0, 0);
