@@ -167,26 +167,35 @@ static bool logged(const struct irq_log *log, uint32_t intid)
 	return false;
 }
 
-/* Run vCPU @n to its next report, logging the interrupts it takes. */
-static uint64_t its_report(struct its_vm *t, int n)
+/*
+ * Run vCPU @n to its next ucall other than an interrupt, logging the
+ * interrupts it takes meanwhile: the ucall's offset, its value in *@val.
+ */
+static uint64_t its_next(struct its_vm *t, int n, uint64_t *val)
 {
 	for (;;) {
 		struct kvm_run *run = vcpu_run_expect(t->vcpu[n],
 						      KVM_EXIT_MMIO);
 		uint64_t off = run->mmio.phys_addr - MKVM_UCALL_IPA;
-		uint64_t val = mkvm_mmio_data(run);
 
+		*val = mkvm_mmio_data(run);
 		MKVM_CHECK(run->mmio.is_write, "vcpu %d: MMIO read at %#llx", n,
 			   (unsigned long long)run->mmio.phys_addr);
-		if (off == UCALL_IRQ) {
-			if (t->log[n].n < 64)
-				t->log[n].intid[t->log[n].n++] = val;
-			continue;
-		}
-		MKVM_CHECK(off == UCALL_REPORT, "vcpu %d: ucall %#llx (%#llx)", n,
-			   (unsigned long long)off, (unsigned long long)val);
-		return val;
+		if (off != UCALL_IRQ)
+			return off;
+		if (t->log[n].n < 64)
+			t->log[n].intid[t->log[n].n++] = *val;
 	}
+}
+
+/* Run vCPU @n to its next report. */
+static uint64_t its_report(struct its_vm *t, int n)
+{
+	uint64_t val, off = its_next(t, n, &val);
+
+	MKVM_CHECK(off == UCALL_REPORT, "vcpu %d: ucall %#llx (%#llx)", n,
+		   (unsigned long long)off, (unsigned long long)val);
+	return val;
 }
 
 /* Have vCPU @n (stopped before its READY) do one operation. */
@@ -199,7 +208,12 @@ static uint64_t g_op(struct its_vm *t, int n, int op, uint64_t a, uint64_t b)
 	vcpu_set_reg(t->vcpu[n], MKVM_XREG(9), op);
 	vcpu_set_reg(t->vcpu[n], MKVM_XREG(10), a);
 	vcpu_set_reg(t->vcpu[n], MKVM_XREG(11), b);
-	return its_report(t, n);
+	if (op != OP_DONE)
+		return its_report(t, n);
+	ready = its_next(t, n, &b);
+	MKVM_CHECK(ready == UCALL_DONE, "vcpu %d: ucall %#llx, not DONE", n,
+		   (unsigned long long)ready);
+	return 0;
 }
 
 static void its_wr64(struct its_vm *t, uint64_t off, uint64_t val)
