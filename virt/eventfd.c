@@ -26,6 +26,7 @@
 #include <linux/eventfd.h>
 #include <linux/file.h>
 #include <linux/list.h>
+#include <linux/mm.h>
 #include <linux/poll.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
@@ -299,7 +300,7 @@ static struct mkvm_irq_routing *routing_alloc(u32 nr_gsis)
 	struct mkvm_irq_routing *rt;
 	unsigned int i;
 
-	rt = kzalloc(struct_size(rt, map, nr_gsis), GFP_KERNEL_ACCOUNT);
+	rt = kvzalloc(struct_size(rt, map, nr_gsis), GFP_KERNEL_ACCOUNT);
 	if (!rt)
 		return NULL;
 	rt->nr_gsis = nr_gsis;
@@ -317,7 +318,7 @@ static void routing_install(struct mkvm_vm *vm, struct mkvm_irq_routing *rt)
 				  lockdep_is_held(&vm->ev.irq_lock));
 	mutex_unlock(&vm->ev.irq_lock);
 	if (old)
-		kfree_rcu(old, rcu);
+		kvfree_rcu(old, rcu);
 }
 
 /* Raise or lower what @gsi routes to; under rcu_read_lock(). */
@@ -423,7 +424,7 @@ int mkvm_set_gsi_routing(struct mkvm_vm *vm,
 	for (i = 0; i < hdr.nr; i++) {
 		ret = routing_add(rt, &ue[i]);
 		if (ret) {
-			kfree(rt);
+			kvfree(rt);
 			goto free_entries;
 		}
 	}
@@ -825,7 +826,7 @@ void mkvm_eventfd_vm_destroy(struct mkvm_vm *vm)
 		eventfd_ctx_put(p->eventfd);
 		kfree(p);
 	}
-	kfree(rcu_dereference_protected(vm->ev.routing, true));
+	kvfree(rcu_dereference_protected(vm->ev.routing, true));
 }
 
 /**
