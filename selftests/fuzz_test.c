@@ -12,6 +12,10 @@
 #include "kselftest_harness.h"
 #include "mkvm_util.h"
 #include "mkvm_vm.h"
+#include "mkvm_gic.h"
+
+/* Half the random programs have a vGIC and an ITS there. */
+#define FUZZ_ITS_IPA	0x08080000ull
 
 #define PROGRAMS	48
 #define PROGRAM_WORDS	256
@@ -104,6 +108,7 @@ TEST_F_TIMEOUT(fuzz, random_guest_code, FUZZ_TIMEOUT_S)
 {
 	uint32_t code[PROGRAM_WORDS];
 	unsigned int p, i, runs = 0, intr = 0, nosys = 0, fault = 0, events = 0;
+	int gic, its;
 
 	mkvm_install_kick_handler(SIGALRM);	/* ends each program */
 	rng_state = 0x6d696e696b766dull;	/* "minikvm" */
@@ -121,16 +126,32 @@ TEST_F_TIMEOUT(fuzz, random_guest_code, FUZZ_TIMEOUT_S)
 			     guest_skip_vectors_end);
 		vcpu = vm_vcpu_add_features(vm, 0, 1u << KVM_ARM_VCPU_PSCI_0_2,
 					    MKVM_CODE_IPA);
-		/* x0..x7 point at RAM, MMIO, nothing, or are random. */
+		gic = its = -1;
+		if (p & 1) {
+			uint64_t base = FUZZ_ITS_IPA;
+
+			gic = vm_vgic_setup(vm);
+			ASSERT_EQ(0, _vm_vgic_create_type(vm,
+					KVM_DEV_TYPE_ARM_VGIC_ITS, 0, &its));
+			ASSERT_EQ(0, _vgic_attr(its, true,
+					KVM_DEV_ARM_VGIC_GRP_ADDR,
+					KVM_VGIC_ITS_ADDR_TYPE, &base));
+		}
+		/*
+		 * x0..x7 point at RAM, MMIO, nothing, the distributor, the
+		 * ITS (its registers, its translation frame), a
+		 * redistributor, or are random.
+		 */
 		for (i = 0; i < 8; i++) {
 			static const uint64_t bases[] = {
 				MKVM_RAM_IPA, MKVM_MMIO_IPA, MKVM_UCALL_IPA,
-				0x40000000, 0,
+				0x40000000, 0, GICD_IPA, FUZZ_ITS_IPA,
+				FUZZ_ITS_IPA + 0x10000, GICR_IPA,
 			};
 			uint64_t v = rng();
 
 			if (v & 1)
-				v = bases[(v >> 1) % 5] + ((v >> 8) & 0xff8);
+				v = bases[(v >> 1) % 9] + ((v >> 8) & 0xff8);
 			vcpu_set_reg(vcpu, MKVM_XREG(i), v);
 		}
 
@@ -161,6 +182,10 @@ TEST_F_TIMEOUT(fuzz, random_guest_code, FUZZ_TIMEOUT_S)
 		/* The VM still answers. */
 		ASSERT_EQ(0, _vcpu_get_reg(vcpu, MKVM_PC, &pc)) TH_LOG("program %u", p);
 		vcpu_free(vcpu);
+		if (its >= 0)
+			close(its);
+		if (gic >= 0)
+			close(gic);
 		vm_free(vm);
 	}
 	/* How the programs ended: the mix shows the exits were exercised. */
@@ -183,12 +208,13 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, FUZZ_TIMEOUT_S)
 		KVM_GET_STATS_FD, KVM_IOEVENTFD, KVM_IRQFD, KVM_SET_GSI_ROUTING,
 		KVM_ARM_SET_COUNTER_OFFSET,
 		KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG, KVM_SET_SIGNAL_MASK,
+		KVM_SIGNAL_MSI,
 	};
 	/* Big enough for any answer: KVM_GET_REG_LIST writes every id. */
 	static uint64_t buf[2048];
 	struct mkvm_vcpu *vcpu;
 	unsigned int i, j;
-	int fds[3], ret, efd;
+	int fds[4], ret, efd;
 
 	rng_state = 0x696f63746cull;		/* "ioctl" */
 	self->vm = vm_create(NULL, NULL);
@@ -202,6 +228,12 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, FUZZ_TIMEOUT_S)
 	fds[0] = self->vm->kvm_fd;
 	fds[1] = self->vm->fd;
 	fds[2] = vcpu->fd;
+	/* An ITS, placed: its attributes and KVM_SIGNAL_MSI reach it. */
+	ASSERT_EQ(0, _vm_vgic_create_type(self->vm, KVM_DEV_TYPE_ARM_VGIC_ITS,
+					  0, &fds[3]));
+	buf[0] = FUZZ_ITS_IPA;
+	ASSERT_EQ(0, _vgic_attr(fds[3], true, KVM_DEV_ARM_VGIC_GRP_ADDR,
+				KVM_VGIC_ITS_ADDR_TYPE, buf));
 	for (i = 0; i < 3000; i++) {
 		unsigned long cmd = cmds[rng() % (sizeof(cmds) / sizeof(cmds[0]))];
 		uint64_t arg;
@@ -237,6 +269,20 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, FUZZ_TIMEOUT_S)
 			buf[1] = rng() % 5;
 			buf[2] = rng() % 2 ? (uintptr_t)&buf[8] : rng();
 			buf[8] = rng() % 40;
+			/* On the ITS: its registers, and its controls. */
+			if (rng() % 2) {
+				buf[0] = (uint64_t)(rng() % 2 ?
+					KVM_DEV_ARM_VGIC_GRP_ITS_REGS :
+					KVM_DEV_ARM_VGIC_GRP_CTRL) << 32;
+				buf[1] = rng() % 0x140;
+			}
+		}
+		/* MSIs to the ITS's doorbell, small device and event IDs. */
+		if (cmd == KVM_SIGNAL_MSI && rng() % 2) {
+			buf[0] = FUZZ_ITS_IPA + 0x10040;	/* address */
+			/* data, flags (KVM_MSI_VALID_DEVID or not), devid */
+			buf[1] = rng() % 8 | (rng() % 2) << 32;
+			buf[2] = rng() % 8;
 		}
 		/* KVM_RUN is fuzzed above; memslots must not hit our buffer. */
 		if (cmd == KVM_SET_USER_MEMORY_REGION ||
@@ -253,7 +299,7 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, FUZZ_TIMEOUT_S)
 			buf[1] = buf[6] % 130;
 			buf[2] = (uintptr_t)&buf[64];
 		}
-		ret = ioctl(fds[rng() % 3], cmd, arg);
+		ret = ioctl(fds[rng() % 4], cmd, arg);
 		/*
 		 * A new fd (a device, a stats fd): not 3000 of them open.
 		 * CREATE_DEVICE's test flag answers 0, which is no new fd.
@@ -266,6 +312,7 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, FUZZ_TIMEOUT_S)
 	EXPECT_EQ(KVM_API_VERSION, ioctl(fds[0], KVM_GET_API_VERSION, 0));
 	EXPECT_LE(0, ioctl(fds[1], KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY));
 	vcpu_free(vcpu);
+	close(fds[3]);
 	close(efd);
 }
 

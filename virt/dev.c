@@ -34,6 +34,7 @@ long mkvm_check_extension(struct mkvm_vm *vm, long ext)
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 	case KVM_CAP_IRQFD:
 	case KVM_CAP_IRQFD_RESAMPLE:
+	case KVM_CAP_SIGNAL_MSI:
 		return 1;
 	case KVM_CAP_IRQ_ROUTING:
 		return 4096;	/* KVM_MAX_IRQ_ROUTES */

@@ -26,6 +26,7 @@
 #include <linux/eventfd.h>
 #include <linux/file.h>
 #include <linux/list.h>
+#include <linux/mm.h>
 #include <linux/poll.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
@@ -75,6 +76,7 @@ struct mkvm_ioeventfd {
 struct mkvm_irq_route {
 	u32 type;		/* 0 (none), KVM_IRQ_ROUTING_IRQCHIP or _MSI */
 	u32 pin;		/* IRQCHIP: SPI number, INTID - 32 */
+	struct kvm_msi msi;	/* MSI: the message, for the ITS */
 };
 
 /* Replaced whole on every update; readers hold rcu_read_lock(). */
@@ -101,6 +103,7 @@ struct mkvm_irqfd {
 	wait_queue_entry_t wait;
 	poll_table pt;
 	struct work_struct shutdown;
+	struct work_struct inject;	/* an MSI route's injection */
 	struct mkvm_irqfd_resampler *resampler;
 	struct eventfd_ctx *resamplefd;
 	struct list_head resample_link;
@@ -297,7 +300,7 @@ static struct mkvm_irq_routing *routing_alloc(u32 nr_gsis)
 	struct mkvm_irq_routing *rt;
 	unsigned int i;
 
-	rt = kzalloc(struct_size(rt, map, nr_gsis), GFP_KERNEL_ACCOUNT);
+	rt = kvzalloc(struct_size(rt, map, nr_gsis), GFP_KERNEL_ACCOUNT);
 	if (!rt)
 		return NULL;
 	rt->nr_gsis = nr_gsis;
@@ -315,7 +318,7 @@ static void routing_install(struct mkvm_vm *vm, struct mkvm_irq_routing *rt)
 				  lockdep_is_held(&vm->ev.irq_lock));
 	mutex_unlock(&vm->ev.irq_lock);
 	if (old)
-		kfree_rcu(old, rcu);
+		kvfree_rcu(old, rcu);
 }
 
 /* Raise or lower what @gsi routes to; under rcu_read_lock(). */
@@ -327,10 +330,7 @@ static void route_set(struct mkvm_vm *vm, const struct mkvm_irq_routing *rt,
 	if (!rt || gsi >= rt->nr_gsis)
 		return;
 	r = &rt->map[gsi];
-	/*
-	 * An MSI route needs an ITS to translate it; without one KVM drops
-	 * the message (kvm_set_msi() answers -ENODEV), and so does this.
-	 */
+	/* MSI routes go through irqfd_inject_msi(), not here. */
 	if (r->type == KVM_IRQ_ROUTING_IRQCHIP)
 		mkvm_arch_set_spi(vm, r->pin, level);
 }
@@ -363,6 +363,12 @@ static int routing_add(struct mkvm_irq_routing *rt,
 		rt->chip[r->pin] = ue->gsi;
 		break;
 	case KVM_IRQ_ROUTING_MSI:
+		/* Checked when it fires, as KVM: no ITS yet is no error. */
+		r->msi.address_lo = ue->u.msi.address_lo;
+		r->msi.address_hi = ue->u.msi.address_hi;
+		r->msi.data = ue->u.msi.data;
+		r->msi.devid = ue->u.msi.devid;
+		r->msi.flags = ue->flags;
 		break;
 	default:
 		return -EINVAL;
@@ -377,8 +383,9 @@ static int routing_add(struct mkvm_irq_routing *rt,
  * @argp:	struct kvm_irq_routing and its entries, in the VMM
  *
  * The new table replaces the old one whole.  IRQCHIP routes take a GSI to
- * an SPI (pin n is INTID 32 + n); MSI routes are accepted and stored as
- * KVM does, but without an ITS a message routed there goes nowhere.
+ * an SPI (pin n is INTID 32 + n); MSI routes to the message an irqfd
+ * sends the ITS (mkvm_arch_set_msi()): without an ITS, or without
+ * KVM_MSI_VALID_DEVID, it goes nowhere, as in KVM.
  *
  * Return: 0; -EINVAL for flags, more than 4096 entries, a GSI of 4096 or
  * more, a GSI given twice, an unknown type or entry flag, an irqchip other
@@ -417,7 +424,7 @@ int mkvm_set_gsi_routing(struct mkvm_vm *vm,
 	for (i = 0; i < hdr.nr; i++) {
 		ret = routing_add(rt, &ue[i]);
 		if (ret) {
-			kfree(rt);
+			kvfree(rt);
 			goto free_entries;
 		}
 	}
@@ -459,10 +466,45 @@ int mkvm_irq_routing_default(struct mkvm_vm *vm, u32 nr_spis)
  * The eventfd fired: raise the GSI.  Like KVM on arm64, the line is only
  * ever raised here: an edge SPI latches it, a level one stays high until
  * its resampler lowers it on EOI (or the VMM does with KVM_IRQ_LINE).
+ * An MSI route goes to a work item: the ITS translates under mutexes,
+ * and this runs in the eventfd's wakeup, interrupts off (KVM too falls
+ * back to a work item when its translation cache misses).
  */
 static void irqfd_inject(struct mkvm_irqfd *irqfd)
 {
-	gsi_set(irqfd->vm, irqfd->gsi, true);
+	const struct mkvm_irq_routing *rt;
+	bool msi;
+
+	rcu_read_lock();
+	rt = rcu_dereference(irqfd->vm->ev.routing);
+	msi = rt && irqfd->gsi < rt->nr_gsis &&
+	      rt->map[irqfd->gsi].type == KVM_IRQ_ROUTING_MSI;
+	if (!msi)
+		route_set(irqfd->vm, rt, irqfd->gsi, true);
+	rcu_read_unlock();
+	if (msi)
+		schedule_work(&irqfd->inject);
+}
+
+/* The work item of an irqfd with an MSI route: the route as it is now. */
+static void irqfd_inject_msi(struct work_struct *work)
+{
+	struct mkvm_irqfd *irqfd = container_of(work, struct mkvm_irqfd,
+						inject);
+	const struct mkvm_irq_routing *rt;
+	struct kvm_msi msi;
+	bool found;
+
+	rcu_read_lock();
+	rt = rcu_dereference(irqfd->vm->ev.routing);
+	found = rt && irqfd->gsi < rt->nr_gsis &&
+		rt->map[irqfd->gsi].type == KVM_IRQ_ROUTING_MSI;
+	if (found)
+		msi = rt->map[irqfd->gsi].msi;
+	rcu_read_unlock();
+	/* Dropped if not translated, as KVM's irqfd does. */
+	if (found)
+		mkvm_arch_set_msi(irqfd->vm, &msi);
 }
 
 /* Under irqfd_lock: off the list, and have the work item free it. */
@@ -574,6 +616,8 @@ static void irqfd_shutdown(struct work_struct *work)
 	if (irqfd->resampler)
 		resampler_detach(irqfd);
 	mutex_unlock(&vm->ev.irq_lock);
+	/* No wakeup queues it again: the last MSI is through. */
+	flush_work(&irqfd->inject);
 	if (irqfd->resamplefd)
 		eventfd_ctx_put(irqfd->resamplefd);
 	eventfd_ctx_put(irqfd->eventfd);
@@ -598,6 +642,7 @@ static int irqfd_assign(struct mkvm_vm *vm, const struct kvm_irqfd *args)
 	INIT_LIST_HEAD(&irqfd->list);
 	INIT_LIST_HEAD(&irqfd->resample_link);
 	INIT_WORK(&irqfd->shutdown, irqfd_shutdown);
+	INIT_WORK(&irqfd->inject, irqfd_inject_msi);
 	init_waitqueue_func_entry(&irqfd->wait, irqfd_wakeup);
 	init_poll_funcptr(&irqfd->pt, irqfd_queue_proc);
 
@@ -781,7 +826,7 @@ void mkvm_eventfd_vm_destroy(struct mkvm_vm *vm)
 		eventfd_ctx_put(p->eventfd);
 		kfree(p);
 	}
-	kfree(rcu_dereference_protected(vm->ev.routing, true));
+	kvfree(rcu_dereference_protected(vm->ev.routing, true));
 }
 
 /**

@@ -149,6 +149,7 @@ static long mkvm_vm_ioctl(struct file *file, unsigned int cmd,
 	struct kvm_enable_cap cap;
 	struct kvm_ioeventfd ioeventfd;
 	struct kvm_irqfd irqfd;
+	struct kvm_msi msi;
 
 	/* Only the creating process drives a VM, as with KVM. */
 	if (vm->mm != current->mm || READ_ONCE(vm->dead))
@@ -205,6 +206,10 @@ static long mkvm_vm_ioctl(struct file *file, unsigned int cmd,
 		return mkvm_irqfd(vm, &irqfd);
 	case KVM_SET_GSI_ROUTING:
 		return mkvm_set_gsi_routing(vm, argp);
+	case KVM_SIGNAL_MSI:
+		if (copy_from_user(&msi, argp, sizeof(msi)))
+			return -EFAULT;
+		return mkvm_arch_set_msi(vm, &msi);
 	default:
 		return mkvm_arch_vm_ioctl(vm, cmd, argp);
 	}

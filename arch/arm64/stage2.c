@@ -104,6 +104,10 @@ int mkvm_arch_vm_init(struct mkvm_vm *vm, unsigned long type)
 	a->cntvoff = __arch_counter_get_cntpct();
 	a->vgic.dist_base = MKVM_VGIC_ADDR_UNDEF;
 	spin_lock_init(&a->vgic.lock);
+	/* LPIs are stored with the vGIC lock held, interrupts off. */
+	xa_init_flags(&a->vgic.lpis, XA_FLAGS_LOCK_IRQ);
+	INIT_LIST_HEAD(&a->vgic.lpi_live);
+	INIT_LIST_HEAD(&a->vgic.its_list);
 	a->vttbr_baddr = mkvm_pgtable_root_pa(&a->s2);
 	/* SL0 counts levels down from level 2 for a 4 KiB granule. */
 	a->vtcr = VTCR_EL2_RES1 | VTCR_EL2_T0SZ(ipa) |

@@ -45,6 +45,11 @@ long mkvm_arch_check_extension(struct mkvm_vm *vm, long ext)
 		return cpus_have_final_cap(ARM64_HAS_RAS_EXTN);
 	case KVM_CAP_ARM_VM_IPA_SIZE:
 		return mkvm_arch_max_ipa_bits();
+	case KVM_CAP_MSI_DEVID:
+		/* As KVM: a VM question, answered yes once an ITS exists. */
+		if (!vm)
+			return -EINVAL;
+		return READ_ONCE(vm->arch.vgic.has_its);
 	default:
 		return 0;
 	}

@@ -41,6 +41,13 @@
 #define RDREG_FLAGS		GENMASK_ULL(15, 12)
 #define RDREG_BASE		GENMASK_ULL(51, 16)
 #define RDREG_COUNT		GENMASK_ULL(63, 52)
+#define TYPER_IDBITS_SHIFT	19		/* GICD_TYPER.IDbits */
+/* GICR_PROPBASER/PENDBASER bits that read as zero (RES0), as KVM. */
+#define PROPBASER_RES0		(GENMASK_ULL(63, 59) | GENMASK_ULL(55, 52) | \
+				 GENMASK_ULL(6, 5))
+#define PENDBASER_RES0		(BIT_ULL(63) | GENMASK_ULL(61, 59) | \
+				 GENMASK_ULL(55, 52) | GENMASK_ULL(15, 12) | \
+				 GENMASK_ULL(6, 0))
 
 static unsigned int nr_lrs;	/* from ICH_VTR_EL2.ListRegs */
 static u64 ich_vtr;		/* ICH_VTR_EL2: the virtual CPU interface */
@@ -51,12 +58,17 @@ static struct mkvm_irq *vgic_irq(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
 				 u32 intid)
 {
 	struct mkvm_vgic *v = &vm->arch.vgic;
+	struct mkvm_lpi *lpi;
 
 	if (intid < 32)
 		return vcpu ? &vcpu->arch.vgic.priv[intid] : NULL;
 	if (intid < v->nr_irqs)
 		return &v->spis[intid - 32];
-	return NULL;
+	if (intid < MKVM_LPI_FIRST)
+		return NULL;
+	/* An LPI the ITS has mapped; under the vGIC lock, which erases it. */
+	lpi = xa_load(&v->lpis, intid);
+	return lpi ? &lpi->irq : NULL;
 }
 
 static bool irq_pending(const struct mkvm_irq *irq)
@@ -97,12 +109,35 @@ static void irq_update(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
 {
 	bool live = irq_live(irq);
 
-	if (irq->intid >= 32)
+	if (irq->intid >= MKVM_LPI_FIRST) {
+		struct mkvm_lpi *lpi = container_of(irq, struct mkvm_lpi, irq);
+
+		if (live && list_empty(&lpi->live))
+			list_add_tail(&lpi->live, &vm->arch.vgic.lpi_live);
+		else if (!live)
+			list_del_init(&lpi->live);
+	} else if (irq->intid >= 32) {
 		__assign_bit(irq->intid, vm->arch.vgic.spi_live, live);
-	else if (live)
+	} else if (live) {
 		vcpu->arch.vgic.priv_live |= BIT(irq->intid);
-	else
+	} else {
 		vcpu->arch.vgic.priv_live &= ~BIT(irq->intid);
+	}
+}
+
+/**
+ * mkvm_vgic_irq_update() - an interrupt's state changed, vGIC lock held
+ * @vm:		the VM
+ * @vcpu:	the owner of a private interrupt, else NULL
+ * @irq:	the interrupt
+ *
+ * Keeps the lists of interrupts that may need a list register in step
+ * (the ITS pends and clears LPIs through it).
+ */
+void mkvm_vgic_irq_update(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
+			  struct mkvm_irq *irq)
+{
+	irq_update(vm, vcpu, irq);
 }
 
 /*
@@ -115,6 +150,7 @@ static void for_each_live_irq(struct mkvm_vcpu *vcpu,
 {
 	struct mkvm_vgic *v = &vcpu->vm->arch.vgic;
 	unsigned long priv = vcpu->arch.vgic.priv_live;
+	struct mkvm_lpi *lpi;
 	unsigned int i;
 
 	for_each_set_bit(i, &priv, 32)
@@ -123,6 +159,13 @@ static void for_each_live_irq(struct mkvm_vcpu *vcpu,
 	i = 32;
 	for_each_set_bit_from(i, v->spi_live, v->nr_irqs)
 		if (v->spis[i - 32].target == vcpu && fn(&v->spis[i - 32], arg))
+			return;
+	/*
+	 * Only the LPIs that are pending or active: a guest may map tens of
+	 * thousands, and this runs with interrupts off on every entry.
+	 */
+	list_for_each_entry(lpi, &v->lpi_live, live)
+		if (lpi->irq.target == vcpu && fn(&lpi->irq, arg))
 			return;
 }
 
@@ -275,6 +318,13 @@ void mkvm_vgic_sync(struct mkvm_vcpu *vcpu)
 		struct mkvm_irq *irq = vgic_irq(vcpu->vm, vcpu,
 						vcpu->arch.vgic.lr_intid[i]);
 		u64 lr = h->lr[i];
+
+		/*
+		 * An LPI the ITS unmapped (DISCARD, MAPD) while it sat in the
+		 * LR: nothing is left to fold its state into.
+		 */
+		if (!irq)
+			continue;
 
 		/*
 		 * Asked to tell us of the EOI, and now neither pending nor
@@ -669,8 +719,15 @@ static void dist_access(struct mkvm_vm *vm, u32 off, bool write, u64 *val,
 			*val = v->ctlr | GICD_CTLR_ARE_NS | GICD_CTLR_DS;
 		return;
 	case GICD_TYPER:
-		if (!write)
-			*val = (v->nr_irqs / 32 - 1) | (9 << 19);  /* IDbits: 10 */
+		if (write)
+			return;
+		/* IDbits: 10, or 16 with an ITS (LPIs), as KVM. */
+		*val = v->nr_irqs / 32 - 1;
+		if (READ_ONCE(v->has_its))
+			*val |= GICD_TYPER_LPIS |
+				(MKVM_LPI_ID_BITS - 1) << TYPER_IDBITS_SHIFT;
+		else
+			*val |= 9 << TYPER_IDBITS_SHIFT;
 		return;
 	case GICD_IIDR:
 		if (!write)
@@ -885,6 +942,123 @@ static int rdreg_add(struct mkvm_vm *vm, u32 index, u64 base, u32 count)
 	return 0;
 }
 
+/*
+ * A memory-attribute field of a GIC BASER register, made one KVM keeps:
+ * shareability at most Inner Shareable, inner cacheability cacheable,
+ * outer cacheability Non-cacheable or as inner (vgic-mmio-v3.c).
+ */
+static u64 sanitise_field(u64 reg, unsigned int shift, u64 mask,
+			  u64 (*fn)(u64 field))
+{
+	return (reg & ~(mask << shift)) | fn((reg >> shift) & mask) << shift;
+}
+
+static u64 sane_shareability(u64 f)
+{
+	return f == GIC_BASER_OuterShareable ? GIC_BASER_InnerShareable : f;
+}
+
+static u64 sane_inner(u64 f)
+{
+	return f == GIC_BASER_CACHE_nCnB || f == GIC_BASER_CACHE_nC ?
+	       GIC_BASER_CACHE_RaWb : f;
+}
+
+static u64 sane_outer(u64 f)
+{
+	return f == GIC_BASER_CACHE_nC ? f : GIC_BASER_CACHE_SameAsInner;
+}
+
+/**
+ * mkvm_gic_sanitise_baser() - the memory attributes of a GIC BASER
+ * register (GICR_PROPBASER/PENDBASER, GITS_CBASER/BASER<n>) as KVM keeps
+ * them: the guest reads back what the emulation honours
+ * @reg:	the value written
+ * @sh_shift:	where its Shareability field is
+ * @inner_shift: where its InnerCache field is
+ * @outer_shift: where its OuterCache field is
+ *
+ * Return: @reg with those fields sanitised.
+ */
+u64 mkvm_gic_sanitise_baser(u64 reg, unsigned int sh_shift,
+			    unsigned int inner_shift, unsigned int outer_shift)
+{
+	reg = sanitise_field(reg, sh_shift, 3, sane_shareability);
+	reg = sanitise_field(reg, inner_shift, GIC_BASER_CACHE_MASK, sane_inner);
+	return sanitise_field(reg, outer_shift, GIC_BASER_CACHE_MASK, sane_outer);
+}
+
+/*
+ * GICR_CTLR.EnableLPIs, and the LPI tables' registers, which may change
+ * only while LPIs are off (IHI 0069, 12.11.2; KVM ignores such writes).
+ * PROPBASER is one register for the VM, as KVM makes it.  vGIC lock held.
+ */
+static void redist_lpi_access(struct mkvm_vcpu *vcpu, u32 off, bool write,
+			      u64 *val, unsigned int len)
+{
+	struct mkvm_vgic *v = &vcpu->vm->arch.vgic;
+	struct mkvm_vgic_cpu *c = &vcpu->arch.vgic;
+	bool high = off & 4;
+	u64 reg;
+
+	switch (off & ~7) {
+	case GICR_CTLR:
+		if (!write) {
+			*val = c->lpis_enabled ? GICR_CTLR_ENABLE_LPIS : 0;
+			return;
+		}
+		if (!v->has_its || !(*val & GICR_CTLR_ENABLE_LPIS) ==
+				   !c->lpis_enabled)
+			return;
+		WRITE_ONCE(c->lpis_enabled, *val & GICR_CTLR_ENABLE_LPIS);
+		/* LPIs off: their pending state goes (IHI 0069, 5.1.1). */
+		if (!c->lpis_enabled)
+			mkvm_lpis_disable(vcpu);
+		return;
+	case GICR_PROPBASER:
+		if (!write) {
+			*val = mkvm_gic_reg64_read(v->propbaser, high, len);
+			return;
+		}
+		if (c->lpis_enabled)
+			return;
+		reg = mkvm_gic_reg64_update(v->propbaser, high, len, *val);
+		reg = mkvm_gic_sanitise_baser(reg, GICR_PROPBASER_SHAREABILITY_SHIFT,
+					      GICR_PROPBASER_INNER_CACHEABILITY_SHIFT,
+					      GICR_PROPBASER_OUTER_CACHEABILITY_SHIFT);
+		WRITE_ONCE(v->propbaser, reg & ~PROPBASER_RES0);
+		return;
+	case GICR_PENDBASER:
+		if (!write) {
+			/* PTZ is write-only: reads as 0. */
+			*val = mkvm_gic_reg64_read(c->pendbaser &
+						   ~GICR_PENDBASER_PTZ,
+						   high, len);
+			return;
+		}
+		if (c->lpis_enabled)
+			return;
+		reg = mkvm_gic_reg64_update(c->pendbaser, high, len, *val);
+		reg = mkvm_gic_sanitise_baser(reg, GICR_PENDBASER_SHAREABILITY_SHIFT,
+					      GICR_PENDBASER_INNER_CACHEABILITY_SHIFT,
+					      GICR_PENDBASER_OUTER_CACHEABILITY_SHIFT);
+		c->pendbaser = reg & ~PENDBASER_RES0;
+		return;
+	}
+}
+
+/*
+ * After a GICR_CTLR write, with no lock held: LPIs just enabled, and no
+ * PENDBASER.PTZ, load their pending state from the table (KVM's
+ * vgic_enable_lpis()).  @was: EnableLPIs before the write.
+ */
+static void redist_lpis_enabled(struct mkvm_vcpu *vcpu, bool was)
+{
+	if (!was && READ_ONCE(vcpu->arch.vgic.lpis_enabled) &&
+	    !(READ_ONCE(vcpu->arch.vgic.pendbaser) & GICR_PENDBASER_PTZ))
+		mkvm_lpis_load_pending(vcpu);
+}
+
 static void redist_access(struct mkvm_vcpu *vcpu, u32 off, bool write,
 			  u64 *val, unsigned int len)
 {
@@ -899,6 +1073,17 @@ static void redist_access(struct mkvm_vcpu *vcpu, u32 off, bool write,
 		return;
 	}
 	switch (off) {
+	case GICR_CTLR:
+		if (len == 4)
+			redist_lpi_access(vcpu, off, write, val, len);
+		return;
+	case GICR_PROPBASER:
+	case GICR_PROPBASER + 4:
+	case GICR_PENDBASER:
+	case GICR_PENDBASER + 4:
+		if (len == 4 || !(off & 4))
+			redist_lpi_access(vcpu, off, write, val, len);
+		return;
 	case GICR_IIDR:
 		if (!write)
 			*val = IIDR_VALUE;
@@ -914,6 +1099,8 @@ static void redist_access(struct mkvm_vcpu *vcpu, u32 off, bool write,
 				rd_frame(vm, i, &last);
 		if (last)
 			typer |= GICR_TYPER_LAST;
+		if (READ_ONCE(vm->arch.vgic.has_its))
+			typer |= GICR_TYPER_PLPIS;
 		*val = off == GICR_TYPER + 4 ? typer >> 32 :
 		       (len == 8 ? typer : (u32)typer);
 		return;
@@ -930,7 +1117,10 @@ static void redist_access(struct mkvm_vcpu *vcpu, u32 off, bool write,
 			*val = PIDR2_VALUE;
 		return;
 	}
-	/* GICR_CTLR (no LPIs), GICR_STATUSR and the rest: RAZ/WI. */
+	/*
+	 * GICR_STATUSR, GICR_SYNCR (never busy: GICR_INVLPIR and INVALLR
+	 * complete before the guest moves on) and the rest: RAZ/WI.
+	 */
 }
 
 /**
@@ -949,7 +1139,7 @@ int mkvm_vgic_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr)
 	struct mkvm_vcpu *rd = NULL;
 	unsigned int len, rt;
 	u32 rd_off = 0;
-	bool write;
+	bool write, its = false, lpis_were;
 	u64 val = 0;
 	int n;
 
@@ -957,7 +1147,8 @@ int mkvm_vgic_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr)
 		return 0;
 	if (!(ipa - v->dist_base < DIST_SIZE)) {
 		rd = rd_vcpu(vm, ipa, &rd_off);
-		if (!rd)
+		its = !rd && mkvm_its_mmio(vcpu, ipa, false, NULL, 0);
+		if (!rd && !its)
 			return 0;
 	}
 	if (!(esr & ESR_ELx_ISV))
@@ -969,6 +1160,28 @@ int mkvm_vgic_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr)
 		val = mkvm_get_gpr(vcpu, rt) & (len == 8 ? ~0ULL :
 						GENMASK_ULL(8 * len - 1, 0));
 
+	if (its) {
+		/* Its own locks: commands may sleep on guest memory. */
+		mkvm_its_mmio(vcpu, ipa, write, &val, len);
+		goto done;
+	}
+	/*
+	 * The redistributor's LPI invalidations read the guest's LPI
+	 * configuration table, which may sleep: not under the vGIC lock.
+	 * A 64-bit write, or the low word (the rest is for vPEs, as KVM).
+	 */
+	if (rd && write && (rd_off == GICR_INVLPIR || rd_off == GICR_INVALLR) &&
+	    (len == 8 || len == 4)) {
+		if (!READ_ONCE(rd->arch.vgic.lpis_enabled))
+			goto done;
+		if (rd_off == GICR_INVALLR)
+			mkvm_lpi_invall(rd);
+		else if ((u32)val >= MKVM_LPI_FIRST)
+			mkvm_lpi_inv(vm, (u32)val);
+		goto done;
+	}
+
+	lpis_were = rd && READ_ONCE(rd->arch.vgic.lpis_enabled);
 	spin_lock_irq(&v->lock);
 	/* Unaligned accesses are RAZ/WI, like a GIC's. */
 	if (!(ipa & (len - 1))) {
@@ -978,7 +1191,9 @@ int mkvm_vgic_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr)
 			redist_access(rd, rd_off, write, &val, len);
 	}
 	spin_unlock_irq(&v->lock);
-
+	if (rd && write && rd_off == GICR_CTLR)
+		redist_lpis_enabled(rd, lpis_were);
+done:
 	if (!write)
 		mkvm_set_gpr(vcpu, rt, val);
 	mkvm_skip_instr(vcpu);
@@ -1360,7 +1575,7 @@ static int vgic_state_access(struct mkvm_vm *vm, struct kvm_device_attr *a,
 			     bool write)
 {
 	struct mkvm_vgic *v = &vm->arch.vgic;
-	bool sysreg = a->group == KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS;
+	bool sysreg = a->group == KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, lpis_were;
 	void __user *uaddr = u64_to_user_ptr(a->addr);
 	u32 off = a->attr & KVM_DEV_ARM_VGIC_OFFSET_MASK;
 	struct mkvm_vcpu *vcpu;
@@ -1383,6 +1598,7 @@ static int vgic_state_access(struct mkvm_vm *vm, struct kvm_device_attr *a,
 		goto unlock;
 	}
 	val32 = val;
+	lpis_were = READ_ONCE(vcpu->arch.vgic.lpis_enabled);
 	spin_lock_irq(&v->lock);
 	switch (a->group) {
 	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
@@ -1416,6 +1632,10 @@ static int vgic_state_access(struct mkvm_vm *vm, struct kvm_device_attr *a,
 		break;
 	}
 	spin_unlock_irq(&v->lock);
+	/* A restore's EnableLPIs: the pending table is read, as KVM does. */
+	if (write && a->group == KVM_DEV_ARM_VGIC_GRP_REDIST_REGS &&
+	    off == GICR_CTLR)
+		redist_lpis_enabled(vcpu, lpis_were);
 unlock:
 	mkvm_unlock_all_vcpus(vm);
 	if (ret || write)
@@ -1469,17 +1689,19 @@ static int vgic_init(struct mkvm_vm *vm)
 }
 
 /*
- * KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES writes the LPIs' pending bits to
- * the guest's tables; minikvm has no LPIs (no ITS), so there is nothing
- * to write, but the VMM's save sequence must succeed, as on KVM without
- * an ITS.  Refused while a vCPU runs, as KVM.
+ * KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES: the LPIs' pending bits into the
+ * guest's pending tables (nothing to write without an ITS).  Refused
+ * while a vCPU runs, as KVM; the vCPUs' LRs are folded back at every exit.
  */
 static int save_pending_tables(struct mkvm_vm *vm)
 {
+	int ret;
+
 	if (!mkvm_lock_all_vcpus(vm))
 		return -EBUSY;
+	ret = mkvm_lpis_save_pending(vm);
 	mkvm_unlock_all_vcpus(vm);
-	return 0;
+	return ret;
 }
 
 /*
@@ -1674,8 +1896,9 @@ static const struct file_operations vgic_dev_fops = {
  * @argp:	struct kvm_create_device
  *
  * Return: 0 with the device fd in the struct, -ENODEV for a device type
- * other than KVM_DEV_TYPE_ARM_VGIC_V3, -EEXIST for a second vGIC, -EBUSY
- * once a vCPU has run.
+ * other than KVM_DEV_TYPE_ARM_VGIC_V3 and KVM_DEV_TYPE_ARM_VGIC_ITS
+ * (mkvm_its_create_device()), -EEXIST for a second vGIC, -EBUSY once a
+ * vCPU has run.
  */
 int mkvm_vgic_create_device(struct mkvm_vm *vm, void __user *argp)
 {
@@ -1686,6 +1909,8 @@ int mkvm_vgic_create_device(struct mkvm_vm *vm, void __user *argp)
 
 	if (copy_from_user(&cd, ucd, sizeof(cd)))
 		return -EFAULT;
+	if (cd.type == KVM_DEV_TYPE_ARM_VGIC_ITS)
+		return mkvm_its_create_device(vm, ucd, cd.flags);
 	if (cd.type != KVM_DEV_TYPE_ARM_VGIC_V3)
 		return -ENODEV;
 	if (cd.flags & KVM_CREATE_DEVICE_TEST)
@@ -1804,6 +2029,7 @@ int mkvm_vgic_first_run(struct mkvm_vcpu *vcpu)
 /* VM teardown: the device fd is gone, nothing runs. */
 void mkvm_vgic_vm_destroy(struct mkvm_vm *vm)
 {
+	mkvm_its_vm_destroy(vm);
 	kfree(vm->arch.vgic.spis);
 	bitmap_free(vm->arch.vgic.spi_live);
 	kfree(vm->arch.vgic.rdregs);

@@ -9,6 +9,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/xarray.h>
 #include <asm/fpsimd.h>
 #include <mkvm/pgtable.h>
 
@@ -63,6 +64,18 @@ struct mkvm_vgic {
 	struct mkvm_irq *spis;	/* nr_irqs - 32 of them */
 	unsigned long *spi_live;	/* by INTID: SPIs pending or active */
 	spinlock_t lock;	/* every mkvm_irq of the VM */
+	/*
+	 * LPIs (vgic-its.c), offered once an ITS device exists: struct
+	 * mkvm_lpi by INTID, stored and erased under @lock; those pending
+	 * or active on @lpi_live, under @lock.  GICR_PROPBASER is one for
+	 * all redistributors, as in KVM.
+	 */
+	bool has_its;
+	struct xarray lpis;
+	struct list_head lpi_live;
+	u64 propbaser;
+	/* The ITS devices: appended under vm->lock, freed with the VM. */
+	struct list_head its_list;
 };
 
 /* One range of the SMCCC filter: function ids [base, end] get @action. */
@@ -139,6 +152,8 @@ struct mkvm_vgic_cpu {
 	struct mkvm_irq priv[32];	/* SGIs and PPIs */
 	u32 priv_live;			/* by INTID: pending or active */
 	bool sleep;			/* GICR_WAKER.ProcessorSleep */
+	bool lpis_enabled;		/* GICR_CTLR.EnableLPIs */
+	u64 pendbaser;			/* GICR_PENDBASER */
 	u32 lr_intid[16];		/* intid held by each used LR */
 	/* Level SPIs the guest EOIed, for the irqfd resamplers. */
 	u32 acked[16];
