@@ -282,8 +282,9 @@ static bool protect_word(struct mkvm_vm *vm, const struct mkvm_memslot *s,
  * flushed before this returns: a write after the call is in the next
  * report.  The flush comes after mmu_lock is dropped (vCPUs faulting
  * meanwhile need it); vm->lock keeps the next GET/CLEAR, which trusts
- * read-only entries to have no writable TLB entry left, until then.  Bits are taken with xchg() under mmu_lock, where faults set
- * them, so none is lost between the copy and the clear.
+ * read-only entries to have no writable TLB entry left, until then.
+ * Bits are taken with xchg() under mmu_lock, where faults set them, so
+ * none is lost between the copy and the clear.
  * Return: 0, -EINVAL for a bad slot id, -ENOENT for a slot that does not
  * log, -EFAULT.
  */
@@ -428,4 +429,74 @@ void mkvm_mark_page_dirty(struct mkvm_vm *vm, u64 gfn)
 	if (s && s->dirty_bitmap)
 		set_bit(gfn - s->base_gfn, s->dirty_bitmap);
 	spin_unlock(&vm->mmu_lock);
+}
+
+/**
+ * mkvm_gpa_to_uaddr() - the VMM's address of guest memory
+ * @vm:		the VM
+ * @gpa:	guest physical address
+ * @len:	bytes from @gpa, all within its page
+ * @write:	for a write: a read-only slot gives none
+ *
+ * Only for the VM's own process (a vCPU thread, or the VMM in an ioctl):
+ * the address means something in its mm alone, and the caller then copies
+ * with no spinlock held, as the copy may fault and sleep.
+ * Return: the user address, or 0 when no slot backs @gpa that way.
+ */
+unsigned long mkvm_gpa_to_uaddr(struct mkvm_vm *vm, u64 gpa, size_t len,
+				bool write)
+{
+	struct mkvm_memslot *s;
+	unsigned long uaddr = 0;
+
+	if (current->mm != vm->mm || offset_in_page(gpa) + len > PAGE_SIZE)
+		return 0;
+	spin_lock(&vm->mmu_lock);
+	s = mkvm_gfn_to_slot(vm, gpa >> PAGE_SHIFT);
+	if (s && !(write && (s->flags & KVM_MEM_READONLY)))
+		uaddr = s->userspace_addr +
+			((gpa >> PAGE_SHIFT) - s->base_gfn) * PAGE_SIZE +
+			offset_in_page(gpa);
+	spin_unlock(&vm->mmu_lock);
+	return uaddr;
+}
+
+/**
+ * mkvm_read_guest() - copy guest memory, as KVM's kvm_read_guest()
+ * @vm:		the VM
+ * @gpa:	guest physical address
+ * @buf:	destination
+ * @len:	bytes, all within @gpa's page
+ *
+ * Return: 0, or -EFAULT (no slot there, or the VMM's memory is gone).
+ */
+int mkvm_read_guest(struct mkvm_vm *vm, u64 gpa, void *buf, size_t len)
+{
+	unsigned long uaddr = mkvm_gpa_to_uaddr(vm, gpa, len, false);
+
+	if (!uaddr || copy_from_user(buf, (void __user *)uaddr, len))
+		return -EFAULT;
+	return 0;
+}
+
+/**
+ * mkvm_write_guest() - write guest memory, as KVM's kvm_write_guest()
+ * @vm:		the VM
+ * @gpa:	guest physical address
+ * @buf:	source
+ * @len:	bytes, all within @gpa's page
+ *
+ * The page is logged dirty: a VMM migrating the guest copies what the
+ * hypervisor wrote into it too (steal time, the ITS's tables).
+ * Return: 0, or -EFAULT (no writable slot there, or the memory is gone).
+ */
+int mkvm_write_guest(struct mkvm_vm *vm, u64 gpa, const void *buf,
+		     size_t len)
+{
+	unsigned long uaddr = mkvm_gpa_to_uaddr(vm, gpa, len, true);
+
+	if (!uaddr || copy_to_user((void __user *)uaddr, buf, len))
+		return -EFAULT;
+	mkvm_mark_page_dirty(vm, gpa >> PAGE_SHIFT);
+	return 0;
 }

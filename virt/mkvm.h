@@ -149,6 +149,11 @@ int mkvm_set_memory_region(struct mkvm_vm *vm,
 			   const struct kvm_userspace_memory_region2 *mem);
 struct mkvm_memslot *mkvm_gfn_to_slot(struct mkvm_vm *vm, u64 gfn);
 void mkvm_mark_page_dirty(struct mkvm_vm *vm, u64 gfn);
+unsigned long mkvm_gpa_to_uaddr(struct mkvm_vm *vm, u64 gpa, size_t len,
+				bool write);
+int mkvm_read_guest(struct mkvm_vm *vm, u64 gpa, void *buf, size_t len);
+int mkvm_write_guest(struct mkvm_vm *vm, u64 gpa, const void *buf,
+		     size_t len);
 void mkvm_memslots_free(struct mkvm_vm *vm);
 int mkvm_get_dirty_log(struct mkvm_vm *vm, const struct kvm_dirty_log *log);
 int mkvm_clear_dirty_log(struct mkvm_vm *vm,

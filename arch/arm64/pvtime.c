@@ -17,27 +17,6 @@
 #include <asm/pvclock-abi.h>
 #include "virt/mkvm.h"
 
-/*
- * The user address of guest IPA @ipa, if a memslot backs it and the
- * calling thread works in the VM's address space; else 0.
- */
-static unsigned long ipa_to_uaddr(struct mkvm_vm *vm, u64 ipa, bool write)
-{
-	struct mkvm_memslot *s;
-	unsigned long uaddr = 0;
-
-	if (current->mm != vm->mm)
-		return 0;
-	spin_lock(&vm->mmu_lock);
-	s = mkvm_gfn_to_slot(vm, ipa >> PAGE_SHIFT);
-	if (s && !(write && (s->flags & KVM_MEM_READONLY)))
-		uaddr = s->userspace_addr +
-			((ipa >> PAGE_SHIFT) - s->base_gfn) * PAGE_SIZE +
-			offset_in_page(ipa);
-	spin_unlock(&vm->mmu_lock);
-	return uaddr;
-}
-
 /**
  * mkvm_steal_time_update() - account the time the vCPU thread waited
  * @vcpu:	the vCPU, in KVM_RUN on its own thread
@@ -56,9 +35,9 @@ void mkvm_steal_time_update(struct mkvm_vcpu *vcpu)
 
 	if (!vcpu->arch.steal_set || now == vcpu->arch.last_steal)
 		return;
-	uaddr = ipa_to_uaddr(vcpu->vm, vcpu->arch.steal_base +
-			     offsetof(struct pvclock_vcpu_stolen_time,
-				      stolen_time), true);
+	uaddr = mkvm_gpa_to_uaddr(vcpu->vm, vcpu->arch.steal_base +
+				  offsetof(struct pvclock_vcpu_stolen_time,
+					   stolen_time), sizeof(steal), true);
 	if (!uaddr)
 		return;
 	p = (u64 __user *)uaddr;
@@ -81,22 +60,18 @@ void mkvm_steal_time_update(struct mkvm_vcpu *vcpu)
 long mkvm_steal_time_init(struct mkvm_vcpu *vcpu)
 {
 	struct pvclock_vcpu_stolen_time rec = {};
-	unsigned long uaddr;
 
 	if (!vcpu->arch.steal_set)
 		return SMCCC_RET_NOT_SUPPORTED;
 	vcpu->arch.last_steal = READ_ONCE(current->sched_info.run_delay);
-	uaddr = ipa_to_uaddr(vcpu->vm, vcpu->arch.steal_base, true);
 	/*
 	 * 64-byte aligned: the record never crosses a page.  A record the
 	 * VMM unmapped meanwhile stays unwritten; the guest still gets its
 	 * IPA, as from KVM.
 	 */
-	if (uaddr && copy_to_user((void __user *)uaddr, &rec, sizeof(rec)))
+	if (mkvm_write_guest(vcpu->vm, vcpu->arch.steal_base, &rec, sizeof(rec)))
 		pr_debug("minikvm: steal-time record at %#llx not writable\n",
 			 vcpu->arch.steal_base);
-	else if (uaddr)
-		mkvm_mark_page_dirty(vcpu->vm, vcpu->arch.steal_base >> PAGE_SHIFT);
 	return vcpu->arch.steal_base;
 }
 

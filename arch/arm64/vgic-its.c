@@ -93,55 +93,6 @@ struct mkvm_its {
 
 /* ---- guest memory --------------------------------------------------- */
 
-/*
- * The guest's memory at @gpa, @len bytes within one page: the ITS reads
- * commands, table entries and LPI configuration bytes, as KVM's
- * kvm_read_guest().  Only from the VM's own process (a vCPU thread or the
- * VMM's ioctl), with no spinlock held: the copy may fault and sleep.
- * Return: 0, or -EFAULT for memory outside every memslot.
- */
-static unsigned long guest_uaddr(struct mkvm_vm *vm, u64 gpa, size_t len,
-				 bool write)
-{
-	struct mkvm_memslot *s;
-	unsigned long uaddr = 0;
-
-	if (current->mm != vm->mm || offset_in_page(gpa) + len > PAGE_SIZE)
-		return 0;
-	spin_lock(&vm->mmu_lock);
-	s = mkvm_gfn_to_slot(vm, gpa >> PAGE_SHIFT);
-	if (s && !(write && (s->flags & KVM_MEM_READONLY)))
-		uaddr = s->userspace_addr +
-			((gpa >> PAGE_SHIFT) - s->base_gfn) * PAGE_SIZE +
-			offset_in_page(gpa);
-	spin_unlock(&vm->mmu_lock);
-	return uaddr;
-}
-
-static int read_guest(struct mkvm_vm *vm, u64 gpa, void *buf, size_t len)
-{
-	unsigned long uaddr = guest_uaddr(vm, gpa, len, false);
-
-	if (!uaddr || copy_from_user(buf, (void __user *)uaddr, len))
-		return -EFAULT;
-	return 0;
-}
-
-/*
- * The other way, for the tables KVM_DEV_ARM_ITS_SAVE_TABLES and
- * SAVE_PENDING_TABLES write: logged dirty, as KVM's kvm_write_guest().
- */
-static int write_guest(struct mkvm_vm *vm, u64 gpa, const void *buf,
-		       size_t len)
-{
-	unsigned long uaddr = guest_uaddr(vm, gpa, len, true);
-
-	if (!uaddr || copy_to_user((void __user *)uaddr, buf, len))
-		return -EFAULT;
-	mkvm_mark_page_dirty(vm, gpa >> PAGE_SHIFT);
-	return 0;
-}
-
 /* Is @gpa guest RAM (KVM's kvm_is_visible_gfn())? */
 static bool gpa_visible(struct mkvm_vm *vm, u64 gpa)
 {
@@ -184,7 +135,7 @@ static int lpi_read_prop(struct mkvm_vm *vm, u32 intid, u8 *prop)
 {
 	u64 propbaser = READ_ONCE(vm->arch.vgic.propbaser);
 
-	return read_guest(vm, GICR_PROPBASER_ADDRESS(propbaser) + intid -
+	return mkvm_read_guest(vm, GICR_PROPBASER_ADDRESS(propbaser) + intid -
 			  MKVM_LPI_FIRST, prop, 1);
 }
 
@@ -202,10 +153,10 @@ static bool lpi_take_pending(struct mkvm_vcpu *vcpu, u32 intid)
 		return false;
 	gpa = GICR_PENDBASER_ADDRESS(READ_ONCE(vcpu->arch.vgic.pendbaser)) +
 	      intid / 8;
-	if (read_guest(vcpu->vm, gpa, &byte, 1) || !(byte & BIT(intid % 8)))
+	if (mkvm_read_guest(vcpu->vm, gpa, &byte, 1) || !(byte & BIT(intid % 8)))
 		return false;
 	byte &= ~BIT(intid % 8);
-	write_guest(vcpu->vm, gpa, &byte, 1);
+	mkvm_write_guest(vcpu->vm, gpa, &byte, 1);
 	return true;
 }
 
@@ -377,7 +328,7 @@ void mkvm_lpis_load_pending(struct mkvm_vcpu *vcpu)
 		spin_unlock_irq(&v->lock);
 		gpa = GICR_PENDBASER_ADDRESS(READ_ONCE(vcpu->arch.vgic.pendbaser)) +
 		      intid / 8;
-		if (!mine || read_guest(vcpu->vm, gpa, &byte, 1))
+		if (!mine || mkvm_read_guest(vcpu->vm, gpa, &byte, 1))
 			continue;
 		spin_lock_irq(&v->lock);
 		lpi = xa_load(&v->lpis, intid);
@@ -520,7 +471,7 @@ static bool table_entry(struct mkvm_its *its, u64 baser, u32 id, u32 max,
 	}
 	if (id / per_page >= l1_size / sizeof(l1))
 		return false;
-	if (read_guest(its->vm, base + (id / per_page) * sizeof(l1), &l1,
+	if (mkvm_read_guest(its->vm, base + (id / per_page) * sizeof(l1), &l1,
 		       sizeof(l1)))
 		return false;
 	l2 = le64_to_cpu(l1);
@@ -864,7 +815,7 @@ static void its_process(struct mkvm_its *its)
 	if (!its->enabled)
 		return;
 	while (its->creadr != its->cwriter) {
-		if (!read_guest(its->vm, (its->cbaser & GENMASK_ULL(51, 12)) +
+		if (!mkvm_read_guest(its->vm, (its->cbaser & GENMASK_ULL(51, 12)) +
 				its->creadr, raw, sizeof(raw))) {
 			for (i = 0; i < 4; i++)
 				cmd[i] = le64_to_cpu(raw[i]);
@@ -1142,13 +1093,13 @@ static int put_entry(struct mkvm_its *its, u64 gpa, u64 val)
 {
 	__le64 e = cpu_to_le64(val);
 
-	return write_guest(its->vm, gpa, &e, sizeof(e));
+	return mkvm_write_guest(its->vm, gpa, &e, sizeof(e));
 }
 
 static int get_entry(struct mkvm_its *its, u64 gpa, u64 *val)
 {
 	__le64 e;
-	int ret = read_guest(its->vm, gpa, &e, sizeof(e));
+	int ret = mkvm_read_guest(its->vm, gpa, &e, sizeof(e));
 
 	*val = le64_to_cpu(e);
 	return ret;
@@ -1464,12 +1415,12 @@ int mkvm_lpis_save_pending(struct mkvm_vm *vm)
 		spin_unlock_irq(&v->lock);
 		if (!lpi)
 			continue;
-		if (read_guest(vm, gpa, &byte, 1))
+		if (mkvm_read_guest(vm, gpa, &byte, 1))
 			return -EFAULT;
 		if (!(byte & BIT(intid % 8)) == !pending)
 			continue;
 		byte ^= BIT(intid % 8);
-		if (write_guest(vm, gpa, &byte, 1))
+		if (mkvm_write_guest(vm, gpa, &byte, 1))
 			return -EFAULT;
 		cond_resched();
 	}
