@@ -837,9 +837,16 @@ TEST_F(debug, vmm_sw_breakpoint)
 	EXPECT_EQ(pc, vcpu_report(vcpu));
 	vcpu_done(vcpu);
 
-	/* Debugging off: the guest's vectors take it. */
+	vcpu_free(vcpu);
+
+	/*
+	 * Debugging off again (a fresh vCPU: the last one's MMIO exit
+	 * would step its PC): the guest's vectors take the BRK.
+	 */
+	vcpu = vm_vcpu_add(self->vm, 1);
+	ASSERT_EQ(0, set_guest_debug(vcpu, KVM_GUESTDBG_ENABLE |
+				     KVM_GUESTDBG_USE_SW_BP, NULL));
 	ASSERT_EQ(0, set_guest_debug(vcpu, 0, NULL));
-	vcpu_set_pc(vcpu, MKVM_CODE_IPA);
 	run = vcpu_run_expect(vcpu, KVM_EXIT_MMIO);
 	EXPECT_EQ(MKVM_UCALL_IPA + UCALL_EXCEPTION, run->mmio.phys_addr);
 	EXPECT_EQ(EC_BRK64, ESR_EC(mkvm_mmio_data(run)));
