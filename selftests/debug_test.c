@@ -729,20 +729,21 @@ TEST_F(debug, set_guest_debug_api)
 /*
  * Under the VMM's single step: plain instructions, one the hypervisor
  * emulates (ID register, HVC#0 PSCI_VERSION), an MMIO exit to the VMM
- * (the report), then 64 plain ones.
+ * (the report), then 64 plain ones, counting in x19 (KVM's SMCCC answer
+ * clears x1-x3).
  */
 MKVM_GUEST(guest_vmm_step,
-	"add	x1, x1, #1\n"
-	"add	x1, x1, #1\n"
+	"add	x19, x19, #1\n"
+	"add	x19, x19, #1\n"
 	"mrs	x2, id_aa64pfr0_el1\n"
 	"movz	w0, #0x8400, lsl #16\n"
 	"hvc	#0\n"
-	"add	x1, x1, #1\n"
-	G_REPORT("x1")
+	"add	x19, x19, #1\n"
+	G_REPORT("x19")
 	".rept 64\n"
-	"add	x1, x1, #1\n"
+	"add	x19, x19, #1\n"
 	".endr\n"
-	G_REPORT("x1")
+	G_REPORT("x19")
 	G_DONE);
 
 /*
