@@ -368,6 +368,58 @@ TEST_F(el2pm, guest_el2_controls_from_scratch)
 	vm_free(vm);
 }
 
+#define MDCR_TDE	(1ull << 8)
+#define MDSCR_EL1_ID	ARM64_SYS_REG(2, 0, 0, 2, 2)
+#define OSLSR_EL1_ID	ARM64_SYS_REG(2, 0, 1, 1, 4)
+
+/*
+ * MDCR_EL2's debug bits follow what the guest's run needs (el2.rst,
+ * "Debug registers"): TDA clear only while the guest's own debug
+ * registers are switched in (its debug in use: MDSCR_EL1.KDE | MDE) and
+ * its OS lock is clear; TDE (and TDA) only while the VMM debugs it.
+ */
+TEST_F(el2pm, guest_mdcr_debug_bits)
+{
+	static const struct {
+		const char *what;
+		uint64_t mdscr, oslsr;
+		uint32_t control;
+		unsigned long long want;
+	} cases[] = {
+		{ "no debug",		0,	0x8, 0,			 MDCR_TDA },
+		{ "debug in use",	0xa000,	0x8, 0,			 0 },
+		{ "OS lock set",	0xa000,	0xa, 0,			 MDCR_TDA },
+		{ "VMM step",		0,	0x8, KVM_GUESTDBG_ENABLE |
+					KVM_GUESTDBG_SINGLESTEP,	 MDCR_TDA | MDCR_TDE },
+		{ "VMM, debug in use",	0xa000,	0x8, KVM_GUESTDBG_ENABLE, MDCR_TDA | MDCR_TDE },
+	};
+	unsigned int i;
+
+	ASSERT_EQ(0, pin_to(0));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct kvm_guest_debug gd = { .control = cases[i].control };
+		struct mkvm_vm *vm = vm_create(guest_answer, guest_answer_end);
+		struct mkvm_vcpu *vcpu = vm_vcpu_add(vm, 0);
+		struct kvm_run *run;
+		struct el2_traps t;
+
+		vcpu_set_reg(vcpu, MDSCR_EL1_ID, cases[i].mdscr);
+		vcpu_set_reg(vcpu, OSLSR_EL1_ID, cases[i].oslsr);
+		ASSERT_EQ(0, mkvm_ioctl(vcpu->fd, KVM_SET_GUEST_DEBUG, &gd));
+		/* The first exit: a report, or the VMM's step. */
+		vcpu_run(vcpu);
+		run = vcpu->run;
+		EXPECT_TRUE(run->exit_reason == KVM_EXIT_MMIO ||
+			    (cases[i].control && run->exit_reason == KVM_EXIT_DEBUG))
+			TH_LOG("%s: exit %u", cases[i].what, run->exit_reason);
+		ASSERT_EQ(0, read_el2_traps(0, &t));
+		EXPECT_EQ(cases[i].want, t.mdcr & (MDCR_TDA | MDCR_TDE))
+			TH_LOG("%s: MDCR_EL2 %#llx", cases[i].what, t.mdcr);
+		vcpu_free(vcpu);
+		vm_free(vm);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* Registers of features a guest is denied, as the guest sees them.    */
 

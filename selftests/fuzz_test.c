@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Bad input must never hurt the host.  Random guest code (every exit path
- * the hypervisor has: traps, aborts, MMIO, system registers, SMCCC, WFI)
- * and random ioctl arguments, from a fixed seed so a failure repeats.  The
+ * the hypervisor has: traps, aborts, MMIO, system registers, SMCCC, WFI;
+ * a quarter of the programs under a random KVM_SET_GUEST_DEBUG) and
+ * random ioctl arguments, from a fixed seed so a failure repeats.  The
  * assertions: every KVM_RUN and ioctl returns, with a result KVM also
  * gives, and the VM stays usable; the boot's kernel-log check (and, on
  * the debug boot, KASAN/lockdep/kmemleak) catches anything worse.
@@ -155,6 +156,22 @@ TEST_F_TIMEOUT(fuzz, random_guest_code, FUZZ_TIMEOUT_S)
 			vcpu_set_reg(vcpu, MKVM_XREG(i), v);
 		}
 
+		/*
+		 * A quarter under the VMM's debugging: step, BRK, random
+		 * hardware breakpoints and watchpoints (random HMC, SSC and
+		 * link fields too, which must never match in the host).
+		 */
+		if (p % 4 == 3) {
+			struct kvm_guest_debug gd = { .control = rng() & 0x30003 };
+			uint64_t *w = (uint64_t *)&gd.arch;
+
+			for (i = 0; i < sizeof(gd.arch) / 8; i++)
+				w[i] = rng() & 1 ? rng() :
+				       MKVM_CODE_IPA + (rng() & 0x3fc);
+			ASSERT_EQ(0, mkvm_ioctl(vcpu->fd, KVM_SET_GUEST_DEBUG,
+						&gd));
+		}
+
 		arm_kick(RUN_MS);
 		for (i = 0; i < 256; i++) {
 			r = _vcpu_run(vcpu);
@@ -167,6 +184,14 @@ TEST_F_TIMEOUT(fuzz, random_guest_code, FUZZ_TIMEOUT_S)
 			nosys += r == -ENOSYS;
 			fault += r == -EFAULT;
 			events += !r && vcpu->run->exit_reason != KVM_EXIT_MMIO;
+			if (!r && vcpu->run->exit_reason == KVM_EXIT_DEBUG) {
+				/* Resume: over a BRK, or from where it stopped. */
+				if ((vcpu->run->debug.arch.hsr >> 26) == 0x3c) {
+					ASSERT_EQ(0, _vcpu_get_reg(vcpu, MKVM_PC, &pc));
+					vcpu_set_reg(vcpu, MKVM_PC, pc + 4);
+				}
+				continue;
+			}
 			if (r == -ENOSYS) {
 				/* A VMM may step over what it cannot emulate. */
 				ASSERT_EQ(0, _vcpu_get_reg(vcpu, MKVM_PC, &pc));
@@ -209,6 +234,7 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, FUZZ_TIMEOUT_S)
 		KVM_ARM_SET_COUNTER_OFFSET,
 		KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG, KVM_SET_SIGNAL_MASK,
 		KVM_SIGNAL_MSI,
+		KVM_SET_GUEST_DEBUG,
 	};
 	/* Big enough for any answer: KVM_GET_REG_LIST writes every id. */
 	static uint64_t buf[2048];
@@ -288,6 +314,9 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, FUZZ_TIMEOUT_S)
 		if (cmd == KVM_SET_USER_MEMORY_REGION ||
 		    cmd == KVM_SET_USER_MEMORY_REGION2)
 			buf[3] = 0;		/* userspace_addr: never valid */
+		/* Half the guest debug controls are valid flags. */
+		if (cmd == KVM_SET_GUEST_DEBUG && (buf[4] & 2))
+			buf[0] &= 0x30003;
 		/* Half the dirty logs go to real memory (our buffer's tail). */
 		if (cmd == KVM_GET_DIRTY_LOG && (buf[4] & 2)) {
 			buf[0] &= 3;		/* slot 0..3, address space 0 */

@@ -36,8 +36,9 @@ MKVM_VM_FIXTURE(isolation);
 _Static_assert(DATA_IPA == 0x8010ull << 16, "G_DATA is stale");
 
 /*
- * The switched registers (arch/arm64/hyp/sysreg-sr.c), by index into the
- * data block.  SP_EL1 (21) is the guest's own SP at EL1h, moved apart.
+ * The switched registers (arch/arm64/hyp/sysreg-sr.c, and a breakpoint
+ * and a watchpoint of hyp/debug-sr.c, switched once the guest wrote
+ * them), by index into the data block.  SP_EL1 (21) is the guest's own SP at EL1h, moved apart.
  * CNTV_CVAL_EL0 is written before CNTV_CTL_EL0 so the timer never fires.
  */
 #define ISO_SYSREGS(X)							\
@@ -48,8 +49,9 @@ _Static_assert(DATA_IPA == 0x8010ull << 16, "G_DATA is stale");
 	X(15, mdscr_el1) X(16, csselr_el1) X(17, tpidr_el0)		\
 	X(18, tpidrro_el0) X(19, tpidr_el1) X(20, sp_el0)		\
 	X(22, elr_el1) X(23, spsr_el1) X(25, cntv_cval_el0)		\
-	X(24, cntv_ctl_el0)
-#define NR_ISO		26
+	X(24, cntv_ctl_el0) X(26, dbgbvr0_el1) X(27, dbgbcr0_el1)	\
+	X(28, dbgwvr1_el1) X(29, dbgwcr1_el1)
+#define NR_ISO		30
 #define SP_EL1_IDX	21
 
 #define G_LOAD(i, reg)							\
@@ -164,13 +166,18 @@ static const struct iso_reg iso_regs[NR_ISO] = {
 	[23] = { "spsr_el1",	   MKVM_SPSR_EL1,	 EXACT,	   false },
 	[24] = { "cntv_ctl_el0",   KVM_REG_ARM_TIMER_CTL, EXACT,   true },
 	[25] = { "cntv_cval_el0",  KVM_REG_ARM_TIMER_CVAL, EXACT,  false, true },
+	[26] = { "dbgbvr0_el1",	   SYS(2, 0, 0, 0, 4),	 EXACT,	   true },
+	[27] = { "dbgbcr0_el1",	   SYS(2, 0, 0, 0, 5),	 EXACT,	   true },
+	[28] = { "dbgwvr1_el1",	   SYS(2, 0, 0, 1, 6),	 EXACT,	   true },
+	[29] = { "dbgwcr1_el1",	   SYS(2, 0, 0, 1, 7),	 EXACT,	   true },
 };
 
 /*
  * Tag @t's value of register @i: distinct for every tag, and made of
  * bits QEMU's -cpu max keeps (no RES0 bits, valid cache levels, the
  * timer masked and far in the future, SCTLR's EL0-only controls on top
- * of the reset value, SP and VBAR in guest RAM).
+ * of the reset value, SP and VBAR in guest RAM, breakpoints and
+ * watchpoints disabled).
  */
 static uint64_t pattern(int i, uint64_t t, uint64_t sctlr_reset)
 {
@@ -215,6 +222,10 @@ static uint64_t pattern(int i, uint64_t t, uint64_t sctlr_reset)
 	case 23: return (t & 0xf) << 28 | 0x3c5;
 	case 24: return cntv_ctl[t];
 	case 25: return 0x10000000000ull | t << 24;
+	case 26: return 0x123400000000ull | t << 20;
+	case 27: return 0x1e0 | t << 16 | (t & 3) << 1;
+	case 28: return 0x567800000000ull | t << 12;
+	case 29: return 0x1fe0 | t << 16 | (t & 3) << 3;
 	}
 	return 0;
 }

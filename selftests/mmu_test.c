@@ -137,8 +137,8 @@ TEST_F(mmu, unknown_sysreg_is_undef)
 
 /*
  * The debug registers a Linux guest resets at boot: accesses must not
- * fault (KVM emulates them; minikvm reads them as zero and keeps the
- * host's own breakpoints out of the guest's reach).
+ * fault (both hypervisors trap the first one and switch the guest's own
+ * registers in from then on, the host's out of the guest's reach).
  */
 MKVM_GUEST(guest_debug_regs,
 	"mov	x1, #0x1234\n"

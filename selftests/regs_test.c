@@ -357,6 +357,10 @@ TEST_F(regs, debug_registers_hold)
 
 	self->vm = vm_create(guest_dbg, guest_dbg_end);
 	vcpu = vm_vcpu_add(self->vm, 0);
+	/* The OS lock, held at EL1: only OSLSR_EL1.OSLK is the VMM's. */
+	vcpu_set_reg(vcpu, ARM64_SYS_REG(2, 0, 1, 1, 4), 0xa);
+	EXPECT_EQ(0xa, vcpu_get_reg(vcpu, ARM64_SYS_REG(2, 0, 1, 1, 4)));
+	vcpu_set_reg(vcpu, ARM64_SYS_REG(2, 0, 1, 1, 4), 0x8);
 	vcpu_set_reg(vcpu, ARM64_SYS_REG(2, 0, 0, 0, 4), 0xffff000012345678ull);
 	vcpu_set_reg(vcpu, ARM64_SYS_REG(2, 0, 0, 2, 0), 1ull << 29);
 	EXPECT_EQ(1ull << 29, vcpu_get_reg(vcpu, ARM64_SYS_REG(2, 0, 0, 2, 0)));

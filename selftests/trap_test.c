@@ -532,8 +532,8 @@ static bool host_sysreg(int cpu, const char *reg, uint64_t *val)
 }
 
 /*
- * MDCR_EL2.TDA, TDOSA, TDRA.  KVM gives a guest its own (switched)
- * breakpoint registers, minikvm its own copies held at EL1: either way
+ * MDCR_EL2.TDA, TDOSA, TDRA.  Both hypervisors trap the first write and
+ * switch the guest's own breakpoint registers in from the next run on:
  * DBGBVR0_EL1 reads back what was written, and the host's breakpoint
  * registers on that CPU keep their value, which on the minikvm boot the
  * test reads through debugfs.  Likewise the OS lock: a guest that locks
@@ -609,8 +609,8 @@ MKVM_GUEST(guest_step,
 	G_DONE);
 
 /*
- * MDSCR_EL1 is trapped (MDCR_EL2.TDA) and emulated from the switched
- * context, so only its effect can show that the world switch loads the
+ * MDSCR_EL1's first write is trapped (MDCR_EL2.TDA) and emulated into the
+ * switched context, so its effect shows that the world switch loads the
  * guest's value: a guest's single step works, on KVM and on minikvm.
  */
 TEST_F(trap, guest_single_step)
@@ -840,9 +840,9 @@ struct cost_case {
 /*
  * Not checked: WFE (QEMU 7.2 never traps it), IMPDEF registers (QEMU 7.2
  * ignores HCR_EL2.TIDCP and UNDEFs them at EL1 itself: impdef_undef
- * checks the result), debug registers (KVM traps only the first access
- * of a run, then hands the guest its own switched debug registers;
- * minikvm traps every one).  The cost is still printed.
+ * checks the result), debug registers (both hypervisors trap only until
+ * the guest writes one, then hand it its own switched registers for a
+ * run).  The cost is still printed.
  */
 static const struct cost_case cost_cases[] = {
 	COST("nop",			 t_nop,	    0),

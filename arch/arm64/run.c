@@ -32,10 +32,14 @@ void mkvm_set_gpr(struct mkvm_vcpu *vcpu, unsigned int n, u64 val)
 		vcpu->arch.hyp->ctxt.regs[n] = val;
 }
 
-/* Every instruction that traps here is a 32-bit A64 instruction. */
+/*
+ * Every instruction that traps here is a 32-bit A64 instruction; once
+ * emulated it counts as stepped (debug.c).
+ */
 void mkvm_skip_instr(struct mkvm_vcpu *vcpu)
 {
 	vcpu->arch.hyp->ctxt.pc += 4;
+	mkvm_debug_instr_skipped(vcpu);
 }
 
 /*
@@ -320,6 +324,11 @@ static const exit_handler_fn exit_handlers[ESR_ELx_EC_MAX + 1] = {
 	[ESR_ELx_EC_SYS64]	= handle_sysreg,
 	[ESR_ELx_EC_IABT_LOW]	= handle_abort,
 	[ESR_ELx_EC_DABT_LOW]	= handle_abort,
+	/* Taken to EL2 only while the VMM debugs the guest (MDCR_EL2.TDE). */
+	[ESR_ELx_EC_SOFTSTP_LOW] = mkvm_handle_guest_debug,
+	[ESR_ELx_EC_WATCHPT_LOW] = mkvm_handle_guest_debug,
+	[ESR_ELx_EC_BREAKPT_LOW] = mkvm_handle_guest_debug,
+	[ESR_ELx_EC_BRK64]	= mkvm_handle_guest_debug,
 };
 
 /*
@@ -412,6 +421,7 @@ static u64 enter_guest(struct mkvm_vcpu *vcpu)
 		h->vsesr_el2 = vcpu->arch.serror_esr;
 	}
 
+	mkvm_debug_prepare(vcpu);
 	kernel_neon_begin();
 	mkvm_fpsimd_load(&vcpu->arch.fp);
 	/*
@@ -425,6 +435,7 @@ static u64 enter_guest(struct mkvm_vcpu *vcpu)
 	exit = mkvm_call_hyp(MKVM_HC(MKVM_HC_VCPU_RUN),
 			     (u64)mkvm_hyp_va(h), 0, 0);
 	mkvm_vgic_sync(vcpu);
+	mkvm_debug_done(vcpu);
 	/* EL2 left VSE set if the guest kept SErrors masked all along. */
 	vcpu->arch.serror_pending = h->hcr_el2 & HCR_VSE;
 	mkvm_fpsimd_save(&vcpu->arch.fp);

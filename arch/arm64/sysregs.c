@@ -30,6 +30,7 @@ enum sr_kind {
 	SR_TIMER,	/* the emulated physical timer: timer.c */
 	SR_RAZ_WI,	/* trapped and ignored (PMU, ...) */
 	SR_EMUL,	/* held at EL1: struct mkvm_vcpu_emul_regs at idx */
+	SR_DBG,		/* the guest's debug registers: mkvm_debug_regs at idx */
 	SR_OSLAR,	/* write-only: sets OSLSR_EL1.OSLK */
 };
 
@@ -56,8 +57,16 @@ struct sr_desc {
 #define EMUL(e, f, g, r) { .enc = (e), .kind = SR_EMUL, .user = true, \
 			   .idx = offsetof(struct mkvm_vcpu_emul_regs, f), \
 			   .guest = (g), .reset = (r) }
-/* Breakpoint and watchpoint registers: the guest's to read and write. */
-#define DBG(e, f)	EMUL(e, f, GUEST_RW, 0)
+/*
+ * Breakpoint and watchpoint registers, MDCCINT_EL1: the guest's to read
+ * and write, switched by EL2 when the guest uses them (debug.c).
+ */
+#define DBG(e, f)	{ .enc = (e), .kind = SR_DBG, .user = true, \
+			  .idx = offsetof(struct mkvm_debug_regs, f) }
+#define DBG_SLOT(n)	DBG(SYS_DBGBVRn_EL1(n), bvr[n]),		\
+			DBG(SYS_DBGBCRn_EL1(n), bcr[n]),		\
+			DBG(SYS_DBGWVRn_EL1(n), wvr[n]),		\
+			DBG(SYS_DBGWCRn_EL1(n), wcr[n])
 #define TIMER(e)	{ .enc = (e), .kind = SR_TIMER }
 
 /* KVM's reset value of SCTLR_EL1: RES1 bits set, MMU and caches off. */
@@ -132,77 +141,27 @@ static const struct sr_desc sr_table[] = {
 	IDREG(SYS_AIDR_EL1),
 	IDREG(SYS_CTR_EL0),
 	/*
-	 * Held at EL1 for the VMM (KVM lists them) and, where the guest
-	 * traps on them, for the guest.  The debug registers keep what the
-	 * guest or the VMM writes and read it back, for all 16 slots KVM
-	 * lists; minikvm does not program them into the hardware yet (the
-	 * guest's breakpoints and watchpoints never fire: api.rst).
+	 * The guest's breakpoints and watchpoints, all 16 slots KVM lists,
+	 * though only as many as ID_AA64DFR0_EL1 says are armed (debug.c).
 	 */
-	DBG(SYS_DBGBVRn_EL1(0),	dbgbvr[0]),
-	DBG(SYS_DBGBCRn_EL1(0),	dbgbcr[0]),
-	DBG(SYS_DBGWVRn_EL1(0),	dbgwvr[0]),
-	DBG(SYS_DBGWCRn_EL1(0),	dbgwcr[0]),
-	DBG(SYS_DBGBVRn_EL1(1),	dbgbvr[1]),
-	DBG(SYS_DBGBCRn_EL1(1),	dbgbcr[1]),
-	DBG(SYS_DBGWVRn_EL1(1),	dbgwvr[1]),
-	DBG(SYS_DBGWCRn_EL1(1),	dbgwcr[1]),
-	DBG(SYS_DBGBVRn_EL1(2),	dbgbvr[2]),
-	DBG(SYS_DBGBCRn_EL1(2),	dbgbcr[2]),
-	DBG(SYS_DBGWVRn_EL1(2),	dbgwvr[2]),
-	DBG(SYS_DBGWCRn_EL1(2),	dbgwcr[2]),
-	DBG(SYS_DBGBVRn_EL1(3),	dbgbvr[3]),
-	DBG(SYS_DBGBCRn_EL1(3),	dbgbcr[3]),
-	DBG(SYS_DBGWVRn_EL1(3),	dbgwvr[3]),
-	DBG(SYS_DBGWCRn_EL1(3),	dbgwcr[3]),
-	DBG(SYS_DBGBVRn_EL1(4),	dbgbvr[4]),
-	DBG(SYS_DBGBCRn_EL1(4),	dbgbcr[4]),
-	DBG(SYS_DBGWVRn_EL1(4),	dbgwvr[4]),
-	DBG(SYS_DBGWCRn_EL1(4),	dbgwcr[4]),
-	DBG(SYS_DBGBVRn_EL1(5),	dbgbvr[5]),
-	DBG(SYS_DBGBCRn_EL1(5),	dbgbcr[5]),
-	DBG(SYS_DBGWVRn_EL1(5),	dbgwvr[5]),
-	DBG(SYS_DBGWCRn_EL1(5),	dbgwcr[5]),
-	DBG(SYS_DBGBVRn_EL1(6),	dbgbvr[6]),
-	DBG(SYS_DBGBCRn_EL1(6),	dbgbcr[6]),
-	DBG(SYS_DBGWVRn_EL1(6),	dbgwvr[6]),
-	DBG(SYS_DBGWCRn_EL1(6),	dbgwcr[6]),
-	DBG(SYS_DBGBVRn_EL1(7),	dbgbvr[7]),
-	DBG(SYS_DBGBCRn_EL1(7),	dbgbcr[7]),
-	DBG(SYS_DBGWVRn_EL1(7),	dbgwvr[7]),
-	DBG(SYS_DBGWCRn_EL1(7),	dbgwcr[7]),
-	DBG(SYS_DBGBVRn_EL1(8),	dbgbvr[8]),
-	DBG(SYS_DBGBCRn_EL1(8),	dbgbcr[8]),
-	DBG(SYS_DBGWVRn_EL1(8),	dbgwvr[8]),
-	DBG(SYS_DBGWCRn_EL1(8),	dbgwcr[8]),
-	DBG(SYS_DBGBVRn_EL1(9),	dbgbvr[9]),
-	DBG(SYS_DBGBCRn_EL1(9),	dbgbcr[9]),
-	DBG(SYS_DBGWVRn_EL1(9),	dbgwvr[9]),
-	DBG(SYS_DBGWCRn_EL1(9),	dbgwcr[9]),
-	DBG(SYS_DBGBVRn_EL1(10),	dbgbvr[10]),
-	DBG(SYS_DBGBCRn_EL1(10),	dbgbcr[10]),
-	DBG(SYS_DBGWVRn_EL1(10),	dbgwvr[10]),
-	DBG(SYS_DBGWCRn_EL1(10),	dbgwcr[10]),
-	DBG(SYS_DBGBVRn_EL1(11),	dbgbvr[11]),
-	DBG(SYS_DBGBCRn_EL1(11),	dbgbcr[11]),
-	DBG(SYS_DBGWVRn_EL1(11),	dbgwvr[11]),
-	DBG(SYS_DBGWCRn_EL1(11),	dbgwcr[11]),
-	DBG(SYS_DBGBVRn_EL1(12),	dbgbvr[12]),
-	DBG(SYS_DBGBCRn_EL1(12),	dbgbcr[12]),
-	DBG(SYS_DBGWVRn_EL1(12),	dbgwvr[12]),
-	DBG(SYS_DBGWCRn_EL1(12),	dbgwcr[12]),
-	DBG(SYS_DBGBVRn_EL1(13),	dbgbvr[13]),
-	DBG(SYS_DBGBCRn_EL1(13),	dbgbcr[13]),
-	DBG(SYS_DBGWVRn_EL1(13),	dbgwvr[13]),
-	DBG(SYS_DBGWCRn_EL1(13),	dbgwcr[13]),
-	DBG(SYS_DBGBVRn_EL1(14),	dbgbvr[14]),
-	DBG(SYS_DBGBCRn_EL1(14),	dbgbcr[14]),
-	DBG(SYS_DBGWVRn_EL1(14),	dbgwvr[14]),
-	DBG(SYS_DBGWCRn_EL1(14),	dbgwcr[14]),
-	DBG(SYS_DBGBVRn_EL1(15),	dbgbvr[15]),
-	DBG(SYS_DBGBCRn_EL1(15),	dbgbcr[15]),
-	DBG(SYS_DBGWVRn_EL1(15),	dbgwvr[15]),
-	DBG(SYS_DBGWCRn_EL1(15),	dbgwcr[15]),
-	EMUL(SYS_MDCCINT_EL1,	mdccint,  GUEST_RW,   0),
+	DBG_SLOT(0),
+	DBG_SLOT(1),
+	DBG_SLOT(2),
+	DBG_SLOT(3),
+	DBG_SLOT(4),
+	DBG_SLOT(5),
+	DBG_SLOT(6),
+	DBG_SLOT(7),
+	DBG_SLOT(8),
+	DBG_SLOT(9),
+	DBG_SLOT(10),
+	DBG_SLOT(11),
+	DBG_SLOT(12),
+	DBG_SLOT(13),
+	DBG_SLOT(14),
+	DBG_SLOT(15),
+	DBG(SYS_MDCCINT_EL1,	mdccint),
+	/* Held at EL1 for the VMM (KVM lists them) and, if trapped, the guest. */
 	EMUL(SYS_OSLSR_EL1,	oslsr,	  GUEST_RO,   OSLSR_EL1_OSLM_IMPLEMENTED),
 	EMUL(SYS_DBGVCR32_EL2,	dbgvcr32, GUEST_NONE, 0),
 	EMUL(SYS_ACTLR_EL1,	actlr,	  GUEST_WI,   0),
@@ -362,6 +321,11 @@ static u64 *emul_reg(struct mkvm_vcpu *vcpu, int off)
 	return (u64 *)((char *)&vcpu->arch.emul + off);
 }
 
+static u64 *dbg_reg(struct mkvm_vcpu *vcpu, int off)
+{
+	return (u64 *)((char *)&vcpu->arch.hyp->dbg + off);
+}
+
 static u64 sr_read(struct mkvm_vcpu *vcpu, const struct sr_desc *d)
 {
 	switch (d->kind) {
@@ -375,6 +339,8 @@ static u64 sr_read(struct mkvm_vcpu *vcpu, const struct sr_desc *d)
 		return mkvm_timer_sysreg_read(vcpu, d->enc);
 	case SR_EMUL:
 		return *emul_reg(vcpu, d->idx);
+	case SR_DBG:
+		return *dbg_reg(vcpu, d->idx);
 	default:
 		return 0;
 	}
@@ -392,6 +358,9 @@ static void sr_write(struct mkvm_vcpu *vcpu, const struct sr_desc *d, u64 val)
 		break;
 	case SR_EMUL:
 		*emul_reg(vcpu, d->idx) = val;
+		break;
+	case SR_DBG:
+		*dbg_reg(vcpu, d->idx) = val;
 		break;
 	case SR_OSLAR:
 		/* OSLAR_EL1.OSLK (bit 0) becomes OSLSR_EL1.OSLK (bit 1). */
@@ -417,6 +386,7 @@ void mkvm_sysregs_reset(struct mkvm_vcpu *vcpu)
 
 	memset(h->ctxt.sys, 0, sizeof(h->ctxt.sys));
 	memset(&vcpu->arch.emul, 0, sizeof(vcpu->arch.emul));
+	memset(&h->dbg, 0, sizeof(h->dbg));
 	for (i = 0; i < ARRAY_SIZE(sr_table); i++) {
 		if (sr_table[i].kind == SR_CTXT)
 			h->ctxt.sys[sr_table[i].idx] = sr_table[i].reset;
@@ -620,11 +590,11 @@ int mkvm_demux_reg_access(struct mkvm_vcpu *vcpu, u64 id, void __user *uaddr,
 
 /*
  * The debug registers (op0 == 2: breakpoints, watchpoints, OS lock, claim
- * tags) trap with MDCR_EL2.TDA/TDOSA/TDRA and never reach the hardware, so
- * the guest cannot touch the host's.  Those in sr_table (MDSCR_EL1, which
- * is switched; the breakpoint and watchpoint registers, MDCCINT, the OS
- * lock, held at EL1) keep their values; the rest read as zero and ignore
- * writes.
+ * tags) trap with MDCR_EL2.TDA/TDOSA/TDRA, so the guest cannot touch the
+ * host's.  Those in sr_table (MDSCR_EL1; the breakpoint and watchpoint
+ * registers and MDCCINT, switched by EL2 for the runs the guest uses them
+ * in, untrapped then; the OS lock, held at EL1) keep their values; the
+ * rest read as zero and ignore writes.
  */
 static bool is_debug_space(u32 enc)
 {
@@ -681,8 +651,12 @@ int mkvm_handle_sysreg_trap(struct mkvm_vcpu *vcpu, u64 esr)
 	} else if (d->kind == SR_EMUL && d->guest == GUEST_WI) {
 		/* ignored */
 	} else if (d->kind == SR_CTXT || d->kind == SR_RAZ_WI ||
-		   d->kind == SR_EMUL || d->kind == SR_OSLAR) {
+		   d->kind == SR_EMUL || d->kind == SR_OSLAR ||
+		   d->kind == SR_DBG) {
 		sr_write(vcpu, d, mkvm_get_gpr(vcpu, rt));
+		/* Writes the guest makes with TDA set: switch them next run. */
+		if (d->kind == SR_DBG || enc == SYS_MDSCR_EL1)
+			mkvm_debug_reg_written(vcpu);
 	} else if (d->kind != SR_TIMER ||
 		   mkvm_timer_sysreg_write(vcpu, enc, mkvm_get_gpr(vcpu, rt))) {
 		/* ID registers, MPIDR, the counters: read-only. */

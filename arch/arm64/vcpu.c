@@ -40,7 +40,14 @@ long mkvm_arch_check_extension(struct mkvm_vm *vm, long ext)
 	case KVM_CAP_ARM_INJECT_EXT_DABT:
 	case KVM_CAP_STEAL_TIME:
 	case KVM_CAP_COUNTER_OFFSET:
+	case KVM_CAP_SET_GUEST_DEBUG:
 		return 1;
+	case KVM_CAP_SET_GUEST_DEBUG2:
+		return MKVM_GUESTDBG_VALID;
+	case KVM_CAP_GUEST_DEBUG_HW_BPS:
+		return mkvm_debug_nr_brps();
+	case KVM_CAP_GUEST_DEBUG_HW_WPS:
+		return mkvm_debug_nr_wrps();
 	case KVM_CAP_ARM_INJECT_SERROR_ESR:
 		return cpus_have_final_cap(ARM64_HAS_RAS_EXTN);
 	case KVM_CAP_ARM_VM_IPA_SIZE:
@@ -164,6 +171,9 @@ void mkvm_vcpu_power_on_reset(struct mkvm_vcpu *vcpu)
 	vcpu->arch.hyp->ctxt.regs[0] = vcpu->arch.on_context;
 	vcpu->arch.power_on_pending = false;
 }
+
+/* EL2 maps the page, and only the page. */
+static_assert(sizeof(struct mkvm_vcpu_hyp) <= PAGE_SIZE);
 
 int mkvm_arch_vcpu_create(struct mkvm_vcpu *vcpu)
 {
@@ -588,6 +598,9 @@ long mkvm_arch_vcpu_ioctl(struct mkvm_vcpu *vcpu, unsigned int cmd,
 		return vcpu_device_attr(vcpu, argp, MKVM_ATTR_GET);
 	if (cmd == KVM_HAS_DEVICE_ATTR)
 		return vcpu_device_attr(vcpu, argp, MKVM_ATTR_HAS);
+	/* Before KVM_ARM_VCPU_INIT too, as KVM. */
+	if (cmd == KVM_SET_GUEST_DEBUG)
+		return mkvm_set_guest_debug(vcpu, argp);
 	switch (cmd) {
 	case KVM_GET_ONE_REG:
 	case KVM_SET_ONE_REG:

@@ -20,6 +20,11 @@ void hyp_panic_restore_host(struct mkvm_hyp_cpu *cpu);
 /* fault.c */
 void fault_capture(struct mkvm_vcpu_hyp *vcpu, u64 exit);
 
+/* debug-sr.c */
+void debug_switch_to_guest(struct mkvm_hyp_cpu *cpu,
+			   struct mkvm_vcpu_hyp *vcpu);
+void debug_switch_to_host(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu);
+
 /* tlb.c */
 void tlb_prepare(struct mkvm_vcpu_hyp *vcpu);
 

@@ -41,24 +41,47 @@ static u64 guest_cptr(void)
 }
 
 /*
- * MDCR_EL2 (D19.2 "MDCR_EL2").  Only HPMN comes from the host: it splits
- * the PMU counters between EL1 and EL2, and the host's counters must keep
- * counting as they were set up.  The PMU is the host's (TPM, TPMCR); so
- * are the debug registers, not switched (TDA, TDOSA, TDRA: they read as
- * zero in sysregs.c, so a guest cannot rewrite the host's breakpoints).
- * E2PB = 0b00 and E2TB = 0b00 give the SPE profiling buffer and the TRBE
- * trace buffer to EL2: the guest's accesses to their controls trap, and
- * it cannot point the host's buffer at memory of its choosing.  TPMS and
- * TTRF trap the sampling and trace-filter controls; TDCC the debug
- * communications channel.  Each only where the feature exists (RES0
- * otherwise).  TDE, HPME, HCCD, HPMD, MTPME, EnSPM: clear.
+ * MDCR_EL2 (D19.2 "MDCR_EL2"), from nothing, bit by bit:
+ *
+ *   HPMN     the host's: it splits the PMU counters between EL1 and EL2,
+ *            and the host's counters must keep counting as set up.
+ *   TPM,     the PMU is the host's: every PMU register traps (sysregs.c:
+ *   TPMCR    PMCR_EL0 and the enables read as zero, the rest UNDEF).
+ *   TDRA     MDRAR_EL1 (the debug ROM address, the host's): traps, RAZ.
+ *   TDOSA    the OS lock registers (OSLAR, OSLSR, OSDLR, DBGPRCR): the
+ *            hardware lock is the host's, each vCPU has an emulated one
+ *            (sysregs.c; debug.c withholds the guest's debug events
+ *            while it is locked).  Always set.
+ *   TDA      the breakpoint and watchpoint registers, MDSCR_EL1 and
+ *            MDCCINT_EL1 trap, and EL1 holds them, unless EL1 asked for
+ *            them to be switched for this run (MKVM_DBG_SWITCH: the guest
+ *            wrote one, or has debug enabled) and not to be trapped
+ *            anyway (MKVM_DBG_TRAP: the VMM debugs the guest, or the
+ *            guest's OS lock is set), as KVM's lazy "debug dirty" switch:
+ *            a guest that does not debug costs nothing more per run.
+ *   TDE      only while the VMM debugs the guest (KVM_SET_GUEST_DEBUG):
+ *            the guest's debug exceptions (step, breakpoints, BRK) go to
+ *            EL2 and become KVM_EXIT_DEBUG; TDA/TDOSA/TDRA then act as
+ *            set whatever their value.
+ *   E2PB,    0b00: the SPE profiling and TRBE trace buffers are owned
+ *   E2TB     by EL2, so the guest's accesses to their controls trap and
+ *            it cannot point the host's buffer at memory of its choosing.
+ *   TPMS,    the sampling and trace-filter controls trap; TDCC the debug
+ *   TTRF,    communications channel (DBGDTR*, MDCCSR), which TDA alone
+ *   TDCC     leaves to the guest of a switched run.  Each only where the
+ *            feature exists (RES0 otherwise).
+ *   HPME, HCCD, HPMD, MTPME, EnSPM: clear.
  */
-static u64 guest_mdcr(struct mkvm_hyp_cpu *h)
+static u64 guest_mdcr(struct mkvm_vcpu_hyp *vcpu, struct mkvm_hyp_cpu *h)
 {
 	u64 mdcr = h->host_mdcr & MDCR_EL2_HPMN_MASK;
 
 	mdcr |= MDCR_EL2_TPM | MDCR_EL2_TPMCR;
-	mdcr |= MDCR_EL2_TDA | MDCR_EL2_TDOSA | MDCR_EL2_TDRA;
+	mdcr |= MDCR_EL2_TDOSA | MDCR_EL2_TDRA;
+	if (!(vcpu->debug & MKVM_DBG_SWITCH) || (vcpu->debug & MKVM_DBG_TRAP))
+		mdcr |= MDCR_EL2_TDA;
+	if (vcpu->debug & MKVM_DBG_TDE)
+		mdcr |= MDCR_EL2_TDE;
 	if (h->features & MKVM_HYP_F_SPE)
 		mdcr |= MDCR_EL2_TPMS;
 	if (h->features & MKVM_HYP_F_TRF)
@@ -220,7 +243,7 @@ static void enter_guest_el2(struct mkvm_vcpu_hyp *vcpu, struct mkvm_hyp_cpu *h)
 	h->guest_loaded = true;
 
 	h->guest_cptr = guest_cptr();
-	h->guest_mdcr = guest_mdcr(h);
+	h->guest_mdcr = guest_mdcr(vcpu, h);
 	h->guest_hcr = guest_hcr(vcpu, h);
 	write_sysreg(h->guest_cptr, cptr_el2);
 	write_sysreg(h->guest_mdcr, mdcr_el2);
@@ -266,6 +289,7 @@ void hyp_panic_restore_host(struct mkvm_hyp_cpu *cpu)
 		return;
 	write_sysreg((u64)host_vectors, vbar_el2);
 	write_sysreg(0, cntv_ctl_el0);
+	debug_switch_to_host(cpu, NULL);
 	exit_guest_el2(cpu);
 	sysregs_restore(&cpu->host_ctxt);
 	host_buffers_restart(cpu);
@@ -283,6 +307,7 @@ u64 vcpu_run(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu)
 	sysregs_save(host);
 	enter_guest_el2(vcpu, cpu);
 	tlb_prepare(vcpu);
+	debug_switch_to_guest(cpu, vcpu);
 	sysregs_restore(guest);
 	timer_restore(guest);
 	vgic_restore(&vcpu->vgic);
@@ -304,6 +329,7 @@ u64 vcpu_run(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu)
 	vgic_save(&vcpu->vgic);
 	timer_save(guest);
 	sysregs_save(guest);
+	debug_switch_to_host(cpu, vcpu);
 	/*
 	 * The CPU clears HCR_EL2.VSE when the guest takes the virtual SError
 	 * (Arm ARM D1.3.5 "Virtual interrupts"); until then it stays pending,

@@ -162,14 +162,29 @@ struct mkvm_vgic_cpu {
 
 /*
  * Per vCPU: the registers a guest reaches only by trapping and that EL2
- * does not switch (sysregs.c): the debug registers (held, not yet armed in
- * hardware), and those KVM lists for userspace (AArch32 state, DISR).
+ * does not switch (sysregs.c): the OS lock, and those KVM lists for
+ * userspace (AArch32 state, DISR).  The breakpoint and watchpoint
+ * registers are in struct mkvm_vcpu_hyp, which EL2 loads.
  */
 struct mkvm_vcpu_emul_regs {
-	u64 dbgbvr[16], dbgbcr[16], dbgwvr[16], dbgwcr[16];
-	u64 mdccint, oslsr, dbgvcr32;
+	u64 oslsr, dbgvcr32;
 	u64 actlr, disr;
 	u64 dacr32, ifsr32, fpexc32;
+};
+
+/*
+ * Per vCPU: debugging (arch/arm64/debug.c).  What the VMM asked with
+ * KVM_SET_GUEST_DEBUG, whether the guest wrote a debug register since
+ * its last run, and, for one run, the guest's own MDSCR_EL1 and PSTATE.SS
+ * while the loaded ones serve the VMM or the OS lock.
+ */
+struct mkvm_vcpu_debug {
+	u32 control;			/* KVM_GUESTDBG_*, 0: off */
+	bool dirty;			/* a trapped write: switch next run */
+	bool ss_pending;		/* VMM step: stepped, exception due */
+	bool overridden;		/* the two below hold the guest's */
+	u64 guest_mdscr;
+	u64 guest_pstate_ss;
 };
 
 /* Per vCPU. */
@@ -195,6 +210,7 @@ struct mkvm_arch_vcpu {
 	wait_queue_head_t wq;		/* WFI and powered-off sleeps */
 	bool wake;			/* kicked: leave WFI */
 	struct mkvm_vcpu_emul_regs emul;
+	struct mkvm_vcpu_debug dbg;
 	/* Steal time (pvtime.c): the record's IPA once the VMM set one. */
 	bool steal_set;
 	u64 steal_base;
@@ -243,6 +259,14 @@ int mkvm_timer_vcpu_attr(struct mkvm_vcpu *vcpu,
 			 const struct kvm_device_attr *attr,
 			 enum mkvm_attr_op op);
 int mkvm_timer_set_counter_offset(struct mkvm_vm *vm, void __user *argp);
+
+/* arch/arm64/debug.c: the KVM_SET_GUEST_DEBUG flags arm64 has, as KVM. */
+#define MKVM_GUESTDBG_VALID	(KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP | \
+				 KVM_GUESTDBG_USE_SW_BP | KVM_GUESTDBG_USE_HW)
+
+int mkvm_set_guest_debug(struct mkvm_vcpu *vcpu, void __user *argp);
+unsigned int mkvm_debug_nr_brps(void);
+unsigned int mkvm_debug_nr_wrps(void);
 
 /* arch/arm64/run.c */
 int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu);

@@ -172,6 +172,26 @@ struct mkvm_vgic_hyp {
 };
 
 /*
+ * A set of breakpoint and watchpoint registers (Arm ARM D2.8, D2.9), by
+ * number, and the debug communications channel interrupt enable, which
+ * MDCR_EL2.TDA traps with them.  All 16 slots the architecture allows;
+ * EL2 switches as many as the CPU implements (hyp/debug-sr.c).
+ */
+struct mkvm_debug_regs {
+	u64 bcr[16], bvr[16], wcr[16], wvr[16];
+	u64 mdccint;
+};
+
+/*
+ * How EL2 handles the debug registers for one run (struct mkvm_vcpu_hyp
+ * .debug), chosen at EL1 (arch/arm64/debug.c).
+ */
+#define MKVM_DBG_SWITCH		BIT(0)	/* load a set for this run, host's back after */
+#define MKVM_DBG_VMM		BIT(1)	/* ... the VMM's (vmm_dbg), not the guest's */
+#define MKVM_DBG_TRAP		BIT(2)	/* guest accesses trap all the same (TDA) */
+#define MKVM_DBG_TDE		BIT(3)	/* the VMM debugs: debug exceptions to EL2 */
+
+/*
  * What EL2 needs of a vCPU, in memory shared with EL2.  EL1 fills in the
  * controls before each MKVM_HC_VCPU_RUN; EL2 fills in the fault registers
  * on every exit.
@@ -189,6 +209,9 @@ struct mkvm_vcpu_hyp {
 	u64 tlb_flush;			/* MKVM_TLB_FLUSH_*, before entry */
 	u64 smccc_to_el1;		/* no EL2 fast path for HVC (filter) */
 	struct mkvm_vgic_hyp vgic;	/* in and out */
+	u64 debug;			/* MKVM_DBG_* */
+	struct mkvm_debug_regs dbg;	/* the guest's own: in, and out if switched */
+	struct mkvm_debug_regs vmm_dbg;	/* KVM_GUESTDBG_USE_HW: in */
 	/* out */
 	u64 esr_el2;
 	u64 far_el2;
@@ -233,6 +256,9 @@ struct mkvm_hyp_cpu {
 	u64 host_hdfgrtr, host_hdfgwtr;
 	/* Host profiling and trace controls, 0 while they were off. */
 	u64 host_pmscr, host_trfcr;
+	/* The host's debug registers while a guest's are loaded (debug-sr.c). */
+	bool host_dbg_saved;
+	struct mkvm_debug_regs host_dbg;
 	/* The controls the last guest ran under, for debugfs minikvm/el2_traps. */
 	u64 guest_hcr, guest_mdcr, guest_cptr, guest_hcrx, guest_cnthctl;
 };

@@ -19,6 +19,13 @@ void mkvm_vcpu_kick(struct mkvm_vcpu *vcpu);
 void mkvm_vcpu_reset(struct mkvm_vcpu *vcpu);
 void mkvm_vcpu_power_on_reset(struct mkvm_vcpu *vcpu);
 
+/* arch/arm64/debug.c */
+void mkvm_debug_reg_written(struct mkvm_vcpu *vcpu);
+void mkvm_debug_prepare(struct mkvm_vcpu *vcpu);
+void mkvm_debug_done(struct mkvm_vcpu *vcpu);
+void mkvm_debug_instr_skipped(struct mkvm_vcpu *vcpu);
+int mkvm_handle_guest_debug(struct mkvm_vcpu *vcpu, u64 esr);
+
 /* arch/arm64/psci.c */
 int mkvm_handle_smccc(struct mkvm_vcpu *vcpu);
 void mkvm_psci_reset_vcpu(struct mkvm_vcpu *vcpu);
