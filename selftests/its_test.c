@@ -558,6 +558,13 @@ TEST_F(its, msi_delivers_lpi)
 	self->vm = t.vm;
 	map_one(&t, 8, PROP_ON);
 	EXPECT_EQ(0, g_op(&t, 0, OP_SPIN, 0, 0)) TH_LOG("nothing yet");
+	/*
+	 * A mapped event, but no KVM_MSI_VALID_DEVID.  Before its first
+	 * delivery: KVM's translation cache answers a later one without
+	 * looking at the flag.
+	 */
+	EXPECT_EQ(-EINVAL, _signal_msi(t.vm, ITS_IPA, DEV, EV, 0));
+	EXPECT_EQ(0, g_op(&t, 0, OP_SPIN, 0, 0)) TH_LOG("nothing delivered");
 	EXPECT_EQ(1, msi(&t, DEV, EV));
 	EXPECT_EQ(1, g_op(&t, 0, OP_WAIT, 1, 0));
 	ASSERT_EQ(1, t.log[0].n);
