@@ -466,23 +466,26 @@ int mkvm_irq_routing_default(struct mkvm_vm *vm, u32 nr_spis)
  * The eventfd fired: raise the GSI.  Like KVM on arm64, the line is only
  * ever raised here: an edge SPI latches it, a level one stays high until
  * its resampler lowers it on EOI (or the VMM does with KVM_IRQ_LINE).
- * An MSI route goes to a work item: the ITS translates under mutexes,
- * and this runs in the eventfd's wakeup, interrupts off (KVM too falls
- * back to a work item when its translation cache misses).
+ * An MSI route is delivered here if the ITS has its translation cached;
+ * else it goes to a work item: the ITS translates under mutexes, and this
+ * runs in the eventfd's wakeup, interrupts off (KVM too falls back to a
+ * work item when its translation cache misses).
  */
 static void irqfd_inject(struct mkvm_irqfd *irqfd)
 {
 	const struct mkvm_irq_routing *rt;
-	bool msi;
+	bool slow = false;
 
 	rcu_read_lock();
 	rt = rcu_dereference(irqfd->vm->ev.routing);
-	msi = rt && irqfd->gsi < rt->nr_gsis &&
-	      rt->map[irqfd->gsi].type == KVM_IRQ_ROUTING_MSI;
-	if (!msi)
+	if (rt && irqfd->gsi < rt->nr_gsis &&
+	    rt->map[irqfd->gsi].type == KVM_IRQ_ROUTING_MSI)
+		slow = mkvm_arch_set_msi_atomic(irqfd->vm,
+						&rt->map[irqfd->gsi].msi) < 0;
+	else
 		route_set(irqfd->vm, rt, irqfd->gsi, true);
 	rcu_read_unlock();
-	if (msi)
+	if (slow)
 		schedule_work(&irqfd->inject);
 }
 

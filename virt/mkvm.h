@@ -189,5 +189,6 @@ void mkvm_irqfd_acked(struct mkvm_vm *vm, u32 pin);
 bool mkvm_arch_irqchip_ready(struct mkvm_vm *vm);
 int mkvm_arch_set_spi(struct mkvm_vm *vm, u32 pin, bool level);
 int mkvm_arch_set_msi(struct mkvm_vm *vm, const struct kvm_msi *msi);
+int mkvm_arch_set_msi_atomic(struct mkvm_vm *vm, const struct kvm_msi *msi);
 
 #endif /* __MKVM_CORE_H */

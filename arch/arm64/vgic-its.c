@@ -22,8 +22,13 @@
  * - the vGIC lock (spinlock, interrupts off): every LPI's state, the LPI
  *   table (an xarray by INTID) and the list of live LPIs the list-register
  *   flush walks.
+ * - its->cache_lock (spinlock, interrupts off): the translation cache,
+ *   taken before the vGIC lock.
  * An MSI from an irqfd comes from an eventfd's wakeup, which cannot take a
- * mutex: virt/eventfd.c hands those to a work item.
+ * mutex.  A translation made once is cached (device, event -> LPI, as
+ * KVM's translation cache), so a device raising the same MSI again is
+ * delivered right there; on a miss virt/eventfd.c hands the MSI to a work
+ * item, which translates it under the mutexes and fills the cache.
  */
 #define pr_fmt(fmt) "minikvm: " fmt
 
@@ -56,6 +61,7 @@
 /* GITS_BASER<n> fields the guest cannot write: entry size, type. */
 #define BASER_RO		(GENMASK_ULL(52, 48) | GENMASK_ULL(58, 56))
 #define LPI_PROP_PRIORITY(p)	((p) & 0xfc)
+#define ITS_CACHE_SIZE		16
 
 struct its_coll {
 	struct list_head link;		/* its->colls */
@@ -79,6 +85,12 @@ struct its_dev {
 	struct list_head ites;
 };
 
+/* A translation the wakeup of an irqfd may use: holds a reference. */
+struct its_cache_entry {
+	u32 devid, event;
+	struct mkvm_lpi *lpi;		/* NULL: a free entry */
+};
+
 struct mkvm_its {
 	struct mkvm_vm *vm;
 	struct list_head link;		/* vgic.its_list */
@@ -89,6 +101,9 @@ struct mkvm_its {
 	struct mutex lock;		/* the translations, @enabled */
 	bool enabled;
 	struct list_head devs, colls;
+	spinlock_t cache_lock;		/* @cache, @cache_next */
+	struct its_cache_entry cache[ITS_CACHE_SIZE];
+	unsigned int cache_next;	/* the next entry replaced */
 };
 
 /* ---- guest memory --------------------------------------------------- */
@@ -362,6 +377,60 @@ void mkvm_lpis_disable(struct mkvm_vcpu *vcpu)
 	}
 }
 
+/* ---- the translation cache -------------------------------------------- */
+
+/*
+ * Forget every cached translation: whenever one may have changed (an ITE
+ * or a collection goes, the ITS is turned off).  An LPI that moves (MOVI,
+ * MAPC, MOVALL) needs nothing: its target is read as it is delivered.
+ * The references go after the lock: the last one frees the LPI.
+ */
+static void cache_flush(struct mkvm_its *its)
+{
+	struct mkvm_lpi *old[ITS_CACHE_SIZE];
+	unsigned long flags;
+	int i;
+
+	spin_lock_irqsave(&its->cache_lock, flags);
+	for (i = 0; i < ITS_CACHE_SIZE; i++) {
+		old[i] = its->cache[i].lpi;
+		its->cache[i].lpi = NULL;
+	}
+	spin_unlock_irqrestore(&its->cache_lock, flags);
+	for (i = 0; i < ITS_CACHE_SIZE; i++)
+		if (old[i])
+			lpi_put(its->vm, old[i]);
+}
+
+/* Remember (@devid, @event) -> @lpi, just delivered.  its->lock held. */
+static void cache_add(struct mkvm_its *its, u32 devid, u32 event,
+		      struct mkvm_lpi *lpi)
+{
+	struct mkvm_vgic *v = &its->vm->arch.vgic;
+	struct mkvm_lpi *old = NULL;
+	struct its_cache_entry *e;
+	unsigned long flags;
+	int i;
+
+	spin_lock_irqsave(&its->cache_lock, flags);
+	for (i = 0; i < ITS_CACHE_SIZE; i++)
+		if (its->cache[i].lpi && its->cache[i].devid == devid &&
+		    its->cache[i].event == event)
+			goto unlock;
+	e = &its->cache[its->cache_next++ % ITS_CACHE_SIZE];
+	old = e->lpi;
+	spin_lock(&v->lock);
+	lpi->refs++;
+	spin_unlock(&v->lock);
+	e->devid = devid;
+	e->event = event;
+	e->lpi = lpi;
+unlock:
+	spin_unlock_irqrestore(&its->cache_lock, flags);
+	if (old)
+		lpi_put(its->vm, old);
+}
+
 /* ---- translations ---------------------------------------------------- */
 
 static struct its_dev *find_dev(struct mkvm_its *its, u32 id)
@@ -406,6 +475,7 @@ static struct mkvm_vcpu *coll_vcpu(struct mkvm_its *its,
 
 static void free_ite(struct mkvm_its *its, struct its_ite *ite)
 {
+	cache_flush(its);
 	list_del(&ite->link);
 	lpi_put(its->vm, ite->lpi);
 	kfree(ite);
@@ -427,6 +497,7 @@ static void free_coll(struct mkvm_its *its, struct its_coll *coll)
 	struct its_dev *dev;
 	struct its_ite *ite;
 
+	cache_flush(its);
 	list_for_each_entry(dev, &its->devs, link)
 		list_for_each_entry(ite, &dev->ites, link)
 			if (ite->coll == coll)
@@ -868,6 +939,8 @@ static void write_ctlr(struct mkvm_its *its, u64 val)
 		return;
 	mutex_lock(&its->lock);
 	its->enabled = enable;
+	if (!enable)
+		cache_flush(its);
 	mutex_unlock(&its->lock);
 	its_process(its);
 }
@@ -1062,10 +1135,56 @@ int mkvm_arch_set_msi(struct mkvm_vm *vm, const struct kvm_msi *msi)
 		return -EINVAL;
 	mutex_lock(&its->lock);
 	ret = its_trigger(its, msi->devid, msi->data);
+	if (!ret)
+		cache_add(its, msi->devid, msi->data,
+			  find_ite(find_dev(its, msi->devid), msi->data)->lpi);
 	mutex_unlock(&its->lock);
 	if (ret < 0)
 		return ret;
 	return ret ? 0 : 1;
+}
+
+/**
+ * mkvm_arch_set_msi_atomic() - an MSI, delivered only if its translation is
+ * cached: for an irqfd's wakeup, which cannot take the ITS's mutexes
+ * @vm:		the VM
+ * @msi:	the MSI route's doorbell, event and device
+ *
+ * Return: 1 delivered; -EWOULDBLOCK when the answer needs
+ * mkvm_arch_set_msi() (not cached, or the target's LPIs are off).
+ */
+int mkvm_arch_set_msi_atomic(struct mkvm_vm *vm, const struct kvm_msi *msi)
+{
+	struct mkvm_its *its = its_at(vm, (u64)msi->address_hi << 32 |
+				      msi->address_lo);
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	struct mkvm_vcpu *target = NULL;
+	struct mkvm_lpi *lpi;
+	unsigned long flags;
+	int i;
+
+	if (!its || !(msi->flags & KVM_MSI_VALID_DEVID))
+		return -EWOULDBLOCK;
+	spin_lock_irqsave(&its->cache_lock, flags);
+	for (i = 0; i < ITS_CACHE_SIZE; i++) {
+		lpi = its->cache[i].lpi;
+		if (!lpi || its->cache[i].devid != msi->devid ||
+		    its->cache[i].event != msi->data)
+			continue;
+		spin_lock(&v->lock);
+		if (lpi->irq.target && lpi->irq.target->arch.vgic.lpis_enabled) {
+			lpi->irq.pending_latch = true;
+			mkvm_vgic_irq_update(vm, NULL, &lpi->irq);
+			target = lpi->irq.target;
+		}
+		spin_unlock(&v->lock);
+		break;
+	}
+	spin_unlock_irqrestore(&its->cache_lock, flags);
+	if (!target)
+		return -EWOULDBLOCK;
+	kick(target);
+	return 1;
 }
 
 /* ---- the tables in guest memory: KVM's save/restore ABI, revision 0 ---- */
@@ -1671,6 +1790,7 @@ int mkvm_its_create_device(struct mkvm_vm *vm,
 	its->base = MKVM_VGIC_ADDR_UNDEF;
 	mutex_init(&its->cmd_lock);
 	mutex_init(&its->lock);
+	spin_lock_init(&its->cache_lock);
 	INIT_LIST_HEAD(&its->devs);
 	INIT_LIST_HEAD(&its->colls);
 	its->baser_dev = BASER_INIT |

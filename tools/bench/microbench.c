@@ -12,9 +12,8 @@
 #include <getopt.h>
 #include <sys/eventfd.h>
 #include "mkvm_vm.h"
-
-#define GICD_IPA	0x08000000ull
-#define GICR_IPA	0x080a0000ull
+#include "mkvm_gic.h"
+#include "mkvm_its.h"
 
 /* x9 iterations of @op, then the elapsed CNTVCT ticks are reported. */
 #define TIMED_LOOP(op)							\
@@ -148,26 +147,21 @@ static const struct bench benches[] = {
 
 static void vgic_attr(int fd, uint32_t group, uint64_t attr, void *val)
 {
-	struct kvm_device_attr a = {
-		.group = group, .attr = attr, .addr = (uintptr_t)val,
-	};
+	int ret = _vgic_attr(fd, true, group, attr, val);
 
-	MKVM_CHECK(!ioctl(fd, KVM_SET_DEVICE_ATTR, &a), "vGIC attr %u/%llu: %s",
-		   group, (unsigned long long)attr, strerror(errno));
+	MKVM_CHECK(!ret, "vGIC attr %u/%llu: %s", group,
+		   (unsigned long long)attr, strerror(-ret));
 }
 
 static int vgic_create(struct mkvm_vm *vm)
 {
-	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_ARM_VGIC_V3 };
-	uint64_t dist = GICD_IPA, redist = GICR_IPA;
+	int fd = vm_vgic_create(vm);
 
-	MKVM_CHECK(!ioctl(vm->fd, KVM_CREATE_DEVICE, &cd),
-		   "KVM_CREATE_DEVICE: %s", strerror(errno));
-	vgic_attr(cd.fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST,
-		  &dist);
-	vgic_attr(cd.fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST,
-		  &redist);
-	return cd.fd;
+	vgic_attr(fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST,
+		  &(uint64_t){ GICD_IPA });
+	vgic_attr(fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST,
+		  &(uint64_t){ GICR_IPA });
+	return fd;
 }
 
 static double run_bench(const struct bench *b, double ns_per_tick)
@@ -273,6 +267,92 @@ static double run_sgi_bench(uint64_t iters, double ns_per_tick)
 	return ticks * ns_per_tick / iters / 2;
 }
 
+/*
+ * LPI delivery: the guest of mkvm_its.h stores to NOTIFY_IPA and sleeps in
+ * WFI until an LPI (device DEV, event EV, through the ITS) has run its
+ * handler, x10 times.  The MSI that answers comes either from this
+ * program on the MMIO exit (KVM_SIGNAL_MSI, the way a VMM's emulated
+ * device raises one), or, with an ioeventfd on NOTIFY_IPA, from a thread
+ * that waits on it and writes an irqfd routed to the ITS (the way vhost
+ * or VFIO raise one, without the vCPU thread).  One op: the notification,
+ * the MSI, the LPI taken.
+ */
+#define NOTIFY_IPA	(MKVM_MMIO_IPA + 0x200)
+#define LPI_GSI		7
+
+struct lpi_relay {
+	int notify, irq;	/* the ioeventfd, the irqfd's eventfd */
+	uint64_t iters;
+};
+
+static void *lpi_relay_thread(void *arg)
+{
+	struct lpi_relay *r = arg;
+	uint64_t done = 0, n;
+
+	/* The guest waits for each LPI before it notifies again. */
+	while (done < r->iters) {
+		MKVM_CHECK(read(r->notify, &n, sizeof(n)) == sizeof(n),
+			   "ioeventfd read: %s", strerror(errno));
+		MKVM_CHECK(write(r->irq, &n, sizeof(n)) == sizeof(n),
+			   "irqfd write: %s", strerror(errno));
+		done += n;
+	}
+	return NULL;
+}
+
+static double run_lpi_bench(uint64_t iters, bool irqfd, double ns_per_tick)
+{
+	struct lpi_relay relay = { .notify = -1, .irq = -1, .iters = iters };
+	struct kvm_run *run;
+	pthread_t thread;
+	struct its_vm t;
+	uint64_t ticks;
+
+	guest_setup(&t, 1);
+	map_one(&t, 8, PROP_ON);
+	if (irqfd) {
+		struct kvm_irqfd fd = { .gsi = LPI_GSI };
+		struct kvm_ioeventfd io = { .addr = NOTIFY_IPA, .len = 4 };
+		int ret = _set_msi_route(t.vm, LPI_GSI, DEV, EV);
+
+		MKVM_CHECK(!ret, "KVM_SET_GSI_ROUTING: %s", strerror(-ret));
+		io.fd = relay.notify = eventfd(0, EFD_CLOEXEC);
+		fd.fd = relay.irq = eventfd(0, EFD_CLOEXEC);
+		MKVM_CHECK(io.fd >= 0 && fd.fd >= 0, "eventfd: %s",
+			   strerror(errno));
+		MKVM_CHECK(!ioctl(t.vm->fd, KVM_IOEVENTFD, &io) &&
+			   !ioctl(t.vm->fd, KVM_IRQFD, &fd),
+			   "KVM_IOEVENTFD/KVM_IRQFD: %s", strerror(errno));
+		pthread_create(&thread, NULL, lpi_relay_thread, &relay);
+	}
+	MKVM_CHECK(its_report(&t, 0) == READY, "LPI guest not ready");
+	vcpu_set_reg(t.vcpu[0], MKVM_XREG(9), OP_ROUNDTRIP);
+	vcpu_set_reg(t.vcpu[0], MKVM_XREG(10), iters);
+	vcpu_set_reg(t.vcpu[0], MKVM_XREG(11), NOTIFY_IPA);
+	for (;;) {
+		run = vcpu_run_expect(t.vcpu[0], KVM_EXIT_MMIO);
+		if (run->mmio.phys_addr != NOTIFY_IPA)
+			break;
+		MKVM_CHECK(!irqfd && msi(&t, DEV, EV) == 1,
+			   "KVM_SIGNAL_MSI not delivered");
+	}
+	MKVM_CHECK(run->mmio.phys_addr == MKVM_UCALL_IPA + UCALL_REPORT,
+		   "LPI guest: ucall at %#llx",
+		   (unsigned long long)run->mmio.phys_addr);
+	ticks = mkvm_mmio_data(run);
+	MKVM_CHECK(vcpu_get_reg(t.vcpu[0], MKVM_XREG(24)) == iters,
+		   "LPIs taken: not %llu", (unsigned long long)iters);
+	if (irqfd) {
+		pthread_join(thread, NULL);
+		close(relay.notify);
+		close(relay.irq);
+	}
+	g_op(&t, 0, OP_DONE, 0, 0);
+	guest_free(&t);
+	return ticks * ns_per_tick / iters;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -297,5 +377,9 @@ int main(int argc, char **argv)
 		printf("%s %.1f\n", benches[i].name,
 		       run_bench(&benches[i], 1e9 / frq));
 	printf("sgi-to-other-vcpu-handler %.1f\n", run_sgi_bench(1024, 1e9 / frq));
+	printf("lpi-msi-ioctl-to-handler %.1f\n",
+	       run_lpi_bench(1024, false, 1e9 / frq));
+	printf("lpi-irqfd-to-handler %.1f\n",
+	       run_lpi_bench(1024, true, 1e9 / frq));
 	return 0;
 }
