@@ -267,6 +267,41 @@ static bool relax_logged_write(struct mkvm_vm *vm, u64 ipa)
 }
 
 /*
+ * The last step of a stage-2 fault: @pa mapped at @ipa with @attr (@relax:
+ * the permission bits an existing entry may gain) under mmu_lock, unless
+ * an invalidation ran since @seq was read - the entry could then map a
+ * page the VMM no longer has there, so nothing is mapped and the guest
+ * faults again.  With @log (the slot, when it logs dirty pages) a
+ * writable mapping marks the page dirty under the same lock: a
+ * KVM_GET/CLEAR_DIRTY_LOG, which write-protects under it too, sees both
+ * or neither.  The slot is the one looked up with @seq, so its bitmap
+ * lives; set_bit() because KVM_CLEAR_DIRTY_LOG clears bits of the same
+ * word atomically.  Return: 1 (an entry another vCPU made first is fine),
+ * or -ENOMEM.
+ */
+static int map_unless_invalidated(struct mkvm_vcpu *vcpu, u64 ipa,
+				  phys_addr_t pa, u64 attr, u64 relax,
+				  unsigned long seq,
+				  const struct mkvm_memslot *log)
+{
+	struct mkvm_vm *vm = vcpu->vm;
+	int ret = 1;
+
+	spin_lock(&vm->mmu_lock);
+	if (!vm->mmu_invalidating && vm->mmu_seq == seq) {
+		ret = mkvm_pgtable_map_page_cached(&vm->arch.s2, ipa & PAGE_MASK,
+						   pa, attr, relax,
+						   &vcpu->mmu_cache);
+		if (!ret && log && (attr & S2_AP_W))
+			set_bit((ipa >> PAGE_SHIFT) - log->base_gfn,
+				log->dirty_bitmap);
+		ret = (ret == -EEXIST || !ret) ? 1 : ret;
+	}
+	spin_unlock(&vm->mmu_lock);
+	return ret;
+}
+
+/*
  * The page frame behind @hva in a VM_IO/VM_PFNMAP mapping (a device's
  * registers mapped by its driver: a PCI BAR through sysfs or VFIO), which
  * get_user_pages() refuses: such memory has no struct page to pin.  The
@@ -326,11 +361,9 @@ static int stage2_fault_pfnmap(struct mkvm_vcpu *vcpu, u64 ipa, bool write,
 			       bool exec, unsigned long hva, bool writable,
 			       unsigned long seq)
 {
-	struct mkvm_vm *vm = vcpu->vm;
 	unsigned long pfn;
 	bool device;
 	u64 attr;
-	int ret;
 
 	if (pfnmap_lookup(hva, write, &writable, &pfn))
 		return -EFAULT;
@@ -342,18 +375,9 @@ static int stage2_fault_pfnmap(struct mkvm_vcpu *vcpu, u64 ipa, bool write,
 	attr = device ? S2_ATTR_DEVICE_RO : S2_ATTR_RO;
 	if (writable)
 		attr |= S2_AP_W;
-
-	spin_lock(&vm->mmu_lock);
-	ret = 1;
-	if (!vm->mmu_invalidating && vm->mmu_seq == seq) {
-		/* S2_AP_W: a write after a read of a read-only VMM entry. */
-		ret = mkvm_pgtable_map_page_cached(&vm->arch.s2, ipa & PAGE_MASK,
-						   PFN_PHYS(pfn), attr, S2_AP_W,
-						   &vcpu->mmu_cache);
-		ret = (ret == -EEXIST || !ret) ? 1 : ret;
-	}
-	spin_unlock(&vm->mmu_lock);
-	return ret;
+	/* S2_AP_W: a write after a read of a read-only VMM entry. */
+	return map_unless_invalidated(vcpu, ipa, PFN_PHYS(pfn), attr, S2_AP_W,
+				      seq, NULL);
 }
 
 /**
@@ -369,9 +393,8 @@ static int stage2_fault_pfnmap(struct mkvm_vcpu *vcpu, u64 ipa, bool write,
  * call the notifier on this very VM.
  *
  * In a slot that logs dirty pages only a write maps a page writable, and
- * it marks the page dirty under mmu_lock together with the mapping: a
- * KVM_GET/CLEAR_DIRTY_LOG, which write-protects under the same lock,
- * sees either both or neither.
+ * it marks the page dirty together with the mapping
+ * (map_unless_invalidated()).
  *
  * Return: 1 when the guest can retry the access, 0 when the address is not
  * memory the guest may access that way (an MMIO access, an instruction
@@ -433,25 +456,9 @@ int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write, bool exec)
 		attr = S2_SW_HOST_WRITABLE |
 		       (write || !logging ? S2_ATTR_RW : S2_ATTR_RO);
 
-	spin_lock(&vm->mmu_lock);
-	ret = 1;
-	/* An invalidation ran since the lookup, or runs: fault again. */
-	if (!vm->mmu_invalidating && vm->mmu_seq == seq) {
-		ret = mkvm_pgtable_map_page_cached(&vm->arch.s2, ipa & PAGE_MASK,
-						   page_to_phys(page), attr,
-						   S2_AP_W | S2_SW_HOST_WRITABLE,
-						   &vcpu->mmu_cache);
-		/*
-		 * The slot is the one looked up (mmu_seq), so its bitmap
-		 * lives; set_bit() because KVM_CLEAR_DIRTY_LOG clears bits
-		 * of the same word atomically.
-		 */
-		if (!ret && logging && (attr & S2_AP_W))
-			set_bit((ipa >> PAGE_SHIFT) - s.base_gfn, s.dirty_bitmap);
-		/* Another vCPU mapped it first: fine. */
-		ret = (ret == -EEXIST || !ret) ? 1 : ret;
-	}
-	spin_unlock(&vm->mmu_lock);
+	ret = map_unless_invalidated(vcpu, ipa, page_to_phys(page), attr,
+				     S2_AP_W | S2_SW_HOST_WRITABLE, seq,
+				     logging ? &s : NULL);
 	put_page(page);
 	return ret;
 }
