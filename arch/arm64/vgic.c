@@ -29,19 +29,16 @@
 #include <mkvm/hyp.h>
 #include <mkvm/run.h>
 #include <mkvm/vgic.h>
+#include "vgic-internal.h"
 
 #define DIST_SIZE		SZ_64K
 #define REDIST_SIZE		(2 * SZ_64K)	/* RD_base + SGI_base frames */
 #define DEFAULT_NR_IRQS		256
-#define PRIORITY_MASK		0xf8		/* 5 priority bits, as KVM */
-#define IIDR_VALUE		(0x43b << GICD_IIDR_IMPLEMENTER_SHIFT)
-#define PIDR2_VALUE		(GIC_PIDR2_ARCH_GICv3 | 0xb)
 /* A KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION value (arm-vgic-v3.rst). */
 #define RDREG_INDEX		GENMASK_ULL(11, 0)
 #define RDREG_FLAGS		GENMASK_ULL(15, 12)
 #define RDREG_BASE		GENMASK_ULL(51, 16)
 #define RDREG_COUNT		GENMASK_ULL(63, 52)
-#define TYPER_IDBITS_SHIFT	19		/* GICD_TYPER.IDbits */
 /* GICR_PROPBASER/PENDBASER bits that read as zero (RES0), as KVM. */
 #define PROPBASER_RES0		(GENMASK_ULL(63, 59) | GENMASK_ULL(55, 52) | \
 				 GENMASK_ULL(6, 5))
@@ -54,8 +51,16 @@ static u64 ich_vtr;		/* ICH_VTR_EL2: the virtual CPU interface */
 
 /* ---- where interrupts live ---------------------------------------- */
 
-static struct mkvm_irq *vgic_irq(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
-				 u32 intid)
+/**
+ * vgic_irq() - where an interrupt's state lives, vGIC lock held
+ * @vm:		the VM
+ * @vcpu:	the owner of an SGI or PPI (NULL: the caller has none)
+ * @intid:	the INTID
+ *
+ * Return: the interrupt, or NULL for one the VM does not have.
+ */
+struct mkvm_irq *vgic_irq(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
+			  u32 intid)
 {
 	struct mkvm_vgic *v = &vm->arch.vgic;
 	struct mkvm_lpi *lpi;
@@ -71,7 +76,14 @@ static struct mkvm_irq *vgic_irq(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
 	return lpi ? &lpi->irq : NULL;
 }
 
-static bool irq_pending(const struct mkvm_irq *irq)
+/**
+ * vgic_irq_pending() - is the interrupt pending?
+ * @irq:	the interrupt
+ *
+ * Return: its latch (an edge, or GICD_ISPENDR), or a level interrupt's
+ * input line.
+ */
+bool vgic_irq_pending(const struct mkvm_irq *irq)
 {
 	return irq->pending_latch || (irq->level && irq->line_level);
 }
@@ -86,7 +98,13 @@ static struct mkvm_vcpu *spi_target(struct mkvm_vm *vm,
 	return irq->target;
 }
 
-static void spi_set_route(struct mkvm_vm *vm, struct mkvm_irq *irq, u64 route)
+/**
+ * vgic_spi_set_route() - set an SPI's GICD_IROUTER, and so its target
+ * @vm:		the VM
+ * @irq:	the SPI
+ * @route:	the affinity it routes to (GICD_IROUTER's fields)
+ */
+void vgic_spi_set_route(struct mkvm_vm *vm, struct mkvm_irq *irq, u64 route)
 {
 	irq->route = route;
 	irq->target = mkvm_vcpu_by_mpidr(vm, route);
@@ -98,14 +116,19 @@ static bool irq_live(const struct mkvm_irq *irq)
 	return irq->pending_latch || irq->line_level || irq->active;
 }
 
-/*
- * Keep the "live" bitmaps in step with an interrupt's state, so that the
+/**
+ * mkvm_vgic_irq_update() - an interrupt's state changed, vGIC lock held
+ * @vm:		the VM
+ * @vcpu:	the owner of a private (SGI/PPI) interrupt, else NULL
+ * @irq:	the interrupt
+ *
+ * Keeps the "live" lists in step with the interrupt's state, so that the
  * list-register flush only looks at interrupts that are pending or active
- * instead of scanning them all on every guest entry.  Under the vGIC lock;
- * @vcpu is the owner of a private (SGI/PPI) interrupt.
+ * instead of scanning them all on every guest entry.  Every change of
+ * pending or active state goes through it, the ITS's for LPIs too.
  */
-static void irq_update(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
-		       struct mkvm_irq *irq)
+void mkvm_vgic_irq_update(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
+			  struct mkvm_irq *irq)
 {
 	bool live = irq_live(irq);
 
@@ -123,21 +146,6 @@ static void irq_update(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
 	} else {
 		vcpu->arch.vgic.priv_live &= ~BIT(irq->intid);
 	}
-}
-
-/**
- * mkvm_vgic_irq_update() - an interrupt's state changed, vGIC lock held
- * @vm:		the VM
- * @vcpu:	the owner of a private interrupt, else NULL
- * @irq:	the interrupt
- *
- * Keeps the lists of interrupts that may need a list register in step
- * (the ITS pends and clears LPIs through it).
- */
-void mkvm_vgic_irq_update(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
-			  struct mkvm_irq *irq)
-{
-	irq_update(vm, vcpu, irq);
 }
 
 /*
@@ -185,7 +193,7 @@ static bool deliverable(struct mkvm_vm *vm, const struct mkvm_irq *irq)
 {
 	u32 grp = irq->group1 ? GICD_CTLR_ENABLE_G1A : BIT(0);
 
-	return irq->enabled && irq_pending(irq) &&
+	return irq->enabled && vgic_irq_pending(irq) &&
 	       (vm->arch.vgic.ctlr & grp);
 }
 
@@ -292,7 +300,7 @@ void mkvm_vgic_flush(struct mkvm_vcpu *vcpu)
 		if (irq->active)
 			lr |= ICH_LR_ACTIVE_BIT;
 		irq->active = false;	/* the LR holds it now */
-		irq_update(vcpu->vm, vcpu, irq);
+		mkvm_vgic_irq_update(vcpu->vm, vcpu, irq);
 		h->lr[i] = lr;
 		vcpu->arch.vgic.lr_intid[i] = irq->intid;
 	}
@@ -348,7 +356,7 @@ void mkvm_vgic_sync(struct mkvm_vcpu *vcpu)
 			irq->pending_latch = true;
 		else if (irq->level && !(lr & ICH_LR_PENDING_BIT))
 			irq->pending_latch = false;
-		irq_update(vcpu->vm, vcpu, irq);
+		mkvm_vgic_irq_update(vcpu->vm, vcpu, irq);
 	}
 	spin_unlock(&v->lock);
 	h->used_lrs = 0;
@@ -423,7 +431,7 @@ void mkvm_vgic_set_private_line(struct mkvm_vcpu *vcpu, u32 intid, bool level)
 	struct mkvm_irq *irq = &vcpu->arch.vgic.priv[intid];
 
 	irq->line_level = level;
-	irq_update(vcpu->vm, vcpu, irq);
+	mkvm_vgic_irq_update(vcpu->vm, vcpu, irq);
 }
 
 /* Something changed for @vcpu's interrupts: let it look again. */
@@ -462,7 +470,7 @@ static int vgic_set_line(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
 		irq->line_level = level;
 	else if (level)
 		irq->pending_latch = true;
-	irq_update(vm, vcpu, irq);
+	mkvm_vgic_irq_update(vm, vcpu, irq);
 	if (intid >= 32)
 		vcpu = spi_target(vm, irq);
 	spin_unlock_irqrestore(&v->lock, flags);
@@ -542,227 +550,6 @@ void mkvm_vgic_sgi(struct mkvm_vcpu *vcpu, u64 sgi1r)
 		}
 		vgic_set_line(vm, t, intid, true);
 	}
-}
-
-/* ---- distributor and redistributor registers ----------------------- */
-
-/* One bit per interrupt: IGROUPR, IS/ICENABLER, IS/ICPENDR, IS/ICACTIVER. */
-enum bit_reg { B_GROUP, B_SENABLE, B_CENABLE, B_SPEND, B_CPEND, B_SACTIVE,
-	       B_CACTIVE };
-
-static u32 bits_read(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
-		     enum bit_reg r, u32 first)
-{
-	u32 val = 0, i;
-
-	for (i = 0; i < 32; i++) {
-		struct mkvm_irq *irq = vgic_irq(vm, vcpu, first + i);
-		bool bit;
-
-		if (!irq)
-			break;
-		switch (r) {
-		case B_GROUP:
-			bit = irq->group1;
-			break;
-		case B_SENABLE:
-		case B_CENABLE:
-			bit = irq->enabled;
-			break;
-		case B_SPEND:
-		case B_CPEND:
-			bit = irq_pending(irq);
-			break;
-		default:
-			bit = irq->active;
-			break;
-		}
-		val |= (u32)bit << i;
-	}
-	return val;
-}
-
-static void bits_write(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
-		       enum bit_reg r, u32 first, u32 val)
-{
-	u32 i;
-
-	for (i = 0; i < 32; i++) {
-		struct mkvm_irq *irq = vgic_irq(vm, vcpu, first + i);
-		bool bit = val & BIT(i);
-
-		if (!irq)
-			break;
-		if (r == B_GROUP) {
-			irq->group1 = bit;
-			continue;
-		}
-		if (!bit)
-			continue;
-		switch (r) {
-		case B_SENABLE:
-			irq->enabled = true;
-			break;
-		case B_CENABLE:
-			/* SGIs cannot be disabled on a GICv3 with ARE. */
-			irq->enabled = first + i < 16;
-			break;
-		case B_SPEND:
-			irq->pending_latch = true;
-			break;
-		case B_CPEND:
-			irq->pending_latch = false;
-			break;
-		case B_SACTIVE:
-			irq->active = true;
-			break;
-		case B_CACTIVE:
-			irq->active = false;
-			break;
-		default:
-			break;
-		}
-		irq_update(vm, vcpu, irq);
-	}
-}
-
-static const struct {
-	u32 base;
-	enum bit_reg r;
-} bit_regs[] = {
-	{ GICD_IGROUPR,    B_GROUP },
-	{ GICD_ISENABLER,  B_SENABLE },
-	{ GICD_ICENABLER,  B_CENABLE },
-	{ GICD_ISPENDR,    B_SPEND },
-	{ GICD_ICPENDR,    B_CPEND },
-	{ GICD_ISACTIVER,  B_SACTIVE },
-	{ GICD_ICACTIVER,  B_CACTIVE },
-};
-
-/*
- * The registers the distributor and the redistributor's SGI_base frame
- * share (same offsets).  @vcpu is NULL for the distributor, whose
- * SGI/PPI halves are RAZ/WI with affinity routing (IHI 0069, 12.9).
- * Returns false for an offset this layout does not have.
- */
-static bool shared_regs(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu, u32 off,
-			bool write, u64 *val, unsigned int len)
-{
-	u32 lo = vcpu ? 0 : 32, hi = vcpu ? 32 : vm->arch.vgic.nr_irqs;
-	unsigned int i;
-	u32 first;
-
-	for (i = 0; i < ARRAY_SIZE(bit_regs); i++) {
-		if (off < bit_regs[i].base || off >= bit_regs[i].base + 0x80)
-			continue;
-		if (len != 4)
-			return true;		/* word access only: RAZ/WI */
-		first = (off - bit_regs[i].base) * 8;
-		if (first < lo || first >= hi) {
-			*val = 0;
-			return true;
-		}
-		if (write)
-			bits_write(vm, vcpu, bit_regs[i].r, first, *val);
-		else
-			*val = bits_read(vm, vcpu, bit_regs[i].r, first);
-		return true;
-	}
-	if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + 0x400) {
-		first = off - GICD_IPRIORITYR;
-		if (len != 1 && len != 4)
-			return true;
-		for (i = 0; i < len; i++) {
-			struct mkvm_irq *irq = first + i >= lo ?
-				vgic_irq(vm, vcpu, first + i) : NULL;
-
-			if (!irq || first + i >= hi)
-				continue;
-			if (write)
-				irq->priority = (*val >> (8 * i)) & PRIORITY_MASK;
-			else
-				*val |= (u64)irq->priority << (8 * i);
-		}
-		return true;
-	}
-	if (off >= GICD_ICFGR && off < GICD_ICFGR + 0x100) {
-		first = (off - GICD_ICFGR) * 4;
-		if (len != 4)
-			return true;
-		for (i = 0; i < 16; i++) {
-			struct mkvm_irq *irq = first + i >= lo && first + i < hi ?
-				vgic_irq(vm, vcpu, first + i) : NULL;
-
-			if (!irq)
-				continue;
-			if (!write)
-				*val |= (u64)(irq->level ? 0 : 2) << (2 * i);
-			else if (first + i >= 16)	/* SGIs stay edge */
-				irq->level = !(*val & BIT(2 * i + 1));
-		}
-		return true;
-	}
-	return false;
-}
-
-static void dist_access(struct mkvm_vm *vm, u32 off, bool write, u64 *val,
-			unsigned int len)
-{
-	struct mkvm_vgic *v = &vm->arch.vgic;
-	struct mkvm_irq *irq;
-
-	switch (off) {
-	case GICD_CTLR:
-		if (write)
-			v->ctlr = *val & (GICD_CTLR_ENABLE_G1A | BIT(0));
-		else
-			*val = v->ctlr | GICD_CTLR_ARE_NS | GICD_CTLR_DS;
-		return;
-	case GICD_TYPER:
-		if (write)
-			return;
-		/* IDbits: 10, or 16 with an ITS (LPIs), as KVM. */
-		*val = v->nr_irqs / 32 - 1;
-		if (READ_ONCE(v->has_its))
-			*val |= GICD_TYPER_LPIS |
-				(MKVM_LPI_ID_BITS - 1) << TYPER_IDBITS_SHIFT;
-		else
-			*val |= 9 << TYPER_IDBITS_SHIFT;
-		return;
-	case GICD_IIDR:
-		if (!write)
-			*val = IIDR_VALUE;
-		return;
-	case GICD_PIDR2:
-		if (!write)
-			*val = PIDR2_VALUE;
-		return;
-	}
-	if (off >= GICD_IROUTER && off < GICD_IROUTER + 8 * 1020) {
-		u32 intid = (off - GICD_IROUTER) / 8;
-		bool high = off & 4;
-
-		irq = intid >= 32 ? vgic_irq(vm, NULL, intid) : NULL;
-		if (!irq || (len == 8 && high))
-			return;
-		/* Affinity only; IRM (1 of N) is not offered, as in KVM. */
-		if (!write) {
-			u64 r = (irq->route & 0xffffff) |
-				((irq->route >> 32 & 0xff) << 32);
-			*val = high ? r >> 32 : (len == 4 ? (u32)r : r);
-		} else if (high) {
-			spi_set_route(vm, irq, (irq->route & 0xffffff) |
-					       ((u64)(*val & 0xff) << 32));
-		} else if (len == 8) {
-			spi_set_route(vm, irq, (*val & 0xffffff) |
-					       ((*val >> 32 & 0xff) << 32));
-		} else {
-			spi_set_route(vm, irq, (irq->route & ~0xffffffULL) |
-					       (*val & 0xffffff));
-		}
-		return;
-	}
-	shared_regs(vm, NULL, off, write, val, len);
 }
 
 /* ---- redistributor regions ------------------------------------------ */
@@ -1069,7 +856,7 @@ static void redist_access(struct mkvm_vcpu *vcpu, u32 off, bool write,
 	int i;
 
 	if (off >= SZ_64K) {		/* SGI_base frame */
-		shared_regs(vm, vcpu, off - SZ_64K, write, val, len);
+		vgic_shared_regs(vm, vcpu, off - SZ_64K, write, val, len);
 		return;
 	}
 	switch (off) {
@@ -1186,7 +973,7 @@ int mkvm_vgic_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr)
 	/* Unaligned accesses are RAZ/WI, like a GIC's. */
 	if (!(ipa & (len - 1))) {
 		if (!rd)
-			dist_access(vm, ipa - v->dist_base, write, &val, len);
+			vgic_dist_access(vm, ipa - v->dist_base, write, &val, len);
 		else
 			redist_access(rd, rd_off, write, &val, len);
 	}
@@ -1287,7 +1074,7 @@ static void pend_latch_uaccess(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
 			*val |= (u32)irq->pending_latch << i;
 		} else {
 			irq->pending_latch = *val & BIT(i);
-			irq_update(vm, vcpu, irq);
+			mkvm_vgic_irq_update(vm, vcpu, irq);
 		}
 	}
 }
@@ -1317,13 +1104,13 @@ static int reg_uaccess(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu, u32 off,
 		return 0;
 	}
 	if (!vcpu && write && (off == GICD_IIDR || off == GICD_TYPER2)) {
-		dist_access(vm, off, false, &v, 4);
+		vgic_dist_access(vm, off, false, &v, 4);
 		return v == *val ? 0 : -EINVAL;
 	}
 	if (vcpu)
 		redist_access(vcpu, off, write, &v, 4);
 	else
-		dist_access(vm, off, write, &v, 4);
+		vgic_dist_access(vm, off, write, &v, 4);
 	if (!write)
 		*val = v;
 	return 0;
@@ -1353,7 +1140,7 @@ static int line_level_uaccess(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
 			*val |= (u32)(irq->level && irq->line_level) << i;
 		} else {
 			irq->line_level = *val & BIT(i);
-			irq_update(vm, vcpu, irq);
+			mkvm_vgic_irq_update(vm, vcpu, irq);
 		}
 	}
 	return 0;
@@ -1669,7 +1456,7 @@ static int vgic_init(struct mkvm_vm *vm)
 	}
 	for (intid = 32; intid < v->nr_irqs; intid++) {
 		irq_reset(&v->spis[intid - 32], intid);
-		spi_set_route(vm, &v->spis[intid - 32], 0);
+		vgic_spi_set_route(vm, &v->spis[intid - 32], 0);
 	}
 	for (i = 0; i < n; i++)
 		for (intid = 0; intid < 32; intid++)

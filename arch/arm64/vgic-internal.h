@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the vGIC's files share with each other and with nobody else (the
+ * rest of the module uses <mkvm/vgic.h>):
+ *
+ *   vgic.c         interrupt state, injection, MMIO dispatch, the device
+ *   vgic-dist.c    the distributor's registers
+ *
+ * Unless a function says otherwise, its caller holds the vGIC lock.
+ */
+#ifndef __MKVM_VGIC_INTERNAL_H
+#define __MKVM_VGIC_INTERNAL_H
+
+#include <linux/irqchip/arm-gic-v3.h>
+#include <linux/types.h>
+
+struct mkvm_irq;
+struct mkvm_vcpu;
+struct mkvm_vm;
+
+/* GICD_IIDR and GICR_IIDR: implementer Arm, as KVM's. */
+#define IIDR_VALUE		(0x43b << GICD_IIDR_IMPLEMENTER_SHIFT)
+#define PIDR2_VALUE		(GIC_PIDR2_ARCH_GICv3 | 0xb)
+
+/* vgic.c */
+struct mkvm_irq *vgic_irq(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
+			  u32 intid);
+bool vgic_irq_pending(const struct mkvm_irq *irq);
+void vgic_spi_set_route(struct mkvm_vm *vm, struct mkvm_irq *irq, u64 route);
+
+/* vgic-dist.c */
+bool vgic_shared_regs(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu, u32 off,
+		      bool write, u64 *val, unsigned int len);
+void vgic_dist_access(struct mkvm_vm *vm, u32 off, bool write, u64 *val,
+		      unsigned int len);
+
+#endif
