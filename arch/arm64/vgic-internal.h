@@ -5,6 +5,7 @@
  *
  *   vgic.c         interrupt state, injection, MMIO dispatch, the device
  *   vgic-dist.c    the distributor's registers
+ *   vgic-redist.c  the redistributors: their regions and registers
  *
  * Unless a function says otherwise, its caller holds the vGIC lock.
  */
@@ -12,12 +13,14 @@
 #define __MKVM_VGIC_INTERNAL_H
 
 #include <linux/irqchip/arm-gic-v3.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 
 struct mkvm_irq;
 struct mkvm_vcpu;
 struct mkvm_vm;
 
+#define DIST_SIZE		SZ_64K
 /* GICD_IIDR and GICR_IIDR: implementer Arm, as KVM's. */
 #define IIDR_VALUE		(0x43b << GICD_IIDR_IMPLEMENTER_SHIFT)
 #define PIDR2_VALUE		(GIC_PIDR2_ARCH_GICv3 | 0xb)
@@ -33,5 +36,14 @@ bool vgic_shared_regs(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu, u32 off,
 		      bool write, u64 *val, unsigned int len);
 void vgic_dist_access(struct mkvm_vm *vm, u32 off, bool write, u64 *val,
 		      unsigned int len);
+
+/* vgic-redist.c */
+u64 vgic_rd_frame(struct mkvm_vm *vm, int idx, bool *last);
+struct mkvm_vcpu *vgic_rd_vcpu(struct mkvm_vm *vm, u64 ipa, u32 *off);
+bool vgic_rd_layout_ok(struct mkvm_vm *vm);
+int vgic_rdreg_add(struct mkvm_vm *vm, u32 index, u64 base, u32 count);
+void vgic_redist_access(struct mkvm_vcpu *vcpu, u32 off, bool write,
+			u64 *val, unsigned int len);
+void vgic_redist_lpis_enabled(struct mkvm_vcpu *vcpu, bool was);
 
 #endif
