@@ -6,6 +6,7 @@
  *   vgic.c         interrupt state, injection, MMIO dispatch, the device
  *   vgic-dist.c    the distributor's registers
  *   vgic-redist.c  the redistributors: their regions and registers
+ *   vgic-cpuif.c   the virtual CPU interface: list registers, ICC_* state
  *
  * Unless a function says otherwise, its caller holds the vGIC lock.
  */
@@ -30,6 +31,9 @@ struct mkvm_irq *vgic_irq(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
 			  u32 intid);
 bool vgic_irq_pending(const struct mkvm_irq *irq);
 void vgic_spi_set_route(struct mkvm_vm *vm, struct mkvm_irq *irq, u64 route);
+void vgic_visit_live_irqs(struct mkvm_vcpu *vcpu,
+			  bool (*fn)(struct mkvm_irq *irq, void *arg),
+			  void *arg);
 
 /* vgic-dist.c */
 bool vgic_shared_regs(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu, u32 off,
@@ -45,5 +49,9 @@ int vgic_rdreg_add(struct mkvm_vm *vm, u32 index, u64 base, u32 count);
 void vgic_redist_access(struct mkvm_vcpu *vcpu, u32 off, bool write,
 			u64 *val, unsigned int len);
 void vgic_redist_lpis_enabled(struct mkvm_vcpu *vcpu, bool was);
+
+/* vgic-cpuif.c */
+bool vgic_icc_known(u32 reg);
+int vgic_icc_uaccess(struct mkvm_vcpu *vcpu, u32 reg, bool write, u64 *val);
 
 #endif
