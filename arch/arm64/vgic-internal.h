@@ -7,6 +7,7 @@
  *   vgic-dist.c    the distributor's registers
  *   vgic-redist.c  the redistributors: their regions and registers
  *   vgic-cpuif.c   the virtual CPU interface: list registers, ICC_* state
+ *   vgic-save.c    the device's save/restore groups (the VMM's view)
  *
  * Unless a function says otherwise, its caller holds the vGIC lock.
  */
@@ -17,11 +18,13 @@
 #include <linux/sizes.h>
 #include <linux/types.h>
 
+struct kvm_device_attr;
 struct mkvm_irq;
 struct mkvm_vcpu;
 struct mkvm_vm;
 
 #define DIST_SIZE		SZ_64K
+#define DEFAULT_NR_IRQS		256	/* without KVM_DEV_ARM_VGIC_GRP_NR_IRQS */
 /* GICD_IIDR and GICR_IIDR: implementer Arm, as KVM's. */
 #define IIDR_VALUE		(0x43b << GICD_IIDR_IMPLEMENTER_SHIFT)
 #define PIDR2_VALUE		(GIC_PIDR2_ARCH_GICv3 | 0xb)
@@ -53,5 +56,10 @@ void vgic_redist_lpis_enabled(struct mkvm_vcpu *vcpu, bool was);
 /* vgic-cpuif.c */
 bool vgic_icc_known(u32 reg);
 int vgic_icc_uaccess(struct mkvm_vcpu *vcpu, u32 reg, bool write, u64 *val);
+
+/* vgic-save.c */
+int vgic_state_has_attr(struct mkvm_vm *vm, struct kvm_device_attr *a);
+int vgic_state_access(struct mkvm_vm *vm, struct kvm_device_attr *a,
+		      bool write);
 
 #endif
