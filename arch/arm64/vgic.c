@@ -594,6 +594,32 @@ static int vgic_has_attr(struct mkvm_vm *vm, struct kvm_device_attr *a)
 	}
 }
 
+/**
+ * mkvm_vgic_attr_ioctl_arg() - what every vGIC device fd's ioctl checks
+ * first, and its argument
+ * @vm:		the VM the device belongs to
+ * @cmd:	the ioctl
+ * @arg:	its argument: a struct kvm_device_attr in the VMM's memory
+ * @a:		filled with that attribute
+ *
+ * The GICv3 and ITS device fds take KVM_SET/GET/HAS_DEVICE_ATTR alone,
+ * from the VM's own process while the VM lives, as KVM's device fds do.
+ * Return: 0, -EIO from another process or for a dead VM, -ENOTTY for
+ * another ioctl, -EFAULT.
+ */
+int mkvm_vgic_attr_ioctl_arg(struct mkvm_vm *vm, unsigned int cmd,
+			     unsigned long arg, struct kvm_device_attr *a)
+{
+	if (vm->mm != current->mm || READ_ONCE(vm->dead))
+		return -EIO;
+	if (cmd != KVM_SET_DEVICE_ATTR && cmd != KVM_GET_DEVICE_ATTR &&
+	    cmd != KVM_HAS_DEVICE_ATTR)
+		return -ENOTTY;
+	if (copy_from_user(a, (void __user *)arg, sizeof(*a)))
+		return -EFAULT;
+	return 0;
+}
+
 static long vgic_dev_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
@@ -601,13 +627,9 @@ static long vgic_dev_ioctl(struct file *file, unsigned int cmd,
 	struct kvm_device_attr a;
 	long ret;
 
-	if (vm->mm != current->mm || READ_ONCE(vm->dead))
-		return -EIO;
-	if (cmd != KVM_SET_DEVICE_ATTR && cmd != KVM_GET_DEVICE_ATTR &&
-	    cmd != KVM_HAS_DEVICE_ATTR)
-		return -ENOTTY;
-	if (copy_from_user(&a, (void __user *)arg, sizeof(a)))
-		return -EFAULT;
+	ret = mkvm_vgic_attr_ioctl_arg(vm, cmd, arg, &a);
+	if (ret)
+		return ret;
 	mutex_lock(&vm->lock);
 	if (cmd == KVM_SET_DEVICE_ATTR)
 		ret = vgic_set_attr(vm, &a);
