@@ -8,6 +8,15 @@
  * and its attributes, with the errors of
  * Documentation/virt/kvm/devices/arm-vgic-v3.rst.
  *
+ * This file is the core: where each interrupt's state lives and how it
+ * changes (lines, edges, SGIs), the dispatch of a guest's MMIO access,
+ * and the device (KVM_CREATE_DEVICE, its address, size and control
+ * attributes, KVM_IRQ_LINE, the first-run checks).  The registers are in
+ * vgic-dist.c (distributor), vgic-redist.c (redistributors) and
+ * vgic-cpuif.c (the CPU interface and its list registers), the VMM's
+ * save/restore groups in vgic-save.c, the ITS in vgic-its.c;
+ * vgic-internal.h is what they share.
+ *
  * One spinlock per VM guards every interrupt's state: simple, and the
  * guest-visible cost is an MMIO exit anyway.
  */
