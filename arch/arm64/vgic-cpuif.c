@@ -225,10 +225,6 @@ static u8 guest_pmr(struct mkvm_vcpu *vcpu)
 	return vcpu->arch.hyp->vgic.vmcr >> 24;
 }
 
-/**
- * mkvm_vgic_pending() - would an interrupt wake this vCPU from WFI?
- * @vcpu:	the vCPU
- */
 struct pending_args {
 	struct mkvm_vcpu *vcpu;
 	bool found;
@@ -243,6 +239,12 @@ static bool pending_one(struct mkvm_irq *irq, void *arg)
 	return p->found;
 }
 
+/**
+ * mkvm_vgic_pending() - would an interrupt wake this vCPU from WFI?
+ * @vcpu:	the vCPU
+ *
+ * Return: true if one is deliverable and beats the guest's priority mask.
+ */
 bool mkvm_vgic_pending(struct mkvm_vcpu *vcpu)
 {
 	struct mkvm_vgic *v = &vcpu->vm->arch.vgic;
@@ -477,6 +479,9 @@ int mkvm_vgic_host_init(void)
 	return 0;
 }
 
+/**
+ * mkvm_vgic_host_exit() - give back what mkvm_vgic_host_init() claimed
+ */
 void mkvm_vgic_host_exit(void)
 {
 	free_percpu_irq(vtimer_irq, &vgic_irq_cookie);
@@ -505,7 +510,10 @@ void mkvm_vgic_host_vtimer_mask(bool fired)
 	__this_cpu_write(vtimer_masked, fired);
 }
 
-/* On each CPU as it takes EL2, and as it gives it back. */
+/**
+ * mkvm_vgic_cpu_up() - on each CPU as it takes EL2: read its ICH_VTR_EL2,
+ * unmask the maintenance and virtual timer PPIs
+ */
 void mkvm_vgic_cpu_up(void)
 {
 	u64 vtr;
@@ -521,6 +529,9 @@ void mkvm_vgic_cpu_up(void)
 	this_cpu_write(vtimer_masked, false);
 }
 
+/**
+ * mkvm_vgic_cpu_down() - on each CPU as it gives EL2 back: mask them again
+ */
 void mkvm_vgic_cpu_down(void)
 {
 	if (!this_cpu_read(vtimer_masked))

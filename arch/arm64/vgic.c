@@ -184,6 +184,8 @@ static void irq_reset(struct mkvm_irq *irq, u32 intid)
 	};
 }
 
+/* ---- lines, edges and SGIs ---------------------------------------- */
+
 /**
  * mkvm_vgic_set_private_line() - set a PPI's input line, vGIC lock held
  * @vcpu:	the vCPU owning the PPI
@@ -315,6 +317,8 @@ void mkvm_vgic_sgi(struct mkvm_vcpu *vcpu, u64 sgi1r)
 		vgic_set_line(vm, t, intid, true);
 	}
 }
+
+/* ---- the guest's MMIO: distributor, redistributors, ITS ----------- */
 
 /**
  * mkvm_vgic_mmio() - emulate an access to the distributor/redistributors
@@ -800,7 +804,10 @@ int mkvm_vgic_first_run(struct mkvm_vcpu *vcpu)
 	return ret;
 }
 
-/* VM teardown: the device fd is gone, nothing runs. */
+/**
+ * mkvm_vgic_vm_destroy() - free the vGIC's state at VM teardown
+ * @vm:		the VM: the device fd is gone, nothing runs
+ */
 void mkvm_vgic_vm_destroy(struct mkvm_vm *vm)
 {
 	mkvm_its_vm_destroy(vm);
