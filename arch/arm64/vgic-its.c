@@ -1686,13 +1686,9 @@ static long its_dev_ioctl(struct file *file, unsigned int cmd,
 	u64 val;
 	long ret;
 
-	if (vm->mm != current->mm || READ_ONCE(vm->dead))
-		return -EIO;
-	if (cmd != KVM_SET_DEVICE_ATTR && cmd != KVM_GET_DEVICE_ATTR &&
-	    cmd != KVM_HAS_DEVICE_ATTR)
-		return -ENOTTY;
-	if (copy_from_user(&a, (void __user *)arg, sizeof(a)))
-		return -EFAULT;
+	ret = mkvm_vgic_attr_ioctl_arg(vm, cmd, arg, &a);
+	if (ret)
+		return ret;
 	uaddr = u64_to_user_ptr(a.addr);
 
 	if (cmd == KVM_HAS_DEVICE_ATTR) {

@@ -8,6 +8,15 @@
  * and its attributes, with the errors of
  * Documentation/virt/kvm/devices/arm-vgic-v3.rst.
  *
+ * This file is the core: where each interrupt's state lives and how it
+ * changes (lines, edges, SGIs), the dispatch of a guest's MMIO access,
+ * and the device (KVM_CREATE_DEVICE, its address, size and control
+ * attributes, KVM_IRQ_LINE, the first-run checks).  The registers are in
+ * vgic-dist.c (distributor), vgic-redist.c (redistributors) and
+ * vgic-cpuif.c (the CPU interface and its list registers), the VMM's
+ * save/restore groups in vgic-save.c, the ITS in vgic-its.c;
+ * vgic-internal.h is what they share.
+ *
  * One spinlock per VM guards every interrupt's state: simple, and the
  * guest-visible cost is an MMIO exit anyway.
  */
@@ -16,46 +25,35 @@
 #include <linux/anon_inodes.h>
 #include <linux/bitfield.h>
 #include <linux/file.h>
-#include <linux/interrupt.h>
 #include <linux/irqchip/arm-gic-v3.h>
 #include <linux/kvm.h>
-#include <linux/of.h>
-#include <linux/of_irq.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/esr.h>
 #include <asm/sysreg.h>
 #include "virt/mkvm.h"
-#include <mkvm/hyp.h>
 #include <mkvm/run.h>
 #include <mkvm/vgic.h>
+#include "vgic-internal.h"
 
-#define DIST_SIZE		SZ_64K
-#define REDIST_SIZE		(2 * SZ_64K)	/* RD_base + SGI_base frames */
-#define DEFAULT_NR_IRQS		256
-#define PRIORITY_MASK		0xf8		/* 5 priority bits, as KVM */
-#define IIDR_VALUE		(0x43b << GICD_IIDR_IMPLEMENTER_SHIFT)
-#define PIDR2_VALUE		(GIC_PIDR2_ARCH_GICv3 | 0xb)
 /* A KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION value (arm-vgic-v3.rst). */
 #define RDREG_INDEX		GENMASK_ULL(11, 0)
 #define RDREG_FLAGS		GENMASK_ULL(15, 12)
 #define RDREG_BASE		GENMASK_ULL(51, 16)
 #define RDREG_COUNT		GENMASK_ULL(63, 52)
-#define TYPER_IDBITS_SHIFT	19		/* GICD_TYPER.IDbits */
-/* GICR_PROPBASER/PENDBASER bits that read as zero (RES0), as KVM. */
-#define PROPBASER_RES0		(GENMASK_ULL(63, 59) | GENMASK_ULL(55, 52) | \
-				 GENMASK_ULL(6, 5))
-#define PENDBASER_RES0		(BIT_ULL(63) | GENMASK_ULL(61, 59) | \
-				 GENMASK_ULL(55, 52) | GENMASK_ULL(15, 12) | \
-				 GENMASK_ULL(6, 0))
-
-static unsigned int nr_lrs;	/* from ICH_VTR_EL2.ListRegs */
-static u64 ich_vtr;		/* ICH_VTR_EL2: the virtual CPU interface */
 
 /* ---- where interrupts live ---------------------------------------- */
 
-static struct mkvm_irq *vgic_irq(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
-				 u32 intid)
+/**
+ * vgic_irq() - where an interrupt's state lives, vGIC lock held
+ * @vm:		the VM
+ * @vcpu:	the owner of an SGI or PPI (NULL: the caller has none)
+ * @intid:	the INTID
+ *
+ * Return: the interrupt, or NULL for one the VM does not have.
+ */
+struct mkvm_irq *vgic_irq(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
+			  u32 intid)
 {
 	struct mkvm_vgic *v = &vm->arch.vgic;
 	struct mkvm_lpi *lpi;
@@ -71,7 +69,14 @@ static struct mkvm_irq *vgic_irq(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
 	return lpi ? &lpi->irq : NULL;
 }
 
-static bool irq_pending(const struct mkvm_irq *irq)
+/**
+ * vgic_irq_pending() - is the interrupt pending?
+ * @irq:	the interrupt
+ *
+ * Return: its latch (an edge, or GICD_ISPENDR), or a level interrupt's
+ * input line.
+ */
+bool vgic_irq_pending(const struct mkvm_irq *irq)
 {
 	return irq->pending_latch || (irq->level && irq->line_level);
 }
@@ -86,7 +91,13 @@ static struct mkvm_vcpu *spi_target(struct mkvm_vm *vm,
 	return irq->target;
 }
 
-static void spi_set_route(struct mkvm_vm *vm, struct mkvm_irq *irq, u64 route)
+/**
+ * vgic_spi_set_route() - set an SPI's GICD_IROUTER, and so its target
+ * @vm:		the VM
+ * @irq:	the SPI
+ * @route:	the affinity it routes to (GICD_IROUTER's fields)
+ */
+void vgic_spi_set_route(struct mkvm_vm *vm, struct mkvm_irq *irq, u64 route)
 {
 	irq->route = route;
 	irq->target = mkvm_vcpu_by_mpidr(vm, route);
@@ -98,14 +109,19 @@ static bool irq_live(const struct mkvm_irq *irq)
 	return irq->pending_latch || irq->line_level || irq->active;
 }
 
-/*
- * Keep the "live" bitmaps in step with an interrupt's state, so that the
+/**
+ * mkvm_vgic_irq_update() - an interrupt's state changed, vGIC lock held
+ * @vm:		the VM
+ * @vcpu:	the owner of a private (SGI/PPI) interrupt, else NULL
+ * @irq:	the interrupt
+ *
+ * Keeps the "live" lists in step with the interrupt's state, so that the
  * list-register flush only looks at interrupts that are pending or active
- * instead of scanning them all on every guest entry.  Under the vGIC lock;
- * @vcpu is the owner of a private (SGI/PPI) interrupt.
+ * instead of scanning them all on every guest entry.  Every change of
+ * pending or active state goes through it, the ITS's for LPIs too.
  */
-static void irq_update(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
-		       struct mkvm_irq *irq)
+void mkvm_vgic_irq_update(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
+			  struct mkvm_irq *irq)
 {
 	bool live = irq_live(irq);
 
@@ -126,27 +142,16 @@ static void irq_update(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
 }
 
 /**
- * mkvm_vgic_irq_update() - an interrupt's state changed, vGIC lock held
- * @vm:		the VM
- * @vcpu:	the owner of a private interrupt, else NULL
- * @irq:	the interrupt
- *
- * Keeps the lists of interrupts that may need a list register in step
- * (the ITS pends and clears LPIs through it).
+ * vgic_visit_live_irqs() - call @fn for every live interrupt of @vcpu
+ * (its SGIs/PPIs, and the SPIs and LPIs routed to it), until it returns
+ * true; vGIC lock held
+ * @vcpu:	the vCPU
+ * @fn:		called with each pending or active interrupt and @arg
+ * @arg:	passed to @fn
  */
-void mkvm_vgic_irq_update(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
-			  struct mkvm_irq *irq)
-{
-	irq_update(vm, vcpu, irq);
-}
-
-/*
- * Call @fn for every live interrupt of @vcpu (its SGIs/PPIs, and the SPIs
- * routed to it), until @fn returns true.
- */
-static void for_each_live_irq(struct mkvm_vcpu *vcpu,
-			      bool (*fn)(struct mkvm_irq *irq, void *arg),
-			      void *arg)
+void vgic_visit_live_irqs(struct mkvm_vcpu *vcpu,
+			  bool (*fn)(struct mkvm_irq *irq, void *arg),
+			  void *arg)
 {
 	struct mkvm_vgic *v = &vcpu->vm->arch.vgic;
 	unsigned long priv = vcpu->arch.vgic.priv_live;
@@ -179,238 +184,7 @@ static void irq_reset(struct mkvm_irq *irq, u32 intid)
 	};
 }
 
-/* ---- the CPU interface: list registers ----------------------------- */
-
-static bool deliverable(struct mkvm_vm *vm, const struct mkvm_irq *irq)
-{
-	u32 grp = irq->group1 ? GICD_CTLR_ENABLE_G1A : BIT(0);
-
-	return irq->enabled && irq_pending(irq) &&
-	       (vm->arch.vgic.ctlr & grp);
-}
-
-struct collect_args {
-	struct mkvm_vm *vm;
-	struct mkvm_irq **out;
-	unsigned int n, max;
-	bool overflow;
-};
-
-static bool collect_one(struct mkvm_irq *irq, void *arg)
-{
-	struct collect_args *c = arg;
-	unsigned int j;
-
-	if (!irq->active && !deliverable(c->vm, irq))
-		return false;
-	if (c->n < c->max) {
-		c->out[c->n++] = irq;
-		return false;
-	}
-	/* More than fit: keep the best, replacing one this one beats. */
-	c->overflow = true;
-	for (j = 0; j < c->n; j++)
-		if (c->out[j]->priority > irq->priority) {
-			c->out[j] = irq;
-			break;
-		}
-	return false;
-}
-
-/* Interrupts for @vcpu that want a list register, best priority first. */
-static unsigned int collect(struct mkvm_vcpu *vcpu, struct mkvm_irq **out,
-			    unsigned int max, bool *overflow)
-{
-	struct collect_args c = { .vm = vcpu->vm, .out = out, .max = max };
-
-	for_each_live_irq(vcpu, collect_one, &c);
-	*overflow = c.overflow;
-	return c.n;
-}
-
-/**
- * mkvm_vgic_flush() - fill the list registers before entering the guest
- * @vcpu:	the vCPU, interrupts disabled
- *
- * A pending interrupt moves into an LR; from then on the LR holds its
- * pending state until mkvm_vgic_sync() reads it back.  With more
- * candidates than LRs, the underflow maintenance interrupt (ICH_HCR.UIE)
- * brings the vCPU back out to refill.
- */
-void mkvm_vgic_flush(struct mkvm_vcpu *vcpu)
-{
-	struct mkvm_vgic *v = &vcpu->vm->arch.vgic;
-	struct mkvm_vgic_hyp *h = &vcpu->arch.hyp->vgic;
-	struct mkvm_irq *cand[MKVM_VGIC_MAX_LRS];
-	unsigned int n, i;
-	bool overflow;
-
-	if (!v->initialized) {
-		/*
-		 * No vGIC: the interface stays off, and its state must not be
-		 * whatever another VM left on this CPU (ICV_PMR_EL1 and
-		 * ICV_AP*R_EL1 would read it back): VMCR and APRs are zeroed.
-		 * As KVM, every ICC_* access of such a guest traps (TALL0,
-		 * TALL1, TC) and is answered at EL1.
-		 */
-		memset(h, 0, sizeof(*h));
-		h->hcr = ICH_HCR_TALL0 | ICH_HCR_TALL1 | ICH_HCR_TC;
-		return;
-	}
-	spin_lock(&v->lock);
-	n = collect(vcpu, cand, nr_lrs, &overflow);
-	for (i = 0; i < n; i++) {
-		struct mkvm_irq *irq = cand[i];
-		u64 lr = irq->intid | (u64)irq->priority << ICH_LR_PRIORITY_SHIFT;
-
-		if (irq->group1)
-			lr |= ICH_LR_GROUP;
-		if (irq->active && irq->level && !irq->pending_latch) {
-			/*
-			 * Acknowledged, not yet deactivated: active only.  Its
-			 * line was sampled at the last entry and the guest may
-			 * have lowered it since without exiting (a timer
-			 * disabled in its handler); pended here, it would be
-			 * taken again the moment the guest deactivates it.
-			 * The EOI maintenance interrupt brings the vCPU out
-			 * then, and the next entry samples the line afresh.
-			 */
-			lr |= ICH_LR_EOI;
-		} else if (deliverable(vcpu->vm, irq)) {
-			lr |= ICH_LR_PENDING_BIT;
-			/*
-			 * An edge's pending state moves into the LR.  A level
-			 * interrupt's latch (GICD_ISPENDR) stays until the
-			 * guest acknowledges it (mkvm_vgic_sync()); a level
-			 * input still high is pending again after EOI.
-			 */
-			if (irq->level)
-				lr |= ICH_LR_EOI;
-			else
-				irq->pending_latch = false;
-		}
-		if (irq->active)
-			lr |= ICH_LR_ACTIVE_BIT;
-		irq->active = false;	/* the LR holds it now */
-		irq_update(vcpu->vm, vcpu, irq);
-		h->lr[i] = lr;
-		vcpu->arch.vgic.lr_intid[i] = irq->intid;
-	}
-	spin_unlock(&v->lock);
-	h->used_lrs = n;
-	h->hcr = ICH_HCR_EN | (overflow ? ICH_HCR_UIE : 0);
-}
-
-/**
- * mkvm_vgic_sync() - take back what the guest did with the list registers
- * @vcpu:	the vCPU, just out of the guest, interrupts disabled
- */
-void mkvm_vgic_sync(struct mkvm_vcpu *vcpu)
-{
-	struct mkvm_vgic *v = &vcpu->vm->arch.vgic;
-	struct mkvm_vgic_hyp *h = &vcpu->arch.hyp->vgic;
-	unsigned int i;
-
-	if (!(h->hcr & ICH_HCR_EN))
-		return;
-	spin_lock(&v->lock);
-	for (i = 0; i < h->used_lrs; i++) {
-		struct mkvm_irq *irq = vgic_irq(vcpu->vm, vcpu,
-						vcpu->arch.vgic.lr_intid[i]);
-		u64 lr = h->lr[i];
-
-		/*
-		 * An LPI the ITS unmapped (DISCARD, MAPD) while it sat in the
-		 * LR: nothing is left to fold its state into.
-		 */
-		if (!irq)
-			continue;
-
-		/*
-		 * Asked to tell us of the EOI, and now neither pending nor
-		 * active: the guest has deactivated a level SPI, which may
-		 * end an irqfd's resample cycle (mkvm_vgic_notify_acked()).
-		 */
-		if ((lr & ICH_LR_EOI) && !(lr & ICH_LR_STATE) &&
-		    irq->intid >= 32)
-			vcpu->arch.vgic.acked[vcpu->arch.vgic.nr_acked++] =
-				irq->intid;
-		irq->active = lr & ICH_LR_ACTIVE_BIT;
-		/*
-		 * An edge still pending in the LR: the guest has not
-		 * acknowledged it yet, it stays pending.  A level interrupt's
-		 * pending state is its line (sampled again before the next
-		 * entry) or its latch, which the guest's acknowledge clears:
-		 * latching it here would keep a line that has since dropped
-		 * pending for ever (as KVM's vgic_v3_fold_lr_state()).
-		 */
-		if (!irq->level && (lr & ICH_LR_PENDING_BIT))
-			irq->pending_latch = true;
-		else if (irq->level && !(lr & ICH_LR_PENDING_BIT))
-			irq->pending_latch = false;
-		irq_update(vcpu->vm, vcpu, irq);
-	}
-	spin_unlock(&v->lock);
-	h->used_lrs = 0;
-}
-
-/**
- * mkvm_vgic_notify_acked() - report the EOIs mkvm_vgic_sync() saw
- * @vcpu:	the vCPU, back from the guest with interrupts on, before
- *		the next mkvm_vgic_flush()
- *
- * Outside the vGIC lock and the FP/SIMD section: signalling a resamplefd
- * wakes its waiters, and one may be an irqfd of this very VM, which takes
- * the vGIC lock.  Before the next flush, so that a line lowered here is
- * not put into a list register again.
- */
-void mkvm_vgic_notify_acked(struct mkvm_vcpu *vcpu)
-{
-	struct mkvm_vgic_cpu *c = &vcpu->arch.vgic;
-	unsigned int i;
-
-	for (i = 0; i < c->nr_acked; i++)
-		mkvm_irqfd_acked(vcpu->vm, c->acked[i] - 32);
-	c->nr_acked = 0;
-}
-
-/* ICH_VMCR_EL2.VPMR: the guest's priority mask (IHI 0069, 12.4.9). */
-static u8 guest_pmr(struct mkvm_vcpu *vcpu)
-{
-	return vcpu->arch.hyp->vgic.vmcr >> 24;
-}
-
-/**
- * mkvm_vgic_pending() - would an interrupt wake this vCPU from WFI?
- * @vcpu:	the vCPU
- */
-struct pending_args {
-	struct mkvm_vcpu *vcpu;
-	bool found;
-};
-
-static bool pending_one(struct mkvm_irq *irq, void *arg)
-{
-	struct pending_args *p = arg;
-
-	p->found = deliverable(p->vcpu->vm, irq) &&
-		   irq->priority < guest_pmr(p->vcpu);
-	return p->found;
-}
-
-bool mkvm_vgic_pending(struct mkvm_vcpu *vcpu)
-{
-	struct mkvm_vgic *v = &vcpu->vm->arch.vgic;
-	struct pending_args p = { .vcpu = vcpu };
-	unsigned long flags;
-
-	if (!v->initialized)
-		return false;
-	spin_lock_irqsave(&v->lock, flags);
-	for_each_live_irq(vcpu, pending_one, &p);
-	spin_unlock_irqrestore(&v->lock, flags);
-	return p.found;
-}
+/* ---- lines, edges and SGIs ---------------------------------------- */
 
 /**
  * mkvm_vgic_set_private_line() - set a PPI's input line, vGIC lock held
@@ -423,7 +197,7 @@ void mkvm_vgic_set_private_line(struct mkvm_vcpu *vcpu, u32 intid, bool level)
 	struct mkvm_irq *irq = &vcpu->arch.vgic.priv[intid];
 
 	irq->line_level = level;
-	irq_update(vcpu->vm, vcpu, irq);
+	mkvm_vgic_irq_update(vcpu->vm, vcpu, irq);
 }
 
 /* Something changed for @vcpu's interrupts: let it look again. */
@@ -462,7 +236,7 @@ static int vgic_set_line(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
 		irq->line_level = level;
 	else if (level)
 		irq->pending_latch = true;
-	irq_update(vm, vcpu, irq);
+	mkvm_vgic_irq_update(vm, vcpu, irq);
 	if (intid >= 32)
 		vcpu = spi_target(vm, irq);
 	spin_unlock_irqrestore(&v->lock, flags);
@@ -544,584 +318,7 @@ void mkvm_vgic_sgi(struct mkvm_vcpu *vcpu, u64 sgi1r)
 	}
 }
 
-/* ---- distributor and redistributor registers ----------------------- */
-
-/* One bit per interrupt: IGROUPR, IS/ICENABLER, IS/ICPENDR, IS/ICACTIVER. */
-enum bit_reg { B_GROUP, B_SENABLE, B_CENABLE, B_SPEND, B_CPEND, B_SACTIVE,
-	       B_CACTIVE };
-
-static u32 bits_read(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
-		     enum bit_reg r, u32 first)
-{
-	u32 val = 0, i;
-
-	for (i = 0; i < 32; i++) {
-		struct mkvm_irq *irq = vgic_irq(vm, vcpu, first + i);
-		bool bit;
-
-		if (!irq)
-			break;
-		switch (r) {
-		case B_GROUP:
-			bit = irq->group1;
-			break;
-		case B_SENABLE:
-		case B_CENABLE:
-			bit = irq->enabled;
-			break;
-		case B_SPEND:
-		case B_CPEND:
-			bit = irq_pending(irq);
-			break;
-		default:
-			bit = irq->active;
-			break;
-		}
-		val |= (u32)bit << i;
-	}
-	return val;
-}
-
-static void bits_write(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
-		       enum bit_reg r, u32 first, u32 val)
-{
-	u32 i;
-
-	for (i = 0; i < 32; i++) {
-		struct mkvm_irq *irq = vgic_irq(vm, vcpu, first + i);
-		bool bit = val & BIT(i);
-
-		if (!irq)
-			break;
-		if (r == B_GROUP) {
-			irq->group1 = bit;
-			continue;
-		}
-		if (!bit)
-			continue;
-		switch (r) {
-		case B_SENABLE:
-			irq->enabled = true;
-			break;
-		case B_CENABLE:
-			/* SGIs cannot be disabled on a GICv3 with ARE. */
-			irq->enabled = first + i < 16;
-			break;
-		case B_SPEND:
-			irq->pending_latch = true;
-			break;
-		case B_CPEND:
-			irq->pending_latch = false;
-			break;
-		case B_SACTIVE:
-			irq->active = true;
-			break;
-		case B_CACTIVE:
-			irq->active = false;
-			break;
-		default:
-			break;
-		}
-		irq_update(vm, vcpu, irq);
-	}
-}
-
-static const struct {
-	u32 base;
-	enum bit_reg r;
-} bit_regs[] = {
-	{ GICD_IGROUPR,    B_GROUP },
-	{ GICD_ISENABLER,  B_SENABLE },
-	{ GICD_ICENABLER,  B_CENABLE },
-	{ GICD_ISPENDR,    B_SPEND },
-	{ GICD_ICPENDR,    B_CPEND },
-	{ GICD_ISACTIVER,  B_SACTIVE },
-	{ GICD_ICACTIVER,  B_CACTIVE },
-};
-
-/*
- * The registers the distributor and the redistributor's SGI_base frame
- * share (same offsets).  @vcpu is NULL for the distributor, whose
- * SGI/PPI halves are RAZ/WI with affinity routing (IHI 0069, 12.9).
- * Returns false for an offset this layout does not have.
- */
-static bool shared_regs(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu, u32 off,
-			bool write, u64 *val, unsigned int len)
-{
-	u32 lo = vcpu ? 0 : 32, hi = vcpu ? 32 : vm->arch.vgic.nr_irqs;
-	unsigned int i;
-	u32 first;
-
-	for (i = 0; i < ARRAY_SIZE(bit_regs); i++) {
-		if (off < bit_regs[i].base || off >= bit_regs[i].base + 0x80)
-			continue;
-		if (len != 4)
-			return true;		/* word access only: RAZ/WI */
-		first = (off - bit_regs[i].base) * 8;
-		if (first < lo || first >= hi) {
-			*val = 0;
-			return true;
-		}
-		if (write)
-			bits_write(vm, vcpu, bit_regs[i].r, first, *val);
-		else
-			*val = bits_read(vm, vcpu, bit_regs[i].r, first);
-		return true;
-	}
-	if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + 0x400) {
-		first = off - GICD_IPRIORITYR;
-		if (len != 1 && len != 4)
-			return true;
-		for (i = 0; i < len; i++) {
-			struct mkvm_irq *irq = first + i >= lo ?
-				vgic_irq(vm, vcpu, first + i) : NULL;
-
-			if (!irq || first + i >= hi)
-				continue;
-			if (write)
-				irq->priority = (*val >> (8 * i)) & PRIORITY_MASK;
-			else
-				*val |= (u64)irq->priority << (8 * i);
-		}
-		return true;
-	}
-	if (off >= GICD_ICFGR && off < GICD_ICFGR + 0x100) {
-		first = (off - GICD_ICFGR) * 4;
-		if (len != 4)
-			return true;
-		for (i = 0; i < 16; i++) {
-			struct mkvm_irq *irq = first + i >= lo && first + i < hi ?
-				vgic_irq(vm, vcpu, first + i) : NULL;
-
-			if (!irq)
-				continue;
-			if (!write)
-				*val |= (u64)(irq->level ? 0 : 2) << (2 * i);
-			else if (first + i >= 16)	/* SGIs stay edge */
-				irq->level = !(*val & BIT(2 * i + 1));
-		}
-		return true;
-	}
-	return false;
-}
-
-static void dist_access(struct mkvm_vm *vm, u32 off, bool write, u64 *val,
-			unsigned int len)
-{
-	struct mkvm_vgic *v = &vm->arch.vgic;
-	struct mkvm_irq *irq;
-
-	switch (off) {
-	case GICD_CTLR:
-		if (write)
-			v->ctlr = *val & (GICD_CTLR_ENABLE_G1A | BIT(0));
-		else
-			*val = v->ctlr | GICD_CTLR_ARE_NS | GICD_CTLR_DS;
-		return;
-	case GICD_TYPER:
-		if (write)
-			return;
-		/* IDbits: 10, or 16 with an ITS (LPIs), as KVM. */
-		*val = v->nr_irqs / 32 - 1;
-		if (READ_ONCE(v->has_its))
-			*val |= GICD_TYPER_LPIS |
-				(MKVM_LPI_ID_BITS - 1) << TYPER_IDBITS_SHIFT;
-		else
-			*val |= 9 << TYPER_IDBITS_SHIFT;
-		return;
-	case GICD_IIDR:
-		if (!write)
-			*val = IIDR_VALUE;
-		return;
-	case GICD_PIDR2:
-		if (!write)
-			*val = PIDR2_VALUE;
-		return;
-	}
-	if (off >= GICD_IROUTER && off < GICD_IROUTER + 8 * 1020) {
-		u32 intid = (off - GICD_IROUTER) / 8;
-		bool high = off & 4;
-
-		irq = intid >= 32 ? vgic_irq(vm, NULL, intid) : NULL;
-		if (!irq || (len == 8 && high))
-			return;
-		/* Affinity only; IRM (1 of N) is not offered, as in KVM. */
-		if (!write) {
-			u64 r = (irq->route & 0xffffff) |
-				((irq->route >> 32 & 0xff) << 32);
-			*val = high ? r >> 32 : (len == 4 ? (u32)r : r);
-		} else if (high) {
-			spi_set_route(vm, irq, (irq->route & 0xffffff) |
-					       ((u64)(*val & 0xff) << 32));
-		} else if (len == 8) {
-			spi_set_route(vm, irq, (*val & 0xffffff) |
-					       ((*val >> 32 & 0xff) << 32));
-		} else {
-			spi_set_route(vm, irq, (irq->route & ~0xffffffULL) |
-					       (*val & 0xffffff));
-		}
-		return;
-	}
-	shared_regs(vm, NULL, off, write, val, len);
-}
-
-/* ---- redistributor regions ------------------------------------------ */
-
-/* How many frames @r holds with @nr_vcpus vCPUs (the legacy one: all). */
-static u64 rdreg_size(const struct mkvm_rdreg *r, int nr_vcpus)
-{
-	return (u64)(r->count ?: nr_vcpus) * REDIST_SIZE;
-}
-
-/*
- * Where vCPU @idx's redistributor is: the regions fill in index order,
- * vCPUs in creation order, as KVM assigns them.  *@last says whether it
- * is the last of a contiguous run of frames in use (GICR_TYPER.Last).
- * Return: its base, or MKVM_VGIC_ADDR_UNDEF if no region has room.
- */
-static u64 rd_frame(struct mkvm_vm *vm, int idx, bool *last)
-{
-	struct mkvm_vgic *v = &vm->arch.vgic;
-	/* Pairs with the release in rdreg_add(): the entries are set. */
-	unsigned int nr = smp_load_acquire(&v->nr_rdregs), i, j;
-	int n = mkvm_nr_vcpus(vm), start = 0, jstart;
-
-	for (i = 0; i < nr; i++) {
-		const struct mkvm_rdreg *r = &v->rdregs[i];
-		int cap = r->count ?: INT_MAX, slot = idx - start;
-		u64 end = r->base + (u64)r->count * REDIST_SIZE;
-
-		if (slot >= cap) {
-			start += cap;
-			continue;
-		}
-		*last = slot == min(cap, n - start) - 1;
-		/* A full region followed, end to end, by one in use. */
-		if (*last && r->count && slot == cap - 1)
-			for (j = 0, jstart = 0; j < nr; j++) {
-				if (v->rdregs[j].base == end && n > jstart)
-					*last = false;
-				if (!v->rdregs[j].count)
-					break;
-				jstart += v->rdregs[j].count;
-			}
-		return r->base + (u64)slot * REDIST_SIZE;
-	}
-	return MKVM_VGIC_ADDR_UNDEF;
-}
-
-/* The vCPU whose redistributor frames hold @ipa, or NULL. */
-static struct mkvm_vcpu *rd_vcpu(struct mkvm_vm *vm, u64 ipa, u32 *off)
-{
-	int i, n = mkvm_nr_vcpus(vm);
-	bool last;
-	u64 base;
-
-	for (i = 0; i < n; i++) {
-		base = rd_frame(vm, i, &last);
-		if (base != MKVM_VGIC_ADDR_UNDEF && ipa - base < REDIST_SIZE) {
-			*off = ipa - base;
-			return vm->vcpus[i];
-		}
-	}
-	return NULL;
-}
-
-/* KVM's vgic_check_iorange() for a range not yet set. */
-static int check_iorange(struct mkvm_vm *vm, u64 base, u64 size)
-{
-	if (!IS_ALIGNED(base, SZ_64K) || !IS_ALIGNED(size, SZ_64K))
-		return -EINVAL;
-	if (base + size < base)
-		return -EINVAL;
-	if (base + size > BIT_ULL(vm->arch.ipa_bits))
-		return -E2BIG;
-	return 0;
-}
-
-static bool overlaps(u64 a, u64 asize, u64 b, u64 bsize)
-{
-	return a + asize > b && a < b + bsize;
-}
-
-static bool rdreg_overlap(struct mkvm_vm *vm, u64 base, u64 size)
-{
-	struct mkvm_vgic *v = &vm->arch.vgic;
-	unsigned int i;
-
-	for (i = 0; i < v->nr_rdregs; i++)
-		if (overlaps(base, size, v->rdregs[i].base,
-			     rdreg_size(&v->rdregs[i], vm->nr_vcpus)))
-			return true;
-	return false;
-}
-
-/*
- * KVM's vgic_v3_check_base(): every region inside the IPA space and none
- * over the distributor.  Made when a vCPU gets its frame, and at first run.
- */
-static bool layout_ok(struct mkvm_vm *vm)
-{
-	struct mkvm_vgic *v = &vm->arch.vgic;
-	unsigned int i;
-
-	for (i = 0; i < v->nr_rdregs; i++)
-		if (check_iorange(vm, v->rdregs[i].base,
-				  rdreg_size(&v->rdregs[i], vm->nr_vcpus)))
-			return false;
-	return v->dist_base == MKVM_VGIC_ADDR_UNDEF ||
-	       !rdreg_overlap(vm, v->dist_base, DIST_SIZE);
-}
-
-/* How many vCPUs the regions have frames for (INT_MAX: a legacy one). */
-static int rd_slots(struct mkvm_vgic *v)
-{
-	unsigned int i;
-	int slots = 0;
-
-	for (i = 0; i < v->nr_rdregs; i++) {
-		if (!v->rdregs[i].count)
-			return INT_MAX;
-		slots += v->rdregs[i].count;
-	}
-	return slots;
-}
-
-/*
- * Add region @index (KVM's vgic_v3_alloc_redist_region() and
- * vgic_v3_set_redist_base()), under vm->lock.  @count 0 is the legacy
- * single region.  Return: 0, -EINVAL (index out of order, legacy and
- * counted regions mixed, misaligned, overlapping another region - or the
- * distributor, for the legacy one or once a vCPU gets a frame in it),
- * -EEXIST (a second legacy region), -E2BIG (beyond the IPA space), -ENOMEM.
- */
-static int rdreg_add(struct mkvm_vm *vm, u32 index, u64 base, u32 count)
-{
-	struct mkvm_vgic *v = &vm->arch.vgic;
-	struct mkvm_rdreg r = { .base = base, .count = count };
-	u64 size = rdreg_size(&r, vm->nr_vcpus);
-	int ret, before;
-
-	if (base + size < base)
-		return -EINVAL;
-	if (!v->nr_rdregs) {
-		if (index != 0)
-			return -EINVAL;
-	} else {
-		if (!count && v->rdregs[v->nr_rdregs - 1].count)
-			return -EINVAL;
-		if (!count)
-			return -EEXIST;
-		if (index != v->nr_rdregs)
-			return -EINVAL;
-	}
-	if (!count && v->dist_base != MKVM_VGIC_ADDR_UNDEF &&
-	    overlaps(base, size, v->dist_base, DIST_SIZE))
-		return -EINVAL;
-	if (rdreg_overlap(vm, base, size))
-		return -EINVAL;
-	ret = check_iorange(vm, base, size);
-	if (ret)
-		return ret;
-	if (!v->rdregs) {
-		v->rdregs = kcalloc(MKVM_VGIC_MAX_RDREGS, sizeof(*v->rdregs),
-				    GFP_KERNEL_ACCOUNT);
-		if (!v->rdregs)
-			return -ENOMEM;
-	}
-	before = rd_slots(v);
-	v->rdregs[v->nr_rdregs] = r;
-	/* Pairs with the acquire in rd_frame(). */
-	smp_store_release(&v->nr_rdregs, v->nr_rdregs + 1);
-	/* A vCPU without a frame gets one here: KVM checks the layout. */
-	if (vm->nr_vcpus > before && !layout_ok(vm)) {
-		/* Withdrawn; no vCPU runs before the layout is checked. */
-		smp_store_release(&v->nr_rdregs, v->nr_rdregs - 1);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/*
- * A memory-attribute field of a GIC BASER register, made one KVM keeps:
- * shareability at most Inner Shareable, inner cacheability cacheable,
- * outer cacheability Non-cacheable or as inner (vgic-mmio-v3.c).
- */
-static u64 sanitise_field(u64 reg, unsigned int shift, u64 mask,
-			  u64 (*fn)(u64 field))
-{
-	return (reg & ~(mask << shift)) | fn((reg >> shift) & mask) << shift;
-}
-
-static u64 sane_shareability(u64 f)
-{
-	return f == GIC_BASER_OuterShareable ? GIC_BASER_InnerShareable : f;
-}
-
-static u64 sane_inner(u64 f)
-{
-	return f == GIC_BASER_CACHE_nCnB || f == GIC_BASER_CACHE_nC ?
-	       GIC_BASER_CACHE_RaWb : f;
-}
-
-static u64 sane_outer(u64 f)
-{
-	return f == GIC_BASER_CACHE_nC ? f : GIC_BASER_CACHE_SameAsInner;
-}
-
-/**
- * mkvm_gic_sanitise_baser() - the memory attributes of a GIC BASER
- * register (GICR_PROPBASER/PENDBASER, GITS_CBASER/BASER<n>) as KVM keeps
- * them: the guest reads back what the emulation honours
- * @reg:	the value written
- * @sh_shift:	where its Shareability field is
- * @inner_shift: where its InnerCache field is
- * @outer_shift: where its OuterCache field is
- *
- * Return: @reg with those fields sanitised.
- */
-u64 mkvm_gic_sanitise_baser(u64 reg, unsigned int sh_shift,
-			    unsigned int inner_shift, unsigned int outer_shift)
-{
-	reg = sanitise_field(reg, sh_shift, 3, sane_shareability);
-	reg = sanitise_field(reg, inner_shift, GIC_BASER_CACHE_MASK, sane_inner);
-	return sanitise_field(reg, outer_shift, GIC_BASER_CACHE_MASK, sane_outer);
-}
-
-/*
- * GICR_CTLR.EnableLPIs, and the LPI tables' registers, which may change
- * only while LPIs are off (IHI 0069, 12.11.2; KVM ignores such writes).
- * PROPBASER is one register for the VM, as KVM makes it.  vGIC lock held.
- */
-static void redist_lpi_access(struct mkvm_vcpu *vcpu, u32 off, bool write,
-			      u64 *val, unsigned int len)
-{
-	struct mkvm_vgic *v = &vcpu->vm->arch.vgic;
-	struct mkvm_vgic_cpu *c = &vcpu->arch.vgic;
-	bool high = off & 4;
-	u64 reg;
-
-	switch (off & ~7) {
-	case GICR_CTLR:
-		if (!write) {
-			*val = c->lpis_enabled ? GICR_CTLR_ENABLE_LPIS : 0;
-			return;
-		}
-		if (!v->has_its || !(*val & GICR_CTLR_ENABLE_LPIS) ==
-				   !c->lpis_enabled)
-			return;
-		WRITE_ONCE(c->lpis_enabled, *val & GICR_CTLR_ENABLE_LPIS);
-		/* LPIs off: their pending state goes (IHI 0069, 5.1.1). */
-		if (!c->lpis_enabled)
-			mkvm_lpis_disable(vcpu);
-		return;
-	case GICR_PROPBASER:
-		if (!write) {
-			*val = mkvm_gic_reg64_read(v->propbaser, high, len);
-			return;
-		}
-		if (c->lpis_enabled)
-			return;
-		reg = mkvm_gic_reg64_update(v->propbaser, high, len, *val);
-		reg = mkvm_gic_sanitise_baser(reg, GICR_PROPBASER_SHAREABILITY_SHIFT,
-					      GICR_PROPBASER_INNER_CACHEABILITY_SHIFT,
-					      GICR_PROPBASER_OUTER_CACHEABILITY_SHIFT);
-		WRITE_ONCE(v->propbaser, reg & ~PROPBASER_RES0);
-		return;
-	case GICR_PENDBASER:
-		if (!write) {
-			/* PTZ is write-only: reads as 0. */
-			*val = mkvm_gic_reg64_read(c->pendbaser &
-						   ~GICR_PENDBASER_PTZ,
-						   high, len);
-			return;
-		}
-		if (c->lpis_enabled)
-			return;
-		reg = mkvm_gic_reg64_update(c->pendbaser, high, len, *val);
-		reg = mkvm_gic_sanitise_baser(reg, GICR_PENDBASER_SHAREABILITY_SHIFT,
-					      GICR_PENDBASER_INNER_CACHEABILITY_SHIFT,
-					      GICR_PENDBASER_OUTER_CACHEABILITY_SHIFT);
-		c->pendbaser = reg & ~PENDBASER_RES0;
-		return;
-	}
-}
-
-/*
- * After a GICR_CTLR write, with no lock held: LPIs just enabled, and no
- * PENDBASER.PTZ, load their pending state from the table (KVM's
- * vgic_enable_lpis()).  @was: EnableLPIs before the write.
- */
-static void redist_lpis_enabled(struct mkvm_vcpu *vcpu, bool was)
-{
-	if (!was && READ_ONCE(vcpu->arch.vgic.lpis_enabled) &&
-	    !(READ_ONCE(vcpu->arch.vgic.pendbaser) & GICR_PENDBASER_PTZ))
-		mkvm_lpis_load_pending(vcpu);
-}
-
-static void redist_access(struct mkvm_vcpu *vcpu, u32 off, bool write,
-			  u64 *val, unsigned int len)
-{
-	struct mkvm_vm *vm = vcpu->vm;
-	u64 mpidr = vcpu->arch.mpidr;
-	bool last = false;
-	u64 typer;
-	int i;
-
-	if (off >= SZ_64K) {		/* SGI_base frame */
-		shared_regs(vm, vcpu, off - SZ_64K, write, val, len);
-		return;
-	}
-	switch (off) {
-	case GICR_CTLR:
-		if (len == 4)
-			redist_lpi_access(vcpu, off, write, val, len);
-		return;
-	case GICR_PROPBASER:
-	case GICR_PROPBASER + 4:
-	case GICR_PENDBASER:
-	case GICR_PENDBASER + 4:
-		if (len == 4 || !(off & 4))
-			redist_lpi_access(vcpu, off, write, val, len);
-		return;
-	case GICR_IIDR:
-		if (!write)
-			*val = IIDR_VALUE;
-		return;
-	case GICR_TYPER:
-	case GICR_TYPER + 4:
-		if (write)
-			return;
-		typer = ((mpidr & 0xffffff) | ((mpidr >> 32 & 0xff) << 24)) << 32 |
-			(u64)vcpu->id << 8;
-		for (i = 0; i < mkvm_nr_vcpus(vm); i++)
-			if (vm->vcpus[i] == vcpu)
-				rd_frame(vm, i, &last);
-		if (last)
-			typer |= GICR_TYPER_LAST;
-		if (READ_ONCE(vm->arch.vgic.has_its))
-			typer |= GICR_TYPER_PLPIS;
-		*val = off == GICR_TYPER + 4 ? typer >> 32 :
-		       (len == 8 ? typer : (u32)typer);
-		return;
-	case GICR_WAKER:
-		if (write)
-			vcpu->arch.vgic.sleep = *val & GICR_WAKER_ProcessorSleep;
-		else
-			*val = vcpu->arch.vgic.sleep ?
-			       GICR_WAKER_ProcessorSleep |
-			       GICR_WAKER_ChildrenAsleep : 0;
-		return;
-	case GICR_PIDR2:
-		if (!write)
-			*val = PIDR2_VALUE;
-		return;
-	}
-	/*
-	 * GICR_STATUSR, GICR_SYNCR (never busy: GICR_INVLPIR and INVALLR
-	 * complete before the guest moves on) and the rest: RAZ/WI.
-	 */
-}
+/* ---- the guest's MMIO: distributor, redistributors, ITS ----------- */
 
 /**
  * mkvm_vgic_mmio() - emulate an access to the distributor/redistributors
@@ -1146,7 +343,7 @@ int mkvm_vgic_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr)
 	if (!v->initialized)
 		return 0;
 	if (!(ipa - v->dist_base < DIST_SIZE)) {
-		rd = rd_vcpu(vm, ipa, &rd_off);
+		rd = vgic_rd_vcpu(vm, ipa, &rd_off);
 		its = !rd && mkvm_its_mmio(vcpu, ipa, false, NULL, 0);
 		if (!rd && !its)
 			return 0;
@@ -1186,13 +383,13 @@ int mkvm_vgic_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr)
 	/* Unaligned accesses are RAZ/WI, like a GIC's. */
 	if (!(ipa & (len - 1))) {
 		if (!rd)
-			dist_access(vm, ipa - v->dist_base, write, &val, len);
+			vgic_dist_access(vm, ipa - v->dist_base, write, &val, len);
 		else
-			redist_access(rd, rd_off, write, &val, len);
+			vgic_redist_access(rd, rd_off, write, &val, len);
 	}
 	spin_unlock_irq(&v->lock);
 	if (rd && write && rd_off == GICR_CTLR)
-		redist_lpis_enabled(rd, lpis_were);
+		vgic_redist_lpis_enabled(rd, lpis_were);
 done:
 	if (!write)
 		mkvm_set_gpr(vcpu, rt, val);
@@ -1201,447 +398,6 @@ done:
 		for (n = 0; n < mkvm_nr_vcpus(vm); n++)
 			vgic_kick(vm->vcpus[n]);
 	return 1;
-}
-
-/* ---- the VMM's view: the save/restore groups of the device --------- */
-
-/*
- * The registers KVM's save/restore interface has (its register tables in
- * vgic-mmio-v3.c), by offset; an offset outside them is -ENXIO.  A range
- * with @bits per interrupt only covers the interrupts the VM has.
- */
-struct vgic_reg_range {
-	u32 base, size;
-	u8 bits;			/* per interrupt, 0: not per interrupt */
-};
-
-static const struct vgic_reg_range dist_ranges[] = {
-	{ GICD_CTLR,       0x14,   0 },	/* CTLR TYPER IIDR TYPER2 STATUSR */
-	{ GICD_IGROUPR,    0x80,   1 },
-	{ GICD_ISENABLER,  0x80,   1 },
-	{ GICD_ICENABLER,  0x80,   1 },
-	{ GICD_ISPENDR,    0x80,   1 },
-	{ GICD_ICPENDR,    0x80,   1 },
-	{ GICD_ISACTIVER,  0x80,   1 },
-	{ GICD_ICACTIVER,  0x80,   1 },
-	{ GICD_IPRIORITYR, 0x400,  8 },
-	{ GICD_ITARGETSR,  0x400,  8 },
-	{ GICD_ICFGR,      0x100,  2 },
-	{ GICD_IGRPMODR,   0x80,   1 },
-	{ GICD_NSACR,      0x100,  2 },
-	{ GICD_IROUTER,    0x2000, 64 },
-	{ GICD_IDREGS,     0x30,   0 },
-};
-
-/* RD_base, then SGI_base (+64 KiB) with the SGIs' and PPIs' registers. */
-static const struct vgic_reg_range redist_ranges[] = {
-	{ GICR_CTLR,				0x18, 0 }, /* to WAKER */
-	{ GICR_PROPBASER,			0x10, 0 },
-	{ GICR_IDREGS,				0x30, 0 },
-	{ SZ_64K + GICR_IGROUPR0,		4,    0 },
-	{ SZ_64K + GICR_ISENABLER0,		4,    0 },
-	{ SZ_64K + GICR_ICENABLER0,		4,    0 },
-	{ SZ_64K + GICR_ISPENDR0,		4,    0 },
-	{ SZ_64K + GICR_ICPENDR0,		4,    0 },
-	{ SZ_64K + GICR_ISACTIVER0,		4,    0 },
-	{ SZ_64K + GICR_ICACTIVER0,		4,    0 },
-	{ SZ_64K + GICR_IPRIORITYR0,		0x20, 0 },
-	{ SZ_64K + GICR_ICFGR0,			8,    0 },
-	{ SZ_64K + GICR_IGRPMODR0,		4,    0 },
-	{ SZ_64K + GICR_NSACR,			4,    0 },
-};
-
-static bool reg_known(const struct vgic_reg_range *r, unsigned int n,
-		      u32 off, u32 nr_irqs)
-{
-	unsigned int i;
-
-	if (off & 3)
-		return false;		/* 32-bit accesses only, as KVM */
-	for (i = 0; i < n; i++, r++) {
-		if (off < r->base || off - r->base >= r->size)
-			continue;
-		return !r->bits || (off - r->base) * 8 / r->bits < nr_irqs;
-	}
-	return false;
-}
-
-/*
- * GICD_ISPENDR / GICR_ISPENDR0 from userspace: the pending latch alone,
- * without a level interrupt's input line (which LEVEL_INFO carries), and
- * a write sets each latch to its bit, 0 clearing it (KVM's
- * vgic_v3_uaccess_write_pending): with LEVEL_INFO they give the VMM the
- * whole state to save and restore.
- */
-static void pend_latch_uaccess(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
-			       u32 first, bool write, u32 *val)
-{
-	unsigned int i;
-
-	for (i = 0; i < 32; i++) {
-		struct mkvm_irq *irq = vgic_irq(vm, vcpu, first + i);
-
-		if (!irq)
-			break;
-		if (!write) {
-			*val |= (u32)irq->pending_latch << i;
-		} else {
-			irq->pending_latch = *val & BIT(i);
-			irq_update(vm, vcpu, irq);
-		}
-	}
-}
-
-/*
- * One 32-bit register through KVM_DEV_ARM_VGIC_GRP_DIST_REGS or
- * REDIST_REGS (@vcpu NULL: the distributor), vGIC lock held.  As a guest
- * access, except the pending registers above, ICPENDR (RAZ/WI), and the
- * identification registers, which may only be written with their value.
- */
-static int reg_uaccess(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu, u32 off,
-		       bool write, u32 *val)
-{
-	u32 sgi = vcpu ? SZ_64K : 0;	/* the shared registers' frame */
-	u64 v = write ? *val : 0;
-
-	if (off >= sgi + GICD_ISPENDR && off < sgi + GICD_ISPENDR + 0x80) {
-		if (!write)
-			*val = 0;
-		pend_latch_uaccess(vm, vcpu, (off - sgi - GICD_ISPENDR) * 8,
-				   write, val);
-		return 0;
-	}
-	if (off >= sgi + GICD_ICPENDR && off < sgi + GICD_ICPENDR + 0x80) {
-		if (!write)
-			*val = 0;
-		return 0;
-	}
-	if (!vcpu && write && (off == GICD_IIDR || off == GICD_TYPER2)) {
-		dist_access(vm, off, false, &v, 4);
-		return v == *val ? 0 : -EINVAL;
-	}
-	if (vcpu)
-		redist_access(vcpu, off, write, &v, 4);
-	else
-		dist_access(vm, off, write, &v, 4);
-	if (!write)
-		*val = v;
-	return 0;
-}
-
-/*
- * KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO: the input lines of 32 interrupts from
- * @intid (a multiple of 32), SGIs/PPIs those of @vcpu.  Read: the level
- * interrupts' lines; written: every line, whatever the interrupt's
- * configuration, so that the VMM may restore lines before ICFGR (KVM).
- */
-static int line_level_uaccess(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
-			      u32 intid, bool write, u32 *val)
-{
-	unsigned int i;
-
-	if (intid % 32)
-		return -EINVAL;
-	if (!write)
-		*val = 0;
-	for (i = 0; i < 32; i++) {
-		struct mkvm_irq *irq = vgic_irq(vm, vcpu, intid + i);
-
-		if (!irq)
-			break;
-		if (!write) {
-			*val |= (u32)(irq->level && irq->line_level) << i;
-		} else {
-			irq->line_level = *val & BIT(i);
-			irq_update(vm, vcpu, irq);
-		}
-	}
-	return 0;
-}
-
-/* ---- the virtual CPU interface's registers (GRP_CPU_SYSREGS) ------- */
-
-#define ICC_SRE_VALUE	(ICC_SRE_EL1_SRE | ICC_SRE_EL1_DFB | ICC_SRE_EL1_DIB)
-
-static u32 vmcr_field(u64 vmcr, u32 shift, u32 mask)
-{
-	return (vmcr >> shift) & mask;
-}
-
-static void vmcr_set(u64 *vmcr, u32 shift, u32 mask, u64 val)
-{
-	*vmcr = (*vmcr & ~((u64)mask << shift)) | ((val & mask) << shift);
-}
-
-/*
- * The register that attr's instr field names (op0 15:14, op1 13:11, CRn
- * 10:7, CRm 6:3, op2 2:0), as a sys_reg() encoding.
- */
-static u32 attr_sysreg(u64 attr)
-{
-	return sys_reg(FIELD_GET(GENMASK(15, 14), attr),
-		       FIELD_GET(GENMASK(13, 11), attr),
-		       FIELD_GET(GENMASK(10, 7), attr),
-		       FIELD_GET(GENMASK(6, 3), attr),
-		       FIELD_GET(GENMASK(2, 0), attr));
-}
-
-static bool icc_known(u32 reg)
-{
-	switch (reg) {
-	case SYS_ICC_PMR_EL1:
-	case SYS_ICC_BPR0_EL1:
-	case SYS_ICC_AP0R0_EL1 ... SYS_ICC_AP0R3_EL1:
-	case SYS_ICC_AP1R0_EL1 ... SYS_ICC_AP1R3_EL1:
-	case SYS_ICC_BPR1_EL1:
-	case SYS_ICC_CTLR_EL1:
-	case SYS_ICC_SRE_EL1:
-	case SYS_ICC_IGRPEN0_EL1:
-	case SYS_ICC_IGRPEN1_EL1:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* ICC_CTLR_EL1's read-only fields, from the hardware's virtual interface. */
-static u64 icc_ctlr_fixed(void)
-{
-	u64 pri = (ich_vtr >> ICH_VTR_PRI_BITS_SHIFT) & 7;
-	u64 id = (ich_vtr >> ICH_VTR_ID_BITS_SHIFT) & 7;
-
-	return pri << ICC_CTLR_EL1_PRI_BITS_SHIFT |
-	       id << ICC_CTLR_EL1_ID_BITS_SHIFT |
-	       ((ich_vtr >> ICH_VTR_SEIS_SHIFT) & 1) << ICC_CTLR_EL1_SEIS_SHIFT |
-	       ((ich_vtr >> ICH_VTR_A3V_SHIFT) & 1) << ICC_CTLR_EL1_A3V_SHIFT;
-}
-
-/* Active-priority registers the hardware has: 1, 2 or 4 of each. */
-static bool apr_exists(u32 n)
-{
-	u32 pri_bits = ((ich_vtr >> ICH_VTR_PRI_BITS_SHIFT) & 7) + 1;
-
-	return n < (pri_bits >= 7 ? 4 : pri_bits == 6 ? 2 : 1);
-}
-
-/*
- * The vCPU's ICC_* state lives in ICH_VMCR_EL2 and the ICH_AP*R_EL2
- * copies EL2 saves on every exit; the vCPU is stopped (its mutex held),
- * so they are its current state.  Writes KVM refuses: -EINVAL.
- */
-static int icc_uaccess(struct mkvm_vcpu *vcpu, u32 reg, bool write, u64 *val)
-{
-	struct mkvm_vgic_hyp *h = &vcpu->arch.hyp->vgic;
-	u64 *vmcr = &h->vmcr;
-	u32 n;
-
-	switch (reg) {
-	case SYS_ICC_PMR_EL1:
-		if (write)
-			vmcr_set(vmcr, ICH_VMCR_PMR_SHIFT, 0xff, *val);
-		else
-			*val = vmcr_field(*vmcr, ICH_VMCR_PMR_SHIFT, 0xff);
-		return 0;
-	case SYS_ICC_BPR0_EL1:
-		if (write)
-			vmcr_set(vmcr, ICH_VMCR_BPR0_SHIFT, 7, *val);
-		else
-			*val = vmcr_field(*vmcr, ICH_VMCR_BPR0_SHIFT, 7);
-		return 0;
-	case SYS_ICC_BPR1_EL1:
-		/* With CBPR, BPR1 follows BPR0 and ignores writes. */
-		if (vmcr_field(*vmcr, ICH_VMCR_CBPR_SHIFT, 1)) {
-			if (!write)
-				*val = min(vmcr_field(*vmcr, ICH_VMCR_BPR0_SHIFT, 7) + 1, 7U);
-		} else if (write) {
-			vmcr_set(vmcr, ICH_VMCR_BPR1_SHIFT, 7, *val);
-		} else {
-			*val = vmcr_field(*vmcr, ICH_VMCR_BPR1_SHIFT, 7);
-		}
-		return 0;
-	case SYS_ICC_IGRPEN0_EL1:
-		if (write)
-			vmcr_set(vmcr, ICH_VMCR_ENG0_SHIFT, 1, *val);
-		else
-			*val = vmcr_field(*vmcr, ICH_VMCR_ENG0_SHIFT, 1);
-		return 0;
-	case SYS_ICC_IGRPEN1_EL1:
-		if (write)
-			vmcr_set(vmcr, ICH_VMCR_ENG1_SHIFT, 1, *val);
-		else
-			*val = vmcr_field(*vmcr, ICH_VMCR_ENG1_SHIFT, 1);
-		return 0;
-	case SYS_ICC_SRE_EL1:
-		/* System registers only, always: SRE must stay set. */
-		if (write)
-			return *val & ICC_SRE_EL1_SRE ? 0 : -EINVAL;
-		*val = ICC_SRE_VALUE;
-		return 0;
-	case SYS_ICC_CTLR_EL1:
-		if (!write) {
-			*val = icc_ctlr_fixed() |
-			       vmcr_field(*vmcr, ICH_VMCR_CBPR_SHIFT, 1) <<
-					ICC_CTLR_EL1_CBPR_SHIFT |
-			       vmcr_field(*vmcr, ICH_VMCR_EOIM_SHIFT, 1) <<
-					ICC_CTLR_EL1_EOImode_SHIFT;
-			return 0;
-		}
-		/*
-		 * A state saved where the interface had more priority or ID
-		 * bits, or another SEIS/A3V, cannot be restored here.
-		 */
-		if ((*val & ICC_CTLR_EL1_PRI_BITS_MASK) >
-		    (icc_ctlr_fixed() & ICC_CTLR_EL1_PRI_BITS_MASK) ||
-		    (*val & ICC_CTLR_EL1_ID_BITS_MASK) >
-		    (icc_ctlr_fixed() & ICC_CTLR_EL1_ID_BITS_MASK) ||
-		    (*val ^ icc_ctlr_fixed()) &
-		    (ICC_CTLR_EL1_SEIS_MASK | ICC_CTLR_EL1_A3V_MASK))
-			return -EINVAL;
-		vmcr_set(vmcr, ICH_VMCR_CBPR_SHIFT, 1,
-			 *val >> ICC_CTLR_EL1_CBPR_SHIFT);
-		vmcr_set(vmcr, ICH_VMCR_EOIM_SHIFT, 1,
-			 *val >> ICC_CTLR_EL1_EOImode_SHIFT);
-		return 0;
-	}
-	/* The active-priority registers: AP0Rn op2 4+n, AP1Rn op2 n. */
-	n = sys_reg_Op2(reg) & 3;
-	if (!apr_exists(n))
-		return -EINVAL;
-	if (sys_reg_CRm(reg) == sys_reg_CRm(SYS_ICC_AP0R0_EL1)) {
-		if (write)
-			h->ap0r[n] = *val;
-		else
-			*val = h->ap0r[n];
-	} else {
-		if (write)
-			h->ap1r[n] = *val;
-		else
-			*val = h->ap1r[n];
-	}
-	return 0;
-}
-
-/*
- * The vCPU an attribute names by its affinity (bits 63:32, Aff3 in the
- * top byte), for the groups other than DIST_REGS; DIST_REGS wants only
- * that a vCPU exists, as KVM (which uses vCPU 0).
- */
-static struct mkvm_vcpu *attr_vcpu(struct mkvm_vm *vm, u64 group, u64 attr)
-{
-	u64 aff = (attr & KVM_DEV_ARM_VGIC_V3_MPIDR_MASK) >>
-		  KVM_DEV_ARM_VGIC_V3_MPIDR_SHIFT;
-
-	if (group == KVM_DEV_ARM_VGIC_GRP_DIST_REGS)
-		return vm->nr_vcpus ? vm->vcpus[0] : NULL;
-	return mkvm_vcpu_by_mpidr(vm, (aff & 0xffffff) |
-				      ((aff >> 24) & 0xff) << 32);
-}
-
-/* Does the group have the register @a names? (KVM_HAS_DEVICE_ATTR) */
-static int state_has_attr(struct mkvm_vm *vm, struct kvm_device_attr *a)
-{
-	u32 off = a->attr & KVM_DEV_ARM_VGIC_OFFSET_MASK;
-	u32 nr = vm->arch.vgic.nr_irqs ?: DEFAULT_NR_IRQS;
-
-	if (!attr_vcpu(vm, a->group, a->attr))
-		return -EINVAL;
-	switch (a->group) {
-	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
-		return reg_known(dist_ranges, ARRAY_SIZE(dist_ranges), off,
-				 nr) ? 0 : -ENXIO;
-	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
-		return reg_known(redist_ranges, ARRAY_SIZE(redist_ranges), off,
-				 nr) ? 0 : -ENXIO;
-	default:	/* CPU_SYSREGS */
-		return icc_known(attr_sysreg(a->attr)) ? 0 : -ENXIO;
-	}
-}
-
-/**
- * vgic_state_access() - the save/restore groups: DIST_REGS, REDIST_REGS,
- * CPU_SYSREGS and LEVEL_INFO, as in KVM's arm-vgic-v3.rst
- * @vm:		the VM, vm->lock held
- * @a:		the attribute
- * @write:	KVM_SET_DEVICE_ATTR
- *
- * Return: 0; -EINVAL for an affinity that names no vCPU, a bad value or
- * LEVEL_INFO field; -ENOENT for a CPU interface register the group does
- * not save (a distributor or redistributor offset it lacks reads as 0 and
- * ignores writes, as in KVM: HAS_DEVICE_ATTR tells them apart); -EBUSY
- * before KVM_DEV_ARM_VGIC_CTRL_INIT or while a vCPU is in KVM_RUN;
- * -EFAULT.
- */
-static int vgic_state_access(struct mkvm_vm *vm, struct kvm_device_attr *a,
-			     bool write)
-{
-	struct mkvm_vgic *v = &vm->arch.vgic;
-	bool sysreg = a->group == KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, lpis_were;
-	void __user *uaddr = u64_to_user_ptr(a->addr);
-	u32 off = a->attr & KVM_DEV_ARM_VGIC_OFFSET_MASK;
-	struct mkvm_vcpu *vcpu;
-	u64 val = 0;
-	u32 val32;
-	int ret;
-
-	vcpu = attr_vcpu(vm, a->group, a->attr);
-	if (!vcpu)
-		return -EINVAL;
-	if (write && (sysreg ? get_user(val, (u64 __user *)uaddr) :
-			       get_user(val32, (u32 __user *)uaddr)))
-		return -EFAULT;
-	if (write && !sysreg)
-		val = val32;
-	if (!mkvm_lock_all_vcpus(vm))
-		return -EBUSY;
-	if (!v->initialized) {
-		ret = -EBUSY;
-		goto unlock;
-	}
-	val32 = val;
-	lpis_were = READ_ONCE(vcpu->arch.vgic.lpis_enabled);
-	spin_lock_irq(&v->lock);
-	switch (a->group) {
-	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
-	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
-		/* A register the group lacks reads 0, ignores writes (KVM). */
-		ret = 0;
-		if (!write)
-			val32 = 0;
-		if (a->group == KVM_DEV_ARM_VGIC_GRP_DIST_REGS &&
-		    reg_known(dist_ranges, ARRAY_SIZE(dist_ranges), off,
-			      v->nr_irqs))
-			ret = reg_uaccess(vm, NULL, off, write, &val32);
-		else if (a->group == KVM_DEV_ARM_VGIC_GRP_REDIST_REGS &&
-			 reg_known(redist_ranges, ARRAY_SIZE(redist_ranges),
-				   off, v->nr_irqs))
-			ret = reg_uaccess(vm, vcpu, off, write, &val32);
-		break;
-	case KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO:
-		ret = -EINVAL;
-		if (!((a->attr & KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_MASK) >>
-		      KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_SHIFT))
-			ret = line_level_uaccess(vm, vcpu, a->attr &
-					KVM_DEV_ARM_VGIC_LINE_LEVEL_INTID_MASK,
-					write, &val32);
-		break;
-	default:	/* CPU_SYSREGS: an unknown one is -ENOENT (ONE_REG's) */
-		ret = -ENOENT;
-		if (icc_known(attr_sysreg(a->attr)))
-			ret = icc_uaccess(vcpu, attr_sysreg(a->attr), write,
-					  &val);
-		break;
-	}
-	spin_unlock_irq(&v->lock);
-	/* A restore's EnableLPIs: the pending table is read, as KVM does. */
-	if (write && a->group == KVM_DEV_ARM_VGIC_GRP_REDIST_REGS &&
-	    off == GICR_CTLR)
-		redist_lpis_enabled(vcpu, lpis_were);
-unlock:
-	mkvm_unlock_all_vcpus(vm);
-	if (ret || write)
-		return ret;
-	return sysreg ? put_user(val, (u64 __user *)uaddr) :
-			put_user(val32, (u32 __user *)uaddr);
 }
 
 /* ---- the device: KVM_CREATE_DEVICE and its attributes -------------- */
@@ -1669,7 +425,7 @@ static int vgic_init(struct mkvm_vm *vm)
 	}
 	for (intid = 32; intid < v->nr_irqs; intid++) {
 		irq_reset(&v->spis[intid - 32], intid);
-		spi_set_route(vm, &v->spis[intid - 32], 0);
+		vgic_spi_set_route(vm, &v->spis[intid - 32], 0);
 	}
 	for (i = 0; i < n; i++)
 		for (intid = 0; intid < 32; intid++)
@@ -1706,7 +462,7 @@ static int save_pending_tables(struct mkvm_vm *vm)
 
 /*
  * KVM_DEV_ARM_VGIC_GRP_ADDR, set.  The distributor's rules are
- * vgic_check_iorange()'s; the redistributors' are rdreg_add()'s.  A
+ * vgic_check_iorange()'s; the redistributors' are vgic_rdreg_add()'s.  A
  * REDIST_REGION value packs the region's index, flags (none defined),
  * base and count of frames (Documentation/virt/kvm/devices/arm-vgic-v3.rst).
  */
@@ -1722,15 +478,15 @@ static int set_addr(struct mkvm_vm *vm, u64 attr, u64 __user *uaddr)
 	if (get_user(addr, uaddr))
 		return -EFAULT;
 	if (attr == KVM_VGIC_V3_ADDR_TYPE_REDIST)
-		return rdreg_add(vm, 0, addr, 0);
+		return vgic_rdreg_add(vm, 0, addr, 0);
 	if (attr == KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION) {
 		u32 count = FIELD_GET(RDREG_COUNT, addr);
 
 		if (!count || FIELD_GET(RDREG_FLAGS, addr))
 			return -EINVAL;
 		/* KVM keeps 8 bits of the 12-bit index field. */
-		return rdreg_add(vm, (u8)(addr & RDREG_INDEX),
-				 addr & RDREG_BASE, count);
+		return vgic_rdreg_add(vm, (u8)(addr & RDREG_INDEX),
+				      addr & RDREG_BASE, count);
 	}
 	if (!IS_ALIGNED(addr, SZ_64K))
 		return -EINVAL;
@@ -1841,7 +597,7 @@ static int vgic_has_attr(struct mkvm_vm *vm, struct kvm_device_attr *a)
 	case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
 	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
 	case KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS:
-		return state_has_attr(vm, a);
+		return vgic_state_has_attr(vm, a);
 	case KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO:
 		return (a->attr & KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_MASK) >>
 		       KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_SHIFT ==
@@ -1851,6 +607,32 @@ static int vgic_has_attr(struct mkvm_vm *vm, struct kvm_device_attr *a)
 	}
 }
 
+/**
+ * mkvm_vgic_attr_ioctl_arg() - what every vGIC device fd's ioctl checks
+ * first, and its argument
+ * @vm:		the VM the device belongs to
+ * @cmd:	the ioctl
+ * @arg:	its argument: a struct kvm_device_attr in the VMM's memory
+ * @a:		filled with that attribute
+ *
+ * The GICv3 and ITS device fds take KVM_SET/GET/HAS_DEVICE_ATTR alone,
+ * from the VM's own process while the VM lives, as KVM's device fds do.
+ * Return: 0, -EIO from another process or for a dead VM, -ENOTTY for
+ * another ioctl, -EFAULT.
+ */
+int mkvm_vgic_attr_ioctl_arg(struct mkvm_vm *vm, unsigned int cmd,
+			     unsigned long arg, struct kvm_device_attr *a)
+{
+	if (vm->mm != current->mm || READ_ONCE(vm->dead))
+		return -EIO;
+	if (cmd != KVM_SET_DEVICE_ATTR && cmd != KVM_GET_DEVICE_ATTR &&
+	    cmd != KVM_HAS_DEVICE_ATTR)
+		return -ENOTTY;
+	if (copy_from_user(a, (void __user *)arg, sizeof(*a)))
+		return -EFAULT;
+	return 0;
+}
+
 static long vgic_dev_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
@@ -1858,13 +640,9 @@ static long vgic_dev_ioctl(struct file *file, unsigned int cmd,
 	struct kvm_device_attr a;
 	long ret;
 
-	if (vm->mm != current->mm || READ_ONCE(vm->dead))
-		return -EIO;
-	if (cmd != KVM_SET_DEVICE_ATTR && cmd != KVM_GET_DEVICE_ATTR &&
-	    cmd != KVM_HAS_DEVICE_ATTR)
-		return -ENOTTY;
-	if (copy_from_user(&a, (void __user *)arg, sizeof(a)))
-		return -EFAULT;
+	ret = mkvm_vgic_attr_ioctl_arg(vm, cmd, arg, &a);
+	if (ret)
+		return ret;
 	mutex_lock(&vm->lock);
 	if (cmd == KVM_SET_DEVICE_ATTR)
 		ret = vgic_set_attr(vm, &a);
@@ -2011,11 +789,11 @@ int mkvm_vgic_first_run(struct mkvm_vcpu *vcpu)
 		return 0;
 	mutex_lock(&vm->lock);
 	for (i = 0; i < vm->nr_vcpus; i++)
-		if (rd_frame(vm, i, &last) == MKVM_VGIC_ADDR_UNDEF)
+		if (vgic_rd_frame(vm, i, &last) == MKVM_VGIC_ADDR_UNDEF)
 			ret = -ENXIO;
 	if (ret || v->dist_base == MKVM_VGIC_ADDR_UNDEF)
 		ret = -ENXIO;
-	else if (!layout_ok(vm))
+	else if (!vgic_rd_layout_ok(vm))
 		ret = -EINVAL;
 	else if (!v->initialized)
 		ret = -EBUSY;
@@ -2026,7 +804,10 @@ int mkvm_vgic_first_run(struct mkvm_vcpu *vcpu)
 	return ret;
 }
 
-/* VM teardown: the device fd is gone, nothing runs. */
+/**
+ * mkvm_vgic_vm_destroy() - free the vGIC's state at VM teardown
+ * @vm:		the VM: the device fd is gone, nothing runs
+ */
 void mkvm_vgic_vm_destroy(struct mkvm_vm *vm)
 {
 	mkvm_its_vm_destroy(vm);
@@ -2036,113 +817,4 @@ void mkvm_vgic_vm_destroy(struct mkvm_vm *vm)
 	vm->arch.vgic.rdregs = NULL;
 	vm->arch.vgic.spis = NULL;
 	vm->arch.vgic.spi_live = NULL;
-}
-
-/* ---- host side: the PPIs a running guest makes fire ---------------- */
-
-static int maint_irq, vtimer_irq;
-static DEFINE_PER_CPU(u8, vgic_irq_cookie);
-
-/*
- * The maintenance interrupt and the guest's virtual timer interrupt only
- * have to make the guest exit; by the time the host takes them, the world
- * switch has turned both sources off (ICH_HCR_EL2 = 0, CNTV_CTL_EL0 = 0).
- */
-static irqreturn_t guest_ppi_handler(int irq, void *cookie)
-{
-	return IRQ_HANDLED;
-}
-
-static int request_ppi(const char *compat, int index, const char *name)
-{
-	struct device_node *np = of_find_compatible_node(NULL, NULL, compat);
-	int irq, ret;
-
-	if (!np)
-		return -ENODEV;
-	irq = irq_of_parse_and_map(np, index);
-	of_node_put(np);
-	if (!irq)
-		return -ENODEV;
-	ret = request_percpu_irq(irq, guest_ppi_handler, name,
-				 &vgic_irq_cookie);
-	if (ret) {
-		irq_dispose_mapping(irq);
-		return ret;
-	}
-	return irq;
-}
-
-/**
- * mkvm_vgic_host_init() - claim the PPIs a running guest makes fire
- *
- * The maintenance PPI is the GIC node's interrupt and the virtual timer
- * PPI the timer node's third one (device-tree bindings arm,gic-v3 and
- * arm,armv8-timer).  Return: 0 or -errno.
- */
-int mkvm_vgic_host_init(void)
-{
-	maint_irq = request_ppi("arm,gic-v3", 0, "minikvm-vgic-maint");
-	if (maint_irq < 0) {
-		pr_err("no GICv3 maintenance interrupt in the device tree\n");
-		return maint_irq;
-	}
-	vtimer_irq = request_ppi("arm,armv8-timer", 2, "minikvm-vtimer");
-	if (vtimer_irq < 0) {
-		pr_err("no virtual timer interrupt in the device tree\n");
-		free_percpu_irq(maint_irq, &vgic_irq_cookie);
-		return vtimer_irq;
-	}
-	return 0;
-}
-
-void mkvm_vgic_host_exit(void)
-{
-	free_percpu_irq(vtimer_irq, &vgic_irq_cookie);
-	free_percpu_irq(maint_irq, &vgic_irq_cookie);
-}
-
-static DEFINE_PER_CPU(bool, vtimer_masked);
-
-/**
- * mkvm_vgic_host_vtimer_mask() - keep the physical virtual-timer PPI quiet
- * @fired:	the guest's timer condition holds (its line is high)
- *
- * While the line is high the guest's timer would interrupt again the
- * moment the guest is entered, and the guest could never run: the host
- * masks the PPI at the GIC until the guest has dealt with the timer (as
- * KVM does for hosts without a hardware-mapped timer).  Interrupts off.
- */
-void mkvm_vgic_host_vtimer_mask(bool fired)
-{
-	if (__this_cpu_read(vtimer_masked) == fired)
-		return;
-	if (fired)
-		disable_percpu_irq(vtimer_irq);
-	else
-		enable_percpu_irq(vtimer_irq, IRQ_TYPE_NONE);
-	__this_cpu_write(vtimer_masked, fired);
-}
-
-/* On each CPU as it takes EL2, and as it gives it back. */
-void mkvm_vgic_cpu_up(void)
-{
-	u64 vtr;
-
-	preempt_disable();
-	vtr = mkvm_call_hyp(MKVM_HC(MKVM_HC_GET_ICH_VTR), 0, 0, 0);
-	preempt_enable();
-	ich_vtr = vtr;
-	/* ICH_VTR_EL2.ListRegs: the same on every CPU of a system. */
-	nr_lrs = min_t(unsigned int, (vtr & 0x1f) + 1, MKVM_VGIC_MAX_LRS);
-	enable_percpu_irq(maint_irq, IRQ_TYPE_NONE);
-	enable_percpu_irq(vtimer_irq, IRQ_TYPE_NONE);
-	this_cpu_write(vtimer_masked, false);
-}
-
-void mkvm_vgic_cpu_down(void)
-{
-	if (!this_cpu_read(vtimer_masked))
-		disable_percpu_irq(vtimer_irq);
-	disable_percpu_irq(maint_irq);
 }

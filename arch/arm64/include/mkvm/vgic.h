@@ -9,6 +9,7 @@
 #include <mkvm/arch.h>
 
 struct kvm_create_device;
+struct kvm_device_attr;
 struct mkvm_vcpu;
 struct mkvm_vm;
 
@@ -22,7 +23,7 @@ void mkvm_vgic_set_private_line(struct mkvm_vcpu *vcpu, u32 intid, bool level);
 void mkvm_vgic_sgi(struct mkvm_vcpu *vcpu, u64 sgi1r);
 void mkvm_vgic_host_vtimer_mask(bool fired);
 
-/* ---- LPIs and the ITS (vgic-its.c), and what they use of vgic.c ---- */
+/* ---- LPIs and the ITS (vgic-its.c), and what they use of the rest -- */
 
 #define MKVM_LPI_FIRST		8192
 /* INTID bits with an ITS, as KVM's INTERRUPT_ID_BITS_ITS: LPIs < 65536. */
@@ -43,6 +44,10 @@ struct mkvm_lpi {
 /* vgic.c */
 void mkvm_vgic_irq_update(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
 			  struct mkvm_irq *irq);
+int mkvm_vgic_attr_ioctl_arg(struct mkvm_vm *vm, unsigned int cmd,
+			     unsigned long arg, struct kvm_device_attr *a);
+
+/* vgic-redist.c */
 u64 mkvm_gic_sanitise_baser(u64 reg, unsigned int sh_shift,
 			    unsigned int inner_shift, unsigned int outer_shift);
 
