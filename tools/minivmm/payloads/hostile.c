@@ -26,13 +26,9 @@
  * syndrome for the data abort).  Attacks never point a device at the
  * payload itself: their addresses are in the scratch area or outside RAM.
  */
-#include <stdint.h>
+#include "payload.h"
 
-#define RAM_BASE	0x80000000UL
 #define RAM_SIZE	(64UL << 20)
-#define UART		0x09000000UL
-#define VIRTIO(n)	(0x0a000000UL + (n) * 0x200UL)
-#define NR_SLOTS	8
 #define SCRATCH		(RAM_BASE + 0x200000UL)
 #define SCRATCH_SIZE	0x10000UL
 #define GOOD_RING	(RAM_BASE + 0x300000UL)
@@ -41,94 +37,12 @@
 #define HOSTILE_OPS	3000
 #define POLL_SECONDS	60
 
-/* virtio-mmio registers (virtio 1.2, 4.2.2) */
-#define R_MAGIC		0x000
-#define R_DEVICE_ID	0x008
-#define R_DEV_FEAT_SEL	0x014
-#define R_DRV_FEAT	0x020
-#define R_DRV_FEAT_SEL	0x024
-#define R_QUEUE_SEL	0x030
-#define R_QUEUE_NUM	0x038
-#define R_QUEUE_READY	0x044
-#define R_QUEUE_NOTIFY	0x050
-#define R_INT_ACK	0x064
-#define R_STATUS	0x070
-#define R_DESC_LO	0x080
-#define R_DESC_HI	0x084
-#define R_AVAIL_LO	0x090
-#define R_AVAIL_HI	0x094
-#define R_USED_LO	0x0a0
-#define R_USED_HI	0x0a4
-
-#define S_ACK		1
-#define S_DRIVER	2
-#define S_DRIVER_OK	4
-#define S_FEATURES_OK	8
-#define S_NEEDS_RESET	0x40
-
 #define VIRTIO_ID_BLOCK		2
 #define VIRTIO_ID_CONSOLE	3
 #define BLK_F_FLUSH		(1U << 9)
 #define T_IN		0
 #define T_OUT		1
 #define T_FLUSH		4
-#define D_NEXT		1
-#define D_WRITE		2
-
-struct desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
-
-static void mmio_w32(uintptr_t a, uint32_t v)
-{
-	__asm__ __volatile__("str %w0, [%1]" : : "r"(v), "r"(a) : "memory");
-}
-
-static uint32_t mmio_r32(uintptr_t a)
-{
-	uint32_t v;
-
-	__asm__ __volatile__("ldr %w0, [%1]" : "=r"(v) : "r"(a) : "memory");
-	return v;
-}
-
-static uint64_t sysreg_cntvct(void)
-{
-	uint64_t v;
-
-	__asm__ __volatile__("isb; mrs %0, cntvct_el0" : "=r"(v) : : "memory");
-	return v;
-}
-
-static uint64_t sysreg_cntfrq(void)
-{
-	uint64_t v;
-
-	__asm__ __volatile__("mrs %0, cntfrq_el0" : "=r"(v));
-	return v;
-}
-
-/* Ring writes complete before the index that publishes them, and before a kick. */
-static void mb(void)
-{
-	__asm__ __volatile__("dsb sy" : : : "memory");
-}
-
-static void putc_uart(char c)
-{
-	while (mmio_r32(UART + 0x18) & (1U << 5))
-		;
-	mmio_w32(UART, c);
-}
-
-static void puts_uart(const char *s)
-{
-	while (*s)
-		putc_uart(*s++);
-}
 
 static void putnum(uint64_t n)
 {
@@ -141,26 +55,6 @@ static void putnum(uint64_t n)
 		n /= 10;
 	} while (n);
 	puts_uart(buf + i);
-}
-
-/* The compiler may call these for struct copies; the MMU is off, no libc. */
-void *memset(void *p, int c, unsigned long n)
-{
-	volatile uint8_t *b = p;
-
-	while (n--)
-		*b++ = c;
-	return p;
-}
-
-void *memcpy(void *d, const void *s, unsigned long n)
-{
-	volatile uint8_t *o = d;
-	const uint8_t *i = s;
-
-	while (n--)
-		*o++ = *i++;
-	return d;
 }
 
 static uint64_t rng = 0x13579bdf2468ace0ULL;
@@ -363,7 +257,7 @@ static int good_init(struct vq *vq, uintptr_t base, unsigned int q,
 static int good_submit(struct vq *vq, unsigned int n)
 {
 	/* A time limit, not a spin count: the host may be very busy. */
-	uint64_t end = sysreg_cntvct() + POLL_SECONDS * sysreg_cntfrq();
+	uint64_t end = cntvct() + POLL_SECONDS * cntfrq();
 	uint16_t used_before = vq->used[1];
 
 	vq->avail[2 + vq->next_avail % QNUM] = 0;
@@ -371,7 +265,7 @@ static int good_submit(struct vq *vq, unsigned int n)
 	vq->avail[1] = ++vq->next_avail;
 	mb();
 	mmio_w32(vq->base + R_QUEUE_NOTIFY, vq->q);
-	while (sysreg_cntvct() < end) {
+	while (cntvct() < end) {
 		if (vq->used[1] != used_before) {
 			mmio_w32(vq->base + R_INT_ACK, 3);
 			return 0;

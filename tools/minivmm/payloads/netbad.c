@@ -16,12 +16,8 @@
  * then "netbad-done", and PSCI SYSTEM_OFF.  MMU off: every access is
  * Device-nGnRnE, in program order; MMIO is one plain LDR/STR each.
  */
-#include <stdint.h>
+#include "payload.h"
 
-#define RAM_BASE	0x80000000UL
-#define UART		0x09000000UL
-#define VIRTIO(n)	(0x0a000000UL + (n) * 0x200UL)
-#define NR_SLOTS	8
 /* Each queue in 16 KiB: descriptors, avail ring at +4K, used at +8K. */
 #define RXQ_RING	(RAM_BASE + 0x300000UL)
 #define TXQ_RING	(RAM_BASE + 0x304000UL)
@@ -32,108 +28,9 @@
 #define CASE_SECONDS	5
 #define GOOD_SECONDS	60
 
-#define R_MAGIC		0x000
-#define R_DEVICE_ID	0x008
-#define R_DRV_FEAT	0x020
-#define R_DRV_FEAT_SEL	0x024
-#define R_QUEUE_SEL	0x030
-#define R_QUEUE_NUM	0x038
-#define R_QUEUE_READY	0x044
-#define R_QUEUE_NOTIFY	0x050
-#define R_INT_ACK	0x064
-#define R_STATUS	0x070
-#define R_DESC_LO	0x080
-#define R_DESC_HI	0x084
-#define R_AVAIL_LO	0x090
-#define R_AVAIL_HI	0x094
-#define R_USED_LO	0x0a0
-#define R_USED_HI	0x0a4
-
-#define S_ACK		1
-#define S_DRIVER	2
-#define S_DRIVER_OK	4
-#define S_FEATURES_OK	8
-#define S_NEEDS_RESET	0x40
-
 #define VIRTIO_ID_NET	1
-#define D_NEXT		1
-#define D_WRITE		2
 #define RXQ		0
 #define TXQ		1
-
-struct desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
-
-static void mmio_w32(uintptr_t a, uint32_t v)
-{
-	__asm__ __volatile__("str %w0, [%1]" : : "r"(v), "r"(a) : "memory");
-}
-
-static uint32_t mmio_r32(uintptr_t a)
-{
-	uint32_t v;
-
-	__asm__ __volatile__("ldr %w0, [%1]" : "=r"(v) : "r"(a) : "memory");
-	return v;
-}
-
-static uint64_t cntvct(void)
-{
-	uint64_t v;
-
-	__asm__ __volatile__("isb; mrs %0, cntvct_el0" : "=r"(v) : : "memory");
-	return v;
-}
-
-static uint64_t cntfrq(void)
-{
-	uint64_t v;
-
-	__asm__ __volatile__("mrs %0, cntfrq_el0" : "=r"(v));
-	return v;
-}
-
-static void mb(void)
-{
-	__asm__ __volatile__("dsb sy" : : : "memory");
-}
-
-static void putc_uart(char c)
-{
-	while (mmio_r32(UART + 0x18) & (1U << 5))
-		;
-	mmio_w32(UART, c);
-}
-
-static void puts_uart(const char *s)
-{
-	while (*s)
-		putc_uart(*s++);
-}
-
-/* The compiler may call these for struct copies; the MMU is off, no libc. */
-void *memset(void *p, int c, unsigned long n)
-{
-	volatile uint8_t *b = p;
-
-	while (n--)
-		*b++ = c;
-	return p;
-}
-
-void *memcpy(void *d, const void *s, unsigned long n)
-{
-	volatile uint8_t *o = d;
-	const uint8_t *i = s;
-
-	while (n--)
-		*o++ = *i++;
-	return d;
-}
 
 static uintptr_t net;
 
