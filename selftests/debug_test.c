@@ -301,55 +301,75 @@ static void probe_free(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu)
 	vm_free(vm);
 }
 
-/* Every breakpoint the guest is given fires, in the guest, once. */
-TEST_F(debug, guest_breakpoints)
+/* A vCPU's count of a kind of comparator (nr_brps(), ...), from a probe. */
+static unsigned int probe_count(unsigned int (*count)(struct mkvm_vcpu *))
 {
 	struct mkvm_vcpu *vcpu;
 	struct mkvm_vm *vm;
-	unsigned int n, brps;
+	unsigned int n;
 
 	vcpu = probe_vcpu(&vm, NULL, NULL, 0, 0);
-	brps = nr_brps(vcpu);
+	n = count(vcpu);
 	probe_free(vm, vcpu);
-	ASSERT_GE(brps, 2);
-	for (n = 0; n < brps; n++) {
+	return n;
+}
+
+/*
+ * The guest took one debug exception, of class @ec, at the instruction it
+ * armed (ELR); @what and @n name the case in the log.
+ */
+static void expect_one(struct __test_metadata *_metadata,
+		       const struct dbg_result *r, unsigned int ec,
+		       const char *what, unsigned int n)
+{
+	EXPECT_EQ(1, r->exceptions) TH_LOG("%s %u", what, n);
+	EXPECT_EQ(ec, ESR_EC(r->esr))
+		TH_LOG("%s %u: ESR %#llx", what, n,
+		       (unsigned long long)r->esr);
+	EXPECT_EQ(r->addr, r->elr) TH_LOG("%s %u", what, n);
+}
+
+/*
+ * Each of the @count comparators of a kind fires, in the guest, once:
+ * the guest @start..@end arms comparator x10 and trips it; ELR is the
+ * instruction's address and, for a watchpoint (@far), FAR the data's.
+ */
+static void each_comparator_fires(struct __test_metadata *_metadata,
+				  const char *kind, unsigned int count,
+				  const char *start, const char *end,
+				  unsigned int ec, bool far)
+{
+	struct mkvm_vcpu *vcpu;
+	struct mkvm_vm *vm;
+	unsigned int n;
+
+	ASSERT_GE(count, 2);
+	for (n = 0; n < count; n++) {
 		struct dbg_result r;
 
-		vcpu = probe_vcpu(&vm, guest_hw_bp, guest_hw_bp_end, n, 0);
+		vcpu = probe_vcpu(&vm, start, end, n, 0);
 		r = results(vcpu);
-		EXPECT_EQ(1, r.exceptions) TH_LOG("breakpoint %u", n);
-		EXPECT_EQ(EC_BREAKPT_CUR, ESR_EC(r.esr))
-			TH_LOG("breakpoint %u: ESR %#llx", n,
-			       (unsigned long long)r.esr);
-		EXPECT_EQ(r.addr, r.elr) TH_LOG("breakpoint %u", n);
+		expect_one(_metadata, &r, ec, kind, n);
+		if (far)
+			EXPECT_EQ(WP_IPA, r.far) TH_LOG("%s %u", kind, n);
 		probe_free(vm, vcpu);
 	}
 }
 
-/* Every watchpoint: the store's address in ELR, the data's in FAR. */
+/* Every breakpoint the guest is given. */
+TEST_F(debug, guest_breakpoints)
+{
+	each_comparator_fires(_metadata, "breakpoint", probe_count(nr_brps),
+			      guest_hw_bp,
+			      guest_hw_bp_end, EC_BREAKPT_CUR, false);
+}
+
+/* Every watchpoint. */
 TEST_F(debug, guest_watchpoints)
 {
-	struct mkvm_vcpu *vcpu;
-	struct mkvm_vm *vm;
-	unsigned int n, wrps;
-
-	vcpu = probe_vcpu(&vm, NULL, NULL, 0, 0);
-	wrps = nr_wrps(vcpu);
-	probe_free(vm, vcpu);
-	ASSERT_GE(wrps, 2);
-	for (n = 0; n < wrps; n++) {
-		struct dbg_result r;
-
-		vcpu = probe_vcpu(&vm, guest_hw_wp, guest_hw_wp_end, n, 0);
-		r = results(vcpu);
-		EXPECT_EQ(1, r.exceptions) TH_LOG("watchpoint %u", n);
-		EXPECT_EQ(EC_WATCHPT_CUR, ESR_EC(r.esr))
-			TH_LOG("watchpoint %u: ESR %#llx", n,
-			       (unsigned long long)r.esr);
-		EXPECT_EQ(r.addr, r.elr) TH_LOG("watchpoint %u", n);
-		EXPECT_EQ(WP_IPA, r.far) TH_LOG("watchpoint %u", n);
-		probe_free(vm, vcpu);
-	}
+	each_comparator_fires(_metadata, "watchpoint", probe_count(nr_wrps),
+			      guest_hw_wp,
+			      guest_hw_wp_end, EC_WATCHPT_CUR, true);
 }
 
 TEST_F(debug, guest_single_step)
@@ -360,10 +380,7 @@ TEST_F(debug, guest_single_step)
 
 	vcpu = probe_vcpu(&vm, guest_step, guest_step_end, 0, 0);
 	r = results(vcpu);
-	EXPECT_EQ(1, r.exceptions);
-	EXPECT_EQ(EC_SOFTSTP_CUR, ESR_EC(r.esr))
-		TH_LOG("ESR %#llx", (unsigned long long)r.esr);
-	EXPECT_EQ(r.addr, r.elr);
+	expect_one(_metadata, &r, EC_SOFTSTP_CUR, "single step", 0);
 	probe_free(vm, vcpu);
 }
 
@@ -376,10 +393,8 @@ TEST_F(debug, guest_brk)
 
 	vcpu = probe_vcpu(&vm, guest_brk, guest_brk_end, 0, 0);
 	r = results(vcpu);
-	EXPECT_EQ(1, r.exceptions);
-	EXPECT_EQ(EC_BRK64, ESR_EC(r.esr));
+	expect_one(_metadata, &r, EC_BRK64, "brk", 0);
 	EXPECT_EQ(0x123, r.esr & 0xffff);
-	EXPECT_EQ(r.addr, r.elr);
 	probe_free(vm, vcpu);
 }
 
@@ -409,14 +424,11 @@ TEST_F(debug, guest_os_lock)
 /* Every context-aware breakpoint, linked to breakpoint 0. */
 TEST_F(debug, guest_linked_context_bp)
 {
+	unsigned int c, brps = probe_count(nr_brps);
+	unsigned int ctx = probe_count(nr_ctx_cmps);
 	struct mkvm_vcpu *vcpu;
 	struct mkvm_vm *vm;
-	unsigned int c, brps, ctx;
 
-	vcpu = probe_vcpu(&vm, NULL, NULL, 0, 0);
-	brps = nr_brps(vcpu);
-	ctx = nr_ctx_cmps(vcpu);
-	probe_free(vm, vcpu);
 	ASSERT_LT(ctx, brps);
 	/* The context-aware ones are the highest numbered (Arm ARM D2.8). */
 	for (c = brps - ctx; c < brps; c++) {
@@ -427,11 +439,7 @@ TEST_F(debug, guest_linked_context_bp)
 		wrong = vcpu_report(vcpu);
 		r = results(vcpu);
 		EXPECT_EQ(0, wrong) TH_LOG("context %u: fired for another context", c);
-		EXPECT_EQ(1, r.exceptions) TH_LOG("context %u", c);
-		EXPECT_EQ(EC_BREAKPT_CUR, ESR_EC(r.esr))
-			TH_LOG("context %u: ESR %#llx", c,
-			       (unsigned long long)r.esr);
-		EXPECT_EQ(r.addr, r.elr) TH_LOG("context %u", c);
+		expect_one(_metadata, &r, EC_BREAKPT_CUR, "context", c);
 		probe_free(vm, vcpu);
 	}
 }
