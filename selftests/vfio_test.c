@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Issue 12: VFIO passthrough.  The test machine's NVMe controller
+ * (scripts/qemu.sh: behind QEMU's SMMUv3, a 16 MiB namespace) is taken
+ * from the host's nvme driver, bound to vfio-pci and given to a minivmm
+ * guest (--vfio) that boots the test kernel: the guest's own nvme driver
+ * finds the controller on minivmm's PCI host bridge, its interrupts come
+ * through INTx (VFIO eventfd -> KVM_IRQFD), its DMA through the host's
+ * SMMU into guest RAM.  The guest writes a marker to the namespace and
+ * powers off; the host gives the controller back to its nvme driver and
+ * must read the marker from the namespace.  Then the errors of --vfio.
+ *
+ * A test of the KVM API as a VMM uses it: it runs against minikvm and,
+ * on the oracle boot, against the kernel's own KVM.
+ */
+#include <dirent.h>
+#include <glob.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include "kselftest_harness.h"
+#include "mkvm_child.h"
+#include "mkvm_util.h"
+
+#define GUEST_IMAGE	"/guest/Image"
+#define GUEST_ROOTFS	"/guest/rootfs.cpio.gz"
+#define SYS_PCI		"/sys/bus/pci"
+/* QEMU's NVMe controller: vendor 0x1b36 (Red Hat), device 0x0010. */
+#define NVME_CLASS	"0x010802"
+#define NVME_SECTORS	32768	/* the 16 MiB namespace, in 512-byte sectors */
+
+#define BOOT_TIMEOUT_MS		(300 * 1000)
+#define HARNESS_TIMEOUT_S	420
+#define ERROR_TIMEOUT_MS	20000
+#define REBIND_TIMEOUT_MS	20000
+
+/* The last @n bytes of @s: where a failed boot says why. */
+static const char *tail(const char *s, size_t n)
+{
+	size_t len = strlen(s);
+
+	return len > n ? s + len - n : s;
+}
+
+/* The NVMe physical function's address (0000:00:03.0), or NULL. */
+static const char *find_nvme(void)
+{
+	static char bdf[64];
+	char path[320], class[16];
+	struct dirent *d;
+	DIR *dir = opendir(SYS_PCI "/devices");
+	bool found = false;
+
+	if (!dir)
+		return NULL;
+	while (!found && (d = readdir(dir))) {
+		FILE *f;
+
+		if (d->d_name[0] == '.' || strlen(d->d_name) >= sizeof(bdf))
+			continue;
+		snprintf(path, sizeof(path), SYS_PCI "/devices/%s/class", d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(class, sizeof(class), f) &&
+		    !strncmp(class, NVME_CLASS, strlen(NVME_CLASS))) {
+			/* A virtual function has a physfn link: not ours. */
+			snprintf(path, sizeof(path), SYS_PCI "/devices/%s/physfn",
+				 d->d_name);
+			if (access(path, F_OK)) {
+				strcpy(bdf, d->d_name);
+				found = true;
+			}
+		}
+		fclose(f);
+	}
+	closedir(dir);
+	return found ? bdf : NULL;
+}
+
+static int sysfs_write(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* The name of the driver bound to @bdf into @buf; "" when none. */
+static const char *pci_driver(const char *bdf, char *buf, size_t size)
+{
+	char path[256], link[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), SYS_PCI "/devices/%s/driver", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	buf[0] = '\0';
+	if (n > 0) {
+		link[n] = '\0';
+		snprintf(buf, size, "%.63s", strrchr(link, '/') ? strrchr(link, '/') + 1 : link);
+	}
+	return buf;
+}
+
+/*
+ * Bind @bdf to @driver ("vfio-pci", or "" for whichever claims it: nvme)
+ * the way an administrator does: driver_override, unbind, reprobe.
+ */
+static int pci_bind(const char *bdf, const char *driver)
+{
+	char path[256], cur[64];
+	int ret;
+
+	snprintf(path, sizeof(path), SYS_PCI "/devices/%s/driver_override", bdf);
+	ret = sysfs_write(path, *driver ? driver : "\n");
+	if (ret)
+		return ret;
+	if (*pci_driver(bdf, cur, sizeof(cur))) {
+		if (!strcmp(cur, *driver ? driver : "nvme"))
+			return 0;
+		snprintf(path, sizeof(path), SYS_PCI "/devices/%s/driver/unbind", bdf);
+		ret = sysfs_write(path, bdf);
+		if (ret)
+			return ret;
+	}
+	ret = sysfs_write(SYS_PCI "/drivers_probe", bdf);
+	if (ret)
+		return ret;
+	return strcmp(pci_driver(bdf, cur, sizeof(cur)),
+		      *driver ? driver : "nvme") ? -ENODEV : 0;
+}
+
+/* /dev/nvmeXn1 of the host's driver on @bdf, waited for; NULL if none. */
+static const char *host_namespace(const char *bdf)
+{
+	static char dev[64];
+	int waited;
+
+	for (waited = 0; waited < REBIND_TIMEOUT_MS; waited += 100) {
+		glob_t g;
+		size_t i;
+
+		if (!glob("/sys/block/nvme*n1", 0, NULL, &g)) {
+			for (i = 0; i < g.gl_pathc; i++) {
+				char link[512];
+				ssize_t n = readlink(g.gl_pathv[i], link, sizeof(link) - 1);
+
+				if (n <= 0)
+					continue;
+				link[n] = '\0';
+				if (!strstr(link, bdf))
+					continue;
+				snprintf(dev, sizeof(dev), "/dev/%s",
+					 strrchr(g.gl_pathv[i], '/') + 1);
+				if (!access(dev, R_OK | W_OK)) {
+					globfree(&g);
+					return dev;
+				}
+			}
+			globfree(&g);
+		}
+		usleep(100 * 1000);
+	}
+	return NULL;
+}
+
+/* The namespace's first sector as the device has it (no page cache). */
+static int read_sector0(const char *dev, char *buf)
+{
+	void *p;
+	int fd, ret = -1;
+
+	if (posix_memalign(&p, 4096, 4096))
+		return -1;
+	fd = open(dev, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (fd >= 0) {
+		if (pread(fd, p, 4096, 0) == 4096) {
+			memcpy(buf, p, 512);
+			ret = 0;
+		}
+		close(fd);
+	}
+	free(p);
+	return ret;
+}
+
+FIXTURE(vfio) {
+	const char *bdf;
+	struct mkvm_child_result res;
+};
+
+FIXTURE_SETUP(vfio)
+{
+	char drv[64];
+
+	if (mkvm_boot_is("vhe"))
+		SKIP(return, "no KVM-API device on the VHE boot");
+	ASSERT_EQ(0, mkvm_load_if_owner());
+	self->bdf = find_nvme();
+	ASSERT_NE(NULL, self->bdf) TH_LOG("no NVMe controller (scripts/qemu.sh adds one)");
+	/* Where every test starts and ends: the host's own driver. */
+	ASSERT_EQ(0, pci_bind(self->bdf, ""))
+		TH_LOG("%s: driver %s", self->bdf, pci_driver(self->bdf, drv, sizeof(drv)));
+}
+
+FIXTURE_TEARDOWN(vfio)
+{
+	if (self->bdf)
+		pci_bind(self->bdf, "");
+}
+
+/*
+ * Before passthrough, the host itself: its nvme driver works with the
+ * SMMU in front of the controller, and the controller sits alone in its
+ * IOMMU group (or VFIO could not give it to one guest).
+ */
+TEST_F(vfio, host_nvme_behind_smmu)
+{
+	char path[256], link[256], sector[512];
+	const char *dev = host_namespace(self->bdf);
+	ssize_t n;
+	DIR *dir;
+	int count = 0;
+	struct dirent *d;
+
+	ASSERT_NE(NULL, dev) TH_LOG("no namespace of %s on the host", self->bdf);
+	ASSERT_EQ(0, read_sector0(dev, sector));
+	snprintf(path, sizeof(path), SYS_PCI "/devices/%s/iommu_group", self->bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	ASSERT_LT(0, n) TH_LOG("%s: no IOMMU group: is the SMMU there?", self->bdf);
+	snprintf(path, sizeof(path), SYS_PCI "/devices/%s/iommu_group/devices",
+		 self->bdf);
+	dir = opendir(path);
+	ASSERT_NE(NULL, dir);
+	while ((d = readdir(dir)))
+		count += d->d_name[0] != '.';
+	closedir(dir);
+	EXPECT_EQ(1, count);
+}
+
+/*
+ * The guest's nvme driver finds the controller and its 16 MiB namespace,
+ * writes a marker unique to this run to its first sector, and its
+ * interrupts arrived (the driver's line in /proc/interrupts counts).  The
+ * host then reads the marker from the controller it got back.
+ */
+TEST_F_TIMEOUT(vfio, guest_writes_host_reads, HARNESS_TIMEOUT_S)
+{
+	static const struct mkvm_child_io io = {
+		.timeout_ms = BOOT_TIMEOUT_MS,
+		.mark = "guest-up",
+	};
+	struct mkvm_child_result *res = &self->res;
+	char marker[64], params[1024], sector[512] = "", want[96];
+	const char *args[] = {
+		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "128",
+		"--vfio", self->bdf, "-p", params, "--stats",
+	};
+	unsigned long cfg = 0, trapped = ~0ul, irqs = 0;
+	const char *dev, *st;
+
+	snprintf(marker, sizeof(marker), "minivmm-vfio-marker-%d-%ld",
+		 getpid(), (long)time(NULL));
+	snprintf(params, sizeof(params),
+		 "console=ttyAMA0 quiet panic=-1 guest_cmd=\""
+		 "echo guest-up; "
+		 "n=$(ls /sys/block | grep nvme); "
+		 "echo guest-disk $n $(cat /sys/block/$n/size); "
+		 "echo %s | dd of=/dev/$n conv=fsync 2>/dev/null && sync && echo guest-wrote; "
+		 "echo guest-irqs $(awk '/nvme/ { print $2 }' /proc/interrupts)\"",
+		 marker);
+	ASSERT_EQ(0, pci_bind(self->bdf, "vfio-pci"));
+
+	mkvm_minivmm_run(args, ARRAY_SIZE(args), &io, res);
+	ksft_print_msg("guest: init after %ld ms, powered off after %ld ms\n",
+		       res->mark_ms, res->total_ms);
+
+	ASSERT_NE(NULL, strstr(res->out, "guest-up"))
+		TH_LOG("no guest userspace; stderr: %s\nconsole tail: %s",
+		       res->err, tail(res->out, 3000));
+	for (st = strstr(res->out, "guest-"); st; st = strstr(st + 1, "guest-"))
+		ksft_print_msg("%.*s\n", (int)strcspn(st, "\r\n"), st);
+	snprintf(want, sizeof(want), "guest-disk nvme0n1 %d", NVME_SECTORS);
+	EXPECT_NE(NULL, strstr(res->out, want))
+		TH_LOG("stderr: %s\nconsole tail: %s", res->err, tail(res->out, 3000));
+	EXPECT_NE(NULL, strstr(res->out, "guest-wrote"))
+		TH_LOG("console tail: %s", tail(res->out, 3000));
+	/* The nvme driver's INTx line (one vCPU: one count) has fired. */
+	st = strstr(res->out, "guest-irqs ");
+	EXPECT_TRUE(st && sscanf(st, "guest-irqs %lu", &irqs) == 1 && irqs > 0)
+		TH_LOG("console tail: %s", tail(res->out, 3000));
+	EXPECT_EQ(0, res->status)
+		TH_LOG("stderr: %s\nconsole tail: %s", res->err, tail(res->out, 3000));
+	/*
+	 * The driver's register and doorbell accesses went to the BAR's
+	 * memslot, not to minivmm: only config space exited.
+	 */
+	st = strstr(res->err, "minivmm: stats: pci ");
+	ASSERT_NE(NULL, st) TH_LOG("stderr: %s", res->err);
+	ksft_print_msg("%.*s", (int)strcspn(st, "\n") + 1, st);
+	ASSERT_EQ(2, sscanf(st, "minivmm: stats: pci config accesses %lu, trapped MMIO window accesses %lu",
+			    &cfg, &trapped));
+	EXPECT_LT(0, cfg);
+	EXPECT_EQ(0, trapped);
+
+	ASSERT_EQ(0, pci_bind(self->bdf, ""));
+	dev = host_namespace(self->bdf);
+	ASSERT_NE(NULL, dev);
+	ASSERT_EQ(0, read_sector0(dev, sector));
+	sector[strlen(marker)] = '\0';
+	EXPECT_STREQ(marker, sector);
+}
+
+/*
+ * minivmm killed (SIGKILL: no cleanup of its own) while the guest's
+ * driver has I/O in flight: the kernel's VFIO resets the controller and
+ * unmaps the dead guest's RAM from its IOMMU domain as the files close,
+ * and the host's nvme driver gets a working controller back.
+ */
+TEST_F_TIMEOUT(vfio, killed_mid_io, HARNESS_TIMEOUT_S)
+{
+	static const char params[] =
+		"console=ttyAMA0 quiet panic=-1 guest_cmd=\""
+		"n=$(ls /sys/block | grep nvme); "
+		"while true; do dd if=/dev/urandom of=/dev/$n bs=64k count=64 "
+		"conv=fsync 2>/dev/null; echo guest-io; done\"";
+	char *argv[] = {
+		MKVM_MINIVMM, "run", "--dev", (char *)mkvm_dev_path(),
+		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "128",
+		"--vfio", (char *)self->bdf, "-p", (char *)params, NULL,
+	};
+	char out[8192] = "", wrote[512], *p;
+	size_t len = 0;
+	struct timespec start;
+	const char *dev;
+	int pipefd[2], status, fd;
+	pid_t pid;
+
+	ASSERT_EQ(0, pci_bind(self->bdf, "vfio-pci"));
+	ASSERT_EQ(0, pipe2(pipefd, O_CLOEXEC));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	/* Two rounds of writes done: the third is in flight. */
+	while (mkvm_child_ms_since(&start) < BOOT_TIMEOUT_MS) {
+		struct pollfd pfd = { pipefd[0], POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 1000) <= 0)
+			continue;
+		n = read(pipefd[0], out + len, sizeof(out) - 1 - len);
+		if (n <= 0)
+			break;
+		len += n;
+		out[len] = '\0';
+		p = strstr(out, "guest-io");
+		if (p && strstr(p + 1, "guest-io"))
+			break;
+		/* Keep the tail: the markers are short. */
+		if (len > sizeof(out) / 2) {
+			memmove(out, out + len - 64, 64);
+			len = 64;
+			out[len] = '\0';
+		}
+	}
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	close(pipefd[0]);
+	p = strstr(out, "guest-io");
+	ASSERT_TRUE(p && strstr(p + 1, "guest-io")) TH_LOG("console tail: %s", out);
+
+	ASSERT_EQ(0, pci_bind(self->bdf, ""));
+	dev = host_namespace(self->bdf);
+	ASSERT_NE(NULL, dev) TH_LOG("the host's nvme driver did not get the controller back");
+	/* The host writes and reads back through its own driver. */
+	p = NULL;
+	ASSERT_EQ(0, posix_memalign((void **)&p, 4096, 4096));
+	memset(p, 0, 4096);
+	snprintf(p, 64, "minivmm-vfio-host-after-kill-%d", getpid());
+	fd = open(dev, O_WRONLY | O_DIRECT | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(4096, pwrite(fd, p, 4096, 0));
+	close(fd);
+	ASSERT_EQ(0, read_sector0(dev, wrote));
+	EXPECT_STREQ(p, wrote);
+	free(p);
+}
+
+/* --vfio's errors: one line on stderr, exit status 1, before any guest. */
+TEST_F(vfio, not_bound_to_vfio_pci)
+{
+	static const struct mkvm_child_io io = { .timeout_ms = ERROR_TIMEOUT_MS };
+	const char *args[] = {
+		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "--vfio", self->bdf,
+	};
+
+	/* Still the host nvme driver's: its group has no /dev/vfio node. */
+	mkvm_minivmm_run(args, ARRAY_SIZE(args), &io, &self->res);
+	EXPECT_EQ(1, self->res.status) TH_LOG("stderr: %s", self->res.err);
+	EXPECT_EQ(1, mkvm_count_lines(self->res.err)) TH_LOG("stderr: %s", self->res.err);
+	EXPECT_NE(NULL, strstr(self->res.err, "/dev/vfio/"))
+		TH_LOG("stderr: %s", self->res.err);
+}
+
+TEST_F(vfio, bad_address)
+{
+	static const struct mkvm_child_io io = { .timeout_ms = ERROR_TIMEOUT_MS };
+	static const char *const bad[] = {
+		"0000:00:1f.7", "../../../../dev/null", "",
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		const char *args[] = {
+			"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "--vfio", bad[i],
+		};
+
+		mkvm_minivmm_run(args, ARRAY_SIZE(args), &io, &self->res);
+		EXPECT_EQ(1, self->res.status) TH_LOG("%s: stderr: %s", bad[i], self->res.err);
+		EXPECT_EQ(1, mkvm_count_lines(self->res.err))
+			TH_LOG("%s: stderr: %s", bad[i], self->res.err);
+		EXPECT_STREQ("", self->res.out);
+	}
+}
+
+TEST_HARNESS_MAIN
