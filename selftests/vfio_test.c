@@ -246,22 +246,25 @@ TEST_F(vfio, host_nvme_behind_smmu)
 /*
  * The guest's nvme driver finds the controller and its 16 MiB namespace,
  * writes a marker unique to this run to its first sector, and its
- * interrupts arrived (the driver's line in /proc/interrupts counts).  The
+ * interrupts arrived (the driver's first line in /proc/interrupts
+ * counts, and says MSI-X through the vITS, or a GIC SPI for INTx).  The
  * host then reads the marker from the controller it got back.
  */
-TEST_F_TIMEOUT(vfio, guest_writes_host_reads, HARNESS_TIMEOUT_S)
+static void guest_writes_host_reads(struct __test_metadata *_metadata,
+				    FIXTURE_DATA(vfio) *self, bool intx)
 {
 	static const struct mkvm_child_io io = {
 		.timeout_ms = BOOT_TIMEOUT_MS,
 		.mark = "guest-up",
 	};
 	struct mkvm_child_result *res = &self->res;
-	char marker[64], params[1024], sector[512] = "", want[96];
+	char marker[64], params[1024], sector[512] = "", want[96], vfio[80];
 	const char *args[] = {
 		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "128",
-		"--vfio", self->bdf, "-p", params, "--stats",
+		"--vfio", vfio, "-p", params, "--stats",
 	};
-	unsigned long cfg = 0, trapped = ~0ul, irqs = 0;
+	unsigned long cfg = 0, trapped = ~0ul, irqs = 0, table = 0;
+	char line[128];
 	const char *dev, *st;
 
 	snprintf(marker, sizeof(marker), "minivmm-vfio-marker-%d-%ld",
@@ -272,8 +275,9 @@ TEST_F_TIMEOUT(vfio, guest_writes_host_reads, HARNESS_TIMEOUT_S)
 		 "n=$(ls /sys/block | grep nvme); "
 		 "echo guest-disk $n $(cat /sys/block/$n/size); "
 		 "echo %s | dd of=/dev/$n conv=fsync 2>/dev/null && sync && echo guest-wrote; "
-		 "echo guest-irqs $(awk '/nvme/ { print $2 }' /proc/interrupts)\"",
+		 "echo guest-irqs $(awk '/nvme/ { print $2, $3, $4; exit }' /proc/interrupts)\"",
 		 marker);
+	snprintf(vfio, sizeof(vfio), "%s%s", self->bdf, intx ? ",intx" : "");
 	ASSERT_EQ(0, pci_bind(self->bdf, "vfio-pci"));
 
 	mkvm_minivmm_run(args, ARRAY_SIZE(args), &io, res);
@@ -290,15 +294,21 @@ TEST_F_TIMEOUT(vfio, guest_writes_host_reads, HARNESS_TIMEOUT_S)
 		TH_LOG("stderr: %s\nconsole tail: %s", res->err, tail(res->out, 3000));
 	EXPECT_NE(NULL, strstr(res->out, "guest-wrote"))
 		TH_LOG("console tail: %s", tail(res->out, 3000));
-	/* The nvme driver's INTx line (one vCPU: one count) has fired. */
+	/* The nvme driver's interrupt (one vCPU: one count) has fired. */
 	st = strstr(res->out, "guest-irqs ");
 	EXPECT_TRUE(st && sscanf(st, "guest-irqs %lu", &irqs) == 1 && irqs > 0)
 		TH_LOG("console tail: %s", tail(res->out, 3000));
+	if (st) {
+		snprintf(line, sizeof(line), "%.*s", (int)strcspn(st, "\r\n"), st);
+		/* "guest-irqs COUNT GICv3 SPI" or "... ITS-PCI-MSIX-..." */
+		EXPECT_EQ(intx, strstr(line, "MSI") == NULL) TH_LOG("%s", line);
+	}
 	EXPECT_EQ(0, res->status)
 		TH_LOG("stderr: %s\nconsole tail: %s", res->err, tail(res->out, 3000));
 	/*
 	 * The driver's register and doorbell accesses went to the BAR's
-	 * memslot, not to minivmm: only config space exited.
+	 * memslot, not to minivmm: only config space exited, and the MSI-X
+	 * table, which minivmm emulates.
 	 */
 	st = strstr(res->err, "minivmm: stats: pci ");
 	ASSERT_NE(NULL, st) TH_LOG("stderr: %s", res->err);
@@ -306,7 +316,16 @@ TEST_F_TIMEOUT(vfio, guest_writes_host_reads, HARNESS_TIMEOUT_S)
 	ASSERT_EQ(2, sscanf(st, "minivmm: stats: pci config accesses %lu, trapped MMIO window accesses %lu",
 			    &cfg, &trapped));
 	EXPECT_LT(0, cfg);
-	EXPECT_EQ(0, trapped);
+	st = strstr(res->err, "MSI-X table accesses ");
+	if (intx) {
+		EXPECT_EQ(NULL, st);
+	} else {
+		ASSERT_NE(NULL, st) TH_LOG("stderr: %s", res->err);
+		ksft_print_msg("%.*s", (int)strcspn(st, "\n") + 1, st);
+		EXPECT_EQ(1, sscanf(st, "MSI-X table accesses %lu", &table));
+		EXPECT_LT(0, table);
+	}
+	EXPECT_EQ(table, trapped);
 
 	ASSERT_EQ(0, pci_bind(self->bdf, ""));
 	dev = host_namespace(self->bdf);
@@ -314,6 +333,17 @@ TEST_F_TIMEOUT(vfio, guest_writes_host_reads, HARNESS_TIMEOUT_S)
 	ASSERT_EQ(0, read_sector0(dev, sector));
 	sector[strlen(marker)] = '\0';
 	EXPECT_STREQ(marker, sector);
+}
+
+TEST_F_TIMEOUT(vfio, guest_writes_host_reads, HARNESS_TIMEOUT_S)
+{
+	guest_writes_host_reads(_metadata, self, false);
+}
+
+/* The same with MSI-X hidden: the guest's driver falls back to INTx. */
+TEST_F_TIMEOUT(vfio, guest_writes_host_reads_intx, HARNESS_TIMEOUT_S)
+{
+	guest_writes_host_reads(_metadata, self, true);
 }
 
 /*

@@ -20,6 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/kvm.h>
 
 #include "fdt.h"
 #include "gic.h"
@@ -43,6 +47,11 @@ struct pci_host {
 	pthread_mutex_t lock;
 	struct pci_device *devs[PCI_MAX_DEVS];
 	unsigned int nr_devs;
+	/* The vITS, -1 until a device wants MSIs. */
+	int its_fd;
+	/* MSI routes of all devices, by GSI - PCI_MSI_GSI_BASE. */
+	struct kvm_irq_routing_msi msi[PCI_MAX_DEVS * PCI_MSI_PER_DEV];
+	bool msi_valid[PCI_MAX_DEVS * PCI_MSI_PER_DEV];
 	/* For --stats: what exited to minivmm (under the lock). */
 	unsigned long cfg_accesses;
 	unsigned long window_accesses;
@@ -148,6 +157,7 @@ static struct pci_host *pci__host(struct kvm *kvm)
 		return NULL;
 	}
 	host->kvm = kvm;
+	host->its_fd = -1;
 	pthread_mutex_init(&host->lock, NULL);
 	if (mmio__register(kvm, PCI_ECAM_BASE, PCI_ECAM_SIZE,
 			   pci__ecam_access, host, "PCI ECAM") ||
@@ -189,12 +199,132 @@ int pci__add(struct kvm *kvm, struct pci_device *pdev)
 }
 
 /**
+ * pci__enable_msi() - give the bus a vITS for its devices' MSIs
+ * @kvm:	the VM, with its vGIC, before any vCPU runs
+ *
+ * Once per VM; the device tree then maps every requester ID of the bus
+ * to the ITS as its DeviceID (msi-map), which the routes below carry.
+ *
+ * Return: 0, or -1 with a message.
+ */
+int pci__enable_msi(struct kvm *kvm)
+{
+	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_ARM_VGIC_ITS };
+	struct pci_host *host = pci__host(kvm);
+	uint64_t base = PCI_ITS_BASE;
+	struct kvm_device_attr addr = {
+		.group = KVM_DEV_ARM_VGIC_GRP_ADDR,
+		.attr = KVM_VGIC_ITS_ADDR_TYPE,
+		.addr = (uintptr_t)&base,
+	};
+	struct kvm_device_attr init = {
+		.group = KVM_DEV_ARM_VGIC_GRP_CTRL,
+		.attr = KVM_DEV_ARM_VGIC_CTRL_INIT,
+	};
+
+	if (!host)
+		return -1;
+	if (host->its_fd >= 0)
+		return 0;
+	if (ioctl(kvm->vm_fd, KVM_CREATE_DEVICE, &cd)) {
+		fprintf(stderr, "minivmm: PCI: cannot create an ITS: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	host->its_fd = cd.fd;
+	if (ioctl(host->its_fd, KVM_SET_DEVICE_ATTR, &addr) ||
+	    ioctl(host->its_fd, KVM_SET_DEVICE_ATTR, &init)) {
+		fprintf(stderr, "minivmm: PCI: ITS set-up: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * pci__msi_gsi() - the GSI an irqfd uses for MSI(-X) vector @vector
+ * @pdev:	a device on the bus
+ * @vector:	below PCI_MSI_PER_DEV
+ *
+ * Return: the GSI.
+ */
+unsigned int pci__msi_gsi(const struct pci_device *pdev, unsigned int vector)
+{
+	return PCI_MSI_GSI_BASE + pdev->slot * PCI_MSI_PER_DEV + vector;
+}
+
+/**
+ * pci__set_msi_route() - point an MSI GSI at the message the guest wrote
+ * @kvm:	the VM
+ * @pdev:	the device
+ * @vector:	below PCI_MSI_PER_DEV
+ * @addr:	the doorbell address the guest programmed (its vITS's
+ *		GITS_TRANSLATER, or anything: checked when it fires)
+ * @data:	the event ID
+ * @valid:	false: the GSI goes nowhere
+ *
+ * KVM_SET_GSI_ROUTING replaces the whole table, so the SPIs' own routes
+ * (which irqfds on SPIs need) are given again each time.  The host's
+ * lock is held (a config or table write).
+ *
+ * Return: 0, or -1 with a message.
+ */
+int pci__set_msi_route(struct kvm *kvm, const struct pci_device *pdev,
+		       unsigned int vector, uint64_t addr, uint32_t data,
+		       bool valid)
+{
+	enum { NR_SPIS = GIC_NR_IRQS - GIC_SPI_BASE };
+	struct pci_host *host = kvm->pci;
+	unsigned int i, n = 0, idx = pdev->slot * PCI_MSI_PER_DEV + vector;
+	struct kvm_irq_routing *rt;
+	int ret;
+
+	if (vector >= PCI_MSI_PER_DEV)
+		return -1;
+	host->msi[idx] = (struct kvm_irq_routing_msi){
+		.address_lo = addr,
+		.address_hi = addr >> 32,
+		.data = data,
+		/* The requester ID, bus 0: what msi-map makes the DeviceID. */
+		.devid = pdev->slot << 3,
+	};
+	host->msi_valid[idx] = valid;
+	rt = calloc(1, sizeof(*rt) + (NR_SPIS + ARRAY_SIZE(host->msi)) *
+			sizeof(rt->entries[0]));
+	if (!rt) {
+		fprintf(stderr, "minivmm: PCI: out of memory\n");
+		return -1;
+	}
+	for (i = 0; i < NR_SPIS; i++) {
+		rt->entries[n].gsi = i;
+		rt->entries[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		rt->entries[n].u.irqchip.pin = i;
+		n++;
+	}
+	for (i = 0; i < ARRAY_SIZE(host->msi); i++) {
+		if (!host->msi_valid[i])
+			continue;
+		rt->entries[n].gsi = PCI_MSI_GSI_BASE + i;
+		rt->entries[n].type = KVM_IRQ_ROUTING_MSI;
+		rt->entries[n].flags = KVM_MSI_VALID_DEVID;
+		rt->entries[n].u.msi = host->msi[i];
+		n++;
+	}
+	rt->nr = n;
+	ret = ioctl(kvm->vm_fd, KVM_SET_GSI_ROUTING, rt);
+	if (ret)
+		fprintf(stderr, "minivmm: PCI: KVM_SET_GSI_ROUTING: %s\n",
+			strerror(errno));
+	free(rt);
+	return ret ? -1 : 0;
+}
+
+/**
  * pci__generate_fdt() - the host bridge's node, if the VM has one
  * @kvm:	the VM
  * @f:		the tree being written
  *
- * No msi-parent: the devices' MSI and MSI-X are hidden from the guest
- * for now, and Linux falls back to INTx (see Documentation/io.rst).
+ * With a vITS, also its node (at the root: Linux finds ITS nodes
+ * anywhere after the GIC's) and the bus's msi-map to it.
  */
 void pci__generate_fdt(struct kvm *kvm, struct fdt *f)
 {
@@ -217,6 +347,15 @@ void pci__generate_fdt(struct kvm *kvm, struct fdt *f)
 
 	if (!host)
 		return;
+	if (host->its_fd >= 0) {
+		fdt__begin_node(f, "msi-controller@%llx", PCI_ITS_BASE);
+		fdt__prop_string(f, "compatible", "arm,gic-v3-its");
+		fdt__prop(f, "msi-controller", NULL, 0);
+		fdt__prop_u32(f, "#msi-cells", 1);
+		fdt__prop_reg(f, PCI_ITS_BASE, PCI_ITS_SIZE);
+		fdt__prop_u32(f, "phandle", PCI_ITS_PHANDLE);
+		fdt__end_node(f);
+	}
 	for (i = 0; i < host->nr_devs; i++) {
 		for (pin = 1; pin <= 4; pin++) {
 			imap[n++] = htobe32(host->devs[i]->slot << FDT_PCI_DEV_SHIFT);
@@ -241,6 +380,12 @@ void pci__generate_fdt(struct kvm *kvm, struct fdt *f)
 	fdt__prop_cells(f, "interrupt-map-mask", imap_mask,
 			ARRAY_SIZE(imap_mask));
 	fdt__prop(f, "interrupt-map", imap, n * sizeof(imap[0]));
+	if (host->its_fd >= 0) {
+		/* Requester ID (bus 0: devfn) = DeviceID, all 256 of them. */
+		const uint32_t msi_map[] = { 0, PCI_ITS_PHANDLE, 0, 0x100 };
+
+		fdt__prop_cells(f, "msi-map", msi_map, ARRAY_SIZE(msi_map));
+	}
 	/* The devices' DMA is coherent: the host's is, through its SMMU. */
 	fdt__prop(f, "dma-coherent", NULL, 0);
 	fdt__end_node(f);
@@ -268,6 +413,8 @@ void pci__exit(struct kvm *kvm)
 			host->cfg_accesses, host->window_accesses);
 	for (i = 0; i < host->nr_devs; i++)
 		host->devs[i]->ops->exit(host->devs[i]);
+	if (host->its_fd >= 0)
+		close(host->its_fd);
 	pthread_mutex_destroy(&host->lock);
 	free(host);
 	kvm->pci = NULL;

@@ -28,6 +28,15 @@ struct kvm;
 #define PCI_INTX_SPI_BASE	64
 #define PCI_MAX_DEVS		4
 #define PCI_CFG_SIZE		0x1000
+/*
+ * MSI and MSI-X go to a vITS (two 64 KiB frames) after ECAM; each device
+ * gets PCI_MSI_PER_DEV GSIs from PCI_MSI_GSI_BASE, above every SPI's.
+ */
+#define PCI_ITS_BASE		(PCI_ECAM_BASE + PCI_ECAM_SIZE)
+#define PCI_ITS_SIZE		0x20000ULL
+#define PCI_ITS_PHANDLE		3
+#define PCI_MSI_GSI_BASE	128
+#define PCI_MSI_PER_DEV		32
 
 struct pci_device;
 
@@ -56,6 +65,11 @@ struct pci_device {
 };
 
 int pci__add(struct kvm *kvm, struct pci_device *pdev);
+int pci__enable_msi(struct kvm *kvm);
+unsigned int pci__msi_gsi(const struct pci_device *pdev, unsigned int vector);
+int pci__set_msi_route(struct kvm *kvm, const struct pci_device *pdev,
+		       unsigned int vector, uint64_t addr, uint32_t data,
+		       bool valid);
 unsigned int pci__intx_spi(const struct pci_device *pdev, unsigned int pin);
 bool pci__in_window(uint64_t addr, uint64_t size);
 void pci__generate_fdt(struct kvm *kvm, struct fdt *f);

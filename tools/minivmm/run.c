@@ -303,7 +303,9 @@ void run__usage(FILE *f)
 		"  --no-eventfd        virtio notifications exit to the vCPU thread and\n"
 		"                      interrupts use KVM_IRQ_LINE, as without ioeventfd/irqfd\n"
 		"  --stats             at exit, print how notifications and interrupts went\n"
-		"  --vfio 0000:00:03.0 pass this host PCI device (bound to vfio-pci) through\n",
+		"  --vfio 0000:00:03.0[,intx]\n"
+		"                      pass this host PCI device (bound to vfio-pci) through;\n"
+		"                      intx: hide its MSI-X, so the guest uses INTx\n",
 		RUN_CMDLINE_SERIAL, RUN_CMDLINE_VIRTIO,
 		KVM_DEFAULT_LINUX_RAM_MIB, KVM_DEFAULT_RAM_MIB, KVM_DEFAULT_RAM_BASE);
 }
