@@ -17,8 +17,11 @@
 #include <glob.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <linux/nvme_ioctl.h>
 #include "kselftest_harness.h"
 #include "mkvm_child.h"
 #include "mkvm_util.h"
@@ -135,7 +138,11 @@ static int pci_bind(const char *bdf, const char *driver)
 		      *driver ? driver : "nvme") ? -ENODEV : 0;
 }
 
-/* /dev/nvmeXn1 of the host's driver on @bdf, waited for; NULL if none. */
+/*
+ * /dev/nvmeXnY of the host's driver on @bdf, waited for; NULL if none.
+ * The controllers share one NVM subsystem, whose namespaces Linux
+ * numbers across it: a virtual function's is not n1.
+ */
 static const char *host_namespace(const char *bdf)
 {
 	static char dev[64];
@@ -145,7 +152,7 @@ static const char *host_namespace(const char *bdf)
 		glob_t g;
 		size_t i;
 
-		if (!glob("/sys/block/nvme*n1", 0, NULL, &g)) {
+		if (!glob("/sys/block/nvme*n*", 0, NULL, &g)) {
 			for (i = 0; i < g.gl_pathc; i++) {
 				char link[512];
 				ssize_t n = readlink(g.gl_pathv[i], link, sizeof(link) - 1);
@@ -347,6 +354,71 @@ TEST_F_TIMEOUT(vfio, guest_writes_host_reads_intx, HARNESS_TIMEOUT_S)
 }
 
 /*
+ * A guest writing what it should not to the passed-through device's
+ * config space, through its kernel's config accessors (sysfs): BAR0 onto
+ * guest RAM (where its own kernel runs: had minivmm mapped the BAR there,
+ * the guest would die), then the hidden capability area after MSI-X's
+ * (0x50-0xff: random bytes in MSI-X's own Message Control would only
+ * take the guest's interrupts away), the capability pointer and the ROM
+ * BAR.  minivmm maps the BAR nowhere outside its PCI
+ * window (the BAR reads back as written, masked), the guest lives on,
+ * gets its BAR back and its disk works again; the host gets the device
+ * back.
+ */
+TEST_F_TIMEOUT(vfio, hostile_config_writes, HARNESS_TIMEOUT_S)
+{
+	static const struct mkvm_child_io io = {
+		.timeout_ms = BOOT_TIMEOUT_MS,
+		.mark = "guest-up",
+	};
+	static const char params[] =
+		"console=ttyAMA0 quiet panic=-1 guest_cmd=\""
+		"echo guest-up; "
+		"d=/sys/bus/pci/devices/0000:00:00.0; n=$(ls /sys/block | grep nvme); "
+		"dd if=$d/config of=/tmp/bar bs=8 skip=2 count=1 2>/dev/null; "
+		"printf '\\000\\000\\000\\200\\000\\000\\000\\000' | "
+		"dd of=$d/config bs=8 seek=2 conv=notrunc 2>/dev/null; "
+		"echo guest-bar0 $(od -An -tx4 -j16 -N8 $d/config); "
+		"dd if=/dev/urandom of=$d/config bs=4 seek=20 count=44 conv=notrunc 2>/dev/null; "
+		"dd if=/dev/urandom of=$d/config bs=1 seek=52 count=1 conv=notrunc 2>/dev/null; "
+		"dd if=/dev/urandom of=$d/config bs=4 seek=12 count=1 conv=notrunc 2>/dev/null; "
+		"echo guest-caps $(od -An -tx1 -j52 -N1 $d/config) $(od -An -tx4 -j48 -N4 $d/config); "
+		"dd if=/tmp/bar of=$d/config bs=8 seek=2 conv=notrunc 2>/dev/null; "
+		"dd if=/dev/$n of=/dev/null bs=4k count=16 iflag=direct 2>/dev/null && echo guest-disk-ok; "
+		"echo guest-lived\"";
+	const char *args[] = {
+		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "128",
+		"--vfio", self->bdf, "-p", params,
+	};
+	struct mkvm_child_result *res = &self->res;
+	char sector[512];
+	const char *dev, *st;
+
+	ASSERT_EQ(0, pci_bind(self->bdf, "vfio-pci"));
+	mkvm_minivmm_run(args, ARRAY_SIZE(args), &io, res);
+	for (st = strstr(res->out, "guest-"); st; st = strstr(st + 1, "guest-"))
+		ksft_print_msg("%.*s\n", (int)strcspn(st, "\r\n"), st);
+	ASSERT_NE(NULL, strstr(res->out, "guest-up"))
+		TH_LOG("stderr: %s\nconsole tail: %s", res->err, tail(res->out, 3000));
+	/* 64-bit memory BAR: type bits 0x4 kept, the address as written. */
+	EXPECT_NE(NULL, strstr(res->out, "guest-bar0 80000004 00000000"))
+		TH_LOG("console tail: %s", tail(res->out, 2000));
+	/* MSI-X (at 0x40) is still the only capability; the ROM BAR reads 0. */
+	EXPECT_NE(NULL, strstr(res->out, "guest-caps 40 00000000"))
+		TH_LOG("console tail: %s", tail(res->out, 2000));
+	EXPECT_NE(NULL, strstr(res->out, "guest-disk-ok"))
+		TH_LOG("console tail: %s", tail(res->out, 2000));
+	EXPECT_NE(NULL, strstr(res->out, "guest-lived"))
+		TH_LOG("console tail: %s", tail(res->out, 2000));
+	EXPECT_EQ(0, res->status) TH_LOG("stderr: %s", res->err);
+
+	ASSERT_EQ(0, pci_bind(self->bdf, ""));
+	dev = host_namespace(self->bdf);
+	ASSERT_NE(NULL, dev);
+	EXPECT_EQ(0, read_sector0(dev, sector));
+}
+
+/*
  * minivmm killed (SIGKILL: no cleanup of its own) while the guest's
  * driver has I/O in flight: the kernel's VFIO resets the controller and
  * unmaps the dead guest's RAM from its IOMMU domain as the files close,
@@ -425,6 +497,253 @@ TEST_F_TIMEOUT(vfio, killed_mid_io, HARNESS_TIMEOUT_S)
 	ASSERT_EQ(0, read_sector0(dev, wrote));
 	EXPECT_STREQ(p, wrote);
 	free(p);
+}
+
+/*
+ * SR-IOV: the controller's physical function stays with the host's nvme
+ * driver; two virtual functions, each given flexible resources (two
+ * queues, one interrupt vector) and a namespace of its own by the host
+ * through the PF (NVMe Virtualization Management and Namespace
+ * Attachment, what nvme-cli's virt-mgmt and attach-ns send), are bound
+ * to vfio-pci and passed to two minivmm guests running at the same time.
+ * Each guest must see exactly one disk, its own (8 and 4 MiB: the sizes
+ * tell them apart), and write a marker of its own; the PF's namespace
+ * must stay readable by the host throughout; afterwards each VF, given
+ * to the host's nvme driver, must hold its guest's marker.
+ */
+#define NVME_ADMIN_IDENTIFY		0x06
+#define NVME_ADMIN_NS_ATTACH		0x15
+#define NVME_ADMIN_VIRT_MGMT		0x1c
+#define NVME_ID_CNS_SEC_CTRL_LIST	0x15
+#define NVME_VIRT_OFFLINE		7
+#define NVME_VIRT_ASSIGN		8
+#define NVME_VIRT_ONLINE		9
+#define NVME_VIRT_RES_VQ		0
+#define NVME_VIRT_RES_VI		1
+#define NR_VFS				2
+
+static const unsigned int vf_nsid[NR_VFS] = { 2, 3 };
+static const unsigned int vf_sectors[NR_VFS] = { 16384, 8192 };
+
+static int nvme_admin(int fd, uint8_t opcode, uint32_t nsid, uint32_t cdw10,
+		      uint32_t cdw11, void *buf, uint32_t len)
+{
+	struct nvme_passthru_cmd cmd = {
+		.opcode = opcode,
+		.nsid = nsid,
+		.addr = (uintptr_t)buf,
+		.data_len = len,
+		.cdw10 = cdw10,
+		.cdw11 = cdw11,
+	};
+
+	int ret = ioctl(fd, NVME_IOCTL_ADMIN_CMD, &cmd);
+
+	/* > 0: the NVMe status of a failed command. */
+	return ret < 0 ? -errno : ret;
+}
+
+/* The PF's controller character device (/dev/nvme0), opened. */
+static int open_pf_ctrl(const char *bdf)
+{
+	char path[256];
+	struct dirent *d;
+	DIR *dir;
+	int fd = -1;
+
+	snprintf(path, sizeof(path), SYS_PCI "/devices/%s/nvme", bdf);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	while (fd < 0 && (d = readdir(dir))) {
+		if (strncmp(d->d_name, "nvme", 4))
+			continue;
+		snprintf(path, sizeof(path), "/dev/%.32s", d->d_name);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+	}
+	closedir(dir);
+	return fd;
+}
+
+/* The address of virtual function @i of @pf, waited for. */
+static int vf_bdf(const char *pf, int i, char *bdf, size_t size)
+{
+	char path[256], link[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), SYS_PCI "/devices/%s/virtfn%d", pf, i);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return -1;
+	link[n] = '\0';
+	snprintf(bdf, size, "%.40s", strrchr(link, '/') ? strrchr(link, '/') + 1 : link);
+	return 0;
+}
+
+FIXTURE(sriov) {
+	const char *pf;
+	int ctrl;
+	uint16_t scid[NR_VFS];
+	bool vfs_on;
+	struct mkvm_child_result *res;	/* NR_VFS of them, shared */
+};
+
+FIXTURE_SETUP(sriov)
+{
+	uint8_t *list;
+	int i;
+
+	self->ctrl = -1;
+	self->res = MAP_FAILED;
+	if (mkvm_boot_is("vhe"))
+		SKIP(return, "no KVM-API device on the VHE boot");
+	ASSERT_EQ(0, mkvm_load_if_owner());
+	self->pf = find_nvme();
+	ASSERT_NE(NULL, self->pf);
+	ASSERT_EQ(0, pci_bind(self->pf, ""));
+	ASSERT_NE(NULL, host_namespace(self->pf));
+	self->ctrl = open_pf_ctrl(self->pf);
+	ASSERT_LE(0, self->ctrl);
+	self->res = mmap(NULL, NR_VFS * sizeof(*self->res), PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->res);
+
+	/* The secondary controllers (one per VF) and their IDs. */
+	list = calloc(1, 4096);
+	ASSERT_NE(NULL, list);
+	ASSERT_EQ(0, nvme_admin(self->ctrl, NVME_ADMIN_IDENTIFY, 0,
+				NVME_ID_CNS_SEC_CTRL_LIST, 0, list, 4096));
+	ASSERT_LE(NR_VFS, list[0]);
+	for (i = 0; i < NR_VFS; i++) {
+		const uint8_t *e = list + 32 + 32 * i;
+
+		self->scid[i] = e[0] | e[1] << 8;
+		/* Offline, with the resources to run: two queues, a vector. */
+		ASSERT_EQ(0, nvme_admin(self->ctrl, NVME_ADMIN_VIRT_MGMT, 0,
+					NVME_VIRT_ASSIGN | NVME_VIRT_RES_VQ << 8 |
+					self->scid[i] << 16, 2, NULL, 0));
+		ASSERT_EQ(0, nvme_admin(self->ctrl, NVME_ADMIN_VIRT_MGMT, 0,
+					NVME_VIRT_ASSIGN | NVME_VIRT_RES_VI << 8 |
+					self->scid[i] << 16, 1, NULL, 0));
+	}
+	free(list);
+}
+
+FIXTURE_TEARDOWN(sriov)
+{
+	char path[256];
+	int i;
+
+	if (self->ctrl < 0)
+		return;
+	if (self->vfs_on) {
+		snprintf(path, sizeof(path), SYS_PCI "/devices/%s/sriov_numvfs", self->pf);
+		sysfs_write(path, "0");
+	}
+	for (i = 0; i < NR_VFS; i++)
+		nvme_admin(self->ctrl, NVME_ADMIN_VIRT_MGMT, 0,
+			   NVME_VIRT_OFFLINE | self->scid[i] << 16, 0, NULL, 0);
+	close(self->ctrl);
+	if (self->res != MAP_FAILED)
+		munmap(self->res, NR_VFS * sizeof(*self->res));
+}
+
+TEST_F_TIMEOUT(sriov, two_vfs_two_guests, HARNESS_TIMEOUT_S)
+{
+	static const struct mkvm_child_io io = {
+		.timeout_ms = BOOT_TIMEOUT_MS,
+		.mark = "guest-up",
+	};
+	char vf[NR_VFS][64], params[NR_VFS][1024], marker[NR_VFS][64], path[256];
+	char sector[512], want[64];
+	uint16_t *ctrl_list;
+	pid_t pid[NR_VFS];
+	const char *dev;
+	int i, status;
+
+	snprintf(path, sizeof(path), SYS_PCI "/devices/%s/sriov_drivers_autoprobe", self->pf);
+	ASSERT_EQ(0, sysfs_write(path, "0"));
+	snprintf(path, sizeof(path), SYS_PCI "/devices/%s/sriov_numvfs", self->pf);
+	ASSERT_EQ(0, sysfs_write(path, "2")) TH_LOG("enabling the VFs");
+	self->vfs_on = true;
+	ctrl_list = calloc(1, 4096);
+	ASSERT_NE(NULL, ctrl_list);
+	for (i = 0; i < NR_VFS; i++) {
+		/* Its own namespace, attached while it exists and is offline. */
+		ctrl_list[0] = 1;
+		ctrl_list[1] = self->scid[i];
+		ASSERT_EQ(0, nvme_admin(self->ctrl, NVME_ADMIN_NS_ATTACH, vf_nsid[i],
+					0, 0, ctrl_list, 4096));
+		ASSERT_EQ(0, nvme_admin(self->ctrl, NVME_ADMIN_VIRT_MGMT, 0,
+					NVME_VIRT_ONLINE | self->scid[i] << 16, 0,
+					NULL, 0));
+		ASSERT_EQ(0, vf_bdf(self->pf, i, vf[i], sizeof(vf[i])));
+		ASSERT_EQ(0, pci_bind(vf[i], "vfio-pci")) TH_LOG("%s", vf[i]);
+	}
+	free(ctrl_list);
+
+	for (i = 0; i < NR_VFS; i++) {
+		snprintf(marker[i], sizeof(marker[i]), "minivmm-vf%d-marker-%d", i, getpid());
+		snprintf(params[i], sizeof(params[i]),
+			 "console=ttyAMA0 quiet panic=-1 guest_cmd=\""
+			 "echo guest-up; "
+			 "echo guest-nvme-disks $(ls /sys/block | grep -c nvme); "
+			 "n=$(ls /sys/block | grep nvme | head -1); "
+			 "echo guest-disk $(cat /sys/block/$n/size); "
+			 "echo %s | dd of=/dev/$n conv=fsync 2>/dev/null && sync && echo guest-wrote\"",
+			 marker[i]);
+		pid[i] = fork();
+		ASSERT_LE(0, pid[i]);
+		if (!pid[i]) {
+			const char *args[] = {
+				"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "128",
+				"--vfio", vf[i], "-p", params[i],
+			};
+
+			mkvm_minivmm_run(args, ARRAY_SIZE(args), &io, &self->res[i]);
+			_exit(0);
+		}
+	}
+	/* Meanwhile the host's own namespace on the PF works. */
+	dev = host_namespace(self->pf);
+	ASSERT_NE(NULL, dev);
+	EXPECT_EQ(0, read_sector0(dev, sector));
+	for (i = 0; i < NR_VFS; i++)
+		ASSERT_EQ(pid[i], waitpid(pid[i], &status, 0));
+
+	for (i = 0; i < NR_VFS; i++) {
+		struct mkvm_child_result *res = &self->res[i];
+		const char *st;
+
+		ksft_print_msg("guest %d on %s: init after %ld ms, powered off after %ld ms\n",
+			       i, vf[i], res->mark_ms, res->total_ms);
+		for (st = strstr(res->out, "guest-"); st; st = strstr(st + 1, "guest-"))
+			ksft_print_msg("  %.*s\n", (int)strcspn(st, "\r\n"), st);
+		EXPECT_NE(NULL, strstr(res->out, "guest-nvme-disks 1"))
+			TH_LOG("stderr: %s\nconsole tail: %s", res->err, tail(res->out, 3000));
+		snprintf(want, sizeof(want), "guest-disk %u", vf_sectors[i]);
+		EXPECT_NE(NULL, strstr(res->out, want)) TH_LOG("console tail: %s", tail(res->out, 2000));
+		EXPECT_NE(NULL, strstr(res->out, "guest-wrote"));
+		EXPECT_EQ(0, res->status) TH_LOG("stderr: %s", res->err);
+	}
+	EXPECT_EQ(0, read_sector0(dev, sector));
+
+	/*
+	 * Each VF's namespace, through the host's driver, has its marker.
+	 * (A VF without driver_override probes only with autoprobe on.)
+	 */
+	snprintf(path, sizeof(path), SYS_PCI "/devices/%s/sriov_drivers_autoprobe", self->pf);
+	ASSERT_EQ(0, sysfs_write(path, "1"));
+	for (i = 0; i < NR_VFS; i++) {
+		const char *vdev;
+
+		ASSERT_EQ(0, pci_bind(vf[i], "")) TH_LOG("%s", vf[i]);
+		vdev = host_namespace(vf[i]);
+		ASSERT_NE(NULL, vdev) TH_LOG("%s", vf[i]);
+		ASSERT_EQ(0, read_sector0(vdev, sector));
+		sector[strlen(marker[i])] = '\0';
+		EXPECT_STREQ(marker[i], sector);
+	}
 }
 
 /* --vfio's errors: one line on stderr, exit status 1, before any guest. */
