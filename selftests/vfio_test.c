@@ -72,7 +72,7 @@ static const char *find_nvme(void)
 			snprintf(path, sizeof(path), SYS_PCI "/devices/%s/physfn",
 				 d->d_name);
 			if (access(path, F_OK)) {
-				strcpy(bdf, d->d_name);
+				snprintf(bdf, sizeof(bdf), "%s", d->d_name);
 				found = true;
 			}
 		}
