@@ -31,9 +31,37 @@ mem=2G
 cmdline="console=ttyAMA0 loglevel=1 panic=-1 rcupdate.rcu_cpu_stall_timeout=180 $el2 mkvm.boot=$boot mkvm.run=$run ${MKVM_APPEND:-}"
 # QEMU's "edu" PCI device: a real device whose BAR selftests/devmem_test
 # gives a guest through a memslot (device memory at stage 2).
-qemu=(qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3
+#
+# Issue 12: an SMMUv3 in front of the PCI bus (what VFIO's type1 IOMMU
+# needs) and an NVMe controller that selftests/vfio_test passes through
+# to a minivmm guest.  Its namespaces are raw images, zeroed for every
+# boot so that what a test finds there was written in this boot; one set
+# per boot profile, so that two profiles may run at once.  The SR-IOV
+# parameters (two virtual functions) need the namespaces as nvme-ns of
+# an NVMe subsystem, not the controller's legacy drive=: the physical
+# function keeps max_ioqpairs - sriov_vq_flexible = 2 I/O queue pairs
+# and msix_qsize - sriov_vi_flexible = 2 interrupt vectors; the flexible
+# rest makes two queues and one vector for each virtual function.
+# Namespace 1 (16 MiB) is private to the physical function; 2 (8 MiB)
+# and 3 (4 MiB) start detached, for vfio_test to attach one to each
+# virtual function.
+nvme_img=$MKVM_ROOT/build/nvme-$boot
+mkdir -p "$(dirname "$nvme_img")"
+nvme_args=()
+for ns in 1:16M 2:8M 3:4M; do
+	rm -f "$nvme_img-ns${ns%:*}.img"
+	truncate -s "${ns#*:}" "$nvme_img-ns${ns%:*}.img"
+	nvme_args+=(-drive "file=$nvme_img-ns${ns%:*}.img,if=none,format=raw,id=nvm${ns%:*}")
+done
+nvme_args+=(-device nvme-subsys,id=nvm-subsys
+	    -device "nvme,serial=mkvm-nvme,subsys=nvm-subsys,max_ioqpairs=6,msix_qsize=4,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2"
+	    -device nvme-ns,drive=nvm1,nsid=1,shared=off
+	    -device nvme-ns,drive=nvm2,nsid=2,detached=on
+	    -device nvme-ns,drive=nvm3,nsid=3,detached=on)
+qemu=(qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3,iommu=smmuv3
       -cpu max,pauth-impdef=on -smp "${MKVM_SMP:-4}" -m "$mem"
-      -device edu -nic none -nographic -no-reboot -kernel "$image" -initrd "$initrd"
+      -device edu "${nvme_args[@]}"
+      -nic none -nographic -no-reboot -kernel "$image" -initrd "$initrd"
       -append "$cmdline" ${MKVM_QEMU_ARGS:-})
 if [ "$run" = shell ] || [ "$run" = guest ]; then
 	exec "${qemu[@]}"

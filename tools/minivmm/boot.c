@@ -28,6 +28,7 @@
 #include "fdt.h"
 #include "kvm.h"
 #include "kvm-cpu.h"
+#include "vfio.h"
 
 #define SZ_4K			0x1000ULL
 #define SZ_2M			0x200000ULL
@@ -179,6 +180,9 @@ int boot__load(struct kvm *kvm, struct linux_boot *lb)
 		fb.initrd_start = lb->initrd_addr;
 		fb.initrd_end = lb->initrd_addr + lb->initrd_size;
 	}
+	/* The device tree describes the PCI bus: its devices come first. */
+	if (lb->vfio && vfio__add(kvm, lb->vfio))
+		return -1;
 	/* boot__prepare() put it inside RAM; checked again all the same. */
 	dtb = guest_mem__ptr(&kvm->mem, lb->dtb_addr, FDT_MAX_SIZE);
 	if (!dtb || fdt__build(kvm, &fb, dtb, FDT_MAX_SIZE))

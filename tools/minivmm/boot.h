@@ -15,6 +15,7 @@ struct linux_boot {
 	const char *kernel;
 	const char *initrd;		/* or NULL */
 	const char *cmdline;
+	const char *vfio;		/* --vfio: a host PCI device, or NULL */
 
 	/* Worked out by boot__prepare(). */
 	int kernel_fd;

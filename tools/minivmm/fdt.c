@@ -14,6 +14,7 @@
 #include "kvm.h"
 #include "kvm-cpu.h"
 #include "minivmm.h"
+#include "pci.h"
 #include "pl011.h"
 #include "virtio-mmio.h"
 
@@ -222,6 +223,7 @@ int fdt__build(struct kvm *kvm, const struct fdt_boot *boot, void *buf,
 	pl011__generate_fdt(kvm, &f);
 	for (i = 0; i < kvm->nr_virtio; i++)
 		virtio_mmio__generate_fdt(kvm->virtio[i], &f);
+	pci__generate_fdt(kvm, &f);
 
 	fdt__end_node(&f);
 	if (!f.err)

@@ -20,6 +20,7 @@
 #include "kvm.h"
 #include "kvm-cpu.h"
 #include "mmio.h"
+#include "pci.h"
 #include "pl011.h"
 #include "virtio-blk.h"
 #include "virtio-console.h"
@@ -198,6 +199,8 @@ void kvm__exit(struct kvm *kvm)
 		kvm_cpu__exit(kvm->cpus[--kvm->nr_cpus]);
 	free(kvm->cpus);
 	kvm->cpus = NULL;
+	/* Passed-through devices stop their DMA before guest RAM goes. */
+	pci__exit(kvm);
 	virtio_net__exit(kvm);
 	virtio_blk__exit(kvm);
 	virtio_console__exit(kvm);

@@ -20,6 +20,7 @@
 
 struct kvm_cpu;
 struct mmio_range;
+struct pci_host;
 struct pl011;
 struct virtio_blk;
 struct virtio_console;
@@ -104,6 +105,8 @@ struct kvm {
 	struct virtio_console *console;
 	struct virtio_blk *blk;
 	struct virtio_net *net;
+	/* The PCI host bridge, NULL without PCI devices (pci.c). */
+	struct pci_host *pci;
 
 	/* Set once, by the first vCPU that ends the VM; see kvm__stop(). */
 	atomic_bool stopping;

@@ -278,7 +278,7 @@ void run__usage(FILE *f)
 		"usage: minivmm run -k IMAGE [-i INITRD] [-p CMDLINE] [-d DISK] [-n NETWORK]\n"
 		"                   [--console serial|virtio]\n"
 		"                   [-m MEM_MiB] [-c NR_VCPUS] [--dev PATH] [--mem-base ADDR]\n"
-		"                   [--no-eventfd] [--stats]\n"
+		"                   [--no-eventfd] [--stats] [--vfio PCI_ADDRESS]\n"
 		"       minivmm run --raw FILE@ADDR [-d DISK] [-n NETWORK] [--console serial|virtio]\n"
 		"                   [-m MEM_MiB] [-c NR_VCPUS] [--dev PATH] [--mem-base ADDR]\n"
 		"                   [--no-eventfd] [--stats]\n"
@@ -302,7 +302,10 @@ void run__usage(FILE *f)
 		"  --mem-base ADDR     guest-physical address of RAM (default %#llx)\n"
 		"  --no-eventfd        virtio notifications exit to the vCPU thread and\n"
 		"                      interrupts use KVM_IRQ_LINE, as without ioeventfd/irqfd\n"
-		"  --stats             at exit, print how notifications and interrupts went\n",
+		"  --stats             at exit, print how notifications and interrupts went\n"
+		"  --vfio 0000:00:03.0[,intx]\n"
+		"                      pass this host PCI device (bound to vfio-pci) through;\n"
+		"                      intx: hide its MSI-X, so the guest uses INTx\n",
 		RUN_CMDLINE_SERIAL, RUN_CMDLINE_VIRTIO,
 		KVM_DEFAULT_LINUX_RAM_MIB, KVM_DEFAULT_RAM_MIB, KVM_DEFAULT_RAM_BASE);
 }
@@ -330,6 +333,7 @@ int run__cmd(int argc, char **argv)
 		{ "mem-base", required_argument, NULL, 'B' },
 		{ "no-eventfd", no_argument,     NULL, 'E' },
 		{ "stats",    no_argument,       NULL, 'S' },
+		{ "vfio",     required_argument, NULL, 'V' },
 		{ "help",     no_argument,       NULL, 'h' },
 		{ }
 	};
@@ -421,6 +425,10 @@ int run__cmd(int argc, char **argv)
 		case 'S':
 			o.cfg.stats = true;
 			break;
+		case 'V':
+			o.boot.vfio = optarg;
+			linux_only = true;
+			break;
 		case 'h':
 			run__usage(stdout);
 			return 0;
@@ -434,7 +442,7 @@ int run__cmd(int argc, char **argv)
 		fprintf(stderr, "minivmm run: %s\n",
 			optind < argc ? "unexpected argument" :
 			o.raw_file && o.boot.kernel ? "-k and --raw exclude each other" :
-			linux_only ? "-i and -p need -k IMAGE" :
+			linux_only ? "-i, -p and --vfio need -k IMAGE" :
 			"-k IMAGE or --raw FILE@ADDR is required");
 		run__usage(stderr);
 		return 2;

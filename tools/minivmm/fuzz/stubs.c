@@ -11,6 +11,8 @@
 #include "../gic.h"
 #include "../kvm.h"
 #include "../kvm-cpu.h"
+#include "../pci.h"
+#include "../vfio.h"
 #include "fuzz.h"
 
 unsigned long fuzz_irq_changes;
@@ -103,4 +105,14 @@ int fdt__build(struct kvm *kvm, const struct fdt_boot *boot, void *buf,
 {
 	memset(buf, 0xd0, size);
 	return 0;
+}
+
+/* No PCI devices: the fuzzers pass none through. */
+void pci__exit(struct kvm *kvm)
+{
+}
+
+int vfio__add(struct kvm *kvm, const char *bdf)
+{
+	return -1;
 }
