@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Pack the rootfs of the Linux guest that minivmm boots:
 #   scripts/guest-rootfs.sh OUT.cpio.gz
-# busybox, and scripts/guest-rootfs-init.sh as /init.
+# busybox, scripts/guest-rootfs-init.sh as /init, and the selftests' guest
+# programs (selftests/guest/, built first) in /bin.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -13,6 +14,10 @@ trap 'rm -rf "$root"' EXIT
 
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp}
 cp "$busybox" "$root/bin/busybox"
+for f in "$MKVM_ROOT"/selftests/guest/*.c; do
+	[ -x "${f%.c}" ] || mkvm_die "${f%.c}: not built"
+	cp "${f%.c}" "$root/bin/"
+done
 cp "$MKVM_ROOT/scripts/guest-rootfs-init.sh" "$root/init"
 chmod +x "$root/init"
 mkdir -p "$(dirname "$out")"

@@ -68,13 +68,14 @@ mkvm_build_variant() {
 	fi
 	kdir=$("$MKVM_ROOT/scripts/test-kernel.sh" $flag)
 	guest_kdir=$("$MKVM_ROOT/scripts/test-kernel.sh")
-	"$MKVM_ROOT/scripts/guest-rootfs.sh" "$MKVM_ROOT/build/guest-rootfs.cpio.gz"
 	dir=$MKVM_ROOT/build/module-$variant
 	mkdir -p "$dir"
 	(cd "$MKVM_ROOT" && cp -r Kbuild Makefile arch virt uapi "$dir/")
 	mkvm_make -s -C "$kdir" M="$dir" ARCH=arm64 CROSS_COMPILE="$MKVM_CROSS" \
 		MKVM_WERROR=y modules >&2
 	mkvm_make -s -C "$MKVM_ROOT/selftests" WERROR=1 CROSS_COMPILE="$MKVM_CROSS" >&2
+	# After the selftests: the guest's rootfs takes their guest programs.
+	"$MKVM_ROOT/scripts/guest-rootfs.sh" "$MKVM_ROOT/build/guest-rootfs.cpio.gz"
 	mkvm_make -s -C "$MKVM_ROOT/tools/minivmm" WERROR=1 CROSS_COMPILE="$MKVM_CROSS" >&2
 	mkvm_make -s -C "$MKVM_ROOT/tools/bench" WERROR=1 CROSS_COMPILE="$MKVM_CROSS" >&2
 	"$MKVM_ROOT/scripts/initramfs.sh" "$MKVM_ROOT/build/initramfs-$variant.cpio.gz" \
