@@ -18,7 +18,9 @@
  * which a failure prints.
  */
 #include <dirent.h>
+#include <net/if.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -650,6 +652,255 @@ TEST_F_TIMEOUT(saved, guest_goes_on, SAVED_TIMEOUT_S)
 			TH_LOG("CPU %d took no IPI after the restore: %s", cpu,
 			       tail(self->q[1].buf, 1500));
 	}
+}
+
+/*
+ * Live migration (issue 10, item 3): two QEMUs in this boot, the second
+ * waiting with -incoming tcp:127.0.0.1:PORT, the first sending its running
+ * guest there with "migrate -d".  The guest writes its memory all the
+ * while: a 4 MiB file of random bytes written once (its pages go in the
+ * first pass), then, round after round, an 8 MiB file (tmpfs: the page
+ * cache is guest RAM) full of the round's number, which it then compares
+ * with the pattern recomputed, and the random file with its first sum:
+ *
+ *   gen G ok UPTIME     (or "gen G BAD ...")
+ *
+ * A page the guest wrote after the first pass sent it reaches the
+ * destination only if dirty logging reported it: one lost shows as a BAD
+ * round after the switch.  The destination must print rounds of its own
+ * (it did not boot: no guest-up), all ok; the source's "info migrate"
+ * must say completed after more than two dirty-bitmap syncs (the first
+ * at the start and the last at the switch are always there: a third
+ * means a pass resent pages the log reported).
+ */
+#define LIVE_BUF	"8388608"	/* 8 MiB */
+#define LIVE_CMD							\
+	"dd if=/dev/urandom of=/r bs=64k count=64 2>/dev/null; "		\
+	"r=$(md5sum </r | cut -c1-32); echo guest-up $r; g=0; "		\
+	"while :; do g=$((g+1)); yes $g | head -c " LIVE_BUF " >/b; "	\
+	"e=$(yes $g | head -c " LIVE_BUF " | md5sum | cut -c1-32); "	\
+	"c=$(md5sum </b | cut -c1-32); s=$(md5sum </r | cut -c1-32); "	\
+	"read u x </proc/uptime; "					\
+	"if [ $c = $e ] && [ $s = $r ]; then echo gen $g ok $u; "	\
+	"else echo gen $g BAD $u $c $e $s; fi; done"
+#define LIVE_PARAMS	"console=ttyAMA0 quiet panic=-1 guest_cmd=\"" LIVE_CMD "\""
+#define LIVE_PORT	"47123"
+#define MONITOR_DST	"/tmp/qemu_test.mon-dst"
+/* Rounds to see on the source before the migration, and after it. */
+#define LIVE_GENS	2
+#define MIGRATE_TIMEOUT_MS	(300 * 1000)
+#define GEN_TIMEOUT_MS		(180 * 1000)
+#define LIVE_TIMEOUT_S		1200
+
+/* The gen lines on a console: how many, how many BAD, the last number. */
+static int parse_gens(const char *out, int *bad, int *last)
+{
+	const char *p = out, *nl;
+	char word[8];
+	int n = 0, g;
+
+	*bad = 0;
+	for (; (nl = strchr(p, '\n')); p = nl + 1) {
+		if (strncmp(p, "gen ", 4) ||
+		    sscanf(p, "gen %d %7s", &g, word) != 2)
+			continue;
+		n++;
+		*last = g;
+		if (strcmp(word, "ok"))
+			(*bad)++;
+	}
+	return n;
+}
+
+/* Wait until @q's console has @n complete gen lines, or QEMU ended. */
+static int wait_gens(struct qemu_proc *q, int n, long ms)
+{
+	struct timespec start;
+	int seen, bad, last;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		qemu_read(q);
+		seen = parse_gens(q->buf, &bad, &last);
+		if (seen >= n || qemu_exited(q, false) ||
+		    mkvm_child_ms_since(&start) >= ms)
+			return seen;
+		usleep(200000);
+	}
+}
+
+/* The number after @key in @s ("downtime: 42 ms"), or -1. */
+static long info_value(const char *s, const char *key)
+{
+	const char *p = strstr(s, key);
+
+	return p ? strtol(p + strlen(key), NULL, 10) : -1;
+}
+
+/* The migration goes over TCP on loopback, which the test boot leaves down. */
+static int loopback_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd, ret = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr))
+		ret = -errno;
+	ifr.ifr_flags |= IFF_UP;
+	if (!ret && ioctl(fd, SIOCSIFFLAGS, &ifr))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int monitor_open_at(const char *path, long ms)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct timespec start;
+	int fd;
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		if (!connect(fd, (struct sockaddr *)&addr, sizeof(addr)))
+			return fd;
+		close(fd);
+		usleep(100000);
+	} while (mkvm_child_ms_since(&start) < ms);
+	return -ETIMEDOUT;
+}
+
+FIXTURE(live) {
+	struct qemu_proc q[2];
+	bool linked_kvm;
+	char reply[8192];
+};
+
+FIXTURE_SETUP(live)
+{
+	self->q[0].pid = self->q[1].pid = 0;
+	self->q[0].out = self->q[0].err = self->q[1].out = self->q[1].err = -1;
+	qemu_env_setup(_metadata, &self->linked_kvm);
+	if (_metadata->exit_code)
+		return;
+	ASSERT_EQ(0, loopback_up());
+	unlink(MONITOR);
+	unlink(MONITOR_DST);
+}
+
+FIXTURE_TEARDOWN(live)
+{
+	qemu_end(&self->q[0], 0);
+	qemu_end(&self->q[1], 0);
+	unlink(MONITOR);
+	unlink(MONITOR_DST);
+	qemu_env_teardown(self->linked_kvm);
+}
+
+/* The source (@dst false) or the destination, waiting on LIVE_PORT. */
+static void live_start(struct qemu_proc *q, bool dst)
+{
+	char *argv[] = {
+		QEMU_BIN, "-accel", "kvm",
+		"-machine", "virt,gic-version=3,its=off", "-cpu", "host",
+		"-smp", "2", "-m", "256", "-nodefaults", "-nographic",
+		"-no-reboot", "-serial", "stdio",
+		"-monitor", dst ? "unix:" MONITOR_DST ",server=on,wait=off" :
+				  "unix:" MONITOR ",server=on,wait=off",
+		"-kernel", GUEST_IMAGE, "-initrd", GUEST_ROOTFS,
+		"-append", LIVE_PARAMS,
+		dst ? "-incoming" : NULL, "tcp:127.0.0.1:" LIVE_PORT, NULL
+	};
+
+	qemu_start(q, argv);
+}
+
+TEST_F_TIMEOUT(live, tcp_while_guest_writes, LIVE_TIMEOUT_S)
+{
+	int src, dst, gens, bad, last = 0, before;
+	long syncs, downtime, total;
+	struct timespec start;
+	const char *status;
+
+	live_start(&self->q[0], false);
+	ASSERT_LT(0, self->q[0].pid);
+	gens = wait_gens(&self->q[0], LIVE_GENS, BOOT_TIMEOUT_MS);
+	ASSERT_LE(LIVE_GENS, gens)
+		TH_LOG("QEMU's stderr: %s\nconsole tail: %s", self->q[0].errbuf,
+		       tail(self->q[0].buf, 3000));
+	src = monitor_open_at(MONITOR, VERSION_TIMEOUT_MS);
+	ASSERT_LE(0, src) TH_LOG("monitor: %s", strerror(-src));
+	ASSERT_EQ(0, monitor_cmd(src, NULL, self->reply, sizeof(self->reply),
+				 VERSION_TIMEOUT_MS));
+
+	live_start(&self->q[1], true);
+	ASSERT_LT(0, self->q[1].pid);
+	dst = monitor_open_at(MONITOR_DST, VERSION_TIMEOUT_MS);
+	ASSERT_LE(0, dst) TH_LOG("monitor: %s\nQEMU's stderr: %s",
+				 strerror(-dst), self->q[1].errbuf);
+	ASSERT_EQ(0, monitor_cmd(dst, NULL, self->reply, sizeof(self->reply),
+				 VERSION_TIMEOUT_MS));
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	ASSERT_EQ(0, monitor_cmd(src, "migrate -d tcp:127.0.0.1:" LIVE_PORT,
+				 self->reply, sizeof(self->reply),
+				 VERSION_TIMEOUT_MS));
+	EXPECT_EQ(NULL, strstr(self->reply, "rror"))
+		TH_LOG("migrate: %s", self->reply);
+	do {
+		usleep(500000);
+		ASSERT_EQ(0, monitor_cmd(src, "info migrate", self->reply,
+					 sizeof(self->reply), VERSION_TIMEOUT_MS));
+	} while (!strstr(self->reply, "status: completed") &&
+		 !strstr(self->reply, "status: failed") &&
+		 mkvm_child_ms_since(&start) < MIGRATE_TIMEOUT_MS);
+	/* From the status on: before it, the monitor echoes the command. */
+	status = strstr(self->reply, "Migration status");
+	ksft_print_msg("info migrate after %ld ms:\n%s\n",
+		       mkvm_child_ms_since(&start), status ?: self->reply);
+	ASSERT_NE(NULL, strstr(self->reply, "status: completed"))
+		TH_LOG("QEMU's stderr: %s\ndestination's: %s", self->q[0].errbuf,
+		       self->q[1].errbuf);
+	syncs = info_value(self->reply, "dirty sync count: ");
+	downtime = info_value(self->reply, "\ndowntime: ");
+	total = info_value(self->reply, "total time: ");
+	ksft_print_msg("live migration: %ld ms in all, downtime %ld ms, %ld dirty syncs\n",
+		       total, downtime, syncs);
+	EXPECT_LT(2, syncs);
+	EXPECT_LE(0, downtime);
+
+	/* The source stays paused; its console ends where the switch was. */
+	monitor_cmd(src, "quit", self->reply, sizeof(self->reply),
+		    VERSION_TIMEOUT_MS);
+	close(src);
+	qemu_end(&self->q[0], VERSION_TIMEOUT_MS);
+	gens = parse_gens(self->q[0].buf, &bad, &last);
+	before = last;
+	EXPECT_EQ(0, bad) TH_LOG("source: %s", tail(self->q[0].buf, 3000));
+
+	/* The destination's rounds: after the switch, all ok. */
+	gens = wait_gens(&self->q[1], LIVE_GENS, GEN_TIMEOUT_MS);
+	monitor_cmd(dst, "quit", self->reply, sizeof(self->reply),
+		    VERSION_TIMEOUT_MS);
+	close(dst);
+	qemu_end(&self->q[1], VERSION_TIMEOUT_MS);
+	gens = parse_gens(self->q[1].buf, &bad, &last);
+	ksft_print_msg("source: last round %d; destination: %d rounds, %d bad, up to %d\n",
+		       before, gens, bad, last);
+	ASSERT_LE(LIVE_GENS, gens)
+		TH_LOG("QEMU's stderr: %s\nconsole tail: %s", self->q[1].errbuf,
+		       tail(self->q[1].buf, 3000));
+	EXPECT_EQ(0, bad) TH_LOG("destination: %s", tail(self->q[1].buf, 3000));
+	EXPECT_EQ(NULL, strstr(self->q[1].buf, "guest-up"))
+		TH_LOG("the guest booted again: %s", tail(self->q[1].buf, 3000));
+	/* Rounds go on from the source's: the one cut by the switch, then on. */
+	EXPECT_LT(before, last);
+	EXPECT_GE(before + 1 + gens, last);
 }
 
 TEST_HARNESS_MAIN
