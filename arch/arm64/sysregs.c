@@ -440,10 +440,14 @@ int mkvm_sysreg_get(struct mkvm_vcpu *vcpu, u64 id, u64 *val)
  * @id:		KVM_REG_ARM64_SYSREG id
  * @val:	the value
  *
- * ID registers are read-only: writing the value they hold succeeds,
- * anything else is -EINVAL; so is an OSLSR_EL1 value differing in more
- * than OSLK.
- * Return: 0, -ENOENT, -EINVAL.
+ * ID registers are read-only: writing the value they hold succeeds.
+ * Another value is -EINVAL, or -EBUSY for the feature ID space and
+ * CTR_EL0 once the VM ran: KVM lets a VMM lower those until then and
+ * fixes them after, and a restore must see the same errors here (minikvm
+ * cannot lower a feature, so before the first run it refuses with the
+ * errno KVM gives a value above the host's).  An OSLSR_EL1 value
+ * differing in more than OSLK is -EINVAL too.
+ * Return: 0, -ENOENT, -EINVAL, -EBUSY.
  */
 int mkvm_sysreg_set(struct mkvm_vcpu *vcpu, u64 id, u64 val)
 {
@@ -451,8 +455,14 @@ int mkvm_sysreg_set(struct mkvm_vcpu *vcpu, u64 id, u64 val)
 
 	if (!d)
 		return -ENOENT;
-	if (d->kind == SR_ID)
-		return val == sr_read(vcpu, d) ? 0 : -EINVAL;
+	if (d->kind == SR_ID) {
+		if (val == sr_read(vcpu, d))
+			return 0;
+		if ((d == &sr_id_zero || is_id_space(d->enc) ||
+		     d->enc == SYS_CTR_EL0) && READ_ONCE(vcpu->vm->arch.ran))
+			return -EBUSY;
+		return -EINVAL;
+	}
 	/* OSLSR_EL1: only the lock state is the VMM's to restore. */
 	if (d->enc == SYS_OSLSR_EL1 &&
 	    (val ^ sr_read(vcpu, d)) & ~OSLSR_EL1_OSLK)

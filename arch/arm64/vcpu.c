@@ -287,6 +287,15 @@ static void core_regs_set(struct mkvm_vcpu *vcpu, const struct kvm_regs *r)
 	vcpu->arch.fp = r->fp_regs;
 }
 
+/*
+ * AArch32 at EL0 on every CPU, as the guest's ID_AA64PFR0_EL1.EL0 says:
+ * KVM's test (not on a system where only some CPUs have it).
+ */
+static bool el0_has_aarch32(void)
+{
+	return id_aa64pfr0_32bit_el0(read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1));
+}
+
 static int core_reg_access(struct mkvm_vcpu *vcpu, const struct kvm_one_reg *reg,
 			   bool set)
 {
@@ -307,10 +316,16 @@ static int core_reg_access(struct mkvm_vcpu *vcpu, const struct kvm_one_reg *reg
 	if (copy_from_user((u32 *)&r + off, uaddr, size))
 		return -EFAULT;
 	if (off == CORE_OFF(regs.pstate)) {
-		/* AArch64 EL0/EL1 only: no AArch32, no EL2 in a guest. */
+		/*
+		 * EL0 and EL1 in AArch64, or AArch32 User where the CPUs
+		 * implement AArch32 at EL0 (the guest's EL1 may return there
+		 * itself), as KVM; no other AArch32 mode (EL1 is AArch64),
+		 * no EL2 or EL3, no reserved encoding.
+		 */
 		mode = r.regs.pstate & (PSR_MODE32_BIT | PSR_MODE_MASK);
 		if (mode != PSR_MODE_EL0t && mode != PSR_MODE_EL1t &&
-		    mode != PSR_MODE_EL1h)
+		    mode != PSR_MODE_EL1h &&
+		    (mode != PSR_AA32_MODE_USR || !el0_has_aarch32()))
 			return -EINVAL;
 	}
 	core_regs_set(vcpu, &r);
