@@ -4,7 +4,7 @@
 # boot three times, virtio-net and virtio-blk throughput, on this boot's
 # KVM-API device.  One line per figure:
 #   BENCH <boot> <name> <value>
-# mkvm.bench=micro,boot,virtio,dirtylog on the kernel command line (make
+# mkvm.bench=micro,boot,virtio,dirtylog,qemu on the kernel command line (make
 # bench BENCH=...) runs only those parts; default: all.
 dev=/dev/minikvm
 [ "$MKVM_BOOT" = oracle ] && dev=/dev/kvm
@@ -94,4 +94,33 @@ if want dirtylog && [ -x "$kst" ]; then
 		/^Disabling dirty logging time:/ { print "BENCH " b " dirtylog-disable-us " us($5) }
 		END { if (n) print "BENCH " b " dirtylog-redirty-us/iter " int(dirty / n)
 		      else print "BENCH " b " dirtylog-perf-test-failed 1" }'
+fi
+
+# QEMU on this boot's KVM API (issue 10), from the disk bench.sh attaches,
+# with qemu_test's own runs: its Linux guest (2 vCPUs, 256 MiB, a virtio
+# disk) from QEMU's start to the guest's shell and to QEMU's exit, three
+# times; a save of the running guest (migrate to a file: QEMU's total
+# time) and its restore (a second QEMU, until the guest runs again); a
+# live migration over TCP while the guest rewrites 8 MiB (QEMU's total
+# time and downtime).  Times in ms of this boot's clock.
+qt=/bin/qemu_test
+if want qemu && [ -x "$qt" ]; then
+	for i in 1 2 3; do
+		"$qt" -r qemu.boots_linux_smp_disk_poweroff 2>&1 | tr -d '\r' |
+		awk -v b="$MKVM_BOOT" -v i="$i" '
+			/guest: init after/ { print "BENCH " b " qemu-linux-to-shell-ms#" i " " $5
+				print "BENCH " b " qemu-linux-to-exit-ms#" i " " $10 }
+			/^not ok/ { print "BENCH " b " qemu-boot-failed-" i " 1" }'
+	done
+	"$qt" -r saved.migrate_file.guest_goes_on 2>&1 | tr -d '\r' |
+	awk -v b="$MKVM_BOOT" '
+		/# migrate took/ { print "BENCH " b " qemu-save-256M-ms " $4 }
+		/# restore took/ { print "BENCH " b " qemu-restore-256M-ms " $4 }
+		/^not ok/ { print "BENCH " b " qemu-save-restore-failed 1" }'
+	"$qt" -r live.tcp_while_guest_writes 2>&1 | tr -d '\r' |
+	awk -v b="$MKVM_BOOT" '
+		/# live migration:/ { print "BENCH " b " qemu-live-migration-ms " $4
+			print "BENCH " b " qemu-live-downtime-ms " $9
+			print "BENCH " b " qemu-live-dirty-syncs " $11 }
+		/^not ok/ { print "BENCH " b " qemu-live-migration-failed 1" }'
 fi
