@@ -106,10 +106,34 @@ static void pend_latch_uaccess(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
 }
 
 /*
+ * A VMM's write of GICD_IIDR or GICD_TYPER2: the value they read, or for
+ * GICD_IIDR the same with KVM's revision 2 or 3, which a stream saved on
+ * KVM carries (minikvm's vGIC behaves the same under both, so the value
+ * read stays).  Any other value is refused, as KVM does.  Read into a
+ * zeroed value: TYPER2 is RAZ, and the access leaves it as it was.
+ */
+static int id_reg_write(struct mkvm_vm *vm, u32 off, u32 val)
+{
+	u64 v = 0;
+
+	vgic_dist_access(vm, off, false, &v, 4);
+	if (v == val)
+		return 0;
+	if (off == GICD_IIDR && !((v ^ val) & ~GICD_IIDR_REVISION_MASK)) {
+		switch (FIELD_GET(GICD_IIDR_REVISION_MASK, val)) {
+		case 2:
+		case 3:
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/*
  * One 32-bit register through KVM_DEV_ARM_VGIC_GRP_DIST_REGS or
  * REDIST_REGS (@vcpu NULL: the distributor), vGIC lock held.  As a guest
  * access, except the pending registers above, ICPENDR (RAZ/WI), and the
- * identification registers, which may only be written with their value.
+ * identification registers (id_reg_write()).
  */
 static int reg_uaccess(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu, u32 off,
 		       bool write, u32 *val)
@@ -129,10 +153,8 @@ static int reg_uaccess(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu, u32 off,
 			*val = 0;
 		return 0;
 	}
-	if (!vcpu && write && (off == GICD_IIDR || off == GICD_TYPER2)) {
-		vgic_dist_access(vm, off, false, &v, 4);
-		return v == *val ? 0 : -EINVAL;
-	}
+	if (!vcpu && write && (off == GICD_IIDR || off == GICD_TYPER2))
+		return id_reg_write(vm, off, *val);
 	if (vcpu)
 		vgic_redist_access(vcpu, off, write, &v, 4);
 	else
