@@ -117,7 +117,7 @@ if want qemu && [ -x "$qt" ]; then
 		/# migrate took/ { print "BENCH " b " qemu-save-256M-ms " $4 }
 		/# restore took/ { print "BENCH " b " qemu-restore-256M-ms " $4 }
 		/^not ok/ { print "BENCH " b " qemu-save-restore-failed 1" }'
-	"$qt" -r live.tcp_while_guest_writes 2>&1 | tr -d '\r' |
+	"$qt" -r live.its_off.tcp_while_guest_writes 2>&1 | tr -d '\r' |
 	awk -v b="$MKVM_BOOT" '
 		/# live migration:/ { print "BENCH " b " qemu-live-migration-ms " $4
 			print "BENCH " b " qemu-live-downtime-ms " $9
