@@ -53,7 +53,6 @@
 #define D_IPRIORITYR(n)	(0x0400 + (n))
 #define IIDR_REV_SHIFT	12
 #define IIDR_REV_MASK	(0xfu << IIDR_REV_SHIFT)
-#define R_CTLR		0x0000
 #define R_IIDR		0x0004
 #define R_TYPER		0x0008
 #define R_PROPBASER	0x0070
