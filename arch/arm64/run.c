@@ -4,6 +4,7 @@
  * kernel can, and return to the VMM for the rest.  Documentation/run.rst
  * follows one KVM_RUN from the ioctl to `eret` and back.
  */
+#include <linux/bitfield.h>
 #include <linux/kvm.h>
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
@@ -32,13 +33,51 @@ void mkvm_set_gpr(struct mkvm_vcpu *vcpu, unsigned int n, u64 val)
 		vcpu->arch.hyp->ctxt.regs[n] = val;
 }
 
+/* PSTATE.IT of AArch32 state: IT[1:0] in bits 26:25, IT[7:2] in 15:10. */
+#define PSR_IT_LO		GENMASK_ULL(26, 25)
+#define PSR_IT_HI		GENMASK_ULL(15, 10)
+
 /*
- * Every instruction that traps here is a 32-bit A64 instruction; once
- * emulated it counts as stepped (debug.c).
+ * An AArch32 instruction inside an IT block was emulated: the block moves
+ * on, as the hardware's ITAdvance() would have moved it (Arm ARM, the
+ * pseudocode of ITSTATE).  IT[7:5] is the base condition, IT[4:0] the
+ * mask of what is left: the block ends when IT[2:0] is zero, else the
+ * mask shifts up by one.
+ */
+static void it_advance(struct mkvm_cpu_ctxt *c)
+{
+	u32 it = FIELD_GET(PSR_IT_HI, c->pstate) << 2 |
+		 FIELD_GET(PSR_IT_LO, c->pstate);
+
+	if (!it)
+		return;
+	if (!(it & 0x7))
+		it = 0;
+	else
+		it = (it & 0xe0) | ((it << 1) & 0x1f);
+	c->pstate &= ~(PSR_IT_HI | PSR_IT_LO);
+	c->pstate |= FIELD_PREP(PSR_IT_HI, it >> 2) |
+		     FIELD_PREP(PSR_IT_LO, it & 0x3);
+}
+
+/*
+ * Step past the instruction that trapped, once emulated: it counts as
+ * stepped (debug.c).  An A64 instruction is 4 bytes; a guest's AArch32
+ * EL0 (a 32-bit task under a 64-bit guest kernel) may also trap a 16-bit
+ * T32 one, which ESR_EL2.IL tells (clear: 16 bits), inside an IT block
+ * whose state must move on with it - as KVM's kvm_skip_instr32().
  */
 void mkvm_skip_instr(struct mkvm_vcpu *vcpu)
 {
-	vcpu->arch.hyp->ctxt.pc += 4;
+	struct mkvm_cpu_ctxt *c = &vcpu->arch.hyp->ctxt;
+
+	if (c->pstate & PSR_MODE32_BIT) {
+		it_advance(c);
+		c->pc = (u32)(c->pc +
+			      (vcpu->arch.hyp->esr_el2 & ESR_ELx_IL ? 4 : 2));
+	} else {
+		c->pc += 4;
+	}
 	mkvm_debug_instr_skipped(vcpu);
 }
 
@@ -52,15 +91,18 @@ static void inject_sync(struct mkvm_vcpu *vcpu, u64 esr, u64 far)
 	struct mkvm_cpu_ctxt *c = &vcpu->arch.hyp->ctxt;
 	u64 offset;
 
-	switch (c->pstate & PSR_MODE_MASK) {
+	switch (c->pstate & (PSR_MODE32_BIT | PSR_MODE_MASK)) {
 	case PSR_MODE_EL1h:
 		offset = 0x200;
 		break;
 	case PSR_MODE_EL1t:
 		offset = 0x000;
 		break;
-	default:			/* from EL0 */
-		offset = 0x400;
+	case PSR_MODE_EL0t:
+		offset = 0x400;		/* from EL0 in AArch64 */
+		break;
+	default:
+		offset = 0x600;		/* from EL0 in AArch32 (User mode) */
 		break;
 	}
 	c->sys[SR_ELR_EL1] = c->pc;
