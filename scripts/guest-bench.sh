@@ -8,7 +8,10 @@
 # bench BENCH=...) runs only those parts; default: all.
 dev=/dev/minikvm
 [ "$MKVM_BOOT" = oracle ] && dev=/dev/kvm
-[ "$dev" = /dev/minikvm ] && insmod /lib/minikvm.ko
+# mkvm.modparams=a=1,b=2 (make bench MODPARAMS=...): minikvm's module
+# parameters, to compare settings (halt polling) in one run.
+params=$(sed -n 's/.*mkvm\.modparams=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
+[ "$dev" = /dev/minikvm ] && insmod /lib/minikvm.ko $params
 only=$(sed -n 's/.*mkvm\.bench=\([^ ]*\).*/\1/p' /proc/cmdline)
 want() {
 	case ",${only:-$1}," in *",$1,"*) return 0 ;; esac
@@ -57,6 +60,9 @@ for backend in tap vhost; do
 	cmd=$net_cmd
 	[ "$backend" = vhost ] && opt=,vhost=on
 	[ "$backend" = tap ] && cmd="$net_cmd$blk_cmd"
+	# The host's CPU time over the run (user nice system idle ...
+	# irq softirq, in ticks of all CPUs): busy or waiting.
+	read -r _ c0 < /proc/stat
 	net_peer 5001 5002 $net_bytes 600 > /tmp/net_peer.out 2>/dev/null &
 	peer=$!
 	sleep 1
@@ -66,6 +72,9 @@ for backend in tap vhost; do
 		-p "console=ttyAMA0 quiet guest_cmd=\"$(echo $cmd)\"" --stats \
 		> /tmp/net_guest.out 2>&1 || echo "BENCH $MKVM_BOOT net-$backend-failed 1"
 	wait $peer
+	read -r _ c1 < /proc/stat
+	echo "# host cpu ticks (user nice sys idle iowait irq softirq): $(echo $c0 $c1 |
+		awk '{ for (i = 1; i <= 7; i++) printf "%d ", $(i + 10) - $i }')"
 	# The guest's own lines, for the log.
 	tr -d '\r' < /tmp/net_guest.out | grep -E '^blk-|round-trip|dd:|stats|virtio|arch_timer|IPI[0-9]' | sed 's/^/# guest: /'
 	tr -d '\r' < /tmp/net_guest.out | awk -v b="$MKVM_BOOT" -v n="$backend" '

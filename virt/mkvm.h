@@ -51,6 +51,9 @@ struct mkvm_vcpu_stat {
 	u64 halt_attempted_poll;	/* WFI sleeps that polled first */
 	u64 halt_successful_poll;	/* ... and were woken while polling */
 	u64 halt_wakeup;		/* WFI sleeps ended by a wakeup */
+	u64 halt_poll_success_ns;	/* time polled, polls that worked */
+	u64 halt_poll_fail_ns;		/* ... and polls that did not */
+	u64 halt_wait_ns;		/* time asleep in WFI after polling */
 	u64 stage2_faults;		/* guest aborts taken to EL2 */
 	u64 sysreg_exits;		/* trapped system register accesses */
 	u64 irq_exits;			/* host interrupts while the guest ran */
@@ -126,6 +129,7 @@ struct mkvm_vcpu {
 	/* Stage-2 table pages, topped up before mmu_lock is taken. */
 	struct mkvm_pgtable_cache mmu_cache;
 	struct mkvm_vcpu_stat stat;
+	unsigned int halt_poll_ns; /* this vCPU's polling window, adaptive */
 	struct mkvm_arch_vcpu arch;
 };
 
