@@ -124,6 +124,7 @@ struct mkvm_vcpu {
 	struct kvm_run *run;	/* one page, mmap'ed by the VMM */
 	struct mutex mutex;	/* one ioctl at a time */
 	struct task_struct *task; /* in KVM_RUN, or NULL */
+	bool in_guest;		/* between entry's barrier and the exit */
 	bool sigset_active;	/* KVM_SET_SIGNAL_MASK given ... */
 	sigset_t sigset;	/* ... the mask KVM_RUN runs with */
 	/* Stage-2 table pages, topped up before mmu_lock is taken. */

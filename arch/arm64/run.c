@@ -100,6 +100,19 @@ void mkvm_vcpu_kick(struct mkvm_vcpu *vcpu)
 
 	WRITE_ONCE(vcpu->arch.wake, true);
 	wake_up_interruptible(&vcpu->arch.wq);
+	/*
+	 * Only a vCPU in the guest needs an IPI, as in KVM's
+	 * kvm_vcpu_kick(): one polling or sleeping in WFI looks at the wake
+	 * flag, one elsewhere in the host looks at its state before it
+	 * enters again.  Orders the caller's state (and the flag) before
+	 * the read of in_guest; enter_guest() orders its write of in_guest
+	 * before it reads that state.  Either it sees the new state, or
+	 * this sees it in the guest and the IPI, pending while it enters
+	 * with interrupts off, makes it exit at once.
+	 */
+	smp_mb();
+	if (!READ_ONCE(vcpu->in_guest))
+		return;
 	rcu_read_lock();
 	task = READ_ONCE(vcpu->task);
 	if (task)
@@ -539,11 +552,15 @@ static u64 enter_guest(struct mkvm_vcpu *vcpu)
 	 * pending, which makes the guest exit at once: none is missed.
 	 */
 	local_irq_disable();
+	/* Pairs with the barrier in mkvm_vcpu_kick(). */
+	WRITE_ONCE(vcpu->in_guest, true);
+	smp_mb();
 	load_stage2(vcpu);
 	mkvm_timer_sync(vcpu, true);
 	mkvm_vgic_flush(vcpu);
 	exit = mkvm_call_hyp(MKVM_HC(MKVM_HC_VCPU_RUN),
 			     (u64)mkvm_hyp_va(h), 0, 0);
+	WRITE_ONCE(vcpu->in_guest, false);
 	mkvm_vgic_sync(vcpu);
 	mkvm_debug_done(vcpu);
 	/* EL2 left VSE set if the guest kept SErrors masked all along. */
