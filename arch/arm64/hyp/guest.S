@@ -162,22 +162,17 @@ SYM_CODE_START_LOCAL(guest_hvc)
 	movz	w2, #0x8000, lsl #16		/* ARM_SMCCC_VERSION_FUNC_ID */
 	cmp	w0, w2
 	b.eq	4f
-	mov_q	x2, ARM_SMCCC_ARCH_WORKAROUND_3
-	cmp	w0, w2
-	b.eq	5f
-	mov_q	x2, ARM_SMCCC_ARCH_WORKAROUND_1
-	cmp	w0, w2
-	b.eq	5f
 	/*
 	 * The services psci.c implements go to EL1: the Arm architecture
-	 * calls (owner 0: ARCH_FEATURES, the workarounds), standard secure
+	 * calls (owner 0: ARCH_FEATURES; the two Spectre workarounds are
+	 * answered here, at 7 below), standard secure
 	 * (4: PSCI, TRNG), standard hypervisor (5: PV time) and the three
 	 * vendor hypervisor calls (6: KVM_FEATURES 0, PTP 1, CALL_UID 0xff01).
 	 * Everything else, yielding calls included, is NOT_SUPPORTED here.
 	 */
 	tbz	w0, #31, 2f
 	ubfx	w1, w0, #24, #6			/* owner */
-	cbz	w1, 3f
+	cbz	w1, 7f
 	cmp	w1, #4
 	b.eq	3f
 	cmp	w1, #5
@@ -200,6 +195,13 @@ SYM_CODE_START_LOCAL(guest_hvc)
 	add	sp, sp, #16
 	eret
 	sb
+	/* Owner 0: the Spectre workarounds here, the rest at EL1. */
+7:	mov_q	x2, ARM_SMCCC_ARCH_WORKAROUND_3
+	cmp	w0, w2
+	b.eq	5f
+	mov_q	x2, ARM_SMCCC_ARCH_WORKAROUND_1
+	cmp	w0, w2
+	b.eq	5f
 3:	ldr	x2, [sp], #16
 	mov	x0, #MKVM_EXIT_SYNC
 	b	guest_exit
