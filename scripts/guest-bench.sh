@@ -8,7 +8,10 @@
 # bench BENCH=...) runs only those parts; default: all.
 dev=/dev/minikvm
 [ "$MKVM_BOOT" = oracle ] && dev=/dev/kvm
-[ "$dev" = /dev/minikvm ] && insmod /lib/minikvm.ko
+# mkvm.modparams=a=1,b=2 (make bench MODPARAMS=...): minikvm's module
+# parameters, to compare settings (halt polling) in one run.
+params=$(sed -n 's/.*mkvm\.modparams=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
+[ "$dev" = /dev/minikvm ] && insmod /lib/minikvm.ko $params
 only=$(sed -n 's/.*mkvm\.bench=\([^ ]*\).*/\1/p' /proc/cmdline)
 want() {
 	case ",${only:-$1}," in *",$1,"*) return 0 ;; esac
@@ -38,7 +41,8 @@ net_bytes=$((8 << 20))
 net_cmd='ip link set eth0 up; ip addr add 192.168.33.15/24 dev eth0;
 ping -c 20 -i 0.2 192.168.33.1 | grep round-trip;
 dd if=/dev/zero bs=64k count=128 2>/dev/null | nc 192.168.33.1 5001;
-nc 192.168.33.1 5002 </dev/null >/dev/null'
+nc 192.168.33.1 5002 </dev/null >/dev/null;
+grep -e virtio -e arch_timer -e IPI /proc/interrupts'
 # busybox's dd prints no times: /proc/uptime around each run (10 ms steps).
 blk_cmd='; read t0 x < /proc/uptime;
 dd if=/dev/zero of=/dev/vda bs=1M count=64 oflag=direct 2>/dev/null;
@@ -47,23 +51,32 @@ dd if=/dev/vda of=/dev/null bs=1M count=64 iflag=direct 2>/dev/null;
 read t2 x < /proc/uptime; echo blk-read $t1 $t2;
 dd if=/dev/vda of=/dev/null bs=4k count=16384 iflag=direct 2>/dev/null;
 read t3 x < /proc/uptime; echo blk-4k $t2 $t3'
-want virtio && dd if=/dev/zero of=/tmp/bench-disk.img bs=1M count=65 2>/dev/null
-want virtio && for backend in tap vhost; do
+# virtio-tap or virtio-vhost (in mkvm.bench) run only that backend.
+want_net() { want virtio || want "virtio-$1"; }
+want_net tap || want_net vhost && dd if=/dev/zero of=/tmp/bench-disk.img bs=1M count=65 2>/dev/null
+for backend in tap vhost; do
+	want_net $backend || continue
 	opt=
 	cmd=$net_cmd
 	[ "$backend" = vhost ] && opt=,vhost=on
 	[ "$backend" = tap ] && cmd="$net_cmd$blk_cmd"
+	# The host's CPU time over the run (user nice system idle ...
+	# irq softirq, in ticks of all CPUs): busy or waiting.
+	read -r _ c0 < /proc/stat
 	net_peer 5001 5002 $net_bytes 600 > /tmp/net_peer.out 2>/dev/null &
 	peer=$!
 	sleep 1
 	minivmm run --dev "$dev" -k /guest/Image -i /guest/rootfs.cpio.gz -m 256 \
 		-d /tmp/bench-disk.img \
 		-n "tap,ifname=mkvmtap0,host_ip=192.168.33.1/24$opt" \
-		-p "console=ttyAMA0 quiet guest_cmd=\"$(echo $cmd)\"" \
+		-p "console=ttyAMA0 quiet guest_cmd=\"$(echo $cmd)\"" --stats \
 		> /tmp/net_guest.out 2>&1 || echo "BENCH $MKVM_BOOT net-$backend-failed 1"
 	wait $peer
+	read -r _ c1 < /proc/stat
+	echo "# host cpu ticks (user nice sys idle iowait irq softirq): $(echo $c0 $c1 |
+		awk '{ for (i = 1; i <= 7; i++) printf "%d ", $(i + 10) - $i }')"
 	# The guest's own lines, for the log.
-	tr -d '\r' < /tmp/net_guest.out | grep -E '^blk-|round-trip|dd:' | sed 's/^/# guest: /'
+	tr -d '\r' < /tmp/net_guest.out | grep -E '^blk-|round-trip|dd:|stats|virtio|arch_timer|IPI[0-9]' | sed 's/^/# guest: /'
 	tr -d '\r' < /tmp/net_guest.out | awk -v b="$MKVM_BOOT" -v n="$backend" '
 		function secs() { return $3 - $2 > 0 ? $3 - $2 : 0.01 }
 		/round-trip/ { split($4, t, "/"); print "BENCH " b " net-" n "-ping-us " int(t[2] * 1000) }

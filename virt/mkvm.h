@@ -51,6 +51,9 @@ struct mkvm_vcpu_stat {
 	u64 halt_attempted_poll;	/* WFI sleeps that polled first */
 	u64 halt_successful_poll;	/* ... and were woken while polling */
 	u64 halt_wakeup;		/* WFI sleeps ended by a wakeup */
+	u64 halt_poll_success_ns;	/* time polled, polls that worked */
+	u64 halt_poll_fail_ns;		/* ... and polls that did not */
+	u64 halt_wait_ns;		/* time asleep in WFI after polling */
 	u64 stage2_faults;		/* guest aborts taken to EL2 */
 	u64 sysreg_exits;		/* trapped system register accesses */
 	u64 irq_exits;			/* host interrupts while the guest ran */
@@ -121,11 +124,13 @@ struct mkvm_vcpu {
 	struct kvm_run *run;	/* one page, mmap'ed by the VMM */
 	struct mutex mutex;	/* one ioctl at a time */
 	struct task_struct *task; /* in KVM_RUN, or NULL */
+	bool in_guest;		/* between entry's barrier and the exit */
 	bool sigset_active;	/* KVM_SET_SIGNAL_MASK given ... */
 	sigset_t sigset;	/* ... the mask KVM_RUN runs with */
 	/* Stage-2 table pages, topped up before mmu_lock is taken. */
 	struct mkvm_pgtable_cache mmu_cache;
 	struct mkvm_vcpu_stat stat;
+	unsigned int halt_poll_ns; /* this vCPU's polling window, adaptive */
 	struct mkvm_arch_vcpu arch;
 };
 

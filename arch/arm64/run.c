@@ -142,6 +142,19 @@ void mkvm_vcpu_kick(struct mkvm_vcpu *vcpu)
 
 	WRITE_ONCE(vcpu->arch.wake, true);
 	wake_up_interruptible(&vcpu->arch.wq);
+	/*
+	 * Only a vCPU in the guest needs an IPI, as in KVM's
+	 * kvm_vcpu_kick(): one polling or sleeping in WFI looks at the wake
+	 * flag, one elsewhere in the host looks at its state before it
+	 * enters again.  Orders the caller's state (and the flag) before
+	 * the read of in_guest; enter_guest() orders its write of in_guest
+	 * before it reads that state.  Either it sees the new state, or
+	 * this sees it in the guest and the IPI, pending while it enters
+	 * with interrupts off, makes it exit at once.
+	 */
+	smp_mb();
+	if (!READ_ONCE(vcpu->in_guest))
+		return;
 	rcu_read_lock();
 	task = READ_ONCE(vcpu->task);
 	if (task)
@@ -149,23 +162,111 @@ void mkvm_vcpu_kick(struct mkvm_vcpu *vcpu)
 	rcu_read_unlock();
 }
 
-static unsigned int halt_poll_ns = 20000;
+/*
+ * Halt polling, KVM's adaptive scheme (virt/kvm/kvm_main.c,
+ * kvm_vcpu_halt()) with KVM's parameters and defaults for arm64: each vCPU
+ * polls for its own window before it sleeps in WFI.  The window starts
+ * at 0, jumps to halt_poll_ns_grow_start and then grows by
+ * halt_poll_ns_grow while halts end soon after polling gave up (a wakeup
+ * within halt_poll_ns), and shrinks by halt_poll_ns_shrink (to 0 below
+ * grow_start) after a halt longer than halt_poll_ns.  halt_poll_ns = 0
+ * turns polling off; the others are read as KVM reads them (grow 0: never
+ * grows; shrink 0: back to 0 at once).
+ */
+static unsigned int halt_poll_ns = 500000;
 module_param(halt_poll_ns, uint, 0644);
-MODULE_PARM_DESC(halt_poll_ns, "how long a vCPU in WFI polls before sleeping (ns)");
+MODULE_PARM_DESC(halt_poll_ns, "longest a vCPU in WFI polls before sleeping (ns), 0: never");
 
-/* Returns true when something woke the vCPU while it polled. */
-static bool halt_poll(struct mkvm_vcpu *vcpu)
+static unsigned int halt_poll_ns_grow = 2;
+module_param(halt_poll_ns_grow, uint, 0644);
+MODULE_PARM_DESC(halt_poll_ns_grow, "factor a vCPU's polling window grows by");
+
+static unsigned int halt_poll_ns_grow_start = 10000;
+module_param(halt_poll_ns_grow_start, uint, 0644);
+MODULE_PARM_DESC(halt_poll_ns_grow_start, "first non-zero polling window (ns)");
+
+static unsigned int halt_poll_ns_shrink = 2;
+module_param(halt_poll_ns_shrink, uint, 0644);
+MODULE_PARM_DESC(halt_poll_ns_shrink, "divisor a vCPU's polling window shrinks by");
+
+static void halt_poll_grow(struct mkvm_vcpu *vcpu)
 {
-	u64 end = ktime_get_ns() + READ_ONCE(halt_poll_ns);
+	unsigned int grow = READ_ONCE(halt_poll_ns_grow);
+	unsigned int start = READ_ONCE(halt_poll_ns_grow_start);
+	unsigned int val;
 
+	if (!grow)
+		return;
+	val = vcpu->halt_poll_ns * grow;
+	/* An overflowed window is capped at halt_poll_ns by the next halt. */
+	if (grow > 1 && val / grow != vcpu->halt_poll_ns)
+		val = UINT_MAX;
+	vcpu->halt_poll_ns = max(val, start);
+}
+
+static void halt_poll_shrink(struct mkvm_vcpu *vcpu)
+{
+	unsigned int shrink = READ_ONCE(halt_poll_ns_shrink);
+	unsigned int val = shrink ? vcpu->halt_poll_ns / shrink : 0;
+
+	vcpu->halt_poll_ns = val < READ_ONCE(halt_poll_ns_grow_start) ? 0 : val;
+}
+
+/*
+ * After a halt of @halt_ns (polling included): a halt the window covered
+ * keeps it; a long one (past the largest window) shrinks it; a short one
+ * the window missed grows it, so that the next such wakeup is polled for.
+ */
+static void halt_poll_adapt(struct mkvm_vcpu *vcpu, u64 halt_ns,
+			    unsigned int max)
+{
+	if (!max)
+		vcpu->halt_poll_ns = 0;
+	else if (halt_ns <= vcpu->halt_poll_ns)
+		;
+	else if (vcpu->halt_poll_ns && halt_ns > max)
+		halt_poll_shrink(vcpu);
+	else if (vcpu->halt_poll_ns < max && halt_ns < max)
+		halt_poll_grow(vcpu);
+}
+
+static bool vcpu_should_wake(struct mkvm_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->arch.wake) || mkvm_vgic_pending(vcpu);
+}
+
+/*
+ * Poll until @stop_ns for a kick.  Returns true when one came; *@end_ns
+ * is when polling stopped.
+ */
+static bool halt_poll(struct mkvm_vcpu *vcpu, u64 stop_ns, u64 *end_ns)
+{
 	do {
 		if (READ_ONCE(vcpu->arch.wake))
 			return true;
 		if (signal_pending(current) || need_resched())
 			return false;
 		cpu_relax();
-	} while (ktime_get_ns() < end);
+		*end_ns = ktime_get_ns();
+	} while (*end_ns < stop_ns);
 	return false;
+}
+
+/* Sleep until kicked or signalled.  Returns whether it slept at all. */
+static bool halt_wait(struct mkvm_vcpu *vcpu)
+{
+	DEFINE_WAIT(wait);
+	bool waited = false;
+
+	for (;;) {
+		prepare_to_wait(&vcpu->arch.wq, &wait, TASK_INTERRUPTIBLE);
+		if (vcpu_should_wake(vcpu) || signal_pending(current))
+			break;
+		waited = true;
+		schedule();
+	}
+	finish_wait(&vcpu->arch.wq, &wait);
+	return waited;
 }
 
 /* ---- exit handlers, one per exception class -------------------------- */
@@ -178,6 +279,10 @@ typedef int (*exit_handler_fn)(struct mkvm_vcpu *vcpu, u64 esr);
  */
 static void vcpu_block(struct mkvm_vcpu *vcpu)
 {
+	u64 start, now, poll_end;
+	unsigned int max, poll;
+	bool waited = false;
+
 	/* Kicks from before this wait are answered by the check below. */
 	WRITE_ONCE(vcpu->arch.wake, false);
 	mkvm_timer_sync(vcpu, false);
@@ -185,20 +290,38 @@ static void vcpu_block(struct mkvm_vcpu *vcpu)
 		return;
 	mkvm_vtimer_arm(vcpu);
 	/*
-	 * Poll a little before sleeping, as KVM's halt polling does: an
-	 * interrupt that comes within microseconds (an IPI answer) then
-	 * costs no scheduler round trip.  Every new interrupt kicks.
+	 * Poll before sleeping, as KVM's halt polling does: an interrupt
+	 * that comes within the window (an I/O completion, an IPI answer)
+	 * then costs no scheduler round trip.  Every new interrupt kicks.
 	 */
-	if (READ_ONCE(halt_poll_ns))
-		vcpu->stat.halt_attempted_poll++;
-	if (halt_poll(vcpu)) {
-		vcpu->stat.halt_successful_poll++;
-	} else if (!wait_event_interruptible(vcpu->arch.wq,
-					     READ_ONCE(vcpu->arch.wake) ||
-					     mkvm_vgic_pending(vcpu))) {
+	max = READ_ONCE(halt_poll_ns);
+	if (vcpu->halt_poll_ns > max)
+		vcpu->halt_poll_ns = max;
+	poll = vcpu->halt_poll_ns;
+	start = ktime_get_ns();
+	poll_end = start;
+	if (poll && halt_poll(vcpu, start + poll, &poll_end)) {
+		now = poll_end;
+	} else {
 		/* A signal ends the sleep too; the run loop sees it. */
-		vcpu->stat.halt_wakeup++;
+		waited = halt_wait(vcpu);
+		now = ktime_get_ns();
+		if (waited) {
+			vcpu->stat.halt_wakeup++;
+			vcpu->stat.halt_wait_ns += now - poll_end;
+		}
 	}
+	if (poll) {
+		/* Successful: the vCPU never slept, woken while polling or not. */
+		vcpu->stat.halt_attempted_poll++;
+		if (!waited) {
+			vcpu->stat.halt_successful_poll++;
+			vcpu->stat.halt_poll_success_ns += poll_end - start;
+		} else {
+			vcpu->stat.halt_poll_fail_ns += poll_end - start;
+		}
+	}
+	halt_poll_adapt(vcpu, now - start, READ_ONCE(halt_poll_ns));
 	mkvm_vtimer_cancel(vcpu);
 }
 
@@ -471,11 +594,15 @@ static u64 enter_guest(struct mkvm_vcpu *vcpu)
 	 * pending, which makes the guest exit at once: none is missed.
 	 */
 	local_irq_disable();
+	/* Pairs with the barrier in mkvm_vcpu_kick(). */
+	WRITE_ONCE(vcpu->in_guest, true);
+	smp_mb();
 	load_stage2(vcpu);
 	mkvm_timer_sync(vcpu, true);
 	mkvm_vgic_flush(vcpu);
 	exit = mkvm_call_hyp(MKVM_HC(MKVM_HC_VCPU_RUN),
 			     (u64)mkvm_hyp_va(h), 0, 0);
+	WRITE_ONCE(vcpu->in_guest, false);
 	mkvm_vgic_sync(vcpu);
 	mkvm_debug_done(vcpu);
 	/* EL2 left VSE set if the guest kept SErrors masked all along. */

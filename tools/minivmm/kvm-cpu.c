@@ -375,3 +375,52 @@ int kvm_cpu__setup_signals(void)
 	}
 	return 0;
 }
+
+/**
+ * kvm_cpu__print_stats() - the vCPU's KVM_GET_STATS_FD counters, on stderr
+ * @vcpu: the vCPU, its thread joined
+ *
+ * One line, every single-value counter as name=value, in the order the
+ * kernel lists them: the same line on minikvm and on KVM, so that a
+ * workload's exits, halts and polls can be compared (make bench).
+ * Histograms are left out.  A kernel without stats fds prints nothing.
+ */
+void kvm_cpu__print_stats(struct kvm_cpu *vcpu)
+{
+	struct kvm_stats_header h;
+	struct kvm_stats_desc *d;
+	size_t dsize;
+	char *descs = NULL;
+	unsigned int i;
+	int fd;
+
+	fd = ioctl(vcpu->fd, KVM_GET_STATS_FD, NULL);
+	if (fd < 0)
+		return;
+	if (pread(fd, &h, sizeof(h), 0) != sizeof(h) || h.num_desc > 1024)
+		goto out;
+	dsize = sizeof(*d) + h.name_size;
+	descs = calloc(h.num_desc, dsize);
+	if (!descs)
+		goto out;
+	if (pread(fd, descs, h.num_desc * dsize, h.desc_offset) !=
+	    (ssize_t)(h.num_desc * dsize))
+		goto out;
+	fprintf(stderr, "minivmm: vcpu%u stats:", vcpu->id);
+	for (i = 0; i < h.num_desc; i++) {
+		uint64_t val;
+
+		d = (void *)(descs + i * dsize);
+		if (d->size != 1)
+			continue;
+		if (pread(fd, &val, sizeof(val), h.data_offset + d->offset) !=
+		    sizeof(val))
+			break;
+		fprintf(stderr, " %.*s=%" PRIu64, (int)h.name_size, d->name,
+			val);
+	}
+	fprintf(stderr, "\n");
+out:
+	free(descs);
+	close(fd);
+}

@@ -28,5 +28,6 @@ int kvm_cpu__start(struct kvm_cpu *vcpu);
 void kvm_cpu__run(struct kvm_cpu *vcpu);
 void kvm_cpu__kick(struct kvm_cpu *vcpu);
 int kvm_cpu__setup_signals(void);
+void kvm_cpu__print_stats(struct kvm_cpu *vcpu);
 
 #endif /* MINIVMM_KVM_CPU_H */

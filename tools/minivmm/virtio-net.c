@@ -163,8 +163,8 @@ static bool net__tx_one(struct virtio_net *net, const struct virtq_elem *elem,
 	return ret >= 0;
 }
 
-/* Lock held, dropped around each write to the tap. */
-static bool net__tx(struct virtio_mmio_dev *vdev)
+/* Lock held, dropped around each write to the tap.  *@used: any pushed. */
+static bool net__tx_round(struct virtio_mmio_dev *vdev, bool *used)
 {
 	struct virtio_net *net = vdev->priv;
 	struct virtq_elem elem;
@@ -187,10 +187,30 @@ static bool net__tx(struct virtio_mmio_dev *vdev)
 		}
 		atomic_fetch_add(sent ? &net->tx_packets : &net->dropped, 1);
 		virtq__push(vdev, NET_TXQ, &elem, 0);
-		if (virtq__wants_interrupt(vdev, NET_TXQ))
-			virtio_mmio__signal_used(vdev);
+		*used = true;
 	}
 	return true;
+}
+
+/*
+ * One interrupt per round of used buffers, if the driver wants to hear of
+ * them: a guest that keeps up with the device would otherwise take one
+ * per packet, four exits each.  The driver's flag is read after the last
+ * push (virtq__wants_interrupt()).
+ */
+static void net__signal_round(struct virtio_mmio_dev *vdev, unsigned int q,
+			      bool used)
+{
+	if (used && virtq__wants_interrupt(vdev, q))
+		virtio_mmio__signal_used(vdev);
+}
+
+static bool net__tx(struct virtio_mmio_dev *vdev)
+{
+	bool used = false, more = net__tx_round(vdev, &used);
+
+	net__signal_round(vdev, NET_TXQ, used);
+	return more;
 }
 
 /*
@@ -198,7 +218,7 @@ static bool net__tx(struct virtio_mmio_dev *vdev)
  * copy, and a chain that finds no packet goes back to the ring
  * (virtq__unpop()) before anyone else looks at it.
  */
-static bool net__rx(struct virtio_mmio_dev *vdev)
+static bool net__rx_round(struct virtio_mmio_dev *vdev, bool *used)
 {
 	struct virtio_net *net = vdev->priv;
 	const uint16_t one = htole16(1);
@@ -245,11 +265,18 @@ static bool net__rx(struct virtio_mmio_dev *vdev)
 		/* One buffer per packet without VIRTIO_NET_F_MRG_RXBUF (5.1.6.4). */
 		virtq_elem__write(&elem, NET_NUM_BUFFERS_OFF, &one, sizeof(one));
 		virtq__push(vdev, NET_RXQ, &elem, n);
-		if (virtq__wants_interrupt(vdev, NET_RXQ))
-			virtio_mmio__signal_used(vdev);
+		*used = true;
 		atomic_fetch_add(&net->rx_packets, 1);
 	}
 	return true;
+}
+
+static bool net__rx(struct virtio_mmio_dev *vdev)
+{
+	bool used = false, more = net__rx_round(vdev, &used);
+
+	net__signal_round(vdev, NET_RXQ, used);
+	return more;
 }
 
 static bool virtio_net__process(struct virtio_mmio_dev *vdev, unsigned int q)

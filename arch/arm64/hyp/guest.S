@@ -16,6 +16,33 @@
 
 #define GPR(n)	((n) * 8)
 
+/*
+ * Scrub the branch predictors with this CPU's exit mitigation, \bits =
+ * struct mkvm_hyp_cpu.exit_mitigation (el2.c, el2_exit_mitigation()).
+ * Clobbers \cnt and, through a firmware call, x0-x3: SMCCC 1.1, which
+ * every firmware offering the workarounds implements, keeps x4-x17.
+ * Labels 90-93 are the macro's own.
+ */
+.macro scrub_predictors bits, cnt
+	tbz	\bits, #MKVM_MIT_BHB_LOOP_BIT, 91f
+	mov	\cnt, #MKVM_BHB_LOOP_K
+90:	b	. + 4
+	subs	\cnt, \cnt, #1
+	b.ne	90b
+	dsb	nsh
+	isb
+91:	tbz	\bits, #MKVM_MIT_CLRBHB_BIT, 92f
+	hint	#22				/* clearbhb */
+	isb
+92:	tbz	\bits, #MKVM_MIT_FW_WA1_BIT, 93f
+	mov_q	x0, ARM_SMCCC_ARCH_WORKAROUND_1
+	smc	#0
+93:	tbz	\bits, #MKVM_MIT_FW_WA3_BIT, 94f
+	mov_q	x0, ARM_SMCCC_ARCH_WORKAROUND_3
+	smc	#0
+94:
+.endm
+
 SYM_FUNC_START(__guest_enter)
 	/* The caller's callee-saved registers live on the EL2 stack. */
 	sub	sp, sp, #112
@@ -86,23 +113,8 @@ SYM_CODE_START_LOCAL(guest_exit)
 	ldr	x20, [x20, #HYP_CPU_EXIT_MITIGATION]
 	cbz	x20, 9f
 	mov	x19, x0
-	tbz	x20, #MKVM_MIT_BHB_LOOP_BIT, 1f
-	mov	x21, #MKVM_BHB_LOOP_K
-2:	b	. + 4
-	subs	x21, x21, #1
-	b.ne	2b
-	dsb	nsh
-	isb
-1:	tbz	x20, #MKVM_MIT_CLRBHB_BIT, 1f
-	hint	#22				/* clearbhb */
-	isb
-1:	tbz	x20, #MKVM_MIT_FW_WA1_BIT, 1f
-	mov_q	x0, ARM_SMCCC_ARCH_WORKAROUND_1
-	smc	#0
-1:	tbz	x20, #MKVM_MIT_FW_WA3_BIT, 1f
-	mov_q	x0, ARM_SMCCC_ARCH_WORKAROUND_3
-	smc	#0
-1:	mov	x0, x19
+	scrub_predictors x20, x21
+	mov	x0, x19
 9:
 	ldp	x18, x19, [sp, #0]
 	ldp	x20, x21, [sp, #16]
@@ -152,14 +164,15 @@ SYM_CODE_START_LOCAL(guest_hvc)
 	b.eq	4f
 	/*
 	 * The services psci.c implements go to EL1: the Arm architecture
-	 * calls (owner 0: ARCH_FEATURES, the workarounds), standard secure
+	 * calls (owner 0: ARCH_FEATURES; the two Spectre workarounds are
+	 * answered here, at 7 below), standard secure
 	 * (4: PSCI, TRNG), standard hypervisor (5: PV time) and the three
 	 * vendor hypervisor calls (6: KVM_FEATURES 0, PTP 1, CALL_UID 0xff01).
 	 * Everything else, yielding calls included, is NOT_SUPPORTED here.
 	 */
 	tbz	w0, #31, 2f
 	ubfx	w1, w0, #24, #6			/* owner */
-	cbz	w1, 3f
+	cbz	w1, 7f
 	cmp	w1, #4
 	b.eq	3f
 	cmp	w1, #5
@@ -182,9 +195,33 @@ SYM_CODE_START_LOCAL(guest_hvc)
 	add	sp, sp, #16
 	eret
 	sb
+	/* Owner 0: the Spectre workarounds here, the rest at EL1. */
+7:	mov_q	x2, ARM_SMCCC_ARCH_WORKAROUND_3
+	cmp	w0, w2
+	b.eq	5f
+	mov_q	x2, ARM_SMCCC_ARCH_WORKAROUND_1
+	cmp	w0, w2
+	b.eq	5f
 3:	ldr	x2, [sp], #16
 	mov	x0, #MKVM_EXIT_SYNC
 	b	guest_exit
+	/*
+	 * WORKAROUND_1/3: a guest told they are available (psci.c,
+	 * wa_level()) calls one on each entry to its kernel from EL0 (Linux's
+	 * Spectre-BHB firmware mitigation), tens of thousands a second under
+	 * I/O.  The scrub it asks for is this CPU's exit mitigation, done
+	 * here as guest_exit would, and the call returns SUCCESS (0) as
+	 * psci.c answers it, without the world switch to EL1 (KVM's hyp
+	 * vectors answer these calls at EL2 too).
+	 */
+5:	stp	x3, x4, [sp, #-16]!
+	mrs	x4, tpidr_el2
+	ldr	x4, [x4, #HYP_CPU_EXIT_MITIGATION]
+	cbz	x4, 6f
+	scrub_predictors x4, x1
+6:	ldp	x3, x4, [sp], #16
+	mov	x0, #0				/* SMCCC_RET_SUCCESS */
+	b	1b
 SYM_CODE_END(guest_hvc)
 
 /* VBAR_EL2 while a guest runs. */
