@@ -6,7 +6,8 @@
  * Every test runs on each QEMU boot of `make check` (MKVM_BOOT):
  *   minikvm, debug  minikvm owns EL2, MKVM_DEV=/dev/minikvm
  *   oracle          the kernel's own KVM owns EL2, MKVM_DEV=/dev/kvm
- *   vhe             the kernel runs at EL2, nothing may load
+ *   vhe             the kernel runs at EL2 (VHE): minikvm runs guests
+ *                   from there, MKVM_DEV=/dev/minikvm
  */
 #ifndef MKVM_UTIL_H
 #define MKVM_UTIL_H
@@ -36,10 +37,17 @@ static inline bool mkvm_boot_is(const char *name)
 	return !strcmp(mkvm_boot(), name);
 }
 
-/* Does minikvm own EL2 on this boot? */
+/* Does minikvm run guests on this boot (at EL2, in either host mode)? */
 static inline bool mkvm_boot_minikvm(void)
 {
-	return mkvm_boot_is("minikvm") || mkvm_boot_is("debug");
+	return mkvm_boot_is("minikvm") || mkvm_boot_is("debug") ||
+	       mkvm_boot_is("vhe");
+}
+
+/* Does the kernel itself run at EL2 on this boot (minikvm in VHE mode)? */
+static inline bool mkvm_boot_vhe(void)
+{
+	return mkvm_boot_is("vhe");
 }
 
 /*
