@@ -933,6 +933,7 @@ int mkvm_el2_init(void)
 			    &el2_traps_fops);
 	mkvm_debugfs_regs_init(el2_debugfs);
 	if (mkvm_vhe) {
+		mkvm_vhe_debugfs_init(el2_debugfs);
 		pr_info("the kernel runs at EL2: guests run from there (VHE) on %u CPUs\n",
 			num_online_cpus());
 		return 0;

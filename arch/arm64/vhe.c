@@ -7,6 +7,10 @@
  * host's EL2 does for the same call id.  The world switch is the VHE
  * build of arch/arm64/hyp/ (arch/arm64/hyp/vhe/, symbols MKVM_VHE_SYM()).
  */
+#include <linux/cpu.h>
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <linux/smp.h>
 #include <asm/alternative.h>
 #include <asm/cpufeature.h>
 #include <asm/daifflags.h>
@@ -77,4 +81,58 @@ u64 mkvm_vhe_call(struct mkvm_hyp_cpu *hc, u64 id, u64 a1, u64 a2, u64 a3)
 	default:
 		return MKVM_HC_UNKNOWN;
 	}
+}
+
+/*
+ * debugfs minikvm/el2_host (VHE only): the host's EL2 controls a world
+ * switch changes and must put back, per online CPU, read where they live
+ * (the kernel runs at EL2): selftests/el2_test.c compares them before and
+ * after guests ran, and across unload and load.
+ */
+#define VHE_HOST_EL2_REGS(X)						\
+	X(hcr_el2) X(mdcr_el2) X(cptr_el2) X(cnthctl_el2) X(vbar_el2)	\
+	X(vttbr_el2) X(cntvoff_el2) X(vmpidr_el2) X(tpidr_el2)
+
+#define EL2_REG_INDEX(r)	EL2_REG_##r,
+#define EL2_REG_NAME(r)		#r,
+#define EL2_REG_READ(r)		v[EL2_REG_##r] = read_sysreg(r);
+
+enum { VHE_HOST_EL2_REGS(EL2_REG_INDEX) NR_EL2_REGS };
+
+static const char * const el2_reg_names[] = {
+	VHE_HOST_EL2_REGS(EL2_REG_NAME)
+};
+
+static void el2_host_read(void *arg)
+{
+	u64 *v = arg;
+
+	VHE_HOST_EL2_REGS(EL2_REG_READ)
+}
+
+static int el2_host_show(struct seq_file *m, void *unused)
+{
+	u64 v[NR_EL2_REGS];
+	int cpu, i;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		if (smp_call_function_single(cpu, el2_host_read, v, 1))
+			continue;
+		for (i = 0; i < NR_EL2_REGS; i++)
+			seq_printf(m, "%d %s %#llx\n", cpu, el2_reg_names[i],
+				   v[i]);
+	}
+	cpus_read_unlock();
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(el2_host);
+
+/**
+ * mkvm_vhe_debugfs_init() - add the VHE host's debugfs files
+ * @dir:	minikvm's debugfs directory
+ */
+void mkvm_vhe_debugfs_init(struct dentry *dir)
+{
+	debugfs_create_file("el2_host", 0400, dir, NULL, &el2_host_fops);
 }
