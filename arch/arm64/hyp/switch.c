@@ -113,10 +113,12 @@ static u64 guest_hcr(struct mkvm_vcpu_hyp *vcpu, struct mkvm_hyp_cpu *h)
 	/*
 	 * VHE: E2H stays set (this code runs in the kernel's EL2&0
 	 * translation regime), TGE is clear only here, for the guest: with
-	 * TGE set EL1 does not exist (Arm ARM D8.11).
+	 * TGE set, EL1 cannot run and its exceptions go to EL2 (Arm ARM
+	 * D8.11).
 	 */
-	if (IS_ENABLED(__MKVM_VHE__))
-		hcr |= HCR_E2H;
+#ifdef __MKVM_VHE__
+	hcr |= HCR_E2H;
+#endif
 
 	if (h->features & MKVM_HYP_F_RAS)
 		hcr |= HCR_TERR | HCR_TEA;
