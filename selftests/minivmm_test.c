@@ -247,8 +247,6 @@ FIXTURE_SETUP(run)
 {
 	int fd;
 
-	if (mkvm_boot_is("vhe"))
-		SKIP(return, "no KVM-API device on the VHE boot");
 	ASSERT_EQ(0, mkvm_load_if_owner());
 	if (!variant->code)
 		return;
@@ -303,8 +301,6 @@ FIXTURE(hostile) {
 
 FIXTURE_SETUP(hostile)
 {
-	if (mkvm_boot_is("vhe"))
-		SKIP(return, "no KVM-API device on the VHE boot");
 	ASSERT_EQ(0, mkvm_load_if_owner());
 	/* Pseudo-terminals: the test initramfs mounts no devpts. */
 	mkdir("/dev/pts", 0755);
