@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Boot the test kernel in QEMU:  scripts/qemu.sh BOOT IMAGE INITRD RUN [LOG]
-#   BOOT  minikvm | oracle | vhe | debug: picks the EL2 command line
+#   BOOT  minikvm | oracle | vhe | oracle-vhe | debug: picks the EL2
+#         command line (oracle-vhe: none, the kernel's KVM in VHE mode)
 #   RUN   check | demo | shell | guest (see scripts/guest-init.sh)
 # Extra kernel arguments come from $MKVM_APPEND; QEMU arguments from
 # $MKVM_QEMU_ARGS; the timeout (seconds) from $MKVM_TIMEOUT.
@@ -16,6 +17,7 @@ case "$boot" in
 minikvm|debug)	el2="kvm-arm.mode=none id_aa64mmfr1.vh=0" ;;
 oracle)		el2="kvm-arm.mode=nvhe" ;;
 vhe)		el2="kvm-arm.mode=none" ;;
+oracle-vhe)	el2="" ;;
 *)		mkvm_die "unknown boot '$boot'" ;;
 esac
 # 2 GiB: the kernel's KVM selftests map 1 GiB of guest memory at once

@@ -197,6 +197,7 @@ static const struct {
 	const char *message;
 } refusals[] = {
 	{ "oracle", -EBUSY, "minikvm: the kernel's KVM owns EL2 (nVHE)" },
+	{ "oracle-vhe", -EBUSY, "minikvm: the kernel's KVM owns EL2 (VHE)" },
 };
 
 TEST(refused_when_el2_is_not_the_stubs)
@@ -217,8 +218,8 @@ TEST(refused_when_el2_is_not_the_stubs)
 	EXPECT_FALSE(mkvm_loaded());
 	EXPECT_NE(0, access("/dev/minikvm", F_OK));
 
-	/* On the oracle boot the kernel's own KVM must be unharmed. */
-	if (mkvm_boot_is("oracle")) {
+	/* On the oracle boots the kernel's own KVM must be unharmed. */
+	if (mkvm_boot_is("oracle") || mkvm_boot_is("oracle-vhe")) {
 		fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 		ASSERT_LE(0, fd);
 		EXPECT_EQ(KVM_API_VERSION, ioctl(fd, KVM_GET_API_VERSION, 0));

@@ -6,6 +6,7 @@
  * Every test runs on each QEMU boot of `make check` (MKVM_BOOT):
  *   minikvm, debug  minikvm owns EL2, MKVM_DEV=/dev/minikvm
  *   oracle          the kernel's own KVM owns EL2, MKVM_DEV=/dev/kvm
+ *   oracle-vhe      the kernel's KVM in VHE mode: minikvm must refuse
  *   vhe             the kernel runs at EL2 (VHE): minikvm runs guests
  *                   from there, MKVM_DEV=/dev/minikvm
  */
