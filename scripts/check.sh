@@ -6,7 +6,7 @@
 # line "N passed, N failed, N skipped".  Exit status 1 on any failure.
 #
 #   BOOTS="minikvm oracle vhe debug"   which boots (default: these four;
-#                                      oracle-vhe on request)
+#                                      oracle-vhe, debug-vhe on request)
 #   TESTS="el2_test,dev_test"          which test binaries (default: all;
 #                                      on the oracle-vhe boot, el2_test)
 #   FILTER="-t load_ping_unload_cycles" arguments for each test binary
@@ -24,7 +24,7 @@ boots=${BOOTS:-minikvm oracle vhe debug}
 declare -A image initrd
 for b in $boots; do
 	v=release
-	[ "$b" = debug ] && v=debug
+	case "$b" in debug*) v=debug ;; esac
 	[ -n "${image[$v]:-}" ] && continue
 	read -r image[$v] initrd[$v] < <(mkvm_build_variant "$v")
 done
@@ -64,7 +64,7 @@ if [ "$fuzz_time" != 0 ]; then
 fi
 for b in $boots; do
 	v=release
-	[ "$b" = debug ] && v=debug
+	case "$b" in debug*) v=debug ;; esac
 	log=build/logs/$b.log
 	# Sized for the slowest boot under load: the release boots also run
 	# the kernel's KVM selftests (scripts/kvm-selftests.list).

@@ -7,6 +7,7 @@
  *   minikvm, debug  minikvm owns EL2, MKVM_DEV=/dev/minikvm
  *   oracle          the kernel's own KVM owns EL2, MKVM_DEV=/dev/kvm
  *   oracle-vhe      the kernel's KVM in VHE mode: minikvm must refuse
+ *   debug-vhe       the debug kernel as vhe
  *   vhe             the kernel runs at EL2 (VHE): minikvm runs guests
  *                   from there, MKVM_DEV=/dev/minikvm
  */
@@ -42,13 +43,19 @@ static inline bool mkvm_boot_is(const char *name)
 static inline bool mkvm_boot_minikvm(void)
 {
 	return mkvm_boot_is("minikvm") || mkvm_boot_is("debug") ||
-	       mkvm_boot_is("vhe");
+	       mkvm_boot_is("vhe") || mkvm_boot_is("debug-vhe");
 }
 
 /* Does the kernel itself run at EL2 on this boot (minikvm in VHE mode)? */
 static inline bool mkvm_boot_vhe(void)
 {
-	return mkvm_boot_is("vhe");
+	return mkvm_boot_is("vhe") || mkvm_boot_is("debug-vhe");
+}
+
+/* The debug kernel (KASAN, lockdep, kmemleak), in either host mode? */
+static inline bool mkvm_boot_debug(void)
+{
+	return mkvm_boot_is("debug") || mkvm_boot_is("debug-vhe");
 }
 
 /*
@@ -61,7 +68,7 @@ static inline bool mkvm_boot_vhe(void)
  */
 static inline unsigned int mkvm_boot_slowdown(void)
 {
-	return mkvm_boot_is("debug") ? 5 : 1;
+	return mkvm_boot_debug() ? 5 : 1;
 }
 
 /* @n units of work, divided by the boot's slowdown (at least 1). */
@@ -85,7 +92,7 @@ static inline unsigned int mkvm_timeout_scale(void)
 
 	if (s && atoi(s) > 0)
 		return atoi(s);
-	return mkvm_boot_is("debug") ? 4 : 2;
+	return mkvm_boot_debug() ? 4 : 2;
 }
 
 /*
