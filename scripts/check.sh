@@ -5,8 +5,10 @@
 # boot profile, run the selftests there, and print their TAP followed by one
 # line "N passed, N failed, N skipped".  Exit status 1 on any failure.
 #
-#   BOOTS="minikvm oracle vhe debug"   which boots (default: all four)
-#   TESTS="el2_test,dev_test"          which test binaries (default: all)
+#   BOOTS="minikvm oracle vhe debug"   which boots (default: these four;
+#                                      oracle-vhe, debug-vhe on request)
+#   TESTS="el2_test,dev_test"          which test binaries (default: all;
+#                                      on the oracle-vhe boot, el2_test)
 #   FILTER="-t load_ping_unload_cycles" arguments for each test binary
 #   DEBUG=1                            only the debug-kernel boot
 #   FUZZ_CHECK_TIME=20                 seconds per minivmm fuzz target (0: none)
@@ -22,17 +24,17 @@ boots=${BOOTS:-minikvm oracle vhe debug}
 declare -A image initrd
 for b in $boots; do
 	v=release
-	[ "$b" = debug ] && v=debug
+	case "$b" in debug*) v=debug ;; esac
 	[ -n "${image[$v]:-}" ] && continue
 	read -r image[$v] initrd[$v] < <(mkvm_build_variant "$v")
 done
 
 # QEMU's root filesystem (scripts/qemu-rootfs.sh) for qemu_test: a disk of
-# the minikvm and oracle boots, only when that test runs.
+# the minikvm, oracle and vhe boots, only when that test runs.
 qemu_disk=
 case ",${TESTS:-qemu_test}," in
 *,qemu_test,*)
-	case " $boots " in *" minikvm "*|*" oracle "*)
+	case " $boots " in *" minikvm "*|*" oracle "*|*" vhe "*)
 		qemu_rootfs=$("$MKVM_ROOT/scripts/qemu-rootfs.sh")
 		qemu_disk="-drive file=$qemu_rootfs,if=none,format=raw,readonly=on,id=qemu-rootfs"
 		qemu_disk+=" -device virtio-blk-device,drive=qemu-rootfs,serial=mkvm-qemu-rootfs" ;;
@@ -62,7 +64,7 @@ if [ "$fuzz_time" != 0 ]; then
 fi
 for b in $boots; do
 	v=release
-	[ "$b" = debug ] && v=debug
+	case "$b" in debug*) v=debug ;; esac
 	log=build/logs/$b.log
 	# Sized for the slowest boot under load: the release boots also run
 	# the kernel's KVM selftests (scripts/kvm-selftests.list).
@@ -71,9 +73,13 @@ for b in $boots; do
 	start=$(date +%s)
 	set +e
 	qemu_args=${MKVM_QEMU_ARGS:-}
-	case "$b" in minikvm|oracle) qemu_args="$qemu_args $qemu_disk" ;; esac
+	case "$b" in minikvm|oracle|vhe) qemu_args="$qemu_args $qemu_disk" ;; esac
+	# oracle-vhe (the kernel's KVM in VHE mode) only checks that minikvm
+	# refuses to load there (Documentation/el2.rst, "Two host modes").
+	tests=${TESTS:-}
+	[ "$b" = oracle-vhe ] && [ -z "$tests" ] && tests=el2_test
 	MKVM_TIMEOUT=$timeout MKVM_QEMU_ARGS=$qemu_args \
-	MKVM_APPEND="mkvm.tests=${TESTS:-} mkvm.filter=$(echo "${FILTER:-}" | tr ' ' ,)" \
+	MKVM_APPEND="mkvm.tests=$tests mkvm.filter=$(echo "${FILTER:-}" | tr ' ' ,)" \
 		"$MKVM_ROOT/scripts/qemu.sh" "$b" "${image[$v]}" "${initrd[$v]}" check \
 		"$log" > /dev/null
 	rc=$?

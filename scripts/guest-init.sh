@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # /init of the test initramfs.  The kernel command line says what to do:
-#   mkvm.boot=NAME    minikvm | oracle | vhe | debug  (exported as MKVM_BOOT)
+#   mkvm.boot=NAME    minikvm | oracle | vhe | oracle-vhe | debug
+#                     (exported as MKVM_BOOT)
 #   mkvm.run=WHAT     check (run selftests) | demo | bench | shell | guest
 #   mkvm.tests=LIST   comma-separated test binaries (default: all *_test,
 #                     then the kernel's KVM selftests); "kvm_selftests" in
@@ -25,7 +26,7 @@ run=$(arg mkvm.run)
 tests=$(arg mkvm.tests | tr , ' ')
 filter=$(arg mkvm.filter | tr , ' ')
 case "$MKVM_BOOT" in
-oracle) export MKVM_DEV=/dev/kvm ;;
+oracle|oracle-vhe) export MKVM_DEV=/dev/kvm ;;
 *) export MKVM_DEV=/dev/minikvm ;;
 esac
 
@@ -126,8 +127,9 @@ check)
 		echo "# selftest: $t"
 		/bin/$t $filter 2>&1
 	done
-	# The kernel's own KVM selftests: the oracle passes them, minikvm must.
-	case "$MKVM_BOOT" in minikvm|oracle)
+	# The kernel's own KVM selftests: the oracle passes them, minikvm must
+	# (in both host modes).
+	case "$MKVM_BOOT" in minikvm|oracle|vhe)
 		if [ -n "$kst" ] && [ -x /bin/guest-kvm-selftests.sh ]; then
 			echo "# selftest: kvm_selftests"
 			/bin/guest-kvm-selftests.sh ${kst#all} 2>&1

@@ -13,11 +13,11 @@ dir=/kvm-selftests
 only=" $* "
 
 case "$MKVM_BOOT" in
-minikvm)
+minikvm|vhe)	# vhe: minikvm in VHE mode, the MINIKVM column all the same
 	[ -e /dev/minikvm ] || insmod /lib/minikvm.ko || exit 1
 	ln -sf /dev/minikvm /dev/kvm ;;
 oracle)	;;
-*)	echo "1..0 # SKIP the kernel's KVM selftests run on the minikvm and oracle boots"
+*)	echo "1..0 # SKIP the kernel's KVM selftests run on the minikvm, vhe and oracle boots"
 	exit 0 ;;
 esac
 

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Boot the test kernel in QEMU:  scripts/qemu.sh BOOT IMAGE INITRD RUN [LOG]
-#   BOOT  minikvm | oracle | vhe | debug: picks the EL2 command line
+#   BOOT  minikvm | oracle | vhe | oracle-vhe | debug | debug-vhe: picks
+#         the EL2 command line (oracle-vhe: none, the kernel's KVM in VHE
+#         mode; debug-vhe: the debug kernel as vhe)
 #   RUN   check | demo | shell | guest (see scripts/guest-init.sh)
 # Extra kernel arguments come from $MKVM_APPEND; QEMU arguments from
 # $MKVM_QEMU_ARGS; the timeout (seconds) from $MKVM_TIMEOUT.
@@ -15,13 +17,14 @@ boot=$1 image=$2 initrd=$3 run=$4 log=${5:-/dev/null}
 case "$boot" in
 minikvm|debug)	el2="kvm-arm.mode=none id_aa64mmfr1.vh=0" ;;
 oracle)		el2="kvm-arm.mode=nvhe" ;;
-vhe)		el2="kvm-arm.mode=none" ;;
+vhe|debug-vhe)	el2="kvm-arm.mode=none" ;;
+oracle-vhe)	el2="" ;;
 *)		mkvm_die "unknown boot '$boot'" ;;
 esac
 # 2 GiB: the kernel's KVM selftests map 1 GiB of guest memory at once
 # (dirty_log_test); KASAN's shadow needs a third more on the debug boot.
 mem=2G
-[ "$boot" = debug ] && mem=3G
+case "$boot" in debug*) mem=3G ;; esac
 
 # RCU's stall report after 180 s instead of 21: TCG runs 4 vCPUs on the
 # host's 2 cores, and beside a second QEMU the kernel's own KVM took over

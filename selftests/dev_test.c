@@ -13,8 +13,6 @@ FIXTURE(sysfd) {
 
 FIXTURE_SETUP(sysfd)
 {
-	if (mkvm_boot_is("vhe"))
-		SKIP(return, "no KVM-API device on the VHE boot");
 	ASSERT_EQ(0, mkvm_load_if_owner());
 	self->fd = open(mkvm_dev_path(), O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", mkvm_dev_path(),

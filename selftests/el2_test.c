@@ -2,15 +2,20 @@
 /*
  * EL2 taken from the hyp stub and handed back: load/ping/unload cycles, CPU
  * hotplug with the module loaded, and refusal where EL2 is not the stub's.
+ * On the VHE boot (the kernel runs at EL2) the same cycles, and the host's
+ * EL2 controls left as found by guest runs and by load and unload.
  */
+#include <sched.h>
 #include <sys/utsname.h>
 #include "kselftest_harness.h"
-#include "mkvm_util.h"
+#include "mkvm_vm.h"
 
 #define SCTLR_M		(1ull << 0)
 #define SCTLR_C		(1ull << 2)
 #define SCTLR_I		(1ull << 12)
-#define HANDED_BACK	"minikvm: EL2 handed back to the hyp stub on"
+#define HANDED_BACK_NVHE "minikvm: EL2 handed back to the hyp stub on"
+#define HANDED_BACK_VHE	"minikvm: VHE: EL2 left as found on"
+#define HANDED_BACK	(mkvm_boot_vhe() ? HANDED_BACK_VHE : HANDED_BACK_NVHE)
 #define NOT_HANDED_BACK	"EL2 not handed back to the hyp stub"
 
 /* Ping @cpu and check that minikvm's EL2 answered, MMU and caches on. */
@@ -24,8 +29,11 @@ static void ping_cpu(struct __test_metadata *_metadata, int fd, int cpu,
 	EXPECT_EQ(2, ping.current_el);
 	EXPECT_EQ(SCTLR_M | SCTLR_C | SCTLR_I,
 		  ping.sctlr_el2 & (SCTLR_M | SCTLR_C | SCTLR_I));
-	/* EL2 runs at the kernel address with bits [63:48] cleared. */
-	EXPECT_EQ(0, ping.vbar_el2 >> 48);
+	/*
+	 * nVHE: EL2 runs at the kernel address with bits [63:48] cleared.
+	 * VHE: VBAR_EL2 is the kernel's own, in the kernel's upper half.
+	 */
+	EXPECT_EQ(mkvm_boot_vhe() ? 0xffff : 0, ping.vbar_el2 >> 48);
 	EXPECT_EQ(0, ping.vbar_el2 & 0x7ff);
 	EXPECT_EQ(1, ping.hyp_version);
 	if (mpidr)
@@ -152,6 +160,8 @@ TEST(soft_restart_every_cpu)
 
 	if (!mkvm_boot_minikvm())
 		SKIP(return, "minikvm owns EL2 only on the minikvm boots");
+	if (mkvm_boot_vhe())
+		SKIP(return, "no hyp stub to restart into on a VHE host");
 	ASSERT_EQ(0, mkvm_load_if_owner());
 	fd = open("/dev/minikvm", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
@@ -178,15 +188,16 @@ TEST(soft_restart_every_cpu)
 }
 
 /*
- * Where EL2 is not the hyp stub's to give, loading fails with -ENODEV and
- * one line saying why, and leaves nothing behind.
+ * Where EL2 is not minikvm's to use, loading fails with one line saying
+ * why, and leaves nothing behind: -EBUSY where the kernel's KVM owns it.
  */
 static const struct {
 	const char *boot;
+	int err;
 	const char *message;
 } refusals[] = {
-	{ "vhe",    "minikvm: the kernel runs at EL2 (VHE)" },
-	{ "oracle", "minikvm: the hyp stub does not answer at EL2" },
+	{ "oracle", -EBUSY, "minikvm: the kernel's KVM owns EL2 (nVHE)" },
+	{ "oracle-vhe", -EBUSY, "minikvm: the kernel's KVM owns EL2 (VHE)" },
 };
 
 TEST(refused_when_el2_is_not_the_stubs)
@@ -202,18 +213,128 @@ TEST(refused_when_el2_is_not_the_stubs)
 
 	before = mkvm_klog_count(refusals[i].message);
 	ASSERT_LE(0, before);
-	EXPECT_EQ(-ENODEV, mkvm_load());
+	EXPECT_EQ(refusals[i].err, mkvm_load());
 	EXPECT_EQ(before + 1, mkvm_klog_count(refusals[i].message));
 	EXPECT_FALSE(mkvm_loaded());
 	EXPECT_NE(0, access("/dev/minikvm", F_OK));
 
-	/* On the oracle boot the kernel's own KVM must be unharmed. */
-	if (mkvm_boot_is("oracle")) {
+	/* On the oracle boots the kernel's own KVM must be unharmed. */
+	if (mkvm_boot_is("oracle") || mkvm_boot_is("oracle-vhe")) {
 		fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 		ASSERT_LE(0, fd);
 		EXPECT_EQ(KVM_API_VERSION, ioctl(fd, KVM_GET_API_VERSION, 0));
 		close(fd);
 	}
+}
+
+/* /sys/module/minikvm/parameters/mode says which host mode is in use. */
+TEST(mode_parameter)
+{
+	char buf[16] = "";
+	int fd;
+
+	if (!mkvm_boot_minikvm())
+		SKIP(return, "minikvm owns EL2 only on the minikvm boots");
+	ASSERT_EQ(0, mkvm_load_if_owner());
+	fd = open("/sys/module/minikvm/parameters/mode", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_LT(0, read(fd, buf, sizeof(buf) - 1));
+	close(fd);
+	EXPECT_STREQ(mkvm_boot_vhe() ? "vhe\n" : "nvhe\n", buf);
+	/* Read-only: the host decides. */
+	fd = open("/sys/module/minikvm/parameters/mode", O_WRONLY | O_CLOEXEC);
+	EXPECT_GT(0, fd);
+	if (fd >= 0)
+		close(fd);
+	EXPECT_EQ(0, mkvm_unload());
+}
+
+/* debugfs minikvm/el2_host (VHE only): the host's EL2 controls, all CPUs. */
+static char *read_el2_host(void)
+{
+	static const size_t size = 16384;
+	char *buf = calloc(1, size);
+	ssize_t n, len = 0;
+	int fd;
+
+	MKVM_CHECK(buf, "calloc");
+	fd = open("/sys/kernel/debug/minikvm/el2_host", O_RDONLY | O_CLOEXEC);
+	MKVM_CHECK(fd >= 0, "el2_host: %s", strerror(errno));
+	while ((n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	return buf;
+}
+
+MKVM_GUEST(guest_hvc_done,
+	"mov	x0, #0\n"
+	G_HVC
+	G_DONE);
+
+/* One short guest run on every online CPU, this thread pinned to each. */
+static void run_guest_on_each_cpu(void)
+{
+	int n = mkvm_possible_cpus(), cpu;
+	struct mkvm_vcpu *vcpu;
+	struct mkvm_vm *vm;
+	cpu_set_t set;
+
+	for (cpu = 0; cpu < n; cpu++) {
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			continue;	/* offline */
+		vm = vm_create(guest_hvc_done, guest_hvc_done_end);
+		vcpu = vm_vcpu_add(vm, 0);
+		vcpu_done(vcpu);
+		vcpu_free(vcpu);
+		vm_free(vm);
+	}
+	CPU_ZERO(&set);
+	for (cpu = 0; cpu < n; cpu++)
+		CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
+ * VHE: guests run from the kernel's own EL2, which keeps the kernel's
+ * controls in between: HCR_EL2 (E2H and TGE set: the host's), MDCR_EL2,
+ * CPTR_EL2, CNTHCTL_EL2, VBAR_EL2 (the kernel's vectors), VTTBR_EL2 (0),
+ * CNTVOFF_EL2, VMPIDR_EL2 and TPIDR_EL2 (the kernel's per-CPU offset) are
+ * the same after a guest ran on every CPU, and after unload and load.
+ */
+TEST(vhe_host_el2_as_found)
+{
+	char *before, *after, *reloaded, *p;
+	unsigned long long hcr;
+	int cpu, vttbrs = 0;
+
+	if (!mkvm_boot_vhe())
+		SKIP(return, "the kernel runs at EL2 only on the vhe boot");
+	ASSERT_EQ(0, mkvm_load_if_owner());
+	before = read_el2_host();
+	/* The register really is the host's HCR_EL2: E2H (34) and TGE (27). */
+	p = strstr(before, " hcr_el2 ");
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(2, sscanf(p - 1, "%d hcr_el2 %llx", &cpu, &hcr));
+	EXPECT_EQ((1ull << 34) | (1ull << 27),
+		  hcr & ((1ull << 34) | (1ull << 27)));
+	for (p = before; (p = strstr(p, " vttbr_el2 0x0\n")); p++)
+		vttbrs++;
+	EXPECT_EQ(mkvm_online_cpus(), vttbrs) TH_LOG("%s", before);
+
+	run_guest_on_each_cpu();
+	after = read_el2_host();
+	EXPECT_STREQ(before, after);
+
+	ASSERT_EQ(0, mkvm_unload());
+	ASSERT_EQ(0, mkvm_load());
+	reloaded = read_el2_host();
+	EXPECT_STREQ(before, reloaded);
+	free(before);
+	free(after);
+	free(reloaded);
+	EXPECT_EQ(0, mkvm_unload());
 }
 
 TEST_HARNESS_MAIN

@@ -50,8 +50,6 @@ TEST(dev_node_root_only)
 {
 	struct stat st;
 
-	if (mkvm_boot_is("vhe"))
-		SKIP(return, "no KVM-API device on the VHE boot");
 	ASSERT_EQ(0, mkvm_load_if_owner());
 	ASSERT_EQ(0, stat(mkvm_dev_path(), &st));
 	EXPECT_TRUE(S_ISCHR(st.st_mode));
@@ -215,6 +213,9 @@ TEST_F_TIMEOUT(el2pm, cpu_pm_exit_retakes_el2, 120)
 	struct mkvm_vcpu *vcpu;
 	struct mkvm_vm *vm;
 
+	if (mkvm_boot_vhe())
+		SKIP(return, "VHE: no hyp stub to lose EL2 to");
+
 	lost = mkvm_klog_count(LOST_LINE);
 	for (cpu = 0; cpu < n; cpu++) {
 		before = pm_retakes();
@@ -238,6 +239,9 @@ TEST_F(el2pm, cpu_pm_keeps_live_el2)
 {
 	int before = pm_retakes(), cpu;
 
+	if (mkvm_boot_vhe())
+		SKIP(return, "VHE: no hyp stub to lose EL2 to");
+
 	for (cpu = 0; cpu < mkvm_online_cpus(); cpu++) {
 		ASSERT_EQ(0, knob("el2_cpu_pm", cpu)) TH_LOG("cpu %d", cpu);
 		expect_ours(_metadata, self->fd, cpu);
@@ -256,6 +260,9 @@ TEST_F(el2pm, lost_el2_retaken_by_next_call)
 	int cpu = mkvm_online_cpus() - 1, lost = mkvm_klog_count(LOST_LINE);
 	struct mkvm_vcpu *vcpu;
 	struct mkvm_vm *vm;
+
+	if (mkvm_boot_vhe())
+		SKIP(return, "VHE: no hyp stub to lose EL2 to");
 
 	ASSERT_EQ(0, pin_to(cpu));
 	ASSERT_EQ(0, knob("el2_lose", cpu));
@@ -295,6 +302,15 @@ TEST_F(el2pm, lost_el2_retaken_by_next_call)
 #define CPTR_TSM	(1ull << 12)
 #define CPTR_TTA	(1ull << 20)
 #define CPTR_TAM	(1ull << 30)
+/* CPTR_EL2 with HCR_EL2.E2H set (VHE): CPACR_EL1's layout. */
+#define CPTR_E2H_FPEN	(3ull << 20)
+#define CPTR_E2H_TTA	(1ull << 28)
+#define HCR_TGE		(1ull << 27)
+#define HCR_E2H		(1ull << 34)
+/* CNTHCTL_EL2 with E2H: EL1PCTEN, EL1PTEN; bits 9:0 the host's EL0 ones. */
+#define CNTHCTL_E2H_EL1PCTEN	(1ull << 10)
+#define CNTHCTL_E2H_EL1PTEN	(1ull << 11)
+#define CNTHCTL_EVNTEN		(1ull << 2)
 
 struct el2_traps {
 	unsigned long long features, mitigation, hcr, mdcr, cptr, hcrx, cnthctl;
@@ -350,7 +366,14 @@ TEST_F(el2pm, guest_el2_controls_from_scratch)
 	       t.features, t.mitigation, t.hcr, t.mdcr, t.cptr, t.hcrx);
 	log_file(_metadata, "/sys/devices/system/cpu/vulnerabilities/spectre_v2");
 
-	EXPECT_EQ(CPTR_RES1 | CPTR_TZ | CPTR_TSM | CPTR_TTA | CPTR_TAM, t.cptr);
+	if (mkvm_boot_vhe()) {	/* FP/SIMD untrapped; SVE, SME trapped (0) */
+		EXPECT_EQ(CPTR_E2H_FPEN | CPTR_E2H_TTA | CPTR_TAM, t.cptr);
+	} else {
+		EXPECT_EQ(CPTR_RES1 | CPTR_TZ | CPTR_TSM | CPTR_TTA | CPTR_TAM,
+			  t.cptr);
+	}
+	/* VHE: E2H kept for the guest, TGE clear (set, EL1 could not run). */
+	EXPECT_EQ(mkvm_boot_vhe() ? HCR_E2H : 0, t.hcr & (HCR_E2H | HCR_TGE));
 	mdcr = MDCR_TPM | MDCR_TPMCR | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA;
 	if (t.features & F_SPE)
 		mdcr |= MDCR_TPMS;
@@ -363,7 +386,12 @@ TEST_F(el2pm, guest_el2_controls_from_scratch)
 		EXPECT_EQ(HCR_TERR | HCR_TEA, t.hcr & (HCR_TERR | HCR_TEA));
 	EXPECT_EQ(0, t.hcrx);
 	/* CNTHCTL_EL2: only EL1PCTEN (no counter offset); CNTP_* trap. */
-	EXPECT_EQ(1, t.cnthctl);
+	if (mkvm_boot_vhe()) {
+		EXPECT_EQ(CNTHCTL_E2H_EL1PCTEN, t.cnthctl & ~0x3ffull);
+		EXPECT_EQ(0, t.cnthctl & CNTHCTL_EVNTEN);
+	} else {
+		EXPECT_EQ(1, t.cnthctl);
+	}
 	vcpu_free(vcpu);
 	vm_free(vm);
 }

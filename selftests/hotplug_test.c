@@ -137,8 +137,6 @@ FIXTURE(hotplug) {
 FIXTURE_SETUP(hotplug)
 {
 	self->ncpus = mkvm_possible_cpus();
-	if (mkvm_boot_is("vhe"))
-		SKIP(return, "no KVM-API device on the VHE boot");
 	ASSERT_EQ(0, mkvm_load_if_owner());
 }
 

@@ -114,8 +114,6 @@ FIXTURE_SETUP(boot)
 {
 	int fd;
 
-	if (mkvm_boot_is("vhe"))
-		SKIP(return, "no KVM-API device on the VHE boot");
 	ASSERT_EQ(0, mkvm_load_if_owner());
 	/* A zeroed disk: the marker can only come from the guest. */
 	fd = open(DISK, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -211,8 +209,6 @@ FIXTURE_VARIANT_ADD(console, virtio_no_eventfd) {
 
 FIXTURE_SETUP(console)
 {
-	if (mkvm_boot_is("vhe"))
-		SKIP(return, "no KVM-API device on the VHE boot");
 	ASSERT_EQ(0, mkvm_load_if_owner());
 	/* Pseudo-terminals for ctrl_a_x_quits: the test initramfs has no devpts. */
 	mkdir("/dev/pts", 0755);
@@ -328,8 +324,6 @@ FIXTURE_VARIANT_ADD(bad_run, not_a_kvm_device) {
 
 FIXTURE_SETUP(bad_run)
 {
-	if (mkvm_boot_is("vhe"))
-		SKIP(return, "no KVM-API device on the VHE boot");
 	ASSERT_EQ(0, mkvm_load_if_owner());
 }
 

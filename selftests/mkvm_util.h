@@ -6,7 +6,10 @@
  * Every test runs on each QEMU boot of `make check` (MKVM_BOOT):
  *   minikvm, debug  minikvm owns EL2, MKVM_DEV=/dev/minikvm
  *   oracle          the kernel's own KVM owns EL2, MKVM_DEV=/dev/kvm
- *   vhe             the kernel runs at EL2, nothing may load
+ *   oracle-vhe      the kernel's KVM in VHE mode: minikvm must refuse
+ *   debug-vhe       the debug kernel as vhe
+ *   vhe             the kernel runs at EL2 (VHE): minikvm runs guests
+ *                   from there, MKVM_DEV=/dev/minikvm
  */
 #ifndef MKVM_UTIL_H
 #define MKVM_UTIL_H
@@ -36,10 +39,23 @@ static inline bool mkvm_boot_is(const char *name)
 	return !strcmp(mkvm_boot(), name);
 }
 
-/* Does minikvm own EL2 on this boot? */
+/* Does minikvm run guests on this boot (at EL2, in either host mode)? */
 static inline bool mkvm_boot_minikvm(void)
 {
-	return mkvm_boot_is("minikvm") || mkvm_boot_is("debug");
+	return mkvm_boot_is("minikvm") || mkvm_boot_is("debug") ||
+	       mkvm_boot_is("vhe") || mkvm_boot_is("debug-vhe");
+}
+
+/* Does the kernel itself run at EL2 on this boot (minikvm in VHE mode)? */
+static inline bool mkvm_boot_vhe(void)
+{
+	return mkvm_boot_is("vhe") || mkvm_boot_is("debug-vhe");
+}
+
+/* The debug kernel (KASAN, lockdep, kmemleak), in either host mode? */
+static inline bool mkvm_boot_debug(void)
+{
+	return mkvm_boot_is("debug") || mkvm_boot_is("debug-vhe");
 }
 
 /*
@@ -52,7 +68,7 @@ static inline bool mkvm_boot_minikvm(void)
  */
 static inline unsigned int mkvm_boot_slowdown(void)
 {
-	return mkvm_boot_is("debug") ? 5 : 1;
+	return mkvm_boot_debug() ? 5 : 1;
 }
 
 /* @n units of work, divided by the boot's slowdown (at least 1). */
@@ -76,7 +92,7 @@ static inline unsigned int mkvm_timeout_scale(void)
 
 	if (s && atoi(s) > 0)
 		return atoi(s);
-	return mkvm_boot_is("debug") ? 4 : 2;
+	return mkvm_boot_debug() ? 4 : 2;
 }
 
 /*

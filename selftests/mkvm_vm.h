@@ -291,8 +291,8 @@ static inline void vm_free(struct mkvm_vm *vm)
 
 /*
  * The fixture most tests share: one VM, freed after the test if the test
- * left it in self->vm; minikvm loaded where it owns EL2; SKIP on the VHE
- * boot, which has no KVM-API device.  Needs kselftest_harness.h first.
+ * left it in self->vm; minikvm loaded where it owns EL2.  Needs
+ * kselftest_harness.h first.
  */
 #define MKVM_VM_FIXTURE(name)						\
 	FIXTURE(name) {							\
@@ -301,8 +301,6 @@ static inline void vm_free(struct mkvm_vm *vm)
 	FIXTURE_SETUP(name)						\
 	{								\
 		self->vm = NULL;					\
-		if (mkvm_boot_is("vhe"))				\
-			SKIP(return, "no KVM-API device on the VHE boot"); \
 		ASSERT_EQ(0, mkvm_load_if_owner());			\
 	}								\
 	FIXTURE_TEARDOWN(name)						\

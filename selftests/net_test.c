@@ -225,8 +225,6 @@ FIXTURE_SETUP(net)
 {
 	int fd;
 
-	if (mkvm_boot_is("vhe"))
-		SKIP(return, "no KVM-API device on the VHE boot");
 	ASSERT_EQ(0, mkvm_load_if_owner());
 	self->disk_data = calloc(1, DISK_SIZE);
 	self->host.to_guest = malloc(XFER);
@@ -374,8 +372,6 @@ FIXTURE_VARIANT_ADD(netbad, vhost) {
 
 FIXTURE_SETUP(netbad)
 {
-	if (mkvm_boot_is("vhe"))
-		SKIP(return, "no KVM-API device on the VHE boot");
 	ASSERT_EQ(0, mkvm_load_if_owner());
 }
 

@@ -116,8 +116,9 @@ static void qemu_env_setup(struct __test_metadata *_metadata, bool *linked_kvm)
 	int fd;
 
 	*linked_kvm = false;
-	if (!mkvm_boot_is("minikvm") && !mkvm_boot_is("oracle"))
-		SKIP(return, "QEMU's disk is attached to the minikvm and oracle boots only");
+	if (!mkvm_boot_is("minikvm") && !mkvm_boot_is("oracle") &&
+	    !mkvm_boot_vhe())
+		SKIP(return, "QEMU's disk is attached to the minikvm, oracle and vhe boots only");
 	ASSERT_EQ(0, mkvm_load_if_owner());
 
 	if (access(QEMU_BIN, X_OK)) {

@@ -206,8 +206,6 @@ FIXTURE_SETUP(vfio)
 {
 	char drv[64];
 
-	if (mkvm_boot_is("vhe"))
-		SKIP(return, "no KVM-API device on the VHE boot");
 	ASSERT_EQ(0, mkvm_load_if_owner());
 	self->bdf = find_nvme();
 	ASSERT_NE(NULL, self->bdf) TH_LOG("no NVMe controller (scripts/qemu.sh adds one)");
@@ -783,8 +781,6 @@ FIXTURE_SETUP(sriov)
 
 	self->ctrl = -1;
 	self->res = MAP_FAILED;
-	if (mkvm_boot_is("vhe"))
-		SKIP(return, "no KVM-API device on the VHE boot");
 	ASSERT_EQ(0, mkvm_load_if_owner());
 	self->pf = find_nvme();
 	ASSERT_NE(NULL, self->pf);

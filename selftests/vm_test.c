@@ -16,8 +16,6 @@ FIXTURE_SETUP(vm)
 {
 	self->vm = NULL;
 	self->vcpu = NULL;
-	if (mkvm_boot_is("vhe"))
-		SKIP(return, "no KVM-API device on the VHE boot");
 	ASSERT_EQ(0, mkvm_load_if_owner());
 	self->vm = vm_create(NULL, NULL);
 }

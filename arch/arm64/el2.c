@@ -20,10 +20,12 @@
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
 #include <linux/seq_file.h>
 #include <linux/smp.h>
+#include <linux/sysfs.h>
 #include <linux/vmalloc.h>
 #include <asm/cacheflush.h>
 #include <asm/cpufeature.h>
@@ -79,6 +81,31 @@ static DEFINE_MUTEX(runtime_pgt_lock);	/* mkvm_hyp_share() */
 static enum cpuhp_state el2_cpuhp_state;
 static atomic_t el2_cpus_returned;
 static atomic_t el2_pm_retakes;		/* CPU_PM took EL2 back */
+
+/*
+ * Chosen at load: the kernel itself runs at EL2 (VHE, arch/arm64/vhe.c)
+ * rather than beside the hyp stub.  Documentation/el2.rst, "Two host
+ * modes".
+ */
+bool mkvm_vhe;
+
+/* /sys/module/minikvm/parameters/mode: "nvhe" or "vhe", read-only. */
+static int mode_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", mkvm_vhe ? "vhe" : "nvhe");
+}
+
+static int mode_set(const char *val, const struct kernel_param *kp)
+{
+	return -EPERM;	/* the host decides, not the user */
+}
+
+static const struct kernel_param_ops mode_ops = {
+	.set	= mode_set,
+	.get	= mode_get,
+};
+module_param_cb(mode, &mode_ops, NULL, 0444);
+MODULE_PARM_DESC(mode, "how the host runs guests (read-only): nvhe, EL2 taken from the hyp stub; vhe, the kernel runs at EL2");
 
 static struct mkvm_hyp_cpu *el2_cpu_state(unsigned int cpu)
 {
@@ -199,12 +226,19 @@ u64 mkvm_call_hyp(u64 id, u64 a1, u64 a2, u64 a3)
 {
 	struct arm_smccc_res res;
 
+	if (mkvm_vhe) {
+		/* Already at EL2: no hvc, and no stub to lose EL2 to. */
+		res.a0 = mkvm_vhe_call(el2_cpu_state(smp_processor_id()),
+				       id, a1, a2, a3);
+		goto out;
+	}
 	arm_smccc_hvc(id, a1, a2, a3, 0, 0, 0, 0, &res);
 	if (unlikely(res.a0 == HVC_STUB_ERR)) {
 		if (!el2_retake_lost())
 			return el2_stub_answers() ? MKVM_HC_PANIC : res.a0;
 		arm_smccc_hvc(id, a1, a2, a3, 0, 0, 0, 0, &res);
 	}
+out:
 	if (res.a0 == MKVM_HC_PANIC) {
 		struct mkvm_hyp_cpu *hc = el2_cpu_state(smp_processor_id());
 
@@ -367,10 +401,23 @@ static u64 el2_exit_mitigation(unsigned int cpu)
 	return mit;
 }
 
+/* What EL2 must know of this CPU (@cpu), which must not migrate. */
+static void el2_cpu_setup(unsigned int cpu)
+{
+	struct mkvm_hyp_cpu *hc = el2_cpu_state(cpu);
+
+	memset(hc, 0, sizeof(*hc));
+	hc->features = el2_cpu_features();
+	preempt_disable();	/* this_cpu_has_cap() insists; we are pinned */
+	hc->exit_mitigation = el2_exit_mitigation(cpu);
+	preempt_enable();
+}
+
 /*
  * Take EL2 from the hyp stub on this CPU (@cpu), which must not be able to
  * migrate: through cpuhp, at load and when @cpu comes online, and again
- * after EL2 was lost (power management, el2_retake_lost()).
+ * after EL2 was lost (power management, el2_retake_lost()).  On a VHE host
+ * there is nothing to take: the kernel is at EL2 already.
  */
 static int el2_cpu_take(unsigned int cpu)
 {
@@ -378,6 +425,11 @@ static int el2_cpu_take(unsigned int cpu)
 	struct mkvm_hyp_cpu *hc = el2_cpu_state(cpu);
 	struct arm_smccc_res res;
 	u64 ret;
+
+	if (mkvm_vhe) {
+		el2_cpu_setup(cpu);
+		return 0;
+	}
 
 	/*
 	 * A CPU coming online has the stub again; if anything else answers
@@ -394,11 +446,7 @@ static int el2_cpu_take(unsigned int cpu)
 		return -ENODEV;
 	}
 
-	memset(hc, 0, sizeof(*hc));
-	hc->features = el2_cpu_features();
-	preempt_disable();	/* this_cpu_has_cap() insists; we are pinned */
-	hc->exit_mitigation = el2_exit_mitigation(cpu);
-	preempt_enable();
+	el2_cpu_setup(cpu);
 	hc->stack_top = ((u64)pages + (1 + EL2_STACK_PAGES) * PAGE_SIZE) &
 			MKVM_HYP_VA_MASK;
 	arm_smccc_hvc(MKVM_HC_INIT,
@@ -446,6 +494,11 @@ static int el2_cpu_uninstall(unsigned int cpu)
 	/* Pings that reach this CPU from now on see it offline. */
 	this_cpu_write(el2_ready, false);
 	mkvm_vgic_cpu_down();
+	if (mkvm_vhe) {
+		/* Nothing of minikvm's stays in EL2 between runs. */
+		atomic_inc(&el2_cpus_returned);
+		return 0;
+	}
 	arm_smccc_hvc(HVC_RESET_VECTORS, 0, 0, 0, 0, 0, 0, 0, &res);
 	if (res.a0 || !el2_stub_answers()) {
 		pr_err("CPU%u: EL2 not handed back to the hyp stub\n", cpu);
@@ -641,13 +694,27 @@ DEFINE_SHOW_ATTRIBUTE(el2_traps);
 
 static struct dentry *el2_debugfs;
 
-/* Runs on every online CPU at load, before any minikvm call. */
+struct el2_probe {
+	atomic_t	silent;		/* CPUs whose EL2 is not the stub */
+	atomic_t	kvm;		/* ... of which answer as KVM does */
+};
+
+/*
+ * Runs on every online CPU at load, before any minikvm call.  The
+ * kernel's KVM answers an unknown stub call with SMCCC_RET_NOT_SUPPORTED
+ * (its host-call handler), the stub with HVC_STUB_ERR.
+ */
 static void el2_probe_cpu(void *arg)
 {
-	atomic_t *silent = arg;
+	struct el2_probe *p = arg;
+	struct arm_smccc_res res;
 
-	if (!el2_stub_answers())
-		atomic_inc(silent);
+	arm_smccc_hvc(HVC_STUB_HCALL_NR, 0, 0, 0, 0, 0, 0, 0, &res);
+	if (res.a0 == HVC_STUB_ERR)
+		return;
+	atomic_inc(&p->silent);
+	if (res.a0 == (unsigned long)SMCCC_RET_NOT_SUPPORTED)
+		atomic_inc(&p->kvm);
 }
 
 /*
@@ -656,12 +723,17 @@ static void el2_probe_cpu(void *arg)
  */
 static int el2_check_host(void)
 {
-	atomic_t silent = ATOMIC_INIT(0);
+	struct el2_probe probe = {};
 	u64 pfr0 = read_sysreg(id_aa64pfr0_el1);
 
+	/*
+	 * VHE: the kernel runs at EL2 itself (E2H set), so minikvm runs
+	 * guests from there.  Whether the kernel's KVM uses it too shows
+	 * when the GIC's maintenance interrupt is claimed (mkvm_el2_init()).
+	 */
 	if (is_kernel_in_hyp_mode()) {
-		pr_err("the kernel runs at EL2 (VHE); boot with kvm-arm.mode=none id_aa64mmfr1.vh=0\n");
-		return -ENODEV;
+		mkvm_vhe = true;
+		return 0;
 	}
 	if (!SYS_FIELD_GET(ID_AA64PFR0_EL1, EL2, pfr0)) {
 		pr_err("this CPU has no EL2\n");
@@ -672,8 +744,12 @@ static int el2_check_host(void)
 		pr_err("PSCI uses hvc: another hypervisor owns EL2\n");
 		return -ENODEV;
 	}
-	on_each_cpu(el2_probe_cpu, &silent, 1);
-	if (atomic_read(&silent)) {
+	on_each_cpu(el2_probe_cpu, &probe, 1);
+	if (atomic_read(&probe.kvm) == num_online_cpus()) {
+		pr_err("the kernel's KVM owns EL2 (nVHE); boot with kvm-arm.mode=none to use minikvm\n");
+		return -EBUSY;
+	}
+	if (atomic_read(&probe.silent)) {
 		pr_err("the hyp stub does not answer at EL2 (KVM or another hypervisor owns EL2; boot with kvm-arm.mode=none id_aa64mmfr1.vh=0)\n");
 		return -ENODEV;
 	}
@@ -697,6 +773,8 @@ static void el2_free_cpu_pages(void)
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu) {
+		if (!per_cpu(el2_pages, cpu))
+			continue;
 		free_pages_exact(per_cpu(el2_pages, cpu),
 				 EL2_CPU_PAGES * PAGE_SIZE);
 		per_cpu(el2_pages, cpu) = NULL;
@@ -734,12 +812,8 @@ static int el2_build_tables(void)
 	if (ret)
 		return ret;
 	for_each_possible_cpu(cpu) {
-		void *pages = alloc_pages_exact(EL2_CPU_PAGES * PAGE_SIZE,
-						GFP_KERNEL | __GFP_ZERO);
+		void *pages = per_cpu(el2_pages, cpu);
 
-		if (!pages)
-			return -ENOMEM;
-		per_cpu(el2_pages, cpu) = pages;
 		ret = el2_map(&runtime_pgt, pages + PAGE_SIZE,
 			      pages + EL2_CPU_PAGES * PAGE_SIZE, EL2_ATTR_RW);
 		if (ret)
@@ -748,33 +822,40 @@ static int el2_build_tables(void)
 	return 0;
 }
 
+/* Both modes: struct mkvm_hyp_cpu (and, for nVHE, the EL2 stack). */
+static int el2_alloc_cpu_pages(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		void *pages = alloc_pages_exact(EL2_CPU_PAGES * PAGE_SIZE,
+						GFP_KERNEL | __GFP_ZERO);
+
+		if (!pages)
+			return -ENOMEM;
+		per_cpu(el2_pages, cpu) = pages;
+	}
+	return 0;
+}
+
 static void el2_free_tables(void)
 {
-	mkvm_pgtable_destroy(&boot_pgt);
-	mkvm_pgtable_destroy(&runtime_pgt);
+	if (!mkvm_vhe) {
+		mkvm_pgtable_destroy(&boot_pgt);
+		mkvm_pgtable_destroy(&runtime_pgt);
+	}
 	el2_free_cpu_pages();
 }
 
-/**
- * mkvm_el2_init() - take EL2 on every CPU, now and when CPUs come online
- *
- * Return: 0, or -ENODEV when EL2 is not the hyp stub's to give (with one
- * line in the kernel log saying why), -ENOMEM, -EIO.
+/*
+ * nVHE: find the stub's vectors and build minikvm's EL2 tables, before any
+ * CPU takes EL2.
  */
-int mkvm_el2_init(void)
+static int el2_prepare_nvhe(void)
 {
 	phys_addr_t idmap = kern_pa(hyp_sym(text_start));
 	phys_addr_t stub;
 	int ret;
-
-	if (!IS_ENABLED(CONFIG_ARM64_4K_PAGES) ||
-	    vabits_actual > MKVM_HYP_VA_BITS) {
-		pr_err("needs 4 KiB pages and at most 48-bit kernel VAs\n");
-		return -ENODEV;
-	}
-	ret = el2_check_host();
-	if (ret)
-		return ret;
 
 	/*
 	 * The init vectors and stub_vbar_probe run with the EL2 MMU off:
@@ -791,44 +872,93 @@ int mkvm_el2_init(void)
 	ret = el2_build_tables();
 	if (ret) {
 		pr_err("cannot build the EL2 page tables (%d)\n", ret);
-		goto free_tables;
+		return ret;
 	}
 	hyp_sym(boot_ttbr) = mkvm_pgtable_root_pa(&boot_pgt);
 	hyp_sym(idmap_reset_pa) = idmap + (hyp_sym(idmap_reset) -
 					   hyp_sym(text_start));
 	hyp_sym(stub_vectors_pa) = stub;
 	dsb(ishst);
+	return 0;
+}
 
-	ret = mkvm_vgic_host_init();
+/**
+ * mkvm_el2_init() - take EL2 on every CPU, now and when CPUs come online
+ *
+ * On a VHE host, where the kernel runs at EL2, nothing is taken: minikvm
+ * runs guests from the kernel's EL2 (arch/arm64/vhe.c).
+ * Return: 0, or -ENODEV when EL2 is not the hyp stub's to give and the
+ * kernel does not run there, -EBUSY when the kernel's KVM uses EL2 (each
+ * with one line in the kernel log saying why), -ENOMEM, -EIO.
+ */
+int mkvm_el2_init(void)
+{
+	int ret;
+
+	if (!IS_ENABLED(CONFIG_ARM64_4K_PAGES) ||
+	    vabits_actual > MKVM_HYP_VA_BITS) {
+		pr_err("needs 4 KiB pages and at most 48-bit kernel VAs\n");
+		return -ENODEV;
+	}
+	ret = el2_check_host();
+	if (ret)
+		return ret;
+
+	ret = el2_alloc_cpu_pages();
 	if (ret)
 		goto free_tables;
+	if (!mkvm_vhe) {
+		ret = el2_prepare_nvhe();
+		if (ret)
+			goto free_tables;
+	}
+
+	ret = mkvm_vgic_host_init();
+	if (ret) {
+		/*
+		 * The kernel's KVM in VHE mode holds the GIC's maintenance
+		 * and virtual timer interrupts (percpu, not shared).
+		 */
+		if (mkvm_vhe && ret == -EBUSY)
+			pr_err("the kernel's KVM owns EL2 (VHE); boot with kvm-arm.mode=none to use minikvm\n");
+		goto free_tables;
+	}
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "minikvm/el2:online",
 				el2_cpu_install, el2_cpu_uninstall);
 	if (ret < 0)
 		goto vgic_exit;
 	el2_cpuhp_state = ret;
+	el2_debugfs = debugfs_create_dir("minikvm", NULL);
+	debugfs_create_file("el2_traps", 0400, el2_debugfs, NULL,
+			    &el2_traps_fops);
+	mkvm_debugfs_regs_init(el2_debugfs);
+	if (mkvm_vhe) {
+		mkvm_vhe_debugfs_init(el2_debugfs);
+		pr_info("the kernel runs at EL2: guests run from there (VHE) on %u CPUs\n",
+			num_online_cpus());
+		return 0;
+	}
+
 	ret = cpu_pm_register_notifier(&el2_cpu_pm_nb);
 	if (ret)
 		goto cpuhp_remove;
 	pr_info("EL2 taken on %u CPUs (stub vectors at %pa)\n",
-		num_online_cpus(), &stub);
-	el2_debugfs = debugfs_create_dir("minikvm", NULL);
+		num_online_cpus(), &hyp_sym(stub_vectors_pa));
 	debugfs_create_file("el2_soft_restart", 0200, el2_debugfs, NULL,
 			    &soft_restart_fops);
 	debugfs_create_file("el2_lose", 0200, el2_debugfs, NULL, &lose_fops);
-	debugfs_create_file("el2_traps", 0400, el2_debugfs, NULL,
-			    &el2_traps_fops);
 	debugfs_create_file("el2_cpu_pm", 0600, el2_debugfs, NULL,
 			    &cpu_pm_fops);
-	mkvm_debugfs_regs_init(el2_debugfs);
 	return 0;
 
 cpuhp_remove:
+	debugfs_remove_recursive(el2_debugfs);
 	cpuhp_remove_state(el2_cpuhp_state);
 vgic_exit:
 	mkvm_vgic_host_exit();
 free_tables:
 	el2_free_tables();
+	mkvm_vhe = false;
 	return ret;
 }
 
@@ -838,12 +968,17 @@ free_tables:
 void mkvm_el2_exit(void)
 {
 	debugfs_remove_recursive(el2_debugfs);
-	cpu_pm_unregister_notifier(&el2_cpu_pm_nb);
+	if (!mkvm_vhe)
+		cpu_pm_unregister_notifier(&el2_cpu_pm_nb);
 	atomic_set(&el2_cpus_returned, 0);
 	cpuhp_remove_state(el2_cpuhp_state);
 	mkvm_vgic_host_exit();
-	pr_info("EL2 handed back to the hyp stub on %d CPUs\n",
-		atomic_read(&el2_cpus_returned));
+	if (mkvm_vhe)
+		pr_info("VHE: EL2 left as found on %d CPUs\n",
+			atomic_read(&el2_cpus_returned));
+	else
+		pr_info("EL2 handed back to the hyp stub on %d CPUs\n",
+			atomic_read(&el2_cpus_returned));
 	el2_free_tables();
 }
 
@@ -865,6 +1000,8 @@ int mkvm_hyp_share(const void *start, const void *end)
 
 	if (!virt_addr_valid(start) || !virt_addr_valid(end - 1))
 		return -EINVAL;
+	if (mkvm_vhe)
+		return 0;	/* EL2 runs in the kernel's address space */
 	mutex_lock(&runtime_pgt_lock);
 	ret = el2_map(&runtime_pgt, start, end, EL2_ATTR_RW);
 	mutex_unlock(&runtime_pgt_lock);

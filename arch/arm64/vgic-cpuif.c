@@ -447,13 +447,14 @@ static int request_ppi(const char *compat, int index, const char *name)
 	of_node_put(np);
 	if (!irq)
 		return -ENODEV;
+	/*
+	 * On failure the mapping stays: it is shared with whoever mapped the
+	 * PPI first (the kernel's KVM holds it when -EBUSY), and disposing
+	 * of it would free their interrupt descriptor.
+	 */
 	ret = request_percpu_irq(irq, guest_ppi_handler, name,
 				 &vgic_irq_cookie);
-	if (ret) {
-		irq_dispose_mapping(irq);
-		return ret;
-	}
-	return irq;
+	return ret ?: irq;
 }
 
 /**
@@ -467,7 +468,9 @@ int mkvm_vgic_host_init(void)
 {
 	maint_irq = request_ppi("arm,gic-v3", 0, "minikvm-vgic-maint");
 	if (maint_irq < 0) {
-		pr_err("no GICv3 maintenance interrupt in the device tree\n");
+		/* -EBUSY: the kernel's KVM has it; el2.c says so. */
+		if (maint_irq != -EBUSY)
+			pr_err("no GICv3 maintenance interrupt in the device tree\n");
 		return maint_irq;
 	}
 	vtimer_irq = request_ppi("arm,armv8-timer", 2, "minikvm-vtimer");

@@ -60,6 +60,24 @@ static void info__el2(int fd)
 	}
 }
 
+/*
+ * The host mode minikvm chose at load (Documentation/el2.rst, "Two host
+ * modes"): "nvhe", EL2 taken from the hyp stub, or "vhe", the kernel runs
+ * at EL2.
+ */
+static void info__mode(void)
+{
+	char mode[16] = "unknown";
+	FILE *f = fopen("/sys/module/minikvm/parameters/mode", "r");
+
+	if (f) {
+		if (fscanf(f, "%15s", mode) != 1)
+			strcpy(mode, "unknown");
+		fclose(f);
+	}
+	printf("minikvm host mode: %s\n", mode);
+}
+
 static int info(const char *dev_path)
 {
 	int fd = open(dev_path, O_RDWR | O_CLOEXEC);
@@ -81,6 +99,7 @@ static int info(const char *dev_path)
 		printf("  KVM_CAP_%-16s %d\n", caps[i].name,
 		       ioctl(fd, KVM_CHECK_EXTENSION, caps[i].cap));
 	if (strstr(dev_path, "minikvm")) {
+		info__mode();
 		printf("minikvm EL2, per host CPU:\n");
 		info__el2(fd);
 	}

@@ -38,5 +38,6 @@ void sysregs_save(struct mkvm_cpu_ctxt *ctxt);
 void sysregs_restore(struct mkvm_cpu_ctxt *ctxt);
 void timer_save(struct mkvm_cpu_ctxt *ctxt);
 void timer_restore(struct mkvm_cpu_ctxt *ctxt);
+void timer_disable(void);
 
 #endif

@@ -33,11 +33,19 @@
  * monitors (TAM) and trace registers (TTA) stay the host's: trapped.
  * (Linux's CPTR_NVHE_EL2_RES1 has TSM, bit 12, in it already: the bit is
  * RES1 on a CPU without SME.  It is named here for the reader.)
+ *
+ * With HCR_EL2.E2H set (VHE) the register has CPACR_EL1's layout, where 0
+ * traps: FPEN = 0b11 (FP/SIMD not trapped), ZEN = SMEN = 0 (SVE, SME
+ * trapped), TTA (bit 28) and TAM (bit 30) set, TCPAC (bit 31) clear.
  */
 static u64 guest_cptr(void)
 {
+#ifdef __MKVM_VHE__
+	return CPACR_ELx_FPEN | CPACR_EL1_TTA | CPTR_EL2_TAM;
+#else
 	return CPTR_NVHE_EL2_RES1 | CPTR_EL2_TZ | CPTR_EL2_TSM | CPTR_EL2_TAM |
 	       CPTR_EL2_TTA;
+#endif
 }
 
 /*
@@ -102,6 +110,16 @@ static u64 guest_hcr(struct mkvm_vcpu_hyp *vcpu, struct mkvm_hyp_cpu *h)
 {
 	u64 hcr = vcpu->hcr_el2;
 
+	/*
+	 * VHE: E2H stays set (this code runs in the kernel's EL2&0
+	 * translation regime), TGE is clear only here, for the guest: with
+	 * TGE set, EL1 cannot run and its exceptions go to EL2 (Arm ARM
+	 * D8.11).
+	 */
+#ifdef __MKVM_VHE__
+	hcr |= HCR_E2H;
+#endif
+
 	if (h->features & MKVM_HYP_F_RAS)
 		hcr |= HCR_TERR | HCR_TEA;
 	return hcr;
@@ -126,9 +144,21 @@ static u64 guest_hcr(struct mkvm_vcpu_hyp *vcpu, struct mkvm_hyp_cpu *h)
  *            ECV clear leaves CNTPOFF_EL2 unused: the offset is applied
  *            by trapping, on every CPU alike.
  */
-static u64 guest_cnthctl(struct mkvm_vcpu_hyp *vcpu)
+static u64 guest_cnthctl(struct mkvm_vcpu_hyp *vcpu, struct mkvm_hyp_cpu *h)
 {
+#ifdef __MKVM_VHE__
+	/*
+	 * With E2H set (Arm ARM D19.2 "CNTHCTL_EL2", E2H == 1) the EL1
+	 * controls move to EL1PCTEN (bit 10) and EL1PTEN (bit 11); bits 0-9
+	 * are the host's EL0 controls, which apply only with TGE set, and
+	 * are kept.  The ECV controls (bits 12-19) are cleared as above.
+	 */
+	u64 cnthctl = h->host_cnthctl & (GENMASK_ULL(9, 0) & ~CNTHCTL_EVNTEN);
+
+	return cnthctl | (vcpu->cntpoff ? 0 : CNTHCTL_EL1PCTEN << 10);
+#else
 	return vcpu->cntpoff ? 0 : CNTHCTL_EL1PCTEN;
+#endif
 }
 
 /*
@@ -239,6 +269,7 @@ static void enter_guest_el2(struct mkvm_vcpu_hyp *vcpu, struct mkvm_hyp_cpu *h)
 	h->host_mdcr = read_sysreg(mdcr_el2);
 	h->host_cnthctl = read_sysreg(cnthctl_el2);
 	h->host_vmpidr = read_sysreg(vmpidr_el2);
+	h->host_vbar = read_sysreg(vbar_el2);
 	host_buffers_stop(h);
 	h->guest_loaded = true;
 
@@ -251,7 +282,7 @@ static void enter_guest_el2(struct mkvm_vcpu_hyp *vcpu, struct mkvm_hyp_cpu *h)
 	if ((h->guest_hcr & HCR_VSE) && (h->features & MKVM_HYP_F_RAS))
 		write_sysreg_s(vcpu->vsesr_el2, SYS_VSESR_EL2);
 	traps_hcx_fgt_enter(h);
-	h->guest_cnthctl = guest_cnthctl(vcpu);
+	h->guest_cnthctl = guest_cnthctl(vcpu, h);
 	write_sysreg(h->guest_cnthctl, cnthctl_el2);
 	write_sysreg(vcpu->cntvoff_el2, cntvoff_el2);
 	write_sysreg(vcpu->vmpidr_el2, vmpidr_el2);
@@ -287,8 +318,8 @@ void hyp_panic_restore_host(struct mkvm_hyp_cpu *cpu)
 {
 	if (!cpu->guest_loaded)
 		return;
-	write_sysreg((u64)host_vectors, vbar_el2);
-	write_sysreg(0, cntv_ctl_el0);
+	write_sysreg(cpu->host_vbar, vbar_el2);
+	timer_disable();
 	debug_switch_to_host(cpu, NULL);
 	exit_guest_el2(cpu);
 	sysregs_restore(&cpu->host_ctxt);
@@ -324,7 +355,7 @@ u64 vcpu_run(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu)
 	fault_capture(vcpu, exit);
 	guest->pc = read_sysreg(elr_el2);
 	guest->pstate = read_sysreg(spsr_el2);
-	write_sysreg((u64)host_vectors, vbar_el2);
+	write_sysreg(cpu->host_vbar, vbar_el2);
 
 	vgic_save(&vcpu->vgic);
 	timer_save(guest);

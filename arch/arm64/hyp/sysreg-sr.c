@@ -2,66 +2,88 @@
 /*
  * EL1 system register save/restore for the world switch.
  *
- * The list is one table: an entry per switched register.  At EL2 in an
- * nVHE system the *_EL1 names reach the EL1 registers directly.
+ * The list is one table: an entry per switched register.  At EL2 of an
+ * nVHE host the *_EL1 encodings reach the EL1 registers.  At EL2 of a VHE
+ * host (HCR_EL2.E2H set, this file compiled with __MKVM_VHE__) most of
+ * them are redirected to their EL2 counterparts - the host kernel's own -
+ * and the guest's EL1 registers are reached through the *_EL12 and *_EL02
+ * encodings instead (Arm ARM D8.11 "Virtualization Host Extensions").
+ * RE marks a redirected register, NR one that E2H leaves alone.
  */
 #include <asm/sysreg.h>
 #include <mkvm/hyp.h>
 #include "hyp.h"
 
-#define SWITCHED_SYSREGS(X)				\
-	X(SR_SCTLR_EL1,		sctlr_el1)		\
-	X(SR_CPACR_EL1,		cpacr_el1)		\
-	X(SR_TTBR0_EL1,		ttbr0_el1)		\
-	X(SR_TTBR1_EL1,		ttbr1_el1)		\
-	X(SR_TCR_EL1,		tcr_el1)		\
-	X(SR_ESR_EL1,		esr_el1)		\
-	X(SR_AFSR0_EL1,		afsr0_el1)		\
-	X(SR_AFSR1_EL1,		afsr1_el1)		\
-	X(SR_FAR_EL1,		far_el1)		\
-	X(SR_MAIR_EL1,		mair_el1)		\
-	X(SR_AMAIR_EL1,		amair_el1)		\
-	X(SR_VBAR_EL1,		vbar_el1)		\
-	X(SR_CONTEXTIDR_EL1,	contextidr_el1)		\
-	X(SR_CNTKCTL_EL1,	cntkctl_el1)		\
-	X(SR_PAR_EL1,		par_el1)		\
-	X(SR_MDSCR_EL1,		mdscr_el1)		\
-	X(SR_CSSELR_EL1,	csselr_el1)		\
-	X(SR_TPIDR_EL0,		tpidr_el0)		\
-	X(SR_TPIDRRO_EL0,	tpidrro_el0)		\
-	X(SR_TPIDR_EL1,		tpidr_el1)		\
-	X(SR_SP_EL0,		sp_el0)			\
-	X(SR_SP_EL1,		sp_el1)			\
-	X(SR_ELR_EL1,		elr_el1)		\
-	X(SR_SPSR_EL1,		spsr_el1)
+#ifdef __MKVM_VHE__
+#define EL1_REG(name)	SYS_##name##_EL12
+#define EL0_TIMER(name)	SYS_##name##_EL02
+#else
+#define EL1_REG(name)	SYS_##name##_EL1
+#define EL0_TIMER(name)	SYS_##name##_EL0
+#endif
 
-#define SAVE_ONE(idx, reg)	ctxt->sys[idx] = read_sysreg(reg);
-#define RESTORE_ONE(idx, reg)	write_sysreg(ctxt->sys[idx], reg);
+#define SWITCHED_SYSREGS(RE, NR)			\
+	RE(SR_SCTLR_EL1,	SCTLR)			\
+	RE(SR_CPACR_EL1,	CPACR)			\
+	RE(SR_TTBR0_EL1,	TTBR0)			\
+	RE(SR_TTBR1_EL1,	TTBR1)			\
+	RE(SR_TCR_EL1,		TCR)			\
+	RE(SR_ESR_EL1,		ESR)			\
+	RE(SR_AFSR0_EL1,	AFSR0)			\
+	RE(SR_AFSR1_EL1,	AFSR1)			\
+	RE(SR_FAR_EL1,		FAR)			\
+	RE(SR_MAIR_EL1,		MAIR)			\
+	RE(SR_AMAIR_EL1,	AMAIR)			\
+	RE(SR_VBAR_EL1,		VBAR)			\
+	RE(SR_CONTEXTIDR_EL1,	CONTEXTIDR)		\
+	RE(SR_CNTKCTL_EL1,	CNTKCTL)		\
+	NR(SR_PAR_EL1,		par_el1)		\
+	NR(SR_MDSCR_EL1,	mdscr_el1)		\
+	NR(SR_CSSELR_EL1,	csselr_el1)		\
+	NR(SR_TPIDR_EL0,	tpidr_el0)		\
+	NR(SR_TPIDRRO_EL0,	tpidrro_el0)		\
+	NR(SR_TPIDR_EL1,	tpidr_el1)		\
+	NR(SR_SP_EL0,		sp_el0)			\
+	NR(SR_SP_EL1,		sp_el1)			\
+	RE(SR_ELR_EL1,		ELR)			\
+	RE(SR_SPSR_EL1,		SPSR)
+
+#define SAVE_RE(idx, name)	ctxt->sys[idx] = read_sysreg_s(EL1_REG(name));
+#define SAVE_NR(idx, reg)	ctxt->sys[idx] = read_sysreg(reg);
+#define RESTORE_RE(idx, name)	write_sysreg_s(ctxt->sys[idx], EL1_REG(name));
+#define RESTORE_NR(idx, reg)	write_sysreg(ctxt->sys[idx], reg);
 
 void sysregs_save(struct mkvm_cpu_ctxt *ctxt)
 {
-	SWITCHED_SYSREGS(SAVE_ONE)
+	SWITCHED_SYSREGS(SAVE_RE, SAVE_NR)
 }
 
 void sysregs_restore(struct mkvm_cpu_ctxt *ctxt)
 {
-	SWITCHED_SYSREGS(RESTORE_ONE)
+	SWITCHED_SYSREGS(RESTORE_RE, RESTORE_NR)
 }
 
 /*
  * The guest's virtual timer.  On the way out the timer is disabled so it
  * cannot fire into the host, which does not use it (an nVHE host that
- * booted at EL2 runs on the physical timer).
+ * booted at EL2 runs on the EL1 physical timer, a VHE host on the EL2
+ * physical timer).
  */
 void timer_save(struct mkvm_cpu_ctxt *ctxt)
 {
-	ctxt->sys[SR_CNTV_CTL_EL0] = read_sysreg(cntv_ctl_el0);
-	ctxt->sys[SR_CNTV_CVAL_EL0] = read_sysreg(cntv_cval_el0);
-	write_sysreg(0, cntv_ctl_el0);
+	ctxt->sys[SR_CNTV_CTL_EL0] = read_sysreg_s(EL0_TIMER(CNTV_CTL));
+	ctxt->sys[SR_CNTV_CVAL_EL0] = read_sysreg_s(EL0_TIMER(CNTV_CVAL));
+	write_sysreg_s(0, EL0_TIMER(CNTV_CTL));
 }
 
 void timer_restore(struct mkvm_cpu_ctxt *ctxt)
 {
-	write_sysreg(ctxt->sys[SR_CNTV_CVAL_EL0], cntv_cval_el0);
-	write_sysreg(ctxt->sys[SR_CNTV_CTL_EL0], cntv_ctl_el0);
+	write_sysreg_s(ctxt->sys[SR_CNTV_CVAL_EL0], EL0_TIMER(CNTV_CVAL));
+	write_sysreg_s(ctxt->sys[SR_CNTV_CTL_EL0], EL0_TIMER(CNTV_CTL));
+}
+
+/* For el2_panic (switch.c): the guest's virtual timer off. */
+void timer_disable(void)
+{
+	write_sysreg_s(0, EL0_TIMER(CNTV_CTL));
 }

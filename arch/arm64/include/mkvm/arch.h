@@ -237,6 +237,12 @@ void mkvm_dcache_clean_poc(const void *start, const void *end);
 u64 mkvm_call_hyp(u64 id, u64 a1, u64 a2, u64 a3);
 void mkvm_el2_flush_vmid(u64 vttbr, u64 vtcr);
 
+/* arch/arm64/vhe.c */
+struct mkvm_hyp_cpu;
+struct dentry;
+u64 mkvm_vhe_call(struct mkvm_hyp_cpu *hc, u64 id, u64 a1, u64 a2, u64 a3);
+void mkvm_vhe_debugfs_init(struct dentry *dir);
+
 /* arch/arm64/stage2.c */
 int mkvm_arch_vm_init(struct mkvm_vm *vm, unsigned long type);
 void mkvm_arch_vm_destroy(struct mkvm_vm *vm);

@@ -19,6 +19,14 @@
 #define MKVM_HYP_SYM(sym)	__mkvm_hyp_##sym
 
 /*
+ * On a VHE host (the kernel itself runs at EL2, Documentation/el2.rst) the
+ * world-switch objects are compiled a second time with __MKVM_VHE__ and
+ * linked the same way under this prefix; they run in the kernel's own
+ * address space, called directly from EL1's C code (arch/arm64/vhe.c).
+ */
+#define MKVM_VHE_SYM(sym)	__mkvm_vhe_##sym
+
+/*
  * EL2 addresses: EL2 runs with its own stage-1 tables in TTBR0_EL2 and sees a
  * shared kernel page at the kernel VA with bits [63:48] cleared.  The linear
  * map (0xffff0000...) and the module/vmalloc area (0xffff8000...) land in the
@@ -261,10 +269,24 @@ struct mkvm_hyp_cpu {
 	struct mkvm_debug_regs host_dbg;
 	/* The controls the last guest ran under, for debugfs minikvm/el2_traps. */
 	u64 guest_hcr, guest_mdcr, guest_cptr, guest_hcrx, guest_cnthctl;
+	/* VBAR_EL2 before the guest's vectors went in: put back on exit. */
+	u64 host_vbar;
 };
 
-/* The kernel VA of a shared object or function, as EL2 addresses it. */
+/*
+ * The kernel VA of a shared object or function, as EL2 addresses it: with
+ * the top bits cleared on an nVHE host (minikvm's own EL2 tables), the
+ * kernel VA itself on a VHE host (the kernel's tables).
+ */
+#if defined(__MKVM_VHE__)
+#define mkvm_hyp_va(p)		(p)
+#elif defined(__MKVM_HYP__)
 #define mkvm_hyp_va(p)		((typeof(p))((u64)(p) & MKVM_HYP_VA_MASK))
+#else
+extern bool mkvm_vhe;
+#define mkvm_hyp_va(p)		\
+	((typeof(p))(mkvm_vhe ? (u64)(p) : (u64)(p) & MKVM_HYP_VA_MASK))
+#endif
 
 #ifndef __MKVM_HYP__
 /* The EL2 image as EL1 sees it (arch/arm64/hyp/hyp.lds and its symbols). */
@@ -277,6 +299,12 @@ extern char MKVM_HYP_SYM(stub_vbar_probe)[];
 extern u64 MKVM_HYP_SYM(boot_ttbr);
 extern u64 MKVM_HYP_SYM(idmap_reset_pa);
 extern u64 MKVM_HYP_SYM(stub_vectors_pa);
+
+/* The VHE copy of the world switch (arch/arm64/hyp/vhe/), called at EL2. */
+u64 MKVM_VHE_SYM(vhe_vcpu_run)(struct mkvm_hyp_cpu *cpu,
+			       struct mkvm_vcpu_hyp *vcpu);
+void MKVM_VHE_SYM(vhe_flush_vmid)(u64 vttbr, u64 vtcr);
+u64 MKVM_VHE_SYM(read_ich_vtr)(void);
 #endif
 
 #endif /* !__ASSEMBLY__ */
