@@ -193,17 +193,6 @@ static void hostile_burst(void)
 	mmio_w32(UART + 0x30, 0x301);
 }
 
-static uintptr_t find_device(uint32_t id)
-{
-	unsigned int i;
-
-	for (i = 0; i < NR_SLOTS; i++)
-		if (mmio_r32(VIRTIO(i) + R_MAGIC) == 0x74726976 &&
-		    mmio_r32(VIRTIO(i) + R_DEVICE_ID) == id)
-			return VIRTIO(i);
-	return 0;
-}
-
 struct vq {
 	uintptr_t base;
 	unsigned int q;

@@ -49,17 +49,6 @@ static volatile uint16_t *ring_used(unsigned int q)
 	return (volatile uint16_t *)((q == RXQ ? RXQ_RING : TXQ_RING) + 0x2000);
 }
 
-static uintptr_t find_device(uint32_t id)
-{
-	unsigned int i;
-
-	for (i = 0; i < NR_SLOTS; i++)
-		if (mmio_r32(VIRTIO(i) + R_MAGIC) == 0x74726976 &&
-		    mmio_r32(VIRTIO(i) + R_DEVICE_ID) == id)
-			return VIRTIO(i);
-	return 0;
-}
-
 /* Queue @q at @ring; return whether the device took it. */
 static int queue_up(unsigned int q, uintptr_t ring)
 {

@@ -104,6 +104,18 @@ static inline void puts_uart(const char *s)
 		putc_uart(*s++);
 }
 
+/* The virtio-mmio slot holding a device of type @id ("virt"), or 0. */
+static inline uintptr_t find_device(uint32_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_SLOTS; i++)
+		if (mmio_r32(VIRTIO(i) + R_MAGIC) == 0x74726976 &&
+		    mmio_r32(VIRTIO(i) + R_DEVICE_ID) == id)
+			return VIRTIO(i);
+	return 0;
+}
+
 /* The compiler may call these for struct copies; the MMU is off, no libc. */
 void *memset(void *p, int c, unsigned long n)
 {
