@@ -125,14 +125,19 @@ check)
 		kvm_selftests.*) kst="$kst ${t#kvm_selftests.}"; continue ;;
 		esac
 		echo "# selftest: $t"
+		t0=$(cut -d. -f1 /proc/uptime)
 		/bin/$t $filter 2>&1
+		# Per-binary wall time: what the make check budget is made of.
+		echo "# time: $t $(($(cut -d. -f1 /proc/uptime) - t0)) s"
 	done
 	# The kernel's own KVM selftests: the oracle passes them, minikvm must
 	# (in both host modes).
 	case "$MKVM_BOOT" in minikvm|oracle|vhe)
 		if [ -n "$kst" ] && [ -x /bin/guest-kvm-selftests.sh ]; then
 			echo "# selftest: kvm_selftests"
+			t0=$(cut -d. -f1 /proc/uptime)
 			/bin/guest-kvm-selftests.sh ${kst#all} 2>&1
+			echo "# time: kvm_selftests $(($(cut -d. -f1 /proc/uptime) - t0)) s"
 		fi ;;
 	esac
 	dmesg_check
