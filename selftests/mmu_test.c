@@ -3,6 +3,8 @@
  * Guest memory follows the VMM's memory: when a page behind a memslot is
  * dropped or replaced (madvise(MADV_DONTNEED), munmap + mmap), the guest
  * must see the new page, and its writes must land in it.  Plus the
+ * VMM's huge pages are mapped as 2 MiB blocks, which still follow it page
+ * by page and still log dirty pages one by one.  Plus the
  * exits that cannot be emulated: an MMIO access without a syndrome, and
  * an IMPLEMENTATION DEFINED register the guest is not given.
  */
@@ -10,6 +12,7 @@
 #include "kselftest_harness.h"
 #include "mkvm_util.h"
 #include "mkvm_vm.h"
+#include "mkvm_stats.h"
 
 #define MEM_IPA		0xc0000000ull
 #define MEM_SIZE	0x10000ull
@@ -74,6 +77,184 @@ TEST_F(mmu, remap_same_address)
 	EXPECT_EQ(0x5555, vcpu_report(vcpu));
 	vcpu_done(vcpu);
 	EXPECT_EQ(0xbeefull, again[1]);
+}
+
+/*
+ * Huge pages.  THP_SIZE of transparent huge pages at THP_IPA (2 MiB
+ * aligned on both sides).  The guest sums the first word of every page
+ * (x2), twice; then stores x1 + offset into every page; then stores x1
+ * into the three pages at THP_DIRTY_* (for the dirty log).
+ */
+#define THP_IPA		0xc0000000ull
+#define THP_SIZE	0x400000ull
+#define THP_PAGES	(THP_SIZE / 4096)
+#define THP_DIRTY_A	0x5000
+#define THP_DIRTY_B	0x201000
+#define THP_DIRTY_C	0x3ff000
+
+#define G_THP_SUM							\
+	"mov	x7, #0\n"						\
+	"mov	x2, #0\n"						\
+	"1:	ldr	x3, [x6, x7]\n"					\
+	"add	x2, x2, x3\n"						\
+	"add	x7, x7, #0x1000\n"					\
+	"cmp	x7, x8\n"						\
+	"b.lo	1b\n"							\
+	G_REPORT("x2")
+
+MKVM_GUEST(guest_thp,
+	"movz	x6, #0xc000, lsl #16\n"
+	"movz	x8, #0x40, lsl #16\n"
+	G_THP_SUM
+	G_THP_SUM
+	"mov	x7, #0\n"
+	"2:	add	x3, x1, x7\n"
+	"str	x3, [x6, x7]\n"
+	"add	x7, x7, #0x1000\n"
+	"cmp	x7, x8\n"
+	"b.lo	2b\n"
+	"dsb	sy\n"
+	G_REPORT("x7")
+	"movz	x7, #0x5000\n"
+	"str	x1, [x6, x7]\n"
+	"movz	x7, #0x20, lsl #16\n"
+	"movk	x7, #0x1000\n"
+	"str	x1, [x6, x7]\n"
+	"movz	x7, #0x3f, lsl #16\n"
+	"movk	x7, #0xf000\n"
+	"str	x1, [x6, x7]\n"
+	"dsb	sy\n"
+	G_DONE);
+
+/* THP_SIZE bytes of anonymous memory on a 2 MiB boundary, in huge pages. */
+static uint64_t *thp_alloc(struct __test_metadata *_metadata)
+{
+	char *p = mkvm_alloc(THP_SIZE + 0x200000);
+	char *mem = (char *)(((uintptr_t)p + 0x1fffff) & ~0x1fffffull);
+	char line[256];
+	FILE *f;
+	long kb = 0;
+	int i;
+
+	ASSERT_EQ(0, madvise(mem, THP_SIZE, MADV_HUGEPAGE));
+	for (i = 0; i < THP_PAGES; i++)
+		((uint64_t *)(mem + i * 4096))[0] = i + 1;
+	/* The kernel found 2 MiB pages for it: else nothing is tested. */
+	f = fopen("/proc/self/smaps_rollup", "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "AnonHugePages: %ld kB", &kb);
+	fclose(f);
+	EXPECT_LE(THP_SIZE / 1024, kb);
+	return (uint64_t *)mem;
+}
+
+/*
+ * The VMM's huge pages are mapped as blocks: the guest touching 1024
+ * pages takes a handful of exits (a page-by-page stage 2 takes 1024, one
+ * per page; KVM maps blocks as well).  A block still follows the VMM's
+ * memory page by page: a page dropped in the middle of one is gone for
+ * the guest too, and every page's write lands.  And dirty logging tracks
+ * pages, not blocks: three pages written, three reported.
+ */
+TEST_F(mmu, huge_pages_map_as_blocks)
+{
+	uint64_t sum = THP_PAGES * (THP_PAGES + 1) / 2, exits;
+	uint64_t bitmap[THP_PAGES / 64] = { 0 };
+	struct kvm_dirty_log log = { .slot = 1, .dirty_bitmap = bitmap };
+	struct mkvm_vcpu *vcpu;
+	struct stats st;
+	uint64_t *mem;
+	int i, ndirty = 0;
+
+	self->vm = vm_create(guest_thp, guest_thp_end);
+	mem = thp_alloc(_metadata);
+	ASSERT_EQ(0, _vm_set_memory(self->vm, 1, 0, THP_IPA, THP_SIZE,
+				    (uintptr_t)mem));
+	vcpu = vm_vcpu_add(self->vm, 0);
+	vcpu_set_reg(vcpu, MKVM_XREG(1), 0xa000000000ull);
+	stats_open(&st, ioctl(vcpu->fd, KVM_GET_STATS_FD, NULL));
+
+	exits = stat_of(&st, "exits");
+	EXPECT_EQ(sum, vcpu_report(vcpu));
+	exits = stat_of(&st, "exits") - exits;
+	EXPECT_GT(64, exits) TH_LOG("%llu exits to read %llu pages",
+				    (unsigned long long)exits,
+				    (unsigned long long)THP_PAGES);
+
+	/* Page 3 goes from the VMM: the guest's sum loses its 4. */
+	ASSERT_EQ(0, madvise((char *)mem + 0x3000, 4096, MADV_DONTNEED));
+	EXPECT_EQ(sum - 4, vcpu_report(vcpu));
+
+	EXPECT_EQ(THP_SIZE, vcpu_report(vcpu));
+	for (i = 0; i < THP_PAGES; i++)
+		if (mem[i * 512] != 0xa000000000ull + i * 4096ull)
+			break;
+	EXPECT_EQ(THP_PAGES, i) TH_LOG("page %d holds %#llx", i,
+				       (unsigned long long)mem[i * 512]);
+
+	ASSERT_EQ(0, _vm_set_memory(self->vm, 1, KVM_MEM_LOG_DIRTY_PAGES,
+				    THP_IPA, THP_SIZE, (uintptr_t)mem));
+	vcpu_done(vcpu);
+	ASSERT_EQ(0, mkvm_ioctl(self->vm->fd, KVM_GET_DIRTY_LOG, &log));
+	for (i = 0; i < THP_PAGES; i++)
+		if (bitmap[i / 64] & (1ull << (i % 64)))
+			ndirty++;
+	EXPECT_EQ(3, ndirty);
+	EXPECT_TRUE(bitmap[THP_DIRTY_A / 4096 / 64] &
+		    (1ull << (THP_DIRTY_A / 4096 % 64)));
+	EXPECT_TRUE(bitmap[THP_DIRTY_B / 4096 / 64] &
+		    (1ull << (THP_DIRTY_B / 4096 % 64)));
+	EXPECT_TRUE(bitmap[THP_DIRTY_C / 4096 / 64] &
+		    (1ull << (THP_DIRTY_C / 4096 % 64)));
+	EXPECT_EQ(0xa000000000ull, mem[THP_DIRTY_B / 8]);
+	stats_close(&st);
+}
+
+/*
+ * A block only where the slot has the whole 2 MiB, at the same offset in
+ * the VMM's huge page as in the guest's 2 MiB.  Slot 1: 2 MiB at THP_IPA
+ * from the VMM's page 1 on (offsets differ: the guest's first page is
+ * the VMM's second, holding 2).  Slot 2: 1 MiB at THP_IPA + 4 MiB from
+ * the second huge page (offsets agree, the slot is short).  Past each
+ * slot's end is no memory: an MMIO exit, not the rest of the huge page.
+ */
+MKVM_GUEST(guest_thp_edges,
+	"movz	x6, #0xc000, lsl #16\n"
+	"ldr	x2, [x6]\n"
+	G_REPORT("x2")
+	"movz	x7, #0x20, lsl #16\n"
+	"ldr	x2, [x6, x7]\n"
+	"movz	x7, #0x40, lsl #16\n"
+	"ldr	x2, [x6, x7]\n"
+	G_REPORT("x2")
+	"movz	x7, #0x50, lsl #16\n"
+	"ldr	x2, [x6, x7]\n"
+	G_DONE);
+
+TEST_F(mmu, huge_page_blocks_stay_inside_slots)
+{
+	static const uint64_t past[] = { THP_IPA + 0x200000,
+					 THP_IPA + 0x500000 };
+	struct mkvm_vcpu *vcpu;
+	struct kvm_run *run;
+	uint64_t *mem;
+	int i;
+
+	self->vm = vm_create(guest_thp_edges, guest_thp_edges_end);
+	mem = thp_alloc(_metadata);
+	ASSERT_EQ(0, _vm_set_memory(self->vm, 1, 0, THP_IPA, 0x200000,
+				    (uintptr_t)mem + 4096));
+	ASSERT_EQ(0, _vm_set_memory(self->vm, 2, 0, THP_IPA + 0x400000,
+				    0x100000, (uintptr_t)mem + 0x200000));
+	vcpu = vm_vcpu_add(self->vm, 0);
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(i ? 513 : 2, vcpu_report(vcpu));
+		run = vcpu_run_expect(vcpu, KVM_EXIT_MMIO);
+		EXPECT_EQ(past[i], run->mmio.phys_addr);
+		EXPECT_FALSE(run->mmio.is_write);
+	}
+	vcpu_done(vcpu);
 }
 
 /* A load pair reports no instruction syndrome (ISV = 0). */

@@ -17,6 +17,7 @@
 #define DESC_VALID	BIT(0)
 #define DESC_TABLE	(BIT(1) | BIT(0))	/* at levels 0..2 */
 #define DESC_PAGE	(BIT(1) | BIT(0))	/* at level 3 */
+#define DESC_BLOCK	BIT(0)			/* at levels 1 and 2 */
 #define DESC_ADDR_MASK	GENMASK_ULL(47, 12)
 #define LEVEL_BITS	(PAGE_SHIFT - 3)	/* 512 entries per table */
 
@@ -111,6 +112,7 @@ int mkvm_pgtable_walk(struct mkvm_pgtable *pgt, u64 addr, u64 size,
 
 struct map_args {
 	phys_addr_t pa;
+	u32 level;		/* of the leaf: 3 for a page, 2 for a block */
 	u64 attr;
 	u64 relax;		/* bits @attr may add to an existing entry */
 	struct mkvm_pgtable_cache *cache;	/* NULL: allocate freely */
@@ -132,8 +134,17 @@ static int map_visitor(const struct mkvm_pgtable_visit *v, void *arg)
 	u64 desc = READ_ONCE(*v->ptep);
 	u64 *table;
 
-	if (v->level == 3) {
-		u64 want = (m->pa & DESC_ADDR_MASK) | m->attr | DESC_PAGE;
+	/*
+	 * Below the leaf's level: the walk went down a table that holds
+	 * smaller mappings where a block was asked for.  Replacing it would
+	 * need break-before-make and freeing the table; the caller maps a
+	 * page instead.
+	 */
+	if (v->level > m->level)
+		return -EAGAIN;
+	if (v->level == m->level) {
+		u64 want = (m->pa & DESC_ADDR_MASK) | m->attr |
+			   (m->level == 3 ? DESC_PAGE : DESC_BLOCK);
 
 		if (!(desc & DESC_VALID)) {
 			WRITE_ONCE(*v->ptep, want);
@@ -165,11 +176,14 @@ static int map_visitor(const struct mkvm_pgtable_visit *v, void *arg)
 	return 0;
 }
 
-static int map_page(struct mkvm_pgtable *pgt, u64 addr, phys_addr_t pa,
-		    u64 attr, u64 relax, struct mkvm_pgtable_cache *cache)
+static int map_leaf(struct mkvm_pgtable *pgt, u64 addr, phys_addr_t pa,
+		    u32 level, u64 attr, u64 relax,
+		    struct mkvm_pgtable_cache *cache)
 {
+	u64 size = BIT_ULL(level_shift(level));
 	struct map_args m = {
 		.pa	= pa,
+		.level	= level,
 		.attr	= attr,
 		.relax	= relax,
 		.cache	= cache,
@@ -181,9 +195,10 @@ static int map_page(struct mkvm_pgtable *pgt, u64 addr, phys_addr_t pa,
 	};
 	int ret;
 
-	if (!PAGE_ALIGNED(addr) || !PAGE_ALIGNED(pa))
+	if (!IS_ALIGNED(addr, size) || !IS_ALIGNED(pa, size) ||
+	    level < pgt->start_level)
 		return -EINVAL;
-	ret = mkvm_pgtable_walk(pgt, addr, PAGE_SIZE, &w);
+	ret = mkvm_pgtable_walk(pgt, addr, size, &w);
 	/* Descriptors must reach the walker before anyone uses them. */
 	dsb(ishst);
 	return ret;
@@ -203,7 +218,7 @@ static int map_page(struct mkvm_pgtable *pgt, u64 addr, phys_addr_t pa,
 int mkvm_pgtable_map_page(struct mkvm_pgtable *pgt, u64 addr, phys_addr_t pa,
 			  u64 attr)
 {
-	return map_page(pgt, addr, pa, attr, 0, NULL);
+	return map_leaf(pgt, addr, pa, 3, attr, 0, NULL);
 }
 
 /**
@@ -227,7 +242,30 @@ int mkvm_pgtable_map_page_cached(struct mkvm_pgtable *pgt, u64 addr,
 				 phys_addr_t pa, u64 attr, u64 relax,
 				 struct mkvm_pgtable_cache *cache)
 {
-	return map_page(pgt, addr, pa, attr, relax, cache);
+	return map_leaf(pgt, addr, pa, 3, attr, relax, cache);
+}
+
+/**
+ * mkvm_pgtable_map_block_cached() - map one level-2 block (2 MiB)
+ * @pgt:	the table
+ * @addr:	2 MiB-aligned input address
+ * @pa:		2 MiB-aligned output address
+ * @attr:	descriptor attribute bits (everything but address and type)
+ * @relax:	as for mkvm_pgtable_map_page_cached()
+ * @cache:	as for mkvm_pgtable_map_page_cached()
+ *
+ * Never allocates, never sleeps.  A table already at level 2 (pages
+ * mapped there before) is left alone: replacing it would mean
+ * break-before-make and freeing it under the caller's lock.
+ * Return: 0, -EINVAL, -ENOMEM if @cache ran dry, -EEXIST if @addr is
+ * mapped differently, -EAGAIN if smaller mappings are in the way (the
+ * caller maps a page).
+ */
+int mkvm_pgtable_map_block_cached(struct mkvm_pgtable *pgt, u64 addr,
+				  phys_addr_t pa, u64 attr, u64 relax,
+				  struct mkvm_pgtable_cache *cache)
+{
+	return map_leaf(pgt, addr, pa, 2, attr, relax, cache);
 }
 
 struct relax_args {
@@ -241,7 +279,8 @@ static int relax_visitor(const struct mkvm_pgtable_visit *v, void *arg)
 	struct relax_args *r = arg;
 	u64 desc = READ_ONCE(*v->ptep);
 
-	if (!(desc & DESC_VALID) || (desc & r->need) != r->need)
+	/* Pages only: a block is never logged (see the fault path). */
+	if (v->level != 3 || (desc & r->need) != r->need)
 		return 0;
 	WRITE_ONCE(*v->ptep, desc | r->set);
 	r->done = true;
@@ -249,14 +288,15 @@ static int relax_visitor(const struct mkvm_pgtable_visit *v, void *arg)
 }
 
 /**
- * mkvm_pgtable_relax() - add attribute bits to the leaf mapping @addr
+ * mkvm_pgtable_relax() - add attribute bits to the page mapping @addr
  * @pgt:	the table
  * @addr:	page-aligned input address
  * @need:	bits the entry must have already
  * @set:	bits to add (a permission: no break-before-make needed)
  *
  * Never allocates, never sleeps.
- * Return: true if @addr is mapped by an entry with @need (now with @set).
+ * Return: true if @addr is mapped by a page entry with @need (now with
+ * @set); false for a block.
  */
 bool mkvm_pgtable_relax(struct mkvm_pgtable *pgt, u64 addr, u64 need, u64 set)
 {
@@ -285,17 +325,25 @@ static int clear_attr_visitor(const struct mkvm_pgtable_visit *v, void *arg)
 
 	if (!(desc & DESC_VALID) || !(desc & c->clr))
 		return 0;
-	WRITE_ONCE(*v->ptep, desc & ~c->clr);
+	/*
+	 * A block goes whole: what is protected is protected page by page
+	 * (dirty logging), and the accesses that follow map pages.
+	 * Invalidating an entry needs no break-before-make either.
+	 */
+	WRITE_ONCE(*v->ptep, v->level == 3 ? desc & ~c->clr : 0);
 	c->changed = true;
 	return 0;
 }
 
 /**
- * mkvm_pgtable_clear_attr() - clear attribute bits of every valid leaf
+ * mkvm_pgtable_clear_attr() - clear attribute bits of every valid page
  * @pgt:	the table
  * @addr:	first input address
  * @size:	length in bytes
  * @clr:	the bits (permissions: no break-before-make needed)
+ *
+ * A block with any of the bits is removed instead, so the range can
+ * then be mapped page by page.
  *
  * The caller invalidates the TLBs: until then the old entries may still
  * be used.  Never allocates, never sleeps.

@@ -237,6 +237,13 @@ static void clean_guest_page(struct page *page)
 	kunmap_local(va);
 }
 
+/* The same for the @n pages from @page on (physically contiguous). */
+static void clean_guest_pages(struct page *page, unsigned long n)
+{
+	while (n--)
+		clean_guest_page(page++);
+}
+
 /*
  * The fast path for a write to a page that dirty logging protected: the
  * entry still maps the page the VMM had writable when it was mapped - a
@@ -276,22 +283,34 @@ static bool relax_logged_write(struct mkvm_vm *vm, u64 ipa)
  * KVM_GET/CLEAR_DIRTY_LOG, which write-protects under it too, sees both
  * or neither.  The slot is the one looked up with @seq, so its bitmap
  * lives; set_bit() because KVM_CLEAR_DIRTY_LOG clears bits of the same
- * word atomically.  Return: 1 (an entry another vCPU made first is fine),
- * or -ENOMEM.
+ * word atomically.  With @block (never with @log) the 2 MiB block around
+ * @ipa is mapped to the one around @pa, or the page alone where pages are
+ * mapped in that block already.  Return: 1 (an entry another vCPU made
+ * first is fine), or -ENOMEM.
  */
 static int map_unless_invalidated(struct mkvm_vcpu *vcpu, u64 ipa,
 				  phys_addr_t pa, u64 attr, u64 relax,
 				  unsigned long seq,
-				  const struct mkvm_memslot *log)
+				  const struct mkvm_memslot *log, bool block)
 {
 	struct mkvm_vm *vm = vcpu->vm;
 	int ret = 1;
 
 	spin_lock(&vm->mmu_lock);
 	if (!vm->mmu_invalidating && vm->mmu_seq == seq) {
-		ret = mkvm_pgtable_map_page_cached(&vm->arch.s2, ipa & PAGE_MASK,
-						   pa, attr, relax,
-						   &vcpu->mmu_cache);
+		ret = -EAGAIN;
+		if (block)
+			ret = mkvm_pgtable_map_block_cached(&vm->arch.s2,
+							    ipa & PMD_MASK,
+							    pa & PMD_MASK,
+							    attr, relax,
+							    &vcpu->mmu_cache);
+		if (ret == -EAGAIN)
+			ret = mkvm_pgtable_map_page_cached(&vm->arch.s2,
+							   ipa & PAGE_MASK,
+							   pa & PAGE_MASK,
+							   attr, relax,
+							   &vcpu->mmu_cache);
 		if (!ret && log && (attr & S2_AP_W))
 			set_bit((ipa >> PAGE_SHIFT) - log->base_gfn,
 				log->dirty_bitmap);
@@ -377,7 +396,56 @@ static int stage2_fault_pfnmap(struct mkvm_vcpu *vcpu, u64 ipa, bool write,
 		attr |= S2_AP_W;
 	/* S2_AP_W: a write after a read of a read-only VMM entry. */
 	return map_unless_invalidated(vcpu, ipa, PFN_PHYS(pfn), attr, S2_AP_W,
-				      seq, NULL);
+				      seq, NULL, false);
+}
+
+/*
+ * Whether the 2 MiB around @ipa can be one stage-2 block: the VMM maps
+ * the 2 MiB around @hva with one PMD entry (a transparent huge page, or
+ * hugetlbfs), @page is the one that entry maps at @hva, the memslot @s
+ * covers the whole block, and @ipa and @hva sit at the same offset in
+ * their 2 MiB.  Never while @s logs dirty pages: logging is per page.
+ *
+ * The VMM's page tables are read without its mmap lock, interrupts off
+ * as get_user_pages_fast() does (a table page cannot be freed under
+ * us).  The answer may be stale at once; that is what mmu_seq is for:
+ * any change to the VMM's mapping since the caller read it runs the
+ * MMU notifier, and the block is then never installed.
+ */
+static bool vmm_maps_block(const struct mkvm_memslot *s, u64 ipa,
+			   unsigned long hva, struct page *page, bool writable)
+{
+	u64 gfn = (ipa & PMD_MASK) >> PAGE_SHIFT;
+	unsigned long flags;
+	bool ok = false;
+	pgd_t *pgdp;
+	p4d_t *p4dp;
+	pud_t *pudp;
+	pmd_t pmd;
+
+	if (s->dirty_bitmap || (ipa & ~PMD_MASK) != (hva & ~PMD_MASK) ||
+	    gfn < s->base_gfn ||
+	    gfn + PTRS_PER_PMD > s->base_gfn + s->npages)
+		return false;
+	local_irq_save(flags);
+	pgdp = pgd_offset(current->mm, hva);
+	if (pgd_none(READ_ONCE(*pgdp)) || pgd_bad(READ_ONCE(*pgdp)))
+		goto out;
+	p4dp = p4d_offset(pgdp, hva);
+	if (p4d_none(READ_ONCE(*p4dp)) || p4d_bad(READ_ONCE(*p4dp)))
+		goto out;
+	pudp = pud_offset(p4dp, hva);
+	if (pud_none(READ_ONCE(*pudp)) || pud_leaf(READ_ONCE(*pudp)) ||
+	    pud_bad(READ_ONCE(*pudp)))
+		goto out;
+	pmd = pmdp_get_lockless(pmd_offset(pudp, hva));
+	ok = pmd_present(pmd) && pmd_leaf(pmd) &&
+	     (!writable || pmd_write(pmd)) &&
+	     pmd_pfn(pmd) + ((hva & ~PMD_MASK) >> PAGE_SHIFT) ==
+	     page_to_pfn(page);
+out:
+	local_irq_restore(flags);
+	return ok;
 }
 
 /**
@@ -407,7 +475,7 @@ int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write, bool exec)
 	struct mkvm_memslot *slot, s;
 	unsigned long seq, hva;
 	struct page *page;
-	bool writable, logging;
+	bool writable, logging, block;
 	u64 attr;
 	int ret;
 
@@ -446,7 +514,13 @@ int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write, bool exec)
 	if (ret != 1)
 		return -EFAULT;
 
-	clean_guest_page(page);
+	block = vmm_maps_block(&s, ipa, hva, page, writable);
+	if (block)
+		clean_guest_pages(page - ((hva & ~PMD_MASK) >> PAGE_SHIFT),
+				  PTRS_PER_PMD);
+	else
+		clean_guest_page(page);
+	/* One folio, mapped as one: dirtying it dirties the whole block. */
 	if (writable)
 		set_page_dirty_lock(page);
 	/* A read leaves the page protected: its first write is logged. */
@@ -458,7 +532,7 @@ int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write, bool exec)
 
 	ret = map_unless_invalidated(vcpu, ipa, page_to_phys(page), attr,
 				     S2_AP_W | S2_SW_HOST_WRITABLE, seq,
-				     logging ? &s : NULL);
+				     logging ? &s : NULL, block);
 	put_page(page);
 	return ret;
 }

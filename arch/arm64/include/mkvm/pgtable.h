@@ -54,6 +54,9 @@ int mkvm_pgtable_map_page(struct mkvm_pgtable *pgt, u64 addr, phys_addr_t pa,
 int mkvm_pgtable_map_page_cached(struct mkvm_pgtable *pgt, u64 addr,
 				 phys_addr_t pa, u64 attr, u64 relax,
 				 struct mkvm_pgtable_cache *cache);
+int mkvm_pgtable_map_block_cached(struct mkvm_pgtable *pgt, u64 addr,
+				  phys_addr_t pa, u64 attr, u64 relax,
+				  struct mkvm_pgtable_cache *cache);
 bool mkvm_pgtable_relax(struct mkvm_pgtable *pgt, u64 addr, u64 need, u64 set);
 bool mkvm_pgtable_clear_attr(struct mkvm_pgtable *pgt, u64 addr, u64 size,
 			     u64 clr);
