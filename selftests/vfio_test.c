@@ -356,10 +356,12 @@ TEST_F_TIMEOUT(vfio, guest_writes_host_reads_intx, HARNESS_TIMEOUT_S)
  * A guest writing what it should not to the passed-through device's
  * config space, through its kernel's config accessors (sysfs): BAR0 onto
  * guest RAM (where its own kernel runs: had minivmm mapped the BAR there,
- * the guest would die), then the hidden capability area after MSI-X's
+ * the guest would die), then the capability area after MSI-X's
  * (0x50-0xff: random bytes in MSI-X's own Message Control would only
- * take the guest's interrupts away), the capability pointer and the ROM
- * BAR.  minivmm maps the BAR nowhere outside its PCI
+ * take the guest's interrupts away; Device Control of the emulated PCIe
+ * capability at 0xc0 is left out, where a random Initiate FLR would
+ * reset the controller under the guest's driver), the capability
+ * pointer and the ROM BAR.  minivmm maps the BAR nowhere outside its PCI
  * window (the BAR reads back as written, masked), the guest lives on,
  * gets its BAR back and its disk works again; the host gets the device
  * back.
@@ -378,10 +380,12 @@ TEST_F_TIMEOUT(vfio, hostile_config_writes, HARNESS_TIMEOUT_S)
 		"printf '\\000\\000\\000\\200\\000\\000\\000\\000' | "
 		"dd of=$d/config bs=8 seek=2 conv=notrunc 2>/dev/null; "
 		"echo guest-bar0 $(od -An -tx4 -j16 -N8 $d/config); "
-		"dd if=/dev/urandom of=$d/config bs=4 seek=20 count=44 conv=notrunc 2>/dev/null; "
+		"dd if=/dev/urandom of=$d/config bs=4 seek=20 count=30 conv=notrunc 2>/dev/null; "
+		"dd if=/dev/urandom of=$d/config bs=4 seek=51 count=13 conv=notrunc 2>/dev/null; "
 		"dd if=/dev/urandom of=$d/config bs=1 seek=52 count=1 conv=notrunc 2>/dev/null; "
 		"dd if=/dev/urandom of=$d/config bs=4 seek=12 count=1 conv=notrunc 2>/dev/null; "
-		"echo guest-caps $(od -An -tx1 -j52 -N1 $d/config) $(od -An -tx4 -j48 -N4 $d/config); "
+		"echo guest-caps $(od -An -tx1 -j52 -N1 $d/config) $(od -An -tx4 -j48 -N4 $d/config) "
+		"$(od -An -tx1 -j65 -N1 $d/config) $(od -An -tx4 -j192 -N8 $d/config); "
 		"dd if=/tmp/bar of=$d/config bs=8 seek=2 conv=notrunc 2>/dev/null; "
 		"dd if=/dev/$n of=/dev/null bs=4k count=16 iflag=direct 2>/dev/null && echo guest-disk-ok; "
 		"echo guest-lived\"";
@@ -402,8 +406,12 @@ TEST_F_TIMEOUT(vfio, hostile_config_writes, HARNESS_TIMEOUT_S)
 	/* 64-bit memory BAR: type bits 0x4 kept, the address as written. */
 	EXPECT_NE(NULL, strstr(res->out, "guest-bar0 80000004 00000000"))
 		TH_LOG("console tail: %s", tail(res->out, 2000));
-	/* MSI-X (at 0x40) is still the only capability; the ROM BAR reads 0. */
-	EXPECT_NE(NULL, strstr(res->out, "guest-caps 40 00000000"))
+	/*
+	 * MSI-X (at 0x40) still leads to the emulated PCIe capability (at
+	 * 0xc0: a version 2 integrated endpoint offering FLR) and nothing
+	 * else; the ROM BAR reads 0.
+	 */
+	EXPECT_NE(NULL, strstr(res->out, "guest-caps 40 00000000 c0 00920010 10000000"))
 		TH_LOG("console tail: %s", tail(res->out, 2000));
 	EXPECT_NE(NULL, strstr(res->out, "guest-disk-ok"))
 		TH_LOG("console tail: %s", tail(res->out, 2000));
@@ -415,6 +423,84 @@ TEST_F_TIMEOUT(vfio, hostile_config_writes, HARNESS_TIMEOUT_S)
 	dev = host_namespace(self->bdf);
 	ASSERT_NE(NULL, dev);
 	EXPECT_EQ(0, read_sector0(dev, sector));
+}
+
+/*
+ * Function Level Reset from the guest.  minivmm offers FLR in an emulated
+ * PCIe capability and does it with VFIO_DEVICE_RESET.  The guest's Linux
+ * picks FLR as the controller's reset method, resets it three times
+ * through sysfs while its nvme driver has writes in flight (the driver
+ * quiesces, the PCI core saves and restores config space and MSI-X, the
+ * driver brings the controller up again), then unbinds the driver and
+ * sets Initiate FLR itself five times in a row, with nobody to restore
+ * anything, and binds the driver again.  The disk must work after all of
+ * it: the guest writes a marker, the host reads it from the controller
+ * it gets back.  minivmm must have done all eight resets.
+ */
+TEST_F_TIMEOUT(vfio, guest_flr, HARNESS_TIMEOUT_S)
+{
+	static const struct mkvm_child_io io = {
+		.timeout_ms = BOOT_TIMEOUT_MS,
+		.mark = "guest-up",
+	};
+	struct mkvm_child_result *res = &self->res;
+	char marker[64], params[2048], sector[512] = "";
+	const char *args[] = {
+		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "128",
+		"--vfio", self->bdf, "-p", params, "--stats",
+	};
+	unsigned long flrs = 0;
+	const char *dev, *st;
+	int resets = 0;
+
+	snprintf(marker, sizeof(marker), "minivmm-vfio-flr-marker-%d-%ld",
+		 getpid(), (long)time(NULL));
+	snprintf(params, sizeof(params),
+		 "console=ttyAMA0 quiet panic=-1 guest_cmd=\""
+		 "echo guest-up; "
+		 "a=0000:00:00.0; d=/sys/bus/pci/devices/$a; n=$(ls /sys/block | grep nvme); "
+		 "echo guest-reset-method $(cat $d/reset_method); "
+		 "dd if=/dev/urandom of=/dev/$n bs=64k count=64 conv=fsync 2>/dev/null & "
+		 "for i in 1 2 3; do echo 1 > $d/reset && echo guest-reset-done; done; "
+		 "wait; "
+		 "echo $a > /sys/bus/pci/drivers/nvme/unbind; "
+		 /* Device Control's high byte (0xc9), Initiate FLR set. */
+		 "for i in 1 2 3 4 5; do printf '\\200' | "
+		 "dd of=$d/config bs=1 seek=201 conv=notrunc 2>/dev/null; done; "
+		 "echo $a > /sys/bus/pci/drivers/nvme/bind; "
+		 "i=0; n=; while [ $i -lt 100 ] && [ -z $n ]; do "
+		 "sleep 0.1; i=$((i + 1)); n=$(ls /sys/block | grep nvme); done; "
+		 "echo guest-rebound $n; "
+		 "echo %s | dd of=/dev/$n conv=fsync 2>/dev/null && sync && echo guest-wrote\"",
+		 marker);
+	ASSERT_EQ(0, pci_bind(self->bdf, "vfio-pci"));
+	mkvm_minivmm_run(args, ARRAY_SIZE(args), &io, res);
+	for (st = strstr(res->out, "guest-"); st; st = strstr(st + 1, "guest-")) {
+		ksft_print_msg("%.*s\n", (int)strcspn(st, "\r\n"), st);
+		resets += !strncmp(st, "guest-reset-done", 16);
+	}
+	ASSERT_NE(NULL, strstr(res->out, "guest-up"))
+		TH_LOG("stderr: %s\nconsole tail: %s", res->err, tail(res->out, 3000));
+	st = strstr(res->out, "guest-reset-method ");
+	EXPECT_TRUE(st && !strncmp(st + 19, "flr", 3))
+		TH_LOG("console tail: %s", tail(res->out, 3000));
+	EXPECT_EQ(3, resets) TH_LOG("console tail: %s", tail(res->out, 3000));
+	EXPECT_NE(NULL, strstr(res->out, "guest-rebound nvme"))
+		TH_LOG("console tail: %s", tail(res->out, 3000));
+	EXPECT_NE(NULL, strstr(res->out, "guest-wrote"))
+		TH_LOG("console tail: %s", tail(res->out, 3000));
+	EXPECT_EQ(0, res->status) TH_LOG("stderr: %s", res->err);
+	st = strstr(res->err, "function level resets ");
+	ASSERT_NE(NULL, st) TH_LOG("stderr: %s", res->err);
+	EXPECT_EQ(1, sscanf(st, "function level resets %lu", &flrs));
+	EXPECT_EQ(8, flrs) TH_LOG("stderr: %s", res->err);
+
+	ASSERT_EQ(0, pci_bind(self->bdf, ""));
+	dev = host_namespace(self->bdf);
+	ASSERT_NE(NULL, dev);
+	ASSERT_EQ(0, read_sector0(dev, sector));
+	sector[strlen(marker)] = '\0';
+	EXPECT_STREQ(marker, sector);
 }
 
 /* How many SMMU translation faults the host's kernel log reports. */
