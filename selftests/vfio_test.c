@@ -918,18 +918,16 @@ FIXTURE_TEARDOWN(sriov)
 		munmap(self->res, NR_VFS * sizeof(*self->res));
 }
 
-TEST_F_TIMEOUT(sriov, two_vfs_two_guests, HARNESS_TIMEOUT_S)
+/*
+ * The VFs enabled, each with its namespace attached and online, bound to
+ * vfio-pci; their addresses in @vf.
+ */
+static void enable_vfs(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(sriov) *self, char vf[NR_VFS][64])
 {
-	static const struct mkvm_child_io io = {
-		.timeout_ms = BOOT_TIMEOUT_MS,
-		.mark = "guest-up",
-	};
-	char vf[NR_VFS][64], params[NR_VFS][1024], marker[NR_VFS][64], path[256];
-	char sector[512], want[64];
 	uint16_t *ctrl_list;
-	pid_t pid[NR_VFS];
-	const char *dev;
-	int i, status;
+	char path[256];
+	int i;
 
 	snprintf(path, sizeof(path), SYS_PCI "/devices/%s/sriov_drivers_autoprobe", self->pf);
 	ASSERT_EQ(0, sysfs_write(path, "0"));
@@ -951,6 +949,44 @@ TEST_F_TIMEOUT(sriov, two_vfs_two_guests, HARNESS_TIMEOUT_S)
 		ASSERT_EQ(0, pci_bind(vf[i], "vfio-pci")) TH_LOG("%s", vf[i]);
 	}
 	free(ctrl_list);
+}
+
+/* Each VF's namespace, through the host's driver, holds @marker[i]. */
+static void vfs_hold(struct __test_metadata *_metadata,
+		     FIXTURE_DATA(sriov) *self, char vf[NR_VFS][64],
+		     char marker[NR_VFS][64])
+{
+	char path[256], sector[512];
+	int i;
+
+	/* A VF without driver_override probes only with autoprobe on. */
+	snprintf(path, sizeof(path), SYS_PCI "/devices/%s/sriov_drivers_autoprobe", self->pf);
+	ASSERT_EQ(0, sysfs_write(path, "1"));
+	for (i = 0; i < NR_VFS; i++) {
+		const char *vdev;
+
+		ASSERT_EQ(0, pci_bind(vf[i], "")) TH_LOG("%s", vf[i]);
+		vdev = host_namespace(vf[i]);
+		ASSERT_NE(NULL, vdev) TH_LOG("%s", vf[i]);
+		ASSERT_EQ(0, read_sector0(vdev, sector));
+		sector[strlen(marker[i])] = '\0';
+		EXPECT_STREQ(marker[i], sector);
+	}
+}
+
+TEST_F_TIMEOUT(sriov, two_vfs_two_guests, HARNESS_TIMEOUT_S)
+{
+	static const struct mkvm_child_io io = {
+		.timeout_ms = BOOT_TIMEOUT_MS,
+		.mark = "guest-up",
+	};
+	char vf[NR_VFS][64], params[NR_VFS][1024], marker[NR_VFS][64];
+	char sector[512], want[64];
+	pid_t pid[NR_VFS];
+	const char *dev;
+	int i, status;
+
+	enable_vfs(_metadata, self, vf);
 
 	for (i = 0; i < NR_VFS; i++) {
 		snprintf(marker[i], sizeof(marker[i]), "minivmm-vf%d-marker-%d", i, getpid());
@@ -997,23 +1033,57 @@ TEST_F_TIMEOUT(sriov, two_vfs_two_guests, HARNESS_TIMEOUT_S)
 		EXPECT_EQ(0, res->status) TH_LOG("stderr: %s", res->err);
 	}
 	EXPECT_EQ(0, read_sector0(dev, sector));
+	vfs_hold(_metadata, self, vf, marker);
+}
 
-	/*
-	 * Each VF's namespace, through the host's driver, has its marker.
-	 * (A VF without driver_override probes only with autoprobe on.)
-	 */
-	snprintf(path, sizeof(path), SYS_PCI "/devices/%s/sriov_drivers_autoprobe", self->pf);
-	ASSERT_EQ(0, sysfs_write(path, "1"));
+/*
+ * Both VFs in one guest (--vfio twice: two slots on its PCI bus, each
+ * with its own BAR memslots, MSI-X GSIs and DeviceID in the vITS, and
+ * its own VFIO container).  The guest must see two NVMe disks, 8 and
+ * 4 MiB, and write to each a marker naming its size; each VF's namespace
+ * then holds the marker of its size.
+ */
+TEST_F_TIMEOUT(sriov, two_vfs_one_guest, HARNESS_TIMEOUT_S)
+{
+	static const struct mkvm_child_io io = {
+		.timeout_ms = BOOT_TIMEOUT_MS,
+		.mark = "guest-up",
+	};
+	char vf[NR_VFS][64], marker[NR_VFS][64], params[1024], want[96];
+	const char *args[] = {
+		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "128",
+		"--vfio", vf[0], "--vfio", vf[1], "-p", params,
+	};
+	struct mkvm_child_result *res = &self->res[0];
+	const char *st;
+	int i;
+
+	enable_vfs(_metadata, self, vf);
+	for (i = 0; i < NR_VFS; i++)
+		snprintf(marker[i], sizeof(marker[i]), "minivmm-vfs-%u-%d",
+			 vf_sectors[i], getpid());
+	snprintf(params, sizeof(params),
+		 "console=ttyAMA0 quiet panic=-1 guest_cmd=\""
+		 "echo guest-up; "
+		 "echo guest-nvme-disks $(ls /sys/block | grep -c nvme); "
+		 "for n in $(ls /sys/block | grep nvme); do s=$(cat /sys/block/$n/size); "
+		 "echo guest-disk $s; "
+		 "echo minivmm-vfs-$s-%d | dd of=/dev/$n conv=fsync 2>/dev/null && "
+		 "echo guest-wrote $s; done\"", getpid());
+	mkvm_minivmm_run(args, ARRAY_SIZE(args), &io, res);
+	for (st = strstr(res->out, "guest-"); st; st = strstr(st + 1, "guest-"))
+		ksft_print_msg("%.*s\n", (int)strcspn(st, "\r\n"), st);
+	ASSERT_NE(NULL, strstr(res->out, "guest-up"))
+		TH_LOG("stderr: %s\nconsole tail: %s", res->err, tail(res->out, 3000));
+	EXPECT_NE(NULL, strstr(res->out, "guest-nvme-disks 2"))
+		TH_LOG("console tail: %s", tail(res->out, 3000));
 	for (i = 0; i < NR_VFS; i++) {
-		const char *vdev;
-
-		ASSERT_EQ(0, pci_bind(vf[i], "")) TH_LOG("%s", vf[i]);
-		vdev = host_namespace(vf[i]);
-		ASSERT_NE(NULL, vdev) TH_LOG("%s", vf[i]);
-		ASSERT_EQ(0, read_sector0(vdev, sector));
-		sector[strlen(marker[i])] = '\0';
-		EXPECT_STREQ(marker[i], sector);
+		snprintf(want, sizeof(want), "guest-wrote %u", vf_sectors[i]);
+		EXPECT_NE(NULL, strstr(res->out, want))
+			TH_LOG("console tail: %s", tail(res->out, 3000));
 	}
+	EXPECT_EQ(0, res->status) TH_LOG("stderr: %s", res->err);
+	vfs_hold(_metadata, self, vf, marker);
 }
 
 /* --vfio's errors: one line on stderr, exit status 1, before any guest. */
