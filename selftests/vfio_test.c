@@ -503,6 +503,68 @@ TEST_F_TIMEOUT(vfio, guest_flr, HARNESS_TIMEOUT_S)
 	EXPECT_STREQ(marker, sector);
 }
 
+/*
+ * The hostile version: Initiate FLR set straight in config space, five
+ * times in a row, while the guest's nvme driver is bound and writing, so
+ * that the controller is reset under it with commands in flight (the
+ * driver would find out only at its timeout; the guest powers off
+ * before that).  minivmm must do every reset and exit cleanly, the host
+ * must get a controller that its driver can write and read, and no
+ * interrupt route may outlive the reset (a stale irqfd firing into the
+ * torn-down vITS state would show in the host's kernel log, which every
+ * boot checks).
+ */
+TEST_F_TIMEOUT(vfio, guest_flr_mid_io, HARNESS_TIMEOUT_S)
+{
+	static const struct mkvm_child_io io = {
+		.timeout_ms = BOOT_TIMEOUT_MS,
+		.mark = "guest-up",
+	};
+	static const char params[] =
+		"console=ttyAMA0 quiet panic=-1 guest_cmd=\""
+		"echo guest-up; "
+		"d=/sys/bus/pci/devices/0000:00:00.0; n=$(ls /sys/block | grep nvme); "
+		"(while true; do dd if=/dev/urandom of=/dev/$n bs=64k count=16 "
+		"conv=fsync 2>/dev/null; done) & "
+		"sleep 1; "
+		"for i in 1 2 3 4 5; do printf '\\200' | "
+		"dd of=$d/config bs=1 seek=201 conv=notrunc 2>/dev/null; done; "
+		"sleep 1; echo guest-lived\"";
+	const char *args[] = {
+		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "128",
+		"--vfio", self->bdf, "-p", params, "--stats",
+	};
+	struct mkvm_child_result *res = &self->res;
+	unsigned long flrs = 0;
+	char wrote[512], *p = NULL;
+	const char *dev, *st;
+	int fd;
+
+	ASSERT_EQ(0, pci_bind(self->bdf, "vfio-pci"));
+	mkvm_minivmm_run(args, ARRAY_SIZE(args), &io, res);
+	ASSERT_NE(NULL, strstr(res->out, "guest-lived"))
+		TH_LOG("stderr: %s\nconsole tail: %s", res->err, tail(res->out, 3000));
+	EXPECT_EQ(0, res->status) TH_LOG("stderr: %s", res->err);
+	st = strstr(res->err, "function level resets ");
+	ASSERT_NE(NULL, st) TH_LOG("stderr: %s", res->err);
+	EXPECT_EQ(1, sscanf(st, "function level resets %lu", &flrs));
+	EXPECT_EQ(5, flrs) TH_LOG("stderr: %s", res->err);
+
+	ASSERT_EQ(0, pci_bind(self->bdf, ""));
+	dev = host_namespace(self->bdf);
+	ASSERT_NE(NULL, dev) TH_LOG("the host's nvme driver did not get the controller back");
+	ASSERT_EQ(0, posix_memalign((void **)&p, 4096, 4096));
+	memset(p, 0, 4096);
+	snprintf(p, 64, "minivmm-vfio-host-after-flr-%d", getpid());
+	fd = open(dev, O_WRONLY | O_DIRECT | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(4096, pwrite(fd, p, 4096, 0));
+	close(fd);
+	ASSERT_EQ(0, read_sector0(dev, wrote));
+	EXPECT_STREQ(p, wrote);
+	free(p);
+}
+
 /* How many SMMU translation faults the host's kernel log reports. */
 static int smmu_translation_faults(void)
 {
