@@ -4,7 +4,7 @@
 # boot three times, virtio-net and virtio-blk throughput, on this boot's
 # KVM-API device.  One line per figure:
 #   BENCH <boot> <name> <value>
-# mkvm.bench=micro,boot,virtio,dirtylog,qemu on the kernel command line (make
+# mkvm.bench=micro,boot,virtio,dirtylog,qemu,passthrough on the kernel command line (make
 # bench BENCH=...) runs only those parts; default: all.
 dev=/dev/minikvm
 [ "$MKVM_BOOT" = oracle ] && dev=/dev/kvm
@@ -88,6 +88,106 @@ for backend in tap vhost; do
 	echo "BENCH $MKVM_BOOT net-$backend-host-to-guest-MB/s $(awk -v k="${to:-0}" 'BEGIN { printf "%.1f", k / 1000 }')"
 done
 rm -f /tmp/bench-disk.img
+
+# passthrough (issue 12): the machine's NVMe controller given to a
+# 1-vCPU minivmm guest with --vfio, against a virtio-blk disk on a 16 MiB
+# file in this boot's tmpfs, against this boot itself reading the same
+# namespace through its own nvme driver.  selftests/guest/blkread (in the
+# guest's rootfs; the host runs the same binary, unpacked from it) reads
+# 64 MiB in 1 MiB requests and 4096 4 KiB requests at random offsets, one
+# at a time, all direct I/O, timed on the boot's clock.  Exits per 4 KiB
+# read: the vCPU's exits (minivmm --stats, the stats fd, the same
+# counters on minikvm and KVM) in a guest doing the 4096 random reads
+# and nothing else, less those of the same guest that only boots and
+# powers off, over 4096.  The host reads twice: with the SMMU translating
+# its driver's DMA (the boot's default) and with it bypassed.
+pt_find_nvme() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/class")" = 0x010802 ] && [ ! -e "$d/physfn" ] &&
+			echo "${d##*/}" && return
+	done
+}
+pt_bind() { # BDF DRIVER ("" for nvme)
+	echo "$2" > "/sys/bus/pci/devices/$1/driver_override"
+	[ -e "/sys/bus/pci/devices/$1/driver" ] &&
+		echo "$1" > "/sys/bus/pci/devices/$1/driver/unbind"
+	echo "$1" > /sys/bus/pci/drivers_probe
+}
+pt_host_ns() { # BDF: the host driver's namespace, waited for
+	for _ in $(seq 100); do
+		for n in /sys/bus/pci/devices/$1/nvme/nvme*/nvme*n*; do
+			[ -b "/dev/${n##*/}" ] && echo "/dev/${n##*/}" && return
+		done
+		sleep 0.1
+	done
+}
+pt_guest() { # NAME GUEST_CMD: one guest, its console and stats in /tmp/pt-NAME.out
+	minivmm run --dev "$dev" -k /guest/Image -i /guest/rootfs.cpio.gz -m 256 \
+		--vfio "$pt_bdf" -d /tmp/pt-disk.img --stats \
+		-p "console=ttyAMA0 quiet guest_cmd=\"$2\"" > "/tmp/pt-$1.out" 2>&1 ||
+		echo "BENCH $MKVM_BOOT pt-$1-failed 1"
+	tr -d '\r' < "/tmp/pt-$1.out" | grep -E '^pt-|^blkread|stats' | sed "s/^/# pt-$1: /"
+}
+pt_stat() { # NAME STAT: the vCPU's counter STAT in that guest
+	tr -d '\r' < "/tmp/pt-$1.out" | sed -n "s/.*vcpu0 stats:.* $2=\([0-9]*\).*/\1/p"
+}
+pt_figures() { # FILE: BENCH lines of blkread's output, after "pt-dev LABEL"
+	tr -d '\r' < "$1" | awk -v b="$MKVM_BOOT" '
+		/^pt-dev / { d = $2 }
+		/^blkread seq-MB\/s/ { print "BENCH " b " pt-" d "-seq-read-MB/s " $3 }
+		/^blkread 4k-rand-iops/ { print "BENCH " b " pt-" d "-4k-randread-iops " $3 }
+		/^blkread error/ { print "BENCH " b " pt-" d "-failed 1" }'
+}
+if want passthrough; then
+	pt_bdf=$(pt_find_nvme)
+	pt_ns=$(pt_host_ns "$pt_bdf")
+	mkdir -p /tmp/pt-root
+	(cd /tmp/pt-root && zcat /guest/rootfs.cpio.gz | cpio -id bin/blkread 2>/dev/null)
+	if [ -z "$pt_bdf" ] || [ -z "$pt_ns" ] || [ ! -x /tmp/pt-root/bin/blkread ]; then
+		echo "BENCH $MKVM_BOOT pt-setup-failed 1"
+	else
+		{ echo pt-dev host-nvme; /tmp/pt-root/bin/blkread "$pt_ns" 64 4096; } > /tmp/pt-host.out
+		# The host's driver maps and unmaps every request in the SMMU
+		# (the DMA API: a command-queue round trip to QEMU's SMMUv3
+		# per unmap), where VFIO maps the guest's RAM once.  The same
+		# reads with the IOMMU group in identity (bypass) mode: the
+		# host's figure without that cost.
+		pt_grp=$(readlink "/sys/bus/pci/devices/$pt_bdf/iommu_group")
+		pt_grp=/sys/kernel/iommu_groups/${pt_grp##*/}/type
+		pt_type=$(cat "$pt_grp")
+		echo "$pt_bdf" > "/sys/bus/pci/devices/$pt_bdf/driver/unbind"
+		if echo identity > "$pt_grp"; then
+			echo "$pt_bdf" > /sys/bus/pci/drivers_probe
+			pt_ns=$(pt_host_ns "$pt_bdf")
+			[ -n "$pt_ns" ] && { echo pt-dev host-nvme-iommu-bypass
+				/tmp/pt-root/bin/blkread "$pt_ns" 64 4096; } >> /tmp/pt-host.out
+			echo "$pt_bdf" > "/sys/bus/pci/devices/$pt_bdf/driver/unbind"
+			echo "$pt_type" > "$pt_grp"
+		fi
+		sed 's/^/# pt-host: /' /tmp/pt-host.out
+		pt_figures /tmp/pt-host.out
+		dd if=/dev/zero of=/tmp/pt-disk.img bs=1M count=16 2>/dev/null
+		pt_bind "$pt_bdf" vfio-pci
+		pt_guest idle "echo pt-idle"
+		pt_guest nvme "echo pt-dev passthrough-nvme; blkread /dev/nvme0n1 0 4096"
+		pt_guest vda "echo pt-dev virtio-blk; blkread /dev/vda 0 4096"
+		pt_guest seq "echo pt-dev passthrough-nvme; blkread /dev/nvme0n1 64 0; echo pt-dev virtio-blk; blkread /dev/vda 64 0"
+		for k in nvme vda seq; do pt_figures "/tmp/pt-$k.out"; done
+		# All exits; of them, WFI (the vCPU idle until the completion's
+		# interrupt) and MMIO handled in minivmm (a notification).
+		for st in exits wfi_exit_stat mmio_exit_user; do
+			e0=$(pt_stat idle $st)
+			for k in nvme:passthrough-nvme vda:virtio-blk; do
+				e=$(pt_stat "${k%%:*}" $st)
+				[ -n "$e0" ] && [ -n "$e" ] &&
+					echo "BENCH $MKVM_BOOT pt-${k#*:}-$st/4k-read $(awk -v a="$e0" -v e="$e" 'BEGIN { printf "%.2f", (e - a) / 4096 }')"
+			done
+		done
+		pt_bind "$pt_bdf" ""
+		rm -f /tmp/pt-disk.img /tmp/pt-*.out
+	fi
+	rm -rf /tmp/pt-root
+fi
 
 # The kernel's dirty_log_perf_test (issue 8): 2 vCPUs each writing 16 MiB,
 # 3 rounds of dirtying and collecting (manual protection: GET, then CLEAR).

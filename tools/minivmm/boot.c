@@ -167,6 +167,7 @@ int boot__load(struct kvm *kvm, struct linux_boot *lb)
 	struct fdt_boot fb = {
 		.bootargs = lb->cmdline,
 	};
+	unsigned int i;
 	void *dtb;
 
 	if (lseek(lb->kernel_fd, 0, SEEK_SET) ||
@@ -180,9 +181,13 @@ int boot__load(struct kvm *kvm, struct linux_boot *lb)
 		fb.initrd_start = lb->initrd_addr;
 		fb.initrd_end = lb->initrd_addr + lb->initrd_size;
 	}
-	/* The device tree describes the PCI bus: its devices come first. */
-	if (lb->vfio && vfio__add(kvm, lb->vfio))
-		return -1;
+	/*
+	 * The device tree describes the PCI bus: its devices come first, in
+	 * the order given (slot 0, 1, ...).
+	 */
+	for (i = 0; i < lb->nr_vfio; i++)
+		if (vfio__add(kvm, lb->vfio[i]))
+			return -1;
 	/* boot__prepare() put it inside RAM; checked again all the same. */
 	dtb = guest_mem__ptr(&kvm->mem, lb->dtb_addr, FDT_MAX_SIZE);
 	if (!dtb || fdt__build(kvm, &fb, dtb, FDT_MAX_SIZE))

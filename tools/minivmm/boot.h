@@ -10,12 +10,17 @@
 
 struct kvm;
 
+/* As many as the guest's PCI bus has slots (PCI_MAX_DEVS). */
+#define BOOT_MAX_VFIO	4
+
 struct linux_boot {
 	/* From the command line. */
 	const char *kernel;
 	const char *initrd;		/* or NULL */
 	const char *cmdline;
-	const char *vfio;		/* --vfio: a host PCI device, or NULL */
+	/* --vfio, each time given: host PCI devices, one slot each. */
+	const char *vfio[BOOT_MAX_VFIO];
+	unsigned int nr_vfio;
 
 	/* Worked out by boot__prepare(). */
 	int kernel_fd;

@@ -280,7 +280,7 @@ void run__usage(FILE *f)
 		"usage: minivmm run -k IMAGE [-i INITRD] [-p CMDLINE] [-d DISK] [-n NETWORK]\n"
 		"                   [--console serial|virtio]\n"
 		"                   [-m MEM_MiB] [-c NR_VCPUS] [--dev PATH] [--mem-base ADDR]\n"
-		"                   [--no-eventfd] [--stats] [--vfio PCI_ADDRESS]\n"
+		"                   [--no-eventfd] [--stats] [--vfio PCI_ADDRESS]...\n"
 		"       minivmm run --raw FILE@ADDR [-d DISK] [-n NETWORK] [--console serial|virtio]\n"
 		"                   [-m MEM_MiB] [-c NR_VCPUS] [--dev PATH] [--mem-base ADDR]\n"
 		"                   [--no-eventfd] [--stats]\n"
@@ -307,7 +307,8 @@ void run__usage(FILE *f)
 		"  --stats             at exit, print how notifications and interrupts went\n"
 		"  --vfio 0000:00:03.0[,intx]\n"
 		"                      pass this host PCI device (bound to vfio-pci) through;\n"
-		"                      intx: hide its MSI-X, so the guest uses INTx\n",
+		"                      intx: hide its MSI-X, so the guest uses INTx;\n"
+		"                      up to 4 times, one PCI slot each\n",
 		RUN_CMDLINE_SERIAL, RUN_CMDLINE_VIRTIO,
 		KVM_DEFAULT_LINUX_RAM_MIB, KVM_DEFAULT_RAM_MIB, KVM_DEFAULT_RAM_BASE);
 }
@@ -428,7 +429,12 @@ int run__cmd(int argc, char **argv)
 			o.cfg.stats = true;
 			break;
 		case 'V':
-			o.boot.vfio = optarg;
+			if (o.boot.nr_vfio == BOOT_MAX_VFIO) {
+				fprintf(stderr, "minivmm run: at most %d --vfio devices\n",
+					BOOT_MAX_VFIO);
+				return 2;
+			}
+			o.boot.vfio[o.boot.nr_vfio++] = optarg;
 			linux_only = true;
 			break;
 		case 'h':

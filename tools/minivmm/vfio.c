@@ -18,7 +18,15 @@
  *            minivmm virtualises in addition the BARs, the expansion ROM
  *            (none), the interrupt line, and hides every capability but
  *            MSI-X (whose enable and mask bits it keeps) and the extended
- *            config space.
+ *            config space.  In their place, for a device VFIO can reset,
+ *            an emulated PCI Express capability that offers Function
+ *            Level Reset.
+ *   FLR      the guest's Initiate FLR becomes VFIO_DEVICE_RESET, after
+ *            MSI-X is torn down (VFIO's vectors off, the irqfds gone,
+ *            their eventfds drained): nothing the device signalled
+ *            before the reset reaches the guest after it.  The BARs
+ *            keep the guest's addresses; MSI-X is off and every vector
+ *            masked, as on a device just reset.
  *   MSI-X    the guest's table is minivmm's copy; each vector is a GSI
  *            with an MSI route (the guest's doorbell address and event
  *            ID, the requester ID as DeviceID) to the vITS, and VFIO's
@@ -36,6 +44,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +66,17 @@
 /* The standard config header; what is beyond it is hidden. */
 #define VFIO_CFG_HDR		0x40
 #define VFIO_CFG_STD		0x100
+/*
+ * The emulated PCI Express capability: version 2, a Root Complex
+ * Integrated Endpoint (no link, no slot: the guest's bus has no bridges),
+ * 0x3c bytes, at one of two places (whichever MSI-X leaves free).
+ */
+#define VFIO_EXP_SIZE		PCI_CAP_EXP_ENDPOINT_SIZEOF_V2
+#define VFIO_EXP_AT_HIGH	0xc0
+#define VFIO_EXP_AT_LOW		VFIO_CFG_HDR
+#define VFIO_EXP_FLAGS		(2 | PCI_EXP_TYPE_RC_END << 4)
+/* Max_Read_Request_Size 512, relaxed ordering and no snoop on. */
+#define VFIO_EXP_DEVCTL_RESET	0x2810
 
 struct vfio_bar {
 	uint64_t size;		/* 0: absent, I/O, or the upper half */
@@ -88,6 +108,13 @@ struct vfio_msix {
 	unsigned long accesses;	/* to the table, for --stats */
 };
 
+/* The emulated PCI Express capability; see vfio__exp_byte(). */
+struct vfio_exp {
+	uint8_t cap;		/* config offset, 0: none (no reset in VFIO) */
+	uint16_t devctl;	/* Device Control, Initiate FLR reading 0 */
+	unsigned long flrs;	/* resets done, for --stats */
+};
+
 struct vfio_dev {
 	struct pci_device pdev;
 	struct kvm *kvm;
@@ -107,6 +134,7 @@ struct vfio_dev {
 	int unmask_fd;
 	bool intx_on;
 	struct vfio_msix msix;
+	struct vfio_exp exp;
 	bool dma_mapped;
 };
 
@@ -328,9 +356,86 @@ static void vfio__msix_update(struct vfio_dev *vdev)
 	free(set);
 }
 
+/*
+ * Byte @rel of the emulated PCI Express capability: FLR in Device
+ * Capabilities, the guest's Device Control, and zeroes for what a Root
+ * Complex Integrated Endpoint without the optional features has (no
+ * transaction pending in Device Status, no link, no Device Capabilities
+ * 2 features).
+ */
+static int vfio__exp_byte(struct vfio_dev *vdev, uint32_t rel)
+{
+	uint32_t devcap = PCI_EXP_DEVCAP_FLR;
+
+	switch (rel) {
+	case PCI_CAP_LIST_ID:
+		return PCI_CAP_ID_EXP;
+	case PCI_CAP_LIST_NEXT:
+		return 0;	/* the last capability */
+	case PCI_EXP_FLAGS:
+	case PCI_EXP_FLAGS + 1:
+		return (VFIO_EXP_FLAGS >> (8 * (rel - PCI_EXP_FLAGS))) & 0xff;
+	case PCI_EXP_DEVCAP ... PCI_EXP_DEVCAP + 3:
+		return (devcap >> (8 * (rel - PCI_EXP_DEVCAP))) & 0xff;
+	case PCI_EXP_DEVCTL:
+	case PCI_EXP_DEVCTL + 1:
+		return (vdev->exp.devctl >> (8 * (rel - PCI_EXP_DEVCTL))) & 0xff;
+	}
+	return 0;
+}
+
+/* Read what an eventfd has counted, so that a new irqfd does not fire on it. */
+static void vfio__drain(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint64_t count;
+
+	if (fd >= 0 && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN) &&
+	    read(fd, &count, sizeof(count)) != sizeof(count))
+		return;	/* nothing counted after all */
+}
+
+/*
+ * The guest set Initiate FLR.  The reset itself is the host kernel's
+ * (VFIO_DEVICE_RESET: the device's FLR, or what else the host's PCI core
+ * can do for it, with the host's config state saved and restored around
+ * it, and this process's BAR mappings zapped meanwhile: the guest's next
+ * access faults them back in).  What minivmm holds of the device is put
+ * as a reset leaves it, MSI-X first, so that no message from before the
+ * reset arrives after it: VFIO's vectors off, the irqfds deassigned and
+ * their eventfds drained (a KVM_IRQFD assigned on an eventfd that already
+ * counts injects at once), routes invalid, the table's vectors masked.
+ * The BAR registers, the guest's Command register (restored by the host)
+ * and INTx's wiring stay.  The config write that asked returns only when
+ * the reset is done, which the guest's 100 ms wait after FLR allows.
+ */
+static void vfio__flr(struct vfio_dev *vdev)
+{
+	struct vfio_msix *m = &vdev->msix;
+	unsigned int v;
+
+	if (m->cap) {
+		m->ctrl = 0;
+		for (v = 0; v < m->nr; v++) {
+			memset(m->table[v], 0, sizeof(m->table[v]));
+			m->table[v][3] = PCI_MSIX_ENTRY_CTRL_MASKBIT;
+		}
+		vfio__msix_update(vdev);
+		for (v = 0; v < m->nr; v++)
+			vfio__drain(m->fds[v]);
+	}
+	if (ioctl(vdev->fd, VFIO_DEVICE_RESET))
+		vfio__ioctl_err(vdev, "VFIO_DEVICE_RESET for the guest's FLR");
+	else
+		vdev->exp.flrs++;
+}
+
 /* The guest's view of config byte @off (below VFIO_CFG_STD), or -1: pass. */
 static int vfio__cfg_virt_byte(struct vfio_dev *vdev, uint32_t off)
 {
+	if (vdev->exp.cap && off >= vdev->exp.cap &&
+	    off < vdev->exp.cap + (uint32_t)VFIO_EXP_SIZE)
+		return vfio__exp_byte(vdev, off - vdev->exp.cap);
 	if (off >= PCI_BASE_ADDRESS_0 && off < PCI_CARDBUS_CIS) {
 		unsigned int i = (off - PCI_BASE_ADDRESS_0) / 4;
 
@@ -340,7 +445,7 @@ static int vfio__cfg_virt_byte(struct vfio_dev *vdev, uint32_t off)
 	    off < vdev->msix.cap + (uint32_t)PCI_CAP_MSIX_SIZEOF) {
 		switch (off - vdev->msix.cap) {
 		case PCI_CAP_LIST_NEXT:
-			return 0;	/* the only capability */
+			return vdev->exp.cap;	/* PCIe's or none */
 		case PCI_MSIX_FLAGS + 1:
 			return -3;	/* enable and mask: ours */
 		}
@@ -348,12 +453,12 @@ static int vfio__cfg_virt_byte(struct vfio_dev *vdev, uint32_t off)
 	}
 	switch (off) {
 	case PCI_STATUS:
-		/* A capability list only for MSI-X. */
+		/* A capability list only for MSI-X and PCIe. */
 		return -2;
 	case PCI_ROM_ADDRESS ... PCI_ROM_ADDRESS + 3:
 		return 0;
 	case PCI_CAPABILITY_LIST:
-		return vdev->msix.cap;
+		return vdev->msix.cap ? vdev->msix.cap : vdev->exp.cap;
 	case PCI_INTERRUPT_LINE:
 		return vdev->irq_line;
 	}
@@ -375,8 +480,10 @@ static uint32_t vfio__cfg_read(struct pci_device *pdev, uint32_t off,
 	for (i = 0; i < len; i++) {
 		int v = vfio__cfg_virt_byte(vdev, off + i);
 
-		if (v == -2 && !vdev->msix.cap)
-			b[i] &= ~PCI_STATUS_CAP_LIST;
+		if (v == -2)
+			b[i] = (b[i] & ~PCI_STATUS_CAP_LIST) |
+			       (vdev->msix.cap || vdev->exp.cap ?
+				PCI_STATUS_CAP_LIST : 0);
 		else if (v == -3)
 			b[i] = (b[i] & ~((PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL) >> 8)) |
 			       vdev->msix.ctrl >> 8;
@@ -390,7 +497,7 @@ static void vfio__cfg_write(struct pci_device *pdev, uint32_t off,
 			    uint32_t len, uint32_t val)
 {
 	struct vfio_dev *vdev = (struct vfio_dev *)pdev;
-	bool update = false, msix = false;
+	bool update = false, msix = false, flr = false;
 	uint32_t i;
 
 	if (off >= VFIO_CFG_STD)
@@ -412,6 +519,17 @@ static void vfio__cfg_write(struct pci_device *pdev, uint32_t off,
 		}
 		if (o == PCI_INTERRUPT_LINE) {
 			vdev->irq_line = byte;
+			continue;
+		}
+		if (vdev->exp.cap && o >= vdev->exp.cap + (uint32_t)PCI_EXP_DEVCTL &&
+		    o <= vdev->exp.cap + (uint32_t)PCI_EXP_DEVCTL + 1) {
+			unsigned int shift = 8 * (o - vdev->exp.cap - PCI_EXP_DEVCTL);
+			uint16_t ctl = (vdev->exp.devctl & ~(0xffu << shift)) |
+				       byte << shift;
+
+			/* Initiate FLR always reads 0. */
+			flr |= ctl & PCI_EXP_DEVCTL_BCR_FLR;
+			vdev->exp.devctl = ctl & ~PCI_EXP_DEVCTL_BCR_FLR;
 			continue;
 		}
 		if (vfio__cfg_virt_byte(vdev, o) == -3) {
@@ -441,6 +559,8 @@ static void vfio__cfg_write(struct pci_device *pdev, uint32_t off,
 		vfio__update_bars(vdev);
 	if (msix)
 		vfio__msix_update(vdev);
+	if (flr)
+		vfio__flr(vdev);
 }
 
 /* An access to the MSI-X table (BAR-relative @off): the guest's copy. */
@@ -513,6 +633,9 @@ static void vfio__close(struct vfio_dev *vdev)
 	if (vdev->kvm->cfg.stats && vdev->msix.cap)
 		fprintf(stderr, "minivmm: stats: vfio %s: MSI-X table accesses %lu\n",
 			vdev->bdf, vdev->msix.accesses);
+	if (vdev->kvm->cfg.stats && vdev->exp.cap)
+		fprintf(stderr, "minivmm: stats: vfio %s: function level resets %lu\n",
+			vdev->bdf, vdev->exp.flrs);
 	for (i = 0; i < VFIO_NR_BARS; i++) {
 		unsigned int p;
 
@@ -758,6 +881,25 @@ static int vfio__setup_bars(struct vfio_dev *vdev)
 	return 0;
 }
 
+/*
+ * The emulated PCI Express capability, where the guest's Linux looks for
+ * FLR, for a device VFIO can reset (@can_reset), placed where MSI-X's 12
+ * bytes leave room: 0xc0 unless MSI-X is there, else 0x40.
+ */
+static void vfio__setup_exp(struct vfio_dev *vdev, bool can_reset)
+{
+	uint8_t at = VFIO_EXP_AT_HIGH;
+
+	if (!can_reset)
+		return;
+	if (vdev->msix.cap &&
+	    vdev->msix.cap + PCI_CAP_MSIX_SIZEOF > VFIO_EXP_AT_HIGH &&
+	    vdev->msix.cap < VFIO_EXP_AT_HIGH + VFIO_EXP_SIZE)
+		at = VFIO_EXP_AT_LOW;
+	vdev->exp.cap = at;
+	vdev->exp.devctl = VFIO_EXP_DEVCTL_RESET;
+}
+
 /* INTx through a resampling irqfd, if the device has a pin. */
 static int vfio__setup_intx(struct vfio_dev *vdev)
 {
@@ -873,6 +1015,7 @@ int vfio__add(struct kvm *kvm, const char *bdf)
 	if (vfio__setup_msix(vdev, no_msix) || vfio__setup_bars(vdev) ||
 	    pci__add(kvm, &vdev->pdev))
 		goto err_close;
+	vfio__setup_exp(vdev, info.flags & VFIO_DEVICE_FLAGS_RESET);
 	/* The device is the bus's now: pci__exit() closes it. */
 	return vfio__setup_intx(vdev);
 
