@@ -41,27 +41,11 @@
 #define MASK_IDX(crm, op2)	((crm) * 8 + (op2))
 
 /*
- * Vectors that count and skip: an exception taken to EL1 adds one to
- * x25, leaves ESR_EL1 in x24 and returns past the instruction.
- */
-#define SKIP_VECTORS_IPA	(MKVM_RAM_IPA + 0x10000)
-#define G_SKIP_ENTRY							\
-	".balign 0x80\n"						\
-	"mrs	x24, esr_el1\n"						\
-	"add	x25, x25, #1\n"						\
-	"mrs	x26, elr_el1\n"						\
-	"add	x26, x26, #4\n"						\
-	"msr	elr_el1, x26\n"						\
-	"eret\n"
-MKVM_GUEST(guest_skip_vectors, ".rept 16\n" G_SKIP_ENTRY ".endr\n");
-
-/*
- * What the guest reads: ID_AA64ISAR0, DFR0, MMFR1, PFR0; then LORID_EL1
- * (x1, zero if it UNDEFs), the exceptions taken and the last ESR_EL1.
+ * What the guest reads: ID_AA64ISAR0, DFR0, MMFR1, PFR0; then LORID_EL1,
+ * or, if that UNDEFs, the library's vectors report ESR_EL1
+ * (UCALL_EXCEPTION) and the guest stops.
  */
 MKVM_GUEST(guest_read_ids,
-	"mov	x24, #0\n"
-	"mov	x25, #0\n"
 	"mrs	x1, id_aa64isar0_el1\n"
 	G_REPORT("x1")
 	"mrs	x1, id_aa64dfr0_el1\n"
@@ -70,11 +54,8 @@ MKVM_GUEST(guest_read_ids,
 	G_REPORT("x1")
 	"mrs	x1, id_aa64pfr0_el1\n"
 	G_REPORT("x1")
-	"mov	x1, #0\n"
 	"mrs	x1, s3_0_c10_c4_7\n"		/* LORID_EL1 */
 	G_REPORT("x1")
-	G_REPORT("x25")
-	G_REPORT("x24")
 	G_DONE);
 
 #define ESR_EC(esr)	(((esr) >> 26) & 0x3f)
@@ -82,42 +63,64 @@ MKVM_GUEST(guest_read_ids,
 
 struct guest_view {
 	uint64_t isar0, dfr0, mmfr1, pfr0;
-	uint64_t lorid, exceptions, esr;
+	uint64_t lorid;
+	bool lor_undef;
+	uint64_t esr;		/* with lor_undef */
 };
 
 MKVM_VM_FIXTURE(idregs);
 
-static struct mkvm_vcpu *vcpu_add_skipping(struct mkvm_vm *vm,
-					   unsigned int id)
-{
-	struct mkvm_vcpu *vcpu = vm_vcpu_add(vm, id);
-
-	vcpu_set_reg(vcpu, MKVM_VBAR_EL1, SKIP_VECTORS_IPA);
-	return vcpu;
-}
-
 static struct mkvm_vcpu *setup(struct mkvm_vm **vm)
 {
 	*vm = vm_create(guest_read_ids, guest_read_ids_end);
-	vm_load_code(*vm, SKIP_VECTORS_IPA, guest_skip_vectors,
-		     guest_skip_vectors_end);
-	return vcpu_add_skipping(*vm, 0);
+	return vm_vcpu_add(*vm, 0);
 }
 
 static struct guest_view guest_view(struct mkvm_vcpu *vcpu)
 {
-	struct guest_view g;
+	struct guest_view g = { 0 };
+	struct kvm_run *run;
+	uint64_t off;
 
 	g.isar0 = vcpu_report(vcpu);
 	g.dfr0 = vcpu_report(vcpu);
 	g.mmfr1 = vcpu_report(vcpu);
 	g.pfr0 = vcpu_report(vcpu);
-	g.lorid = vcpu_report(vcpu);
-	g.exceptions = vcpu_report(vcpu);
-	g.esr = vcpu_report(vcpu);
+	/* vcpu_ucall() fails on an exception: here it is a result. */
+	run = vcpu_run_expect(vcpu, KVM_EXIT_MMIO);
+	off = run->mmio.phys_addr - MKVM_UCALL_IPA;
+	if (off == UCALL_EXCEPTION) {
+		g.lor_undef = true;
+		g.esr = mkvm_mmio_data(run);
+		return g;
+	}
+	MKVM_CHECK(off == UCALL_REPORT, "ucall %#llx", (unsigned long long)off);
+	g.lorid = mkvm_mmio_data(run);
 	vcpu_done(vcpu);
 	return g;
 }
+
+/*
+ * ID_AA64ISAR0_EL1.AES lowered to 0 in @vcpu's VM: *@isar0 the value
+ * before, *@low after.  -ENODEV if the host has no AES to lower.
+ */
+static int lower_aes(struct mkvm_vcpu *vcpu, uint64_t *isar0, uint64_t *low)
+{
+	*isar0 = vcpu_get_reg(vcpu, ID_AA64ISAR0_EL1);
+	*low = SET(*isar0, ISAR0_AES, 0);
+	if (!GET(*isar0, ISAR0_AES))
+		return -ENODEV;
+	return _vcpu_set_reg(vcpu, ID_AA64ISAR0_EL1, *low);
+}
+
+/* lower_aes() in a test, which it ends with SKIP on a host without AES. */
+#define LOWER_AES_OR_SKIP(vcpu, isar0, low) do {			\
+	int __ret = lower_aes(vcpu, isar0, low);			\
+									\
+	if (__ret == -ENODEV)						\
+		SKIP(return, "the host has no AES to lower");		\
+	ASSERT_EQ(0, __ret);						\
+} while (0)
 
 /*
  * Fields lowered before the run (AES, CRC32, WRPs, PAN, as far as the host
@@ -151,7 +154,7 @@ TEST_F(idregs, lowered_seen_by_guest)
 	EXPECT_EQ(mmfr1, vcpu_get_reg(vcpu, ID_AA64MMFR1_EL1));
 
 	/* The whole VM's: a vCPU created after the write reads it too. */
-	vcpu1 = vcpu_add_skipping(self->vm, 1);
+	vcpu1 = vm_vcpu_add(self->vm, 1);
 	EXPECT_EQ(isar0, vcpu_get_reg(vcpu1, ID_AA64ISAR0_EL1));
 
 	g = guest_view(vcpu);
@@ -231,12 +234,9 @@ TEST_F(idregs, fixed_field_rejected)
 TEST_F(idregs, change_after_run_busy)
 {
 	struct mkvm_vcpu *vcpu = setup(&self->vm);
-	uint64_t isar0 = vcpu_get_reg(vcpu, ID_AA64ISAR0_EL1), low;
+	uint64_t isar0, low;
 
-	if (!GET(isar0, ISAR0_AES))
-		SKIP(return, "the host has no AES to lower");
-	low = SET(isar0, ISAR0_AES, 0);
-	ASSERT_EQ(0, _vcpu_set_reg(vcpu, ID_AA64ISAR0_EL1, low));
+	LOWER_AES_OR_SKIP(vcpu, &isar0, &low);
 	EXPECT_EQ(low, guest_view(vcpu).isar0);
 
 	EXPECT_EQ(0, _vcpu_set_reg(vcpu, ID_AA64ISAR0_EL1, low));
@@ -263,8 +263,8 @@ TEST_F(idregs, lor_follows_lo)
 	if (!GET(mmfr1, MMFR1_LO))
 		SKIP(return, "the host has no LORegions");
 	g = guest_view(vcpu);
-	EXPECT_EQ(0, g.exceptions) TH_LOG("LORID_EL1 with LO 1: ESR %#llx",
-					  (unsigned long long)g.esr);
+	EXPECT_FALSE(g.lor_undef) TH_LOG("LORID_EL1 with LO 1: ESR %#llx",
+					 (unsigned long long)g.esr);
 	EXPECT_EQ(0, g.lorid);
 	vcpu_free(vcpu);
 
@@ -273,7 +273,7 @@ TEST_F(idregs, lor_follows_lo)
 				   SET(mmfr1, MMFR1_LO, 0)));
 	g = guest_view(vcpu);
 	EXPECT_EQ(0, GET(g.mmfr1, MMFR1_LO));
-	EXPECT_EQ(1, g.exceptions) TH_LOG("LORID_EL1 with LO hidden");
+	EXPECT_TRUE(g.lor_undef) TH_LOG("LORID_EL1 with LO hidden");
 	EXPECT_EQ(EC_UNKNOWN, ESR_EC(g.esr));
 	vcpu_free(vcpu);
 	vm_free(vm2);
@@ -286,12 +286,9 @@ TEST_F(idregs, lor_follows_lo)
 TEST_F(idregs, reset_keeps_lowered)
 {
 	struct mkvm_vcpu *vcpu = setup(&self->vm);
-	uint64_t isar0 = vcpu_get_reg(vcpu, ID_AA64ISAR0_EL1), low;
+	uint64_t isar0, low;
 
-	if (!GET(isar0, ISAR0_AES))
-		SKIP(return, "the host has no AES to lower");
-	low = SET(isar0, ISAR0_AES, 0);
-	ASSERT_EQ(0, _vcpu_set_reg(vcpu, ID_AA64ISAR0_EL1, low));
+	LOWER_AES_OR_SKIP(vcpu, &isar0, &low);
 	ASSERT_EQ(0, _vcpu_init(vcpu, 0));
 	EXPECT_EQ(low, vcpu_get_reg(vcpu, ID_AA64ISAR0_EL1));
 }
