@@ -295,7 +295,8 @@ TEST_F(idregs, reset_keeps_lowered)
 
 /*
  * KVM_ARM_GET_REG_WRITABLE_MASKS: reserved words must be zero; the masks
- * name AES and WRPs as writable, BRPs and MIDR_EL1 (CRm 0) not.
+ * name AES, WRPs and all of ID_DFR0_EL1 (AArch32 EL0 exists here) as
+ * writable, BRPs and MIDR_EL1 (CRm 0) not.
  */
 TEST_F(idregs, writable_masks)
 {
@@ -320,6 +321,7 @@ TEST_F(idregs, writable_masks)
 	EXPECT_EQ(FIELD(ISAR0_AES), masks[MASK_IDX(6, 0)] & FIELD(ISAR0_AES));
 	EXPECT_EQ(FIELD(DFR0_WRPS), masks[MASK_IDX(5, 0)] & FIELD(DFR0_WRPS));
 	EXPECT_EQ(0, masks[MASK_IDX(5, 0)] & FIELD(DFR0_BRPS));
+	EXPECT_EQ(0xffffffffull, masks[MASK_IDX(1, 2)]) TH_LOG("ID_DFR0_EL1");
 	EXPECT_EQ(0, masks[MASK_IDX(0, 0)]);
 	EXPECT_EQ(0, masks[MASK_IDX(4, 3)]) TH_LOG("unallocated (4,3)");
 }

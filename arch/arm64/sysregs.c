@@ -286,6 +286,10 @@ static u64 id_reg_limit(u32 enc)
 		v &= ID_AA64DFR0_EL1_DebugVer_MASK | ID_AA64DFR0_EL1_BRPs_MASK |
 		     ID_AA64DFR0_EL1_WRPs_MASK | ID_AA64DFR0_EL1_CTX_CMPs_MASK;
 		break;
+	case SYS_ID_DFR0_EL1:
+		/* The AArch32 view of the same PMU, hidden the same way. */
+		v &= ~ID_DFR0_EL1_PerfMon_MASK;
+		break;
 	case SYS_ID_AA64ISAR1_EL1:
 		v &= ~(ID_AA64ISAR1_EL1_APA_MASK | ID_AA64ISAR1_EL1_API_MASK |
 		       ID_AA64ISAR1_EL1_GPA_MASK | ID_AA64ISAR1_EL1_GPI_MASK |
@@ -323,8 +327,8 @@ static unsigned int id_index(u32 enc)
  * unsigned), slower (FTR_LOWER_SAFE, signed: 0xf is "not implemented")
  * and higher (FTR_HIGHER_SAFE).  Any other bit, in the mask or not, must
  * keep minikvm's value, as in KVM, whose check skips fields its tables
- * do not describe.  The AArch32 ID registers (writable in KVM) are not
- * here: they keep their value.
+ * do not describe.  Of the AArch32 ID registers (all writable in KVM)
+ * only ID_DFR0_EL1 is here: the others keep their value.
  *
  * The guest reads what the VMM wrote (HCR_EL2.TID3 traps every read).
  * What it can do follows for LORegions (LO: the LOR registers UNDEF);
@@ -369,6 +373,13 @@ static const struct id_writable id_writable[] = {
 	  .lower = FLD(ID_AA64DFR0_EL1, WRPs) | FLD(ID_AA64DFR0_EL1, PMUVer) |
 		   FLD(ID_AA64DFR0_EL1, DebugVer),
 	  .slower = FLD(ID_AA64DFR0_EL1, DoubleLock) },
+	/* The one AArch32 ID register here: no PMU (PerfMon 0) to lower. */
+	{ SYS_ID_DFR0_EL1,
+	  .mask = GENMASK(31, 0),
+	  .lower = FLD(ID_DFR0_EL1, PerfMon) | FLD(ID_DFR0_EL1, MProfDbg) |
+		   FLD(ID_DFR0_EL1, MMapTrc) | FLD(ID_DFR0_EL1, CopTrc) |
+		   FLD(ID_DFR0_EL1, MMapDbg) | FLD(ID_DFR0_EL1, CopSDbg) |
+		   FLD(ID_DFR0_EL1, CopDbg) },
 	{ SYS_ID_AA64ISAR0_EL1,
 	  .mask = ~ID_AA64ISAR0_EL1_RES0,
 	  .lower = FLD(ID_AA64ISAR0_EL1, RNDR) | FLD(ID_AA64ISAR0_EL1, TLB) |
@@ -525,6 +536,18 @@ static int id_reg_set(struct mkvm_vm *vm, u32 enc, u64 val)
 		/* Debug is not optional in Armv8: no lower than v8.0. */
 		if (SYS_FIELD_GET(ID_AA64DFR0_EL1, DebugVer, val) <
 		    ID_AA64DFR0_EL1_DebugVer_IMP)
+			return -EINVAL;
+		break;
+	case SYS_ID_DFR0_EL1:
+		if (SYS_FIELD_GET(ID_DFR0_EL1, PerfMon, val) ==
+		    ID_DFR0_EL1_PerfMon_IMPDEF)
+			val &= ~ID_DFR0_EL1_PerfMon_MASK;
+		/* A PMU, if any, is PMUv3; debug at least Armv8's. */
+		if ((SYS_FIELD_GET(ID_DFR0_EL1, PerfMon, val) &&
+		     SYS_FIELD_GET(ID_DFR0_EL1, PerfMon, val) <
+		     ID_DFR0_EL1_PerfMon_PMUv3) ||
+		    SYS_FIELD_GET(ID_DFR0_EL1, CopDbg, val) <
+		    ID_DFR0_EL1_CopDbg_Armv8)
 			return -EINVAL;
 		break;
 	}
