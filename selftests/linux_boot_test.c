@@ -50,14 +50,6 @@
 	"sync && echo guest-wrote"
 #define GUEST_PARAMS	"console=ttyAMA0 quiet panic=-1 guest_cmd=\"" GUEST_CMD "\""
 
-/* The last @n bytes of @s: where a failed boot says why. */
-static const char *tail(const char *s, size_t n)
-{
-	size_t len = strlen(s);
-
-	return len > n ? s + len - n : s;
-}
-
 FIXTURE(boot) {
 	struct mkvm_child_result res;
 };
@@ -141,32 +133,16 @@ TEST_F_TIMEOUT(boot, smp_timer_disk_poweroff, HARNESS_TIMEOUT_S)
 	};
 	struct mkvm_child_result *res = &self->res;
 	char disk[sizeof(DISK_MARKER)] = "";
-	int fd;
 
 	mkvm_minivmm_run(args, ARRAY_SIZE(args), &io, res);
 	ksft_print_msg("guest: init after %ld ms, powered off after %ld ms\n",
 		       res->mark_ms, res->total_ms);
 
-	ASSERT_NE(NULL, strstr(res->out, "guest-up"))
-		TH_LOG("no guest userspace; stderr: %s\nconsole tail: %s",
-		       res->err, tail(res->out, 3000));
-	EXPECT_NE(NULL, strstr(res->out, "guest-cpus 0-1 2"))
-		TH_LOG("console tail: %s", tail(res->out, 3000));
-	EXPECT_NE(NULL, strstr(res->out, "guest-slept"))
-		TH_LOG("console tail: %s", tail(res->out, 3000));
-	EXPECT_NE(NULL, strstr(res->out, "guest-read"))
-		TH_LOG("console tail: %s", tail(res->out, 3000));
-	EXPECT_NE(NULL, strstr(res->out, "guest-wrote"))
-		TH_LOG("console tail: %s", tail(res->out, 3000));
-	EXPECT_EQ(0, res->status)
-		TH_LOG("stderr: %s\nconsole tail: %s", res->err,
-		       tail(res->out, 3000));
+	mkvm_check_guest_marks(res, "guest-up", "guest-cpus 0-1 2",
+			       "guest-slept", "guest-read", "guest-wrote");
 
-	fd = open(DISK, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ((ssize_t)strlen(DISK_MARKER),
-		  pread(fd, disk, strlen(DISK_MARKER), 0));
-	close(fd);
+	EXPECT_EQ((ssize_t)strlen(DISK_MARKER),
+		  mkvm_file_head(DISK, disk, sizeof(disk)));
 	EXPECT_STREQ(DISK_MARKER, disk);
 	check_paths(_metadata, res->err, variant->no_eventfd);
 }
@@ -247,10 +223,10 @@ TEST_F_TIMEOUT(console, shell_runs_input, HARNESS_TIMEOUT_S)
 
 	EXPECT_NE(NULL, strstr(res->out, CONSOLE_ANSWER))
 		TH_LOG("stderr: %s\nconsole tail: %s", res->err,
-		       tail(res->out, 3000));
+		       mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
 	EXPECT_EQ(0, res->status)
 		TH_LOG("stderr: %s\nconsole tail: %s", res->err,
-		       tail(res->out, 3000));
+		       mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
 	/* The virtio console is the only virtio device here. */
 	if (!strcmp(variant->console, "virtio"))
 		check_paths(_metadata, res->err, variant->no_eventfd);
@@ -274,7 +250,7 @@ TEST_F_TIMEOUT(console, ctrl_a_x_quits, HARNESS_TIMEOUT_S)
 
 	EXPECT_EQ(0, res->status)
 		TH_LOG("stderr: %s\nconsole tail: %s", res->err,
-		       tail(res->out, 3000));
+		       mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
 	EXPECT_NE(NULL, strstr(res->err, "Ctrl-A x"))
 		TH_LOG("stderr: %s", res->err);
 	EXPECT_TRUE(res->tty_restored);

@@ -12,6 +12,7 @@
 #define MKVM_CHILD_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pty.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -199,6 +200,86 @@ static inline int mkvm_count_lines(const char *s)
 		if (*s == '\n' || !s[1])
 			n++;
 	return n;
+}
+
+/*
+ * The first @size - 1 bytes of the file @path, NUL-terminated, into @buf
+ * (what a guest wrote at the start of its disk).  Return: how many, or
+ * -errno.
+ */
+static inline ssize_t mkvm_file_head(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, buf, size - 1, 0);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
+/* The last @n bytes of @s: where a failed boot says why. */
+static inline const char *mkvm_tail(const char *s, size_t n)
+{
+	size_t len = strlen(s);
+
+	return len > n ? s + len - n : s;
+}
+
+/* How much of the console a failed check shows. */
+#define MKVM_CONSOLE_TAIL	3000
+
+/* Each line of a guest's console that holds one of its "guest-" marks. */
+static inline void mkvm_print_guest_lines(const char *out)
+{
+	const char *st;
+
+	for (st = strstr(out, "guest-"); st; st = strstr(st + 1, "guest-"))
+		ksft_print_msg("%.*s\n", (int)strcspn(st, "\r\n"), st);
+}
+
+/*
+ * After a Linux guest ran under a VMM (minivmm, QEMU): its "guest-" lines
+ * printed, then the marks its script echoes checked, the arguments after
+ * @res.  The first ("guest-up") says its userspace ran: without it the
+ * test stops there, with the VMM's stderr.  The others are each expected,
+ * and the VMM's exit status 0.  A failed check shows the console's tail.
+ * Needs kselftest_harness.h first, as its EXPECTs.
+ */
+#define mkvm_check_guest_marks(res, ...) do {				\
+	const char *const __marks[] = { __VA_ARGS__ };			\
+									\
+	__mkvm_check_guest_marks(_metadata, (res), __marks,		\
+				 sizeof(__marks) / sizeof(__marks[0]));	\
+} while (0)
+
+static inline void
+__mkvm_check_guest_marks(struct __test_metadata *_metadata,
+			 const struct mkvm_child_result *res,
+			 const char *const marks[], size_t n)
+{
+	size_t i, missing = 0;
+
+	mkvm_print_guest_lines(res->out);
+	ASSERT_NE(NULL, strstr(res->out, marks[0]))
+		TH_LOG("no %s; stderr: %s\nconsole tail: %s", marks[0],
+		       res->err, mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
+	for (i = 1; i < n; i++) {
+		if (strstr(res->out, marks[i]))
+			continue;
+		ksft_print_msg("no %s on the guest's console\n", marks[i]);
+		missing++;
+	}
+	EXPECT_EQ(0, missing)
+		TH_LOG("console tail: %s", mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
+	EXPECT_EQ(0, res->status)
+		TH_LOG("stderr: %s\nconsole tail: %s", res->err,
+		       mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
 }
 
 /* minivmm --stats's counters (kvm__print_stats()), from its stderr. */

@@ -63,14 +63,6 @@
 	"nc " HOST_IP " 5002 </dev/null >/dev/vda; sync; echo guest-received"
 #define GUEST_PARAMS	"console=ttyAMA0 quiet panic=-1 guest_cmd=\"" GUEST_CMD "\""
 
-/* The last @n bytes of @s: where a failed boot says why. */
-static const char *tail(const char *s, size_t n)
-{
-	size_t len = strlen(s);
-
-	return len > n ? s + len - n : s;
-}
-
 /* A reproducible pattern, different per @seed. */
 static void fill_pattern(uint8_t *buf, size_t len, uint32_t seed)
 {
@@ -289,22 +281,13 @@ TEST_F_TIMEOUT(net, address_ping_tcp_both_ways, HARNESS_TIMEOUT_S)
 	if (strstr(res->err, "minivmm: net: "))
 		ksft_print_msg("%s", strstr(res->err, "minivmm: net: "));
 
-	ASSERT_NE(NULL, strstr(res->out, "guest-up"))
-		TH_LOG("no guest userspace; stderr: %s\nconsole tail: %s",
-		       res->err, tail(res->out, 3000));
-	EXPECT_NE(NULL, strstr(res->out, "guest-net-up"))
-		TH_LOG("console tail: %s", tail(res->out, 3000));
-	EXPECT_NE(NULL, strstr(res->out, "guest-pinged"))
-		TH_LOG("console tail: %s", tail(res->out, 3000));
+	mkvm_check_guest_marks(res, "guest-up", "guest-net-up", "guest-pinged",
+			       "guest-received");
 	EXPECT_TRUE(h->from_ok)
 		TH_LOG("guest to host: %zu of %d bytes; %s; console tail: %s",
-		       h->got_from, XFER, h->err, tail(res->out, 3000));
+		       h->got_from, XFER, h->err,
+		       mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
 	EXPECT_TRUE(h->to_ok) TH_LOG("host to guest: %s", h->err);
-	EXPECT_NE(NULL, strstr(res->out, "guest-received"))
-		TH_LOG("console tail: %s", tail(res->out, 3000));
-	EXPECT_EQ(0, res->status)
-		TH_LOG("stderr: %s\nconsole tail: %s", res->err,
-		       tail(res->out, 3000));
 
 	/* What the guest received, as it wrote it to its disk. */
 	disk = malloc(XFER);

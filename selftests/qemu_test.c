@@ -67,14 +67,6 @@
 	"sync && echo guest-wrote"
 #define GUEST_PARAMS	"console=ttyAMA0 quiet panic=-1 guest_cmd=\"" GUEST_CMD "\""
 
-/* The last @n bytes of @s: where a failed boot says why. */
-static const char *tail(const char *s, size_t n)
-{
-	size_t len = strlen(s);
-
-	return len > n ? s + len - n : s;
-}
-
 /* "/dev/vdX" of the virtio disk whose serial is QEMU_SERIAL, or false. */
 static bool find_rootfs_disk(char *dev, size_t size)
 {
@@ -201,36 +193,20 @@ TEST_F_TIMEOUT(qemu, boots_linux_smp_disk_poweroff, HARNESS_TIMEOUT_S)
 	struct mkvm_child_result *res = &self->res;
 	char disk[sizeof(DISK_MARKER)] = "";
 	char sectors[32];
-	int fd;
 
 	mkvm_child_run(argv, &io, res);
 	ksft_print_msg("guest: init after %ld ms, QEMU exited after %ld ms\n",
 		       res->mark_ms, res->total_ms);
 
-	ASSERT_NE(NULL, strstr(res->out, "guest-up"))
-		TH_LOG("no guest userspace; QEMU's stderr: %s\nconsole tail: %s",
-		       res->err, tail(res->out, 3000));
-	EXPECT_NE(NULL, strstr(res->out, "guest-cpus 0-1 2"))
-		TH_LOG("console tail: %s", tail(res->out, 3000));
 	snprintf(sectors, sizeof(sectors), "guest-disk %d", DISK_SIZE / 512);
-	EXPECT_NE(NULL, strstr(res->out, sectors))
-		TH_LOG("console tail: %s", tail(res->out, 3000));
-	EXPECT_NE(NULL, strstr(res->out, "guest-slept"))
-		TH_LOG("console tail: %s", tail(res->out, 3000));
-	EXPECT_NE(NULL, strstr(res->out, "guest-wrote"))
-		TH_LOG("console tail: %s", tail(res->out, 3000));
+	mkvm_check_guest_marks(res, "guest-up", "guest-cpus 0-1 2", sectors,
+			       "guest-slept", "guest-wrote");
 	/* -no-reboot: a guest that panics (panic=-1) also ends QEMU, with 0. */
 	EXPECT_EQ(NULL, strstr(res->out, "Kernel panic"))
-		TH_LOG("console tail: %s", tail(res->out, 3000));
-	EXPECT_EQ(0, res->status)
-		TH_LOG("QEMU's stderr: %s\nconsole tail: %s", res->err,
-		       tail(res->out, 3000));
+		TH_LOG("console tail: %s", mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
 
-	fd = open(DISK, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ((ssize_t)strlen(DISK_MARKER),
-		  pread(fd, disk, strlen(DISK_MARKER), 0));
-	close(fd);
+	EXPECT_EQ((ssize_t)strlen(DISK_MARKER),
+		  mkvm_file_head(DISK, disk, sizeof(disk)));
 	EXPECT_STREQ(DISK_MARKER, disk);
 }
 
@@ -447,12 +423,14 @@ static int monitor_cmd(int fd, const char *cmd, char *reply, size_t size,
 	return 0;
 }
 
-static int monitor_open(long ms)
+/* The QEMU monitor's socket at @path, once QEMU listens there. */
+static int monitor_open_at(const char *path, long ms)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX, .sun_path = MONITOR };
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct timespec start;
 	int fd;
 
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	do {
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -564,8 +542,8 @@ TEST_F_TIMEOUT(saved, guest_goes_on, SAVED_TIMEOUT_S)
 	ticks = wait_ticks(&self->q[0], TICKS, BOOT_TIMEOUT_MS);
 	ASSERT_LE(TICKS, ticks)
 		TH_LOG("QEMU's stderr: %s\nconsole tail: %s", self->q[0].errbuf,
-		       tail(self->q[0].buf, 3000));
-	mon = monitor_open(VERSION_TIMEOUT_MS);
+		       mkvm_tail(self->q[0].buf, 3000));
+	mon = monitor_open_at(MONITOR, VERSION_TIMEOUT_MS);
 	ASSERT_LE(0, mon) TH_LOG("monitor: %s", strerror(-mon));
 	ASSERT_EQ(0, monitor_cmd(mon, NULL, self->reply, sizeof(self->reply),
 				 VERSION_TIMEOUT_MS));
@@ -603,13 +581,13 @@ TEST_F_TIMEOUT(saved, guest_goes_on, SAVED_TIMEOUT_S)
 	EXPECT_EQ(0, self->q[0].status) TH_LOG("QEMU's stderr: %s", self->q[0].errbuf);
 	ASSERT_LE(TICKS, parse_ticks(self->q[0].buf, NULL, &before));
 	tock = last_tock(self->q[0].buf);
-	ASSERT_LT(0, tock) TH_LOG("console tail: %s", tail(self->q[0].buf, 3000));
+	ASSERT_LT(0, tock) TH_LOG("console tail: %s", mkvm_tail(self->q[0].buf, 3000));
 
 	/* The second restores it: the guest goes on, it does not boot. */
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	saved_start(&self->q[1], 1, variant);
 	ASSERT_LT(0, self->q[1].pid);
-	mon = monitor_open(VERSION_TIMEOUT_MS);
+	mon = monitor_open_at(MONITOR, VERSION_TIMEOUT_MS);
 	ASSERT_LE(0, mon) TH_LOG("monitor: %s", strerror(-mon));
 	ASSERT_EQ(0, monitor_cmd(mon, NULL, self->reply, sizeof(self->reply),
 				 VERSION_TIMEOUT_MS));
@@ -633,9 +611,9 @@ TEST_F_TIMEOUT(saved, guest_goes_on, SAVED_TIMEOUT_S)
 	qemu_end(&self->q[1], VERSION_TIMEOUT_MS);
 	ASSERT_LE(TICKS, parse_ticks(self->q[1].buf, &first, &last))
 		TH_LOG("QEMU's stderr: %s\nconsole tail: %s", self->q[1].errbuf,
-		       tail(self->q[1].buf, 3000));
+		       mkvm_tail(self->q[1].buf, 3000));
 	EXPECT_EQ(NULL, strstr(self->q[1].buf, "guest-up"))
-		TH_LOG("the guest booted again: %s", tail(self->q[1].buf, 3000));
+		TH_LOG("the guest booted again: %s", mkvm_tail(self->q[1].buf, 3000));
 
 	ksft_print_msg("before: tick %d at %.2f s (log %.2f s); after: tick %d at %.2f s (log %.2f s)\n",
 		       before.i, before.uptime, before.ktime, first.i,
@@ -658,11 +636,11 @@ TEST_F_TIMEOUT(saved, guest_goes_on, SAVED_TIMEOUT_S)
 		EXPECT_LE(before.timer[cpu], first.timer[cpu]);
 		EXPECT_LT(first.timer[cpu], last.timer[cpu])
 			TH_LOG("CPU %d took no timer interrupt after the restore: %s",
-			       cpu, tail(self->q[1].buf, 1500));
+			       cpu, mkvm_tail(self->q[1].buf, 1500));
 		EXPECT_LE(before.ipi[cpu], first.ipi[cpu]);
 		EXPECT_LT(first.ipi[cpu], last.ipi[cpu])
 			TH_LOG("CPU %d took no IPI after the restore: %s", cpu,
-			       tail(self->q[1].buf, 1500));
+			       mkvm_tail(self->q[1].buf, 1500));
 	}
 }
 
@@ -767,25 +745,6 @@ static int loopback_up(void)
 	return ret;
 }
 
-static int monitor_open_at(const char *path, long ms)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	struct timespec start;
-	int fd;
-
-	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	do {
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return -errno;
-		if (!connect(fd, (struct sockaddr *)&addr, sizeof(addr)))
-			return fd;
-		close(fd);
-		usleep(100000);
-	} while (mkvm_child_ms_since(&start) < ms);
-	return -ETIMEDOUT;
-}
 
 FIXTURE(live) {
 	struct qemu_proc q[2];
@@ -862,7 +821,7 @@ TEST_F_TIMEOUT(live, tcp_while_guest_writes, LIVE_TIMEOUT_S)
 	gens = wait_gens(&self->q[0], LIVE_GENS, BOOT_TIMEOUT_MS);
 	ASSERT_LE(LIVE_GENS, gens)
 		TH_LOG("QEMU's stderr: %s\nconsole tail: %s", self->q[0].errbuf,
-		       tail(self->q[0].buf, 3000));
+		       mkvm_tail(self->q[0].buf, 3000));
 	src = monitor_open_at(MONITOR, VERSION_TIMEOUT_MS);
 	ASSERT_LE(0, src) TH_LOG("monitor: %s", strerror(-src));
 	ASSERT_EQ(0, monitor_cmd(src, NULL, self->reply, sizeof(self->reply),
@@ -911,7 +870,7 @@ TEST_F_TIMEOUT(live, tcp_while_guest_writes, LIVE_TIMEOUT_S)
 	qemu_end(&self->q[0], VERSION_TIMEOUT_MS);
 	gens = parse_gens(self->q[0].buf, &bad, &last);
 	before = last;
-	EXPECT_EQ(0, bad) TH_LOG("source: %s", tail(self->q[0].buf, 3000));
+	EXPECT_EQ(0, bad) TH_LOG("source: %s", mkvm_tail(self->q[0].buf, 3000));
 
 	/* The destination's rounds: after the switch, all ok. */
 	gens = wait_gens(&self->q[1], LIVE_GENS, GEN_TIMEOUT_MS);
@@ -924,10 +883,10 @@ TEST_F_TIMEOUT(live, tcp_while_guest_writes, LIVE_TIMEOUT_S)
 		       before, gens, bad, last);
 	ASSERT_LE(LIVE_GENS, gens)
 		TH_LOG("QEMU's stderr: %s\nconsole tail: %s", self->q[1].errbuf,
-		       tail(self->q[1].buf, 3000));
-	EXPECT_EQ(0, bad) TH_LOG("destination: %s", tail(self->q[1].buf, 3000));
+		       mkvm_tail(self->q[1].buf, 3000));
+	EXPECT_EQ(0, bad) TH_LOG("destination: %s", mkvm_tail(self->q[1].buf, 3000));
 	EXPECT_EQ(NULL, strstr(self->q[1].buf, "guest-up"))
-		TH_LOG("the guest booted again: %s", tail(self->q[1].buf, 3000));
+		TH_LOG("the guest booted again: %s", mkvm_tail(self->q[1].buf, 3000));
 	/* Rounds go on from the source's: the one cut by the switch, then on. */
 	EXPECT_LT(before, last);
 	EXPECT_GE(before + 1 + gens, last);

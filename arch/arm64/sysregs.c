@@ -7,7 +7,9 @@
  * know injects UNDEF.
  */
 #include <linux/kvm.h>
+#include <linux/string.h>
 #include <linux/types.h>
+#include <linux/uaccess.h>
 #include <asm/arch_timer.h>
 #include <asm/cpufeature.h>
 #include <asm/esr.h>
@@ -32,6 +34,7 @@ enum sr_kind {
 	SR_EMUL,	/* held at EL1: struct mkvm_vcpu_emul_regs at idx */
 	SR_DBG,		/* the guest's debug registers: mkvm_debug_regs at idx */
 	SR_OSLAR,	/* write-only: sets OSLSR_EL1.OSLK */
+	SR_LOR,		/* LORegions: RAZ/WI, or UNDEF if ID_AA64MMFR1_EL1.LO is 0 */
 };
 
 /* What a trapped guest access to an SR_EMUL register does. */
@@ -68,6 +71,7 @@ struct sr_desc {
 			DBG(SYS_DBGWVRn_EL1(n), wvr[n]),		\
 			DBG(SYS_DBGWCRn_EL1(n), wcr[n])
 #define TIMER(e)	{ .enc = (e), .kind = SR_TIMER }
+#define LOR(e)		{ .enc = (e), .kind = SR_LOR }
 
 /* KVM's reset value of SCTLR_EL1: RES1 bits set, MMU and caches off. */
 #define SCTLR_EL1_RESET	0x00C50078UL
@@ -194,6 +198,17 @@ static const struct sr_desc sr_table[] = {
 	RAZ(SYS_ERXADDR_EL1),
 	RAZ(SYS_ERXMISC0_EL1),
 	RAZ(SYS_ERXMISC1_EL1),
+	/*
+	 * LORegions, trapped by HCR_EL2.TLOR: the trivial implementation
+	 * Armv8.1 allows (no region, LORID_EL1 = 0), as KVM's, while the
+	 * VM's ID_AA64MMFR1_EL1.LO says the feature is there; UNDEF once
+	 * the VMM lowered it to 0.
+	 */
+	LOR(SYS_LORSA_EL1),
+	LOR(SYS_LOREA_EL1),
+	LOR(SYS_LORN_EL1),
+	LOR(SYS_LORC_EL1),
+	LOR(SYS_LORID_EL1),
 };
 
 static const struct sr_desc *sr_find(u32 enc)
@@ -238,12 +253,9 @@ static u64 host_clidr(void)
  * and ID_AA64PFR2_EL1 (FPMR) are not in sr_table: they read as zero with
  * the rest of the unlisted ID space (is_id_space()).
  *
- * The GIC fields (ID_AA64PFR0_EL1.GIC, ID_PFR1_EL1.GIC) say GICv3 until
- * the VM first runs; from then on a VM without a vGIC reads them as 0, as
- * KVM finalises them then (its ICC_* accesses UNDEF: vgic.c).  No vGIC
- * can be created once a vCPU ran, so the answer never changes again.
+ * This is the most a VMM may give a guest (id_writable[]).
  */
-static u64 id_reg_value(struct mkvm_vm *vm, u32 enc)
+static u64 id_reg_limit(u32 enc)
 {
 	u64 v;
 
@@ -256,12 +268,6 @@ static u64 id_reg_value(struct mkvm_vm *vm, u32 enc)
 	if (enc == SYS_AIDR_EL1)
 		return read_sysreg(aidr_el1);
 	v = read_sanitised_ftr_reg(enc);
-	if (READ_ONCE(vm->arch.ran) && !READ_ONCE(vm->arch.vgic.created)) {
-		if (enc == SYS_ID_AA64PFR0_EL1)
-			v &= ~ID_AA64PFR0_EL1_GIC_MASK;
-		if (enc == SYS_ID_PFR1_EL1)
-			v &= ~ID_PFR1_EL1_GIC_MASK;
-	}
 	switch (enc) {
 	case SYS_ID_AA64PFR0_EL1:
 		v &= ~(ID_AA64PFR0_EL1_SVE_MASK | ID_AA64PFR0_EL1_AMU_MASK |
@@ -280,6 +286,10 @@ static u64 id_reg_value(struct mkvm_vm *vm, u32 enc)
 		v &= ID_AA64DFR0_EL1_DebugVer_MASK | ID_AA64DFR0_EL1_BRPs_MASK |
 		     ID_AA64DFR0_EL1_WRPs_MASK | ID_AA64DFR0_EL1_CTX_CMPs_MASK;
 		break;
+	case SYS_ID_DFR0_EL1:
+		/* The AArch32 view of the same PMU, hidden the same way. */
+		v &= ~ID_DFR0_EL1_PerfMon_MASK;
+		break;
 	case SYS_ID_AA64ISAR1_EL1:
 		v &= ~(ID_AA64ISAR1_EL1_APA_MASK | ID_AA64ISAR1_EL1_API_MASK |
 		       ID_AA64ISAR1_EL1_GPA_MASK | ID_AA64ISAR1_EL1_GPI_MASK |
@@ -295,17 +305,301 @@ static u64 id_reg_value(struct mkvm_vm *vm, u32 enc)
 	return v;
 }
 
-static u64 *ctxt_reg(struct mkvm_vcpu *vcpu, int idx)
-{
-	return &vcpu->arch.hyp->ctxt.sys[idx];
-}
-
 /* Reserved encodings of the ID register space read as zero (D19.2). */
 static bool is_id_space(u32 enc)
 {
 	return sys_reg_Op0(enc) == 3 && sys_reg_Op1(enc) == 0 &&
 	       sys_reg_CRn(enc) == 0 && sys_reg_CRm(enc) >= 1 &&
 	       sys_reg_CRm(enc) <= 7;
+}
+
+/* Index in mkvm_arch_vm.id_regs[] of an is_id_space() encoding. */
+static unsigned int id_index(u32 enc)
+{
+	return (sys_reg_CRm(enc) - 1) * 8 + sys_reg_Op2(enc);
+}
+
+/*
+ * What the VMM may change in an ID register before the first run: KVM
+ * 6.12's writable mask of the register (mask, what
+ * KVM_ARM_GET_REG_WRITABLE_MASKS reports), and within it the 4-bit
+ * fields the kernel's cpufeature tables give a rule for: lower (FTR_LOWER_SAFE,
+ * unsigned), slower (FTR_LOWER_SAFE, signed: 0xf is "not implemented")
+ * and higher (FTR_HIGHER_SAFE).  Any other bit, in the mask or not, must
+ * keep minikvm's value, as in KVM, whose check skips fields its tables
+ * do not describe.  Of the AArch32 ID registers (all writable in KVM)
+ * only ID_DFR0_EL1 is here: the others keep their value.
+ *
+ * The guest reads what the VMM wrote (HCR_EL2.TID3 traps every read).
+ * What it can do follows for LORegions (LO: the LOR registers UNDEF);
+ * the other fields only describe: lowering AES, PAN, BT, SSBS, TGRAN4 or
+ * WRPs does not stop a guest that uses them anyway, as in KVM without
+ * fine-grained traps.  The debug registers EL2 switches stay as many as
+ * the host has (debug.c), so fewer WRPs hide no state.
+ */
+struct id_writable {
+	u32 enc;
+	u64 mask;
+	u64 lower;
+	u64 slower;
+	u64 higher;
+};
+
+#define FLD(reg, f)	reg##_##f##_MASK
+
+static const struct id_writable id_writable[] = {
+	{ SYS_ID_AA64PFR0_EL1,
+	  .mask = ~(FLD(ID_AA64PFR0_EL1, AMU) | FLD(ID_AA64PFR0_EL1, MPAM) |
+		    FLD(ID_AA64PFR0_EL1, SVE) | FLD(ID_AA64PFR0_EL1, RAS) |
+		    FLD(ID_AA64PFR0_EL1, AdvSIMD) | FLD(ID_AA64PFR0_EL1, FP)),
+	  .lower = FLD(ID_AA64PFR0_EL1, CSV3) | FLD(ID_AA64PFR0_EL1, CSV2) |
+		   FLD(ID_AA64PFR0_EL1, DIT) | FLD(ID_AA64PFR0_EL1, SEL2) |
+		   FLD(ID_AA64PFR0_EL1, GIC) | FLD(ID_AA64PFR0_EL1, EL3) |
+		   FLD(ID_AA64PFR0_EL1, EL2) | FLD(ID_AA64PFR0_EL1, EL1) |
+		   FLD(ID_AA64PFR0_EL1, EL0) },
+	{ SYS_ID_AA64PFR1_EL1,
+	  .mask = ~(FLD(ID_AA64PFR1_EL1, PFAR) | FLD(ID_AA64PFR1_EL1, DF2) |
+		    FLD(ID_AA64PFR1_EL1, MTEX) | FLD(ID_AA64PFR1_EL1, THE) |
+		    FLD(ID_AA64PFR1_EL1, GCS) | FLD(ID_AA64PFR1_EL1, MTE_frac) |
+		    FLD(ID_AA64PFR1_EL1, NMI) | FLD(ID_AA64PFR1_EL1, RNDR_trap) |
+		    FLD(ID_AA64PFR1_EL1, SME) | ID_AA64PFR1_EL1_RES0 |
+		    FLD(ID_AA64PFR1_EL1, MPAM_frac) |
+		    FLD(ID_AA64PFR1_EL1, RAS_frac) | FLD(ID_AA64PFR1_EL1, MTE)),
+	  .lower = FLD(ID_AA64PFR1_EL1, SSBS) | FLD(ID_AA64PFR1_EL1, BT) },
+	/* BRPs and CTX_CMPs fixed: the host's breakpoint layout (KVM). */
+	{ SYS_ID_AA64DFR0_EL1,
+	  .mask = FLD(ID_AA64DFR0_EL1, DoubleLock) | FLD(ID_AA64DFR0_EL1, WRPs) |
+		  FLD(ID_AA64DFR0_EL1, PMUVer) | FLD(ID_AA64DFR0_EL1, DebugVer),
+	  .lower = FLD(ID_AA64DFR0_EL1, WRPs) | FLD(ID_AA64DFR0_EL1, PMUVer) |
+		   FLD(ID_AA64DFR0_EL1, DebugVer),
+	  .slower = FLD(ID_AA64DFR0_EL1, DoubleLock) },
+	/* The one AArch32 ID register here: no PMU (PerfMon 0) to lower. */
+	{ SYS_ID_DFR0_EL1,
+	  .mask = GENMASK(31, 0),
+	  .lower = FLD(ID_DFR0_EL1, PerfMon) | FLD(ID_DFR0_EL1, MProfDbg) |
+		   FLD(ID_DFR0_EL1, MMapTrc) | FLD(ID_DFR0_EL1, CopTrc) |
+		   FLD(ID_DFR0_EL1, MMapDbg) | FLD(ID_DFR0_EL1, CopSDbg) |
+		   FLD(ID_DFR0_EL1, CopDbg) },
+	{ SYS_ID_AA64ISAR0_EL1,
+	  .mask = ~ID_AA64ISAR0_EL1_RES0,
+	  .lower = FLD(ID_AA64ISAR0_EL1, RNDR) | FLD(ID_AA64ISAR0_EL1, TLB) |
+		   FLD(ID_AA64ISAR0_EL1, TS) | FLD(ID_AA64ISAR0_EL1, FHM) |
+		   FLD(ID_AA64ISAR0_EL1, DP) | FLD(ID_AA64ISAR0_EL1, SM4) |
+		   FLD(ID_AA64ISAR0_EL1, SM3) | FLD(ID_AA64ISAR0_EL1, SHA3) |
+		   FLD(ID_AA64ISAR0_EL1, RDM) | FLD(ID_AA64ISAR0_EL1, ATOMIC) |
+		   FLD(ID_AA64ISAR0_EL1, CRC32) | FLD(ID_AA64ISAR0_EL1, SHA2) |
+		   FLD(ID_AA64ISAR0_EL1, SHA1) | FLD(ID_AA64ISAR0_EL1, AES) },
+	{ SYS_ID_AA64ISAR1_EL1,
+	  .mask = ~(FLD(ID_AA64ISAR1_EL1, GPI) | FLD(ID_AA64ISAR1_EL1, GPA) |
+		    FLD(ID_AA64ISAR1_EL1, API) | FLD(ID_AA64ISAR1_EL1, APA)),
+	  .lower = FLD(ID_AA64ISAR1_EL1, XS) | FLD(ID_AA64ISAR1_EL1, I8MM) |
+		   FLD(ID_AA64ISAR1_EL1, DGH) | FLD(ID_AA64ISAR1_EL1, BF16) |
+		   FLD(ID_AA64ISAR1_EL1, SPECRES) | FLD(ID_AA64ISAR1_EL1, SB) |
+		   FLD(ID_AA64ISAR1_EL1, FRINTTS) | FLD(ID_AA64ISAR1_EL1, LRCPC) |
+		   FLD(ID_AA64ISAR1_EL1, FCMA) | FLD(ID_AA64ISAR1_EL1, JSCVT) |
+		   FLD(ID_AA64ISAR1_EL1, DPB) },
+	{ SYS_ID_AA64ISAR2_EL1,
+	  .mask = ~(ID_AA64ISAR2_EL1_RES0 | FLD(ID_AA64ISAR2_EL1, APA3) |
+		    FLD(ID_AA64ISAR2_EL1, GPA3)),
+	  .lower = FLD(ID_AA64ISAR2_EL1, LUT) | FLD(ID_AA64ISAR2_EL1, CSSC) |
+		   FLD(ID_AA64ISAR2_EL1, RPRFM) | FLD(ID_AA64ISAR2_EL1, CLRBHB) |
+		   FLD(ID_AA64ISAR2_EL1, BC) | FLD(ID_AA64ISAR2_EL1, MOPS) |
+		   FLD(ID_AA64ISAR2_EL1, RPRES) | FLD(ID_AA64ISAR2_EL1, WFxT) },
+	{ SYS_ID_AA64MMFR0_EL1,
+	  .mask = ~(ID_AA64MMFR0_EL1_RES0 | FLD(ID_AA64MMFR0_EL1, TGRAN4_2) |
+		    FLD(ID_AA64MMFR0_EL1, TGRAN64_2) |
+		    FLD(ID_AA64MMFR0_EL1, TGRAN16_2) |
+		    FLD(ID_AA64MMFR0_EL1, ASIDBITS)),
+	  .lower = FLD(ID_AA64MMFR0_EL1, ECV) | FLD(ID_AA64MMFR0_EL1, FGT) |
+		   FLD(ID_AA64MMFR0_EL1, EXS) | FLD(ID_AA64MMFR0_EL1, TGRAN16) |
+		   FLD(ID_AA64MMFR0_EL1, BIGENDEL0) |
+		   FLD(ID_AA64MMFR0_EL1, SNSMEM) | FLD(ID_AA64MMFR0_EL1, BIGEND) |
+		   FLD(ID_AA64MMFR0_EL1, PARANGE),
+	  .slower = FLD(ID_AA64MMFR0_EL1, TGRAN4) |
+		    FLD(ID_AA64MMFR0_EL1, TGRAN64) },
+	{ SYS_ID_AA64MMFR1_EL1,
+	  .mask = ~(ID_AA64MMFR1_EL1_RES0 | FLD(ID_AA64MMFR1_EL1, HCX) |
+		    FLD(ID_AA64MMFR1_EL1, TWED) | FLD(ID_AA64MMFR1_EL1, XNX) |
+		    FLD(ID_AA64MMFR1_EL1, VH) | FLD(ID_AA64MMFR1_EL1, VMIDBits)),
+	  .lower = FLD(ID_AA64MMFR1_EL1, ECBHB) | FLD(ID_AA64MMFR1_EL1, TIDCP1) |
+		   FLD(ID_AA64MMFR1_EL1, AFP) | FLD(ID_AA64MMFR1_EL1, ETS) |
+		   FLD(ID_AA64MMFR1_EL1, PAN) | FLD(ID_AA64MMFR1_EL1, LO) |
+		   FLD(ID_AA64MMFR1_EL1, HPDS) | FLD(ID_AA64MMFR1_EL1, HAFDBS),
+	  .higher = FLD(ID_AA64MMFR1_EL1, SpecSEI) },
+	{ SYS_ID_AA64MMFR2_EL1,
+	  .mask = ~(ID_AA64MMFR2_EL1_RES0 | FLD(ID_AA64MMFR2_EL1, EVT) |
+		    FLD(ID_AA64MMFR2_EL1, FWB) | FLD(ID_AA64MMFR2_EL1, IDS) |
+		    FLD(ID_AA64MMFR2_EL1, NV) | FLD(ID_AA64MMFR2_EL1, CCIDX)),
+	  .lower = FLD(ID_AA64MMFR2_EL1, E0PD) | FLD(ID_AA64MMFR2_EL1, BBM) |
+		   FLD(ID_AA64MMFR2_EL1, TTL) | FLD(ID_AA64MMFR2_EL1, AT) |
+		   FLD(ID_AA64MMFR2_EL1, ST) | FLD(ID_AA64MMFR2_EL1, VARange) |
+		   FLD(ID_AA64MMFR2_EL1, IESB) | FLD(ID_AA64MMFR2_EL1, LSM) |
+		   FLD(ID_AA64MMFR2_EL1, UAO) | FLD(ID_AA64MMFR2_EL1, CnP) },
+};
+
+static const struct id_writable *id_writable_find(u32 enc)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(id_writable); i++)
+		if (id_writable[i].enc == enc)
+			return &id_writable[i];
+	return NULL;
+}
+
+/*
+ * The value a VM's guest and VMM read: what the VMM wrote, or the limit.
+ * The GIC fields (ID_AA64PFR0_EL1.GIC, ID_PFR1_EL1.GIC) say GICv3 until
+ * the VM first runs; from then on a VM without a vGIC reads them as 0, as
+ * KVM finalises them then (its ICC_* accesses UNDEF: vgic.c).  No vGIC
+ * can be created once a vCPU ran, so the answer never changes again.
+ */
+static u64 vm_id_reg(struct mkvm_vm *vm, u32 enc)
+{
+	u64 v;
+
+	if (is_id_space(enc) &&
+	    (READ_ONCE(vm->arch.id_set) & BIT_ULL(id_index(enc)))) {
+		/* Pairs with the smp_wmb() in id_reg_set(). */
+		smp_rmb();
+		v = READ_ONCE(vm->arch.id_regs[id_index(enc)]);
+	} else {
+		v = id_reg_limit(enc);
+	}
+	if (READ_ONCE(vm->arch.ran) && !READ_ONCE(vm->arch.vgic.created)) {
+		if (enc == SYS_ID_AA64PFR0_EL1)
+			v &= ~ID_AA64PFR0_EL1_GIC_MASK;
+		if (enc == SYS_ID_PFR1_EL1)
+			v &= ~ID_PFR1_EL1_GIC_MASK;
+	}
+	return v;
+}
+
+/* One 4-bit ID field, signed or not. */
+static s64 id_field_val(u64 reg, unsigned int shift, bool is_signed)
+{
+	u64 f = (reg >> shift) & 0xf;
+
+	return is_signed ? sign_extend64(f, 3) : (s64)f;
+}
+
+/* Does @val ask for no more than @limit, field by field (KVM's rules)? */
+static bool id_val_allowed(const struct id_writable *w, u64 val, u64 limit)
+{
+	u64 fields = w->lower | w->slower | w->higher;
+	unsigned int shift;
+
+	if ((val ^ limit) & ~fields)
+		return false;
+	for (shift = 0; shift < 64; shift += 4) {
+		u64 m = 0xfULL << shift;
+		s64 v, l;
+
+		if (!((val ^ limit) & m))
+			continue;
+		v = id_field_val(val, shift, w->slower & m);
+		l = id_field_val(limit, shift, w->slower & m);
+		if ((w->higher & m) ? v < l : v > l)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * KVM_SET_ONE_REG on an ID register of the feature ID space before the
+ * first run, under vm->lock: a value KVM would take is kept for the VM.
+ * Fields KVM lets a VMM write back though it hides them (MPAM, whose
+ * host value it accepts and drops; an IMPLEMENTATION DEFINED PMUVer,
+ * which it reads as none) are treated the same way.
+ */
+static int id_reg_set(struct mkvm_vm *vm, u32 enc, u64 val)
+{
+	const struct id_writable *w = id_writable_find(enc);
+	u64 host = read_sanitised_ftr_reg(enc);
+	u64 limit = id_reg_limit(enc);
+
+	if (!w)
+		return -EINVAL;
+	switch (enc) {
+	case SYS_ID_AA64PFR0_EL1:
+		if (!((val ^ host) & ID_AA64PFR0_EL1_MPAM_MASK))
+			val &= ~ID_AA64PFR0_EL1_MPAM_MASK;
+		break;
+	case SYS_ID_AA64PFR1_EL1:
+		if (!((val ^ host) & ID_AA64PFR1_EL1_MPAM_frac_MASK))
+			val &= ~ID_AA64PFR1_EL1_MPAM_frac_MASK;
+		break;
+	case SYS_ID_AA64DFR0_EL1:
+		if (SYS_FIELD_GET(ID_AA64DFR0_EL1, PMUVer, val) ==
+		    ID_AA64DFR0_EL1_PMUVer_IMP_DEF)
+			val &= ~ID_AA64DFR0_EL1_PMUVer_MASK;
+		/* Debug is not optional in Armv8: no lower than v8.0. */
+		if (SYS_FIELD_GET(ID_AA64DFR0_EL1, DebugVer, val) <
+		    ID_AA64DFR0_EL1_DebugVer_IMP)
+			return -EINVAL;
+		break;
+	case SYS_ID_DFR0_EL1:
+		if (SYS_FIELD_GET(ID_DFR0_EL1, PerfMon, val) ==
+		    ID_DFR0_EL1_PerfMon_IMPDEF)
+			val &= ~ID_DFR0_EL1_PerfMon_MASK;
+		/* A PMU, if any, is PMUv3; debug at least Armv8's. */
+		if ((SYS_FIELD_GET(ID_DFR0_EL1, PerfMon, val) &&
+		     SYS_FIELD_GET(ID_DFR0_EL1, PerfMon, val) <
+		     ID_DFR0_EL1_PerfMon_PMUv3) ||
+		    SYS_FIELD_GET(ID_DFR0_EL1, CopDbg, val) <
+		    ID_DFR0_EL1_CopDbg_Armv8)
+			return -EINVAL;
+		break;
+	}
+	if (!id_val_allowed(w, val, limit))
+		return -EINVAL;
+	WRITE_ONCE(vm->arch.id_regs[id_index(enc)], val);
+	/* The value before the bit that makes readers use it. */
+	smp_wmb();
+	WRITE_ONCE(vm->arch.id_set, vm->arch.id_set | BIT_ULL(id_index(enc)));
+	return 0;
+}
+
+/**
+ * mkvm_get_reg_writable_masks() - KVM_ARM_GET_REG_WRITABLE_MASKS
+ * @argp:	struct reg_mask_range: range KVM_ARM_FEATURE_ID_RANGE, reserved
+ *		words zero, addr for KVM_ARM_FEATURE_ID_RANGE_SIZE u64 masks
+ *		indexed by KVM_ARM_FEATURE_ID_RANGE_IDX()
+ *
+ * Which bits of each feature ID register a VMM may write with another
+ * value than the current one: KVM's writable masks of id_writable[], zero
+ * for the rest of the range (minikvm keeps those fixed).
+ * Return: 0, -EFAULT, or -EINVAL for another range or reserved bits set.
+ */
+int mkvm_get_reg_writable_masks(void __user *argp)
+{
+	struct reg_mask_range r;
+	u64 __user *masks;
+	unsigned int i;
+
+	if (copy_from_user(&r, argp, sizeof(r)))
+		return -EFAULT;
+	if (r.range != KVM_ARM_FEATURE_ID_RANGE ||
+	    memchr_inv(r.reserved, 0, sizeof(r.reserved)))
+		return -EINVAL;
+	masks = u64_to_user_ptr(r.addr);
+	if (clear_user(masks, KVM_ARM_FEATURE_ID_RANGE_SIZE * sizeof(u64)))
+		return -EFAULT;
+	for (i = 0; i < ARRAY_SIZE(id_writable); i++) {
+		u32 enc = id_writable[i].enc;
+		unsigned int idx = KVM_ARM_FEATURE_ID_RANGE_IDX(sys_reg_Op0(enc),
+			sys_reg_Op1(enc), sys_reg_CRn(enc), sys_reg_CRm(enc),
+			sys_reg_Op2(enc));
+
+		if (put_user(id_writable[i].mask, masks + idx))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static u64 *ctxt_reg(struct mkvm_vcpu *vcpu, int idx)
+{
+	return &vcpu->arch.hyp->ctxt.sys[idx];
 }
 
 /*
@@ -332,7 +626,7 @@ static u64 sr_read(struct mkvm_vcpu *vcpu, const struct sr_desc *d)
 	case SR_CTXT:
 		return *ctxt_reg(vcpu, d->idx);
 	case SR_ID:
-		return d == &sr_id_zero ? 0 : id_reg_value(vcpu->vm, d->enc);
+		return d == &sr_id_zero ? 0 : vm_id_reg(vcpu->vm, d->enc);
 	case SR_MPIDR:
 		return vcpu->arch.hyp->vmpidr_el2;
 	case SR_TIMER:
@@ -440,28 +734,34 @@ int mkvm_sysreg_get(struct mkvm_vcpu *vcpu, u64 id, u64 *val)
  * @id:		KVM_REG_ARM64_SYSREG id
  * @val:	the value
  *
- * ID registers are read-only: writing the value they hold succeeds.
- * Another value is -EINVAL, or -EBUSY for the feature ID space and
- * CTR_EL0 once the VM ran: KVM lets a VMM lower those until then and
- * fixes them after, and a restore must see the same errors here (minikvm
- * cannot lower a feature, so before the first run it refuses with the
- * errno KVM gives a value above the host's).  An OSLSR_EL1 value
- * differing in more than OSLK is -EINVAL too.
+ * ID registers: writing the value they hold succeeds.  Before the VM
+ * first ran, the fields id_writable[] names may be lowered (raised, for
+ * FTR_HIGHER_SAFE ones) as KVM allows, for the whole VM; anything else is
+ * -EINVAL.  Once it ran, another value is -EBUSY for the feature ID space
+ * and CTR_EL0, as in KVM, and -EINVAL for the registers KVM keeps
+ * invariant (MIDR_EL1, REVIDR_EL1, AIDR_EL1, CLIDR_EL1 here).  An
+ * OSLSR_EL1 value differing in more than OSLK is -EINVAL too.
  * Return: 0, -ENOENT, -EINVAL, -EBUSY.
  */
 int mkvm_sysreg_set(struct mkvm_vcpu *vcpu, u64 id, u64 val)
 {
 	const struct sr_desc *d = user_desc(id);
+	struct mkvm_vm *vm = vcpu->vm;
+	int ret = -EINVAL;
 
 	if (!d)
 		return -ENOENT;
 	if (d->kind == SR_ID) {
+		mutex_lock(&vm->lock);
 		if (val == sr_read(vcpu, d))
-			return 0;
-		if ((d == &sr_id_zero || is_id_space(d->enc) ||
-		     d->enc == SYS_CTR_EL0) && READ_ONCE(vcpu->vm->arch.ran))
-			return -EBUSY;
-		return -EINVAL;
+			ret = 0;
+		else if ((d == &sr_id_zero || is_id_space(d->enc) ||
+			  d->enc == SYS_CTR_EL0) && vm->arch.ran)
+			ret = -EBUSY;
+		else if (d != &sr_id_zero && is_id_space(d->enc))
+			ret = id_reg_set(vm, d->enc, val);
+		mutex_unlock(&vm->lock);
+		return ret;
 	}
 	/* OSLSR_EL1: only the lock state is the VMM's to restore. */
 	if (d->enc == SYS_OSLSR_EL1 &&
@@ -654,6 +954,18 @@ int mkvm_handle_sysreg_trap(struct mkvm_vcpu *vcpu, u64 esr)
 	}
 	if (read && d->kind == SR_OSLAR) {
 		mkvm_inject_undef(vcpu);
+		return 1;
+	}
+	if (d->kind == SR_LOR) {
+		if (!SYS_FIELD_GET(ID_AA64MMFR1_EL1, LO,
+				   vm_id_reg(vcpu->vm, SYS_ID_AA64MMFR1_EL1)) ||
+		    (!read && enc == SYS_LORID_EL1)) {
+			mkvm_inject_undef(vcpu);
+			return 1;
+		}
+		if (read)
+			mkvm_set_gpr(vcpu, rt, 0);
+		mkvm_skip_instr(vcpu);
 		return 1;
 	}
 	if (read) {

@@ -52,6 +52,8 @@ long mkvm_arch_check_extension(struct mkvm_vm *vm, long ext)
 		return cpus_have_final_cap(ARM64_HAS_RAS_EXTN);
 	case KVM_CAP_ARM_VM_IPA_SIZE:
 		return mkvm_arch_max_ipa_bits();
+	case KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES:
+		return BIT(KVM_ARM_FEATURE_ID_RANGE);
 	case KVM_CAP_MSI_DEVID:
 		/* As KVM: a VM question, answered yes once an ITS exists. */
 		if (!vm)
@@ -117,6 +119,8 @@ long mkvm_arch_vm_ioctl(struct mkvm_vm *vm, unsigned int cmd,
 		return vm_device_attr(vm, argp, cmd == KVM_SET_DEVICE_ATTR);
 	case KVM_ARM_SET_COUNTER_OFFSET:
 		return mkvm_timer_set_counter_offset(vm, argp);
+	case KVM_ARM_GET_REG_WRITABLE_MASKS:
+		return mkvm_get_reg_writable_masks(argp);
 	default:
 		return -EINVAL;
 	}

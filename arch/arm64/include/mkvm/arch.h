@@ -105,6 +105,8 @@ struct mkvm_timer_vm {
 	u64 cntpoff;		/* physical counter = CNTPCT - cntpoff */
 };
 
+#define MKVM_NR_ID_REGS	56	/* CRm 1..7, op2 0..7 */
+
 /* Per VM: stage 2 and the vGIC. */
 struct mkvm_arch_vm {
 	struct mkvm_pgtable s2;		/* IPA -> PA, EL1-owned */
@@ -130,6 +132,14 @@ struct mkvm_arch_vm {
 	 */
 	u32 psci_version;
 	u64 smccc_hidden[3];	/* STD, STD_HYP, VENDOR_HYP */
+	/*
+	 * The ID registers (op0=3 op1=0 CRn=0 CRm=1..7) the VMM lowered
+	 * (sysregs.c), at (CRm - 1) * 8 + op2, valid where id_set has that
+	 * bit; the others read as minikvm's sanitised value.  Written under
+	 * vm->lock before ran.
+	 */
+	u64 id_regs[MKVM_NR_ID_REGS];
+	u64 id_set;
 };
 
 enum mkvm_power {

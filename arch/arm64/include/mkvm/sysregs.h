@@ -15,6 +15,7 @@ unsigned int mkvm_sysreg_ids(u64 *ids);
 unsigned int mkvm_demux_reg_ids(u64 *ids);
 int mkvm_demux_reg_access(struct mkvm_vcpu *vcpu, u64 id, void __user *uaddr,
 			  bool set);
+int mkvm_get_reg_writable_masks(void __user *argp);
 int mkvm_handle_sysreg_trap(struct mkvm_vcpu *vcpu, u64 esr);
 
 #endif
