@@ -255,7 +255,9 @@ static bool relax_logged_write(struct mkvm_vm *vm, u64 ipa)
 
 	spin_lock(&vm->mmu_lock);
 	slot = mkvm_gfn_to_slot(vm, gfn);
-	if (slot && slot->dirty_bitmap && !vm->mmu_invalidating &&
+	if (slot && slot->dirty_bitmap &&
+	    !mkvm_mmu_invalidating(vm, slot->userspace_addr +
+				   ((gfn - slot->base_gfn) << PAGE_SHIFT)) &&
 	    !(slot->flags & KVM_MEM_READONLY)) {
 		done = mkvm_pgtable_relax(&vm->arch.s2, ipa & PAGE_MASK,
 					  S2_SW_HOST_WRITABLE, S2_AP_W);
@@ -269,26 +271,26 @@ static bool relax_logged_write(struct mkvm_vm *vm, u64 ipa)
 /*
  * The last step of a stage-2 fault: @pa mapped at @ipa with @attr (@relax:
  * the permission bits an existing entry may gain) under mmu_lock, unless
- * an invalidation ran since @seq was read - the entry could then map a
- * page the VMM no longer has there, so nothing is mapped and the guest
- * faults again.  With @log (the slot, when it logs dirty pages) a
- * writable mapping marks the page dirty under the same lock: a
- * KVM_GET/CLEAR_DIRTY_LOG, which write-protects under it too, sees both
- * or neither.  The slot is the one looked up with @seq, so its bitmap
+ * an invalidation of the VMM's page at @hva ran since @seq was read or is
+ * running - the entry could then map a page the VMM no longer has there,
+ * so nothing is mapped and the guest faults again.  With @log (the slot,
+ * when it logs dirty pages) a writable mapping marks the page dirty under
+ * the same lock: a KVM_GET/CLEAR_DIRTY_LOG, which write-protects under it
+ * too, sees both or neither.  The slot is the one looked up with @seq, so its bitmap
  * lives; set_bit() because KVM_CLEAR_DIRTY_LOG clears bits of the same
  * word atomically.  Return: 1 (an entry another vCPU made first is fine),
  * or -ENOMEM.
  */
 static int map_unless_invalidated(struct mkvm_vcpu *vcpu, u64 ipa,
 				  phys_addr_t pa, u64 attr, u64 relax,
-				  unsigned long seq,
+				  unsigned long hva, unsigned long seq,
 				  const struct mkvm_memslot *log)
 {
 	struct mkvm_vm *vm = vcpu->vm;
 	int ret = 1;
 
 	spin_lock(&vm->mmu_lock);
-	if (!vm->mmu_invalidating && vm->mmu_seq == seq) {
+	if (!mkvm_mmu_invalidating(vm, hva) && vm->mmu_seq == seq) {
 		ret = mkvm_pgtable_map_page_cached(&vm->arch.s2, ipa & PAGE_MASK,
 						   pa, attr, relax,
 						   &vcpu->mmu_cache);
@@ -377,7 +379,7 @@ static int stage2_fault_pfnmap(struct mkvm_vcpu *vcpu, u64 ipa, bool write,
 		attr |= S2_AP_W;
 	/* S2_AP_W: a write after a read of a read-only VMM entry. */
 	return map_unless_invalidated(vcpu, ipa, PFN_PHYS(pfn), attr, S2_AP_W,
-				      seq, NULL);
+				      hva, seq, NULL);
 }
 
 /**
@@ -457,7 +459,7 @@ int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write, bool exec)
 		       (write || !logging ? S2_ATTR_RW : S2_ATTR_RO);
 
 	ret = map_unless_invalidated(vcpu, ipa, page_to_phys(page), attr,
-				     S2_AP_W | S2_SW_HOST_WRITABLE, seq,
+				     S2_AP_W | S2_SW_HOST_WRITABLE, hva, seq,
 				     logging ? &s : NULL);
 	put_page(page);
 	return ret;
