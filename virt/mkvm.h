@@ -91,11 +91,14 @@ struct mkvm_vm {
 	 * KVM's mmu_lock: the MMU notifier takes it in contexts that must
 	 * not sleep or fail (the OOM reaper), so nothing under it sleeps or
 	 * allocates.  A fault samples mmu_seq before it looks up the user
-	 * page and maps only if no invalidation ran or runs meanwhile.
+	 * page and maps only if no invalidation of its page ran or runs
+	 * meanwhile (mkvm_mmu_invalidating()).
 	 */
 	spinlock_t mmu_lock;
 	unsigned long mmu_seq;
 	long mmu_invalidating;	/* invalidate_range_start without its end */
+	/* The VMM addresses those cover (their union, so far): [start, end) */
+	unsigned long mmu_inval_start, mmu_inval_end;
 	struct mmu_notifier mn;
 
 	/* KVM_DIRTY_LOG_* bits of KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
@@ -141,6 +144,22 @@ struct mkvm_vcpu {
 static inline int mkvm_nr_vcpus(struct mkvm_vm *vm)
 {
 	return smp_load_acquire(&vm->nr_vcpus);
+}
+
+/*
+ * Is an invalidation of the VMM's memory at [@hva, @hva + @size) in
+ * progress, mmu_lock held?  Only the invalidations whose range meets it
+ * make a fault wait, as KVM's mmu_invalidate_retry_gfn(): the VMM's other
+ * threads change their own mappings all the time (malloc, thread stacks,
+ * freed buffers), and a fault that waited for each of them could spin for
+ * as long as a large munmap takes.  @size is a page, or a 2 MiB block.
+ */
+static inline bool mkvm_mmu_invalidating(struct mkvm_vm *vm, unsigned long hva,
+					 unsigned long size)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+	return vm->mmu_invalidating && hva + size > vm->mmu_inval_start &&
+	       hva < vm->mmu_inval_end;
 }
 
 long mkvm_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg);

@@ -262,7 +262,10 @@ static bool relax_logged_write(struct mkvm_vm *vm, u64 ipa)
 
 	spin_lock(&vm->mmu_lock);
 	slot = mkvm_gfn_to_slot(vm, gfn);
-	if (slot && slot->dirty_bitmap && !vm->mmu_invalidating &&
+	if (slot && slot->dirty_bitmap &&
+	    !mkvm_mmu_invalidating(vm, slot->userspace_addr +
+				   ((gfn - slot->base_gfn) << PAGE_SHIFT),
+				   PAGE_SIZE) &&
 	    !(slot->flags & KVM_MEM_READONLY)) {
 		done = mkvm_pgtable_relax(&vm->arch.s2, ipa & PAGE_MASK,
 					  S2_SW_HOST_WRITABLE, S2_AP_W);
@@ -276,28 +279,33 @@ static bool relax_logged_write(struct mkvm_vm *vm, u64 ipa)
 /*
  * The last step of a stage-2 fault: @pa mapped at @ipa with @attr (@relax:
  * the permission bits an existing entry may gain) under mmu_lock, unless
- * an invalidation ran since @seq was read - the entry could then map a
- * page the VMM no longer has there, so nothing is mapped and the guest
- * faults again.  With @log (the slot, when it logs dirty pages) a
- * writable mapping marks the page dirty under the same lock: a
- * KVM_GET/CLEAR_DIRTY_LOG, which write-protects under it too, sees both
- * or neither.  The slot is the one looked up with @seq, so its bitmap
- * lives; set_bit() because KVM_CLEAR_DIRTY_LOG clears bits of the same
- * word atomically.  With @block (never with @log) the 2 MiB block around
- * @ipa is mapped to the one around @pa, or the page alone where pages are
- * mapped in that block already.  Return: 1 (an entry another vCPU made
- * first is fine), or -ENOMEM.
+ * an invalidation of the VMM's page at @hva ran since @seq was read or is
+ * running - the entry could then map a page the VMM no longer has there,
+ * so nothing is mapped and the guest faults again.  With @log (the slot,
+ * when it logs dirty pages) a writable mapping marks the page dirty under
+ * the same lock: a KVM_GET/CLEAR_DIRTY_LOG, which write-protects under it
+ * too, sees both or neither.  The slot is the one looked up with @seq, so
+ * its bitmap lives; set_bit() because KVM_CLEAR_DIRTY_LOG clears bits of
+ * the same word atomically.  With @block (never with @log) the 2 MiB
+ * block around @ipa is mapped to the one around @pa - unless pages are
+ * mapped in that block already, or an invalidation running covers part
+ * of the VMM's 2 MiB around @hva: then the page alone.  Return: 1 (an
+ * entry another vCPU made first is fine), or -ENOMEM.
  */
 static int map_unless_invalidated(struct mkvm_vcpu *vcpu, u64 ipa,
 				  phys_addr_t pa, u64 attr, u64 relax,
-				  unsigned long seq,
+				  unsigned long hva, unsigned long seq,
 				  const struct mkvm_memslot *log, bool block)
 {
 	struct mkvm_vm *vm = vcpu->vm;
 	int ret = 1;
 
 	spin_lock(&vm->mmu_lock);
-	if (!vm->mmu_invalidating && vm->mmu_seq == seq) {
+	if (!mkvm_mmu_invalidating(vm, hva & PAGE_MASK, PAGE_SIZE) &&
+	    vm->mmu_seq == seq) {
+		/* Part of the block going: the page alone is still fine. */
+		if (block && mkvm_mmu_invalidating(vm, hva & PMD_MASK, PMD_SIZE))
+			block = false;
 		ret = -EAGAIN;
 		if (block)
 			ret = mkvm_pgtable_map_block_cached(&vm->arch.s2,
@@ -396,7 +404,7 @@ static int stage2_fault_pfnmap(struct mkvm_vcpu *vcpu, u64 ipa, bool write,
 		attr |= S2_AP_W;
 	/* S2_AP_W: a write after a read of a read-only VMM entry. */
 	return map_unless_invalidated(vcpu, ipa, PFN_PHYS(pfn), attr, S2_AP_W,
-				      seq, NULL, false);
+				      hva, seq, NULL, false);
 }
 
 /*
@@ -531,7 +539,7 @@ int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write, bool exec)
 		       (write || !logging ? S2_ATTR_RW : S2_ATTR_RO);
 
 	ret = map_unless_invalidated(vcpu, ipa, page_to_phys(page), attr,
-				     S2_AP_W | S2_SW_HOST_WRITABLE, seq,
+				     S2_AP_W | S2_SW_HOST_WRITABLE, hva, seq,
 				     logging ? &s : NULL, block);
 	put_page(page);
 	return ret;

@@ -34,6 +34,18 @@ MKVM_GUEST(guest_hvc,
 		   "movk	x0, #0x8600, lsl #16\n"
 		   "hvc	#0\n"));
 
+/*
+ * PSCI_VERSION: an SMCCC call both minikvm and KVM answer at EL1, so the
+ * full world switch and the kernel's exit handling, with no VMM.
+ */
+MKVM_GUEST(guest_psci_version,
+	TIMED_LOOP("movz	x0, #0x8400, lsl #16\n"
+		   "hvc	#0\n"));
+
+/* ID_AA64PFR0_EL1: trapped (HCR_EL2.TID3) and emulated at EL1 on both. */
+MKVM_GUEST(guest_id_reg,
+	TIMED_LOOP("mrs	x0, id_aa64pfr0_el1\n"));
+
 /* A load from an address no memslot backs: an exit to this program. */
 MKVM_GUEST(guest_mmio_read,
 	"movz	x6, #0x2000, lsl #16\n"
@@ -137,6 +149,8 @@ struct bench {
 
 static const struct bench benches[] = {
 	{ "hvc-roundtrip",	guest_hvc, guest_hvc_end,	   65536 },
+	{ "psci-version-hvc",	guest_psci_version, guest_psci_version_end, 16384 },
+	{ "id-reg-trap",	guest_id_reg, guest_id_reg_end,	   16384 },
 	{ "mmio-read-to-vmm",	guest_mmio_read, guest_mmio_read_end, 4096, .mmio = true },
 	{ "mmio-write-to-vmm",	guest_mmio_write, guest_mmio_write_end, 4096, .mmio = true },
 	{ "ioeventfd-write",	guest_ioeventfd_write, guest_ioeventfd_write_end,
