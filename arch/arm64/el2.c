@@ -749,8 +749,13 @@ static int el2_check_host(void)
 		pr_err("the kernel's KVM owns EL2 (nVHE); boot with kvm-arm.mode=none to use minikvm\n");
 		return -EBUSY;
 	}
+	/*
+	 * Not the stub, not (on every CPU) KVM's nVHE answer: a KVM that
+	 * came up on some CPUs only, or a hypervisor below Linux.  id_aa64mmfr1.vh=0 is no cure (it only moves a VHE host to
+	 * the stub path, and VHE hosts are taken as they are).
+	 */
 	if (atomic_read(&probe.silent)) {
-		pr_err("the hyp stub does not answer at EL2 (KVM or another hypervisor owns EL2; boot with kvm-arm.mode=none id_aa64mmfr1.vh=0)\n");
+		pr_err("EL2 does not answer as the hyp stub: the kernel's KVM (boot with kvm-arm.mode=none) or a hypervisor below Linux owns it\n");
 		return -ENODEV;
 	}
 	return 0;
