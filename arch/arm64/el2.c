@@ -346,6 +346,13 @@ static u64 el2_cpu_features(void)
 		f |= MKVM_HYP_F_HCX;
 	if (id_field(ID_AA64PFR0_EL1, RAS, pfr0))
 		f |= MKVM_HYP_F_RAS;
+	/*
+	 * A system-wide capability, from the kernel's errata table (its
+	 * MIDR ranges are not ours to copy): a module reads the final
+	 * capabilities as built-in code does.
+	 */
+	if (cpus_have_final_cap(ARM64_WORKAROUND_SPECULATIVE_AT))
+		f |= MKVM_HYP_F_SPEC_AT;
 	return f;
 }
 
