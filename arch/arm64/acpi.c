@@ -17,6 +17,7 @@
 
 #include <linux/acpi.h>
 #include <linux/errno.h>
+#include <linux/stddef.h>
 #include <linux/printk.h>
 #include "vgic-internal.h"
 
@@ -47,8 +48,13 @@ static int acpi_maint_gsi(u32 *gsi, int *trigger)
 			ret = -EINVAL;
 			break;
 		}
+		/*
+		 * The entry grew with each ACPI revision (76 bytes in 5.1,
+		 * 80 in 6.0, 82 in 6.5): only the fields read here must be
+		 * in it.
+		 */
 		if (sub->type != ACPI_MADT_TYPE_GENERIC_INTERRUPT ||
-		    sub->length < sizeof(*gicc))
+		    sub->length < offsetofend(typeof(*gicc), vgic_interrupt))
 			continue;
 		gicc = (struct acpi_madt_generic_interrupt *)p;
 		if (!(gicc->flags & ACPI_MADT_ENABLED) || !gicc->vgic_interrupt)
@@ -77,7 +83,8 @@ static int acpi_vtimer_gsi(u32 *gsi, int *trigger, int *polarity)
 	if (ACPI_FAILURE(acpi_get_table(ACPI_SIG_GTDT, 0, &table)))
 		return -ENODEV;
 	gtdt = (struct acpi_table_gtdt *)table;
-	if (table->length >= sizeof(*gtdt) && gtdt->virtual_timer_interrupt) {
+	if (table->length >= offsetofend(typeof(*gtdt), virtual_timer_flags) &&
+	    gtdt->virtual_timer_interrupt) {
 		*gsi = gtdt->virtual_timer_interrupt;
 		*trigger = gtdt->virtual_timer_flags & ACPI_GTDT_INTERRUPT_MODE ?
 			   ACPI_EDGE_SENSITIVE : ACPI_LEVEL_SENSITIVE;
