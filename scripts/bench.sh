@@ -31,6 +31,8 @@ args=
 # ICOUNT=nosleep: idle time jumps to the next timer instead of passing at
 # the host's wall-clock pace, so that figures do not follow the host's load.
 [ "${ICOUNT:-1}" = nosleep ] && args="-icount shift=0,sleep=off"
+clock="wall"
+[ -n "$args" ] && clock="virtual, ${args#-icount }"
 # QEMU's root filesystem for the qemu part, as make check attaches it.
 case ",${BENCH:-qemu}," in *,qemu,*)
 	qemu_rootfs=$("$MKVM_ROOT/scripts/qemu-rootfs.sh")
@@ -47,8 +49,6 @@ for boot in ${BENCH_BOOTS:-minikvm vhe oracle oracle-vhe}; do
 		>/dev/null || true
 	grep -q '^BENCH' "$log" || echo "$boot: no figures (see $log)" >&2
 done
-clock="wall"
-[ -n "$args" ] && clock="virtual, ${args#-icount }"
 # Columns: minikvm and KVM, nVHE then VHE; the ratios minikvm/KVM in each
 # mode and minikvm VHE/nVHE.  A boot not run (or a part it skipped)
 # leaves its column empty.
