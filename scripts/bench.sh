@@ -7,9 +7,14 @@
 # side) and virtio-blk throughput, on minikvm and on the kernel's own KVM,
 # in the same QEMU configuration, side by side.
 # BENCH=micro,boot,virtio,dirtylog,qemu runs only those parts (default: all);
-# virtio-tap or virtio-vhost, one backend of virtio.  BENCH_BOOTS=minikvm
-# (or oracle) runs one boot; MODPARAMS=halt_poll_ns=0,... loads minikvm
-# with those module parameters.
+# virtio-tap or virtio-vhost, one backend of virtio.  MODPARAMS=
+# halt_poll_ns=0,... loads minikvm with those module parameters.
+# Four boots, four columns (issue 9): minikvm and KVM on an nVHE host
+# (boots minikvm, oracle) and on a VHE host (vhe, oracle-vhe: the kernel
+# at EL2).  The VHE boots run only BENCH_VHE's parts (default micro,boot:
+# the world switch's cost and the Linux guest's boot; the rest is the
+# same code in either mode, and would double the bench's time) unless
+# BENCH is given.  BENCH_BOOTS="minikvm oracle" runs those boots only.
 # qemu (issue 10): Debian's qemu-system-aarch64 -accel kvm on each boot's
 # KVM API (selftests/qemu_test drives it): its Linux guest's boot to the
 # shell, a save and a restore of the 256 MiB guest, a live migration.
@@ -26,26 +31,34 @@ args=
 # ICOUNT=nosleep: idle time jumps to the next timer instead of passing at
 # the host's wall-clock pace, so that figures do not follow the host's load.
 [ "${ICOUNT:-1}" = nosleep ] && args="-icount shift=0,sleep=off"
+clock="wall"
+[ -n "$args" ] && clock="virtual, ${args#-icount }"
 # QEMU's root filesystem for the qemu part, as make check attaches it.
 case ",${BENCH:-qemu}," in *,qemu,*)
 	qemu_rootfs=$("$MKVM_ROOT/scripts/qemu-rootfs.sh")
 	args="$args -drive file=$qemu_rootfs,if=none,format=raw,readonly=on,id=qemu-rootfs"
 	args="$args -device virtio-blk-device,drive=qemu-rootfs,serial=mkvm-qemu-rootfs" ;;
 esac
-for boot in ${BENCH_BOOTS:-minikvm oracle}; do
+for boot in ${BENCH_BOOTS:-minikvm vhe oracle oracle-vhe}; do
 	log=$MKVM_ROOT/build/logs/bench-$boot.log
+	parts=${BENCH:-}
+	case "$boot" in vhe|oracle-vhe) parts=${BENCH:-${BENCH_VHE:-micro,boot}} ;; esac
 	MKVM_QEMU_ARGS="$args" MKVM_TIMEOUT=2400 \
-		MKVM_APPEND="${BENCH:+mkvm.bench=$BENCH} ${MODPARAMS:+mkvm.modparams=$MODPARAMS}" \
+		MKVM_APPEND="${parts:+mkvm.bench=$parts} ${MODPARAMS:+mkvm.modparams=$MODPARAMS}" \
 		"$MKVM_ROOT/scripts/qemu.sh" "$boot" "$image" "$initrd" bench "$log" \
 		>/dev/null || true
 	grep -q '^BENCH' "$log" || echo "$boot: no figures (see $log)" >&2
 done
-clock="wall"
-[ -n "$args" ] && clock="virtual, ${args#-icount }"
-printf '%-30s %12s %12s %8s\n' "($clock)" minikvm "KVM (nVHE)" ratio
-cat "$MKVM_ROOT"/build/logs/bench-{minikvm,oracle}.log 2>/dev/null | tr -d '\r' |
-	awk '/^BENCH / { v[$3 " " $2] = $4; if (!seen[$3]++) order[n++] = $3 }
+# Columns: minikvm and KVM, nVHE then VHE; the ratios minikvm/KVM in each
+# mode and minikvm VHE/nVHE.  A boot not run (or a part it skipped)
+# leaves its column empty.
+printf '%-30s %10s %10s %10s %10s %7s %7s %7s\n' "($clock)" minikvm \
+	"mkvm VHE" "KVM nVHE" "KVM VHE" "m/K" "m/K VHE" "VHE/nVHE"
+cat "$MKVM_ROOT"/build/logs/bench-{minikvm,vhe,oracle,oracle-vhe}.log 2>/dev/null | tr -d '\r' |
+	awk 'function r(a, b) { return (a != "" && b > 0) ? sprintf("%.2f", a / b) : "-" }
+	     /^BENCH / { v[$3 " " $2] = $4; if (!seen[$3]++) order[n++] = $3 }
 	     END { for (i = 0; i < n; i++) { k = order[i];
-		m = v[k " minikvm"]; o = v[k " oracle"];
-		printf "%-30s %12s %12s %8s\n", k, m, o,
-		       (m != "" && o > 0) ? sprintf("%.2f", m / o) : "-" } }'
+		m = v[k " minikvm"]; mv = v[k " vhe"];
+		o = v[k " oracle"]; ov = v[k " oracle-vhe"];
+		printf "%-30s %10s %10s %10s %10s %7s %7s %7s\n", k, m, mv, o, ov,
+		       r(m, o), r(mv, ov), r(mv, m) } }'

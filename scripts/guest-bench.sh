@@ -7,7 +7,8 @@
 # mkvm.bench=micro,boot,virtio,dirtylog,qemu,passthrough on the kernel command line (make
 # bench BENCH=...) runs only those parts; default: all.
 dev=/dev/minikvm
-[ "$MKVM_BOOT" = oracle ] && dev=/dev/kvm
+# oracle, oracle-vhe: the kernel's KVM (scripts/guest-init.sh).
+[ -n "$MKVM_DEV" ] && dev=$MKVM_DEV
 # mkvm.modparams=a=1,b=2 (make bench MODPARAMS=...): minikvm's module
 # parameters, to compare settings (halt polling) in one run.
 params=$(sed -n 's/.*mkvm\.modparams=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')

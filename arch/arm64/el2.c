@@ -346,6 +346,13 @@ static u64 el2_cpu_features(void)
 		f |= MKVM_HYP_F_HCX;
 	if (id_field(ID_AA64PFR0_EL1, RAS, pfr0))
 		f |= MKVM_HYP_F_RAS;
+	/*
+	 * A system-wide capability, from the kernel's errata table (its
+	 * MIDR ranges are not ours to copy): a module reads the final
+	 * capabilities as built-in code does.
+	 */
+	if (cpus_have_final_cap(ARM64_WORKAROUND_SPECULATIVE_AT))
+		f |= MKVM_HYP_F_SPEC_AT;
 	return f;
 }
 
@@ -749,8 +756,13 @@ static int el2_check_host(void)
 		pr_err("the kernel's KVM owns EL2 (nVHE); boot with kvm-arm.mode=none to use minikvm\n");
 		return -EBUSY;
 	}
+	/*
+	 * Not the stub, not (on every CPU) KVM's nVHE answer: a KVM that
+	 * came up on some CPUs only, or a hypervisor below Linux.  id_aa64mmfr1.vh=0 is no cure (it only moves a VHE host to
+	 * the stub path, and VHE hosts are taken as they are).
+	 */
 	if (atomic_read(&probe.silent)) {
-		pr_err("the hyp stub does not answer at EL2 (KVM or another hypervisor owns EL2; boot with kvm-arm.mode=none id_aa64mmfr1.vh=0)\n");
+		pr_err("EL2 does not answer as the hyp stub: the kernel's KVM (boot with kvm-arm.mode=none) or a hypervisor below Linux owns it\n");
 		return -ENODEV;
 	}
 	return 0;

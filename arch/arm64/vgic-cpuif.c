@@ -11,6 +11,7 @@
  */
 #define pr_fmt(fmt) "minikvm: " fmt
 
+#include <linux/acpi.h>
 #include <linux/interrupt.h>
 #include <linux/irqchip/arm-gic-v3.h>
 #include <linux/of.h>
@@ -436,15 +437,27 @@ static irqreturn_t guest_ppi_handler(int irq, void *cookie)
 	return IRQ_HANDLED;
 }
 
-static int request_ppi(const char *compat, int index, const char *name)
+/*
+ * A PPI from the device tree (@compat's node, interrupt @index) or, on a
+ * host booted with ACPI, from its tables (acpi.c).
+ */
+static int request_ppi(const char *compat, int index, enum mkvm_host_ppi ppi,
+		       const char *name)
 {
-	struct device_node *np = of_find_compatible_node(NULL, NULL, compat);
+	struct device_node *np;
 	int irq, ret;
 
-	if (!np)
-		return -ENODEV;
-	irq = irq_of_parse_and_map(np, index);
-	of_node_put(np);
+	if (!acpi_disabled) {
+		irq = mkvm_acpi_host_ppi(ppi);
+		if (irq < 0)
+			return irq;
+	} else {
+		np = of_find_compatible_node(NULL, NULL, compat);
+		if (!np)
+			return -ENODEV;
+		irq = irq_of_parse_and_map(np, index);
+		of_node_put(np);
+	}
 	if (!irq)
 		return -ENODEV;
 	/*
@@ -462,20 +475,25 @@ static int request_ppi(const char *compat, int index, const char *name)
  *
  * The maintenance PPI is the GIC node's interrupt and the virtual timer
  * PPI the timer node's third one (device-tree bindings arm,gic-v3 and
- * arm,armv8-timer).  Return: 0 or -errno.
+ * arm,armv8-timer); on an ACPI host, the MADT's GICC entries and the
+ * GTDT name them.  Return: 0 or -errno.
  */
 int mkvm_vgic_host_init(void)
 {
-	maint_irq = request_ppi("arm,gic-v3", 0, "minikvm-vgic-maint");
+	maint_irq = request_ppi("arm,gic-v3", 0, MKVM_HOST_PPI_VGIC_MAINT,
+				"minikvm-vgic-maint");
 	if (maint_irq < 0) {
 		/* -EBUSY: the kernel's KVM has it; el2.c says so. */
 		if (maint_irq != -EBUSY)
-			pr_err("no GICv3 maintenance interrupt in the device tree\n");
+			pr_err("no GICv3 maintenance interrupt in the %s\n",
+			       acpi_disabled ? "device tree" : "ACPI MADT");
 		return maint_irq;
 	}
-	vtimer_irq = request_ppi("arm,armv8-timer", 2, "minikvm-vtimer");
+	vtimer_irq = request_ppi("arm,armv8-timer", 2, MKVM_HOST_PPI_VTIMER,
+				 "minikvm-vtimer");
 	if (vtimer_irq < 0) {
-		pr_err("no virtual timer interrupt in the device tree\n");
+		pr_err("no virtual timer interrupt in the %s\n",
+		       acpi_disabled ? "device tree" : "ACPI GTDT");
 		free_percpu_irq(maint_irq, &vgic_irq_cookie);
 		return vtimer_irq;
 	}

@@ -14,6 +14,7 @@
 #ifndef __MKVM_VGIC_INTERNAL_H
 #define __MKVM_VGIC_INTERNAL_H
 
+#include <linux/errno.h>
 #include <linux/irqchip/arm-gic-v3.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
@@ -56,6 +57,21 @@ void vgic_redist_lpis_enabled(struct mkvm_vcpu *vcpu, bool was);
 /* vgic-cpuif.c */
 bool vgic_icc_known(u32 reg);
 int vgic_icc_uaccess(struct mkvm_vcpu *vcpu, u32 reg, bool write, u64 *val);
+
+/* acpi.c (CONFIG_ACPI only): the host PPIs vgic-cpuif.c claims. */
+enum mkvm_host_ppi {
+	MKVM_HOST_PPI_VGIC_MAINT,	/* the GIC's maintenance interrupt */
+	MKVM_HOST_PPI_VTIMER,		/* the EL1 virtual timer's */
+};
+
+#if IS_ENABLED(CONFIG_ACPI)
+int mkvm_acpi_host_ppi(enum mkvm_host_ppi ppi);
+#else
+static inline int mkvm_acpi_host_ppi(enum mkvm_host_ppi ppi)
+{
+	return -ENODEV;
+}
+#endif
 
 /* vgic-save.c */
 int vgic_state_has_attr(struct mkvm_vm *vm, struct kvm_device_attr *a);

@@ -73,7 +73,7 @@ u64 mkvm_vhe_call(struct mkvm_hyp_cpu *hc, u64 id, u64 a1, u64 a2, u64 a3)
 	case MKVM_HC(MKVM_HC_FLUSH_VMID):
 		/* HCR_EL2.TGE is clear meanwhile: nothing may interrupt. */
 		flags = local_daif_save();
-		vhe_sym(vhe_flush_vmid)(a1, a2);
+		vhe_sym(vhe_flush_vmid)(a1, a2, hc->features);
 		local_daif_restore(flags);
 		return MKVM_HC_OK;
 	case MKVM_HC(MKVM_HC_GET_ICH_VTR):

@@ -36,6 +36,8 @@ u64 read_ich_vtr(void);
 /* sysreg-sr.c */
 void sysregs_save(struct mkvm_cpu_ctxt *ctxt);
 void sysregs_restore(struct mkvm_cpu_ctxt *ctxt);
+void host_sysregs_save(struct mkvm_cpu_ctxt *ctxt);
+void host_sysregs_restore(struct mkvm_cpu_ctxt *ctxt);
 void timer_save(struct mkvm_cpu_ctxt *ctxt);
 void timer_restore(struct mkvm_cpu_ctxt *ctxt);
 void timer_disable(void);

@@ -288,10 +288,20 @@ static void enter_guest_el2(struct mkvm_vcpu_hyp *vcpu, struct mkvm_hyp_cpu *h)
 	write_sysreg(vcpu->vmpidr_el2, vmpidr_el2);
 	write_sysreg(vcpu->vtcr_el2, vtcr_el2);
 	write_sysreg(vcpu->vttbr_el2, vttbr_el2);
-	/*
-	 * HCR_EL2.VM last, once stage 2 is fully described: the guest's
-	 * first access must not use a half-written translation regime.
-	 */
+}
+
+/*
+ * HCR_EL2 last, once both stages of the guest's translation are loaded
+ * (stage 2 above, stage 1 by sysregs_restore()) and, by the isb, in
+ * effect: the guest's first access must not use a half-written
+ * translation regime, and on a VHE host clearing TGE brings the EL1&0
+ * regime into context, where a CPU with erratum 1165522 (Cortex-A76;
+ * 1530923, Cortex-A55) may speculate an AT through whatever stage 1 and
+ * stage 2 are there and keep the result in its TLB.  KVM's VHE switch
+ * orders it the same way (Documentation/el2.rst, "Speculative AT").
+ */
+static void enter_guest_hcr(struct mkvm_hyp_cpu *h)
+{
 	isb();
 	write_sysreg(h->guest_hcr, hcr_el2);
 }
@@ -322,7 +332,7 @@ void hyp_panic_restore_host(struct mkvm_hyp_cpu *cpu)
 	timer_disable();
 	debug_switch_to_host(cpu, NULL);
 	exit_guest_el2(cpu);
-	sysregs_restore(&cpu->host_ctxt);
+	host_sysregs_restore(&cpu->host_ctxt);
 	host_buffers_restart(cpu);
 	isb();
 }
@@ -335,11 +345,12 @@ u64 vcpu_run(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu)
 	struct mkvm_cpu_ctxt *host = &cpu->host_ctxt, *guest = &vcpu->ctxt;
 	u64 exit;
 
-	sysregs_save(host);
+	host_sysregs_save(host);
 	enter_guest_el2(vcpu, cpu);
-	tlb_prepare(vcpu);
 	debug_switch_to_guest(cpu, vcpu);
 	sysregs_restore(guest);
+	enter_guest_hcr(cpu);
+	tlb_prepare(vcpu);
 	timer_restore(guest);
 	vgic_restore(&vcpu->vgic);
 	write_sysreg(guest->pc, elr_el2);
@@ -370,7 +381,7 @@ u64 vcpu_run(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu)
 		vcpu->hcr_el2 = (vcpu->hcr_el2 & ~HCR_VSE) |
 				(read_sysreg(hcr_el2) & HCR_VSE);
 	exit_guest_el2(cpu);
-	sysregs_restore(host);
+	host_sysregs_restore(host);
 	host_buffers_restart(cpu);
 	isb();
 	return exit;

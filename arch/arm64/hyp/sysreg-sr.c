@@ -64,6 +64,44 @@ void sysregs_restore(struct mkvm_cpu_ctxt *ctxt)
 }
 
 /*
+ * The host's side of the switch.  An nVHE host kernel runs at EL1 and
+ * needs every register of the table back.  A VHE host runs at EL2 and its
+ * tasks in the EL2&0 regime: the registers E2H redirects (RE) are reached
+ * only through the _EL12 encodings, by nobody while no guest runs, so
+ * the guest's values stay in them and the host's are neither saved nor
+ * restored, as in KVM's VHE switch - 14 registers less each way.  The
+ * others (NR) are the host's own: MDSCR_EL1 (its debug, there is no
+ * MDSCR_EL2), SP_EL0 (the current task), TPIDR_EL0 and TPIDRRO_EL0 (its
+ * tasks' thread pointers), and PAR_EL1, CSSELR_EL1, TPIDR_EL1 and
+ * SP_EL1, which the kernel does not depend on between runs but can read:
+ * no guest value is left where the host sees it
+ * (selftests/isolation_test.c).
+ */
+#ifdef __MKVM_VHE__
+#define HOST_SKIP_RE(idx, name)
+
+void host_sysregs_save(struct mkvm_cpu_ctxt *ctxt)
+{
+	SWITCHED_SYSREGS(HOST_SKIP_RE, SAVE_NR)
+}
+
+void host_sysregs_restore(struct mkvm_cpu_ctxt *ctxt)
+{
+	SWITCHED_SYSREGS(HOST_SKIP_RE, RESTORE_NR)
+}
+#else
+void host_sysregs_save(struct mkvm_cpu_ctxt *ctxt)
+{
+	sysregs_save(ctxt);
+}
+
+void host_sysregs_restore(struct mkvm_cpu_ctxt *ctxt)
+{
+	sysregs_restore(ctxt);
+}
+#endif
+
+/*
  * The guest's virtual timer.  On the way out the timer is disabled so it
  * cannot fire into the host, which does not use it (an nVHE host that
  * booted at EL2 runs on the EL1 physical timer, a VHE host on the EL2

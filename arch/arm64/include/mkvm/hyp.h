@@ -98,6 +98,8 @@
 #define MKVM_HYP_F_FGT		BIT(3)	/* fine-grained traps, HFG*TR_EL2 */
 #define MKVM_HYP_F_HCX		BIT(4)	/* HCRX_EL2 */
 #define MKVM_HYP_F_RAS		BIT(5)	/* RAS: HCR_EL2.TERR and TEA exist */
+/* The kernel's ARM64_WORKAROUND_SPECULATIVE_AT (errata 1165522, 1530923...) */
+#define MKVM_HYP_F_SPEC_AT	BIT(6)
 
 /*
  * Branch-predictor hardening on every guest exit, before EL2 or the host
@@ -303,7 +305,7 @@ extern u64 MKVM_HYP_SYM(stub_vectors_pa);
 /* The VHE copy of the world switch (arch/arm64/hyp/vhe/), called at EL2. */
 u64 MKVM_VHE_SYM(vhe_vcpu_run)(struct mkvm_hyp_cpu *cpu,
 			       struct mkvm_vcpu_hyp *vcpu);
-void MKVM_VHE_SYM(vhe_flush_vmid)(u64 vttbr, u64 vtcr);
+void MKVM_VHE_SYM(vhe_flush_vmid)(u64 vttbr, u64 vtcr, u64 features);
 u64 MKVM_VHE_SYM(read_ich_vtr)(void);
 #endif
 
