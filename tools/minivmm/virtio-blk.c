@@ -44,9 +44,13 @@
 /*
  * File I/O is split so that a stopping VM is noticed between pieces; the
  * same size is the buffer size offered (VIRTIO_BLK_F_SIZE_MAX).  A larger
- * buffer from a driver that ignores it is served all the same.
+ * buffer from a driver that ignores it is served all the same.  The
+ * fuzzers (a 64 KiB disk) build with a smaller piece, so that requests
+ * are cut into pieces there too.
  */
+#ifndef BLK_IO_CHUNK
 #define BLK_IO_CHUNK	(1U << 20)
+#endif
 /* Page-cache pages under the image: 4 KiB physical blocks (2^3 sectors). */
 #define BLK_PHYS_EXP	3
 
