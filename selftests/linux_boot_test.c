@@ -22,7 +22,10 @@
 #define GUEST_IMAGE	"/guest/Image"
 #define GUEST_ROOTFS	"/guest/rootfs.cpio.gz"
 #define DISK		"/tmp/linux_boot_test.img"
-#define DISK_SIZE	(1 << 20)
+#define DISK_SIZE	(4 << 20)
+/* The host's pattern at [2 MiB, 3 MiB); the guest copies it to [3, 4). */
+#define PATTERN_OFF	(2 << 20)
+#define PATTERN_LEN	(1 << 20)
 #define DISK_MARKER	"minivmm-linux-boot-test-marker"
 
 /*
@@ -38,17 +41,37 @@
  * The guest's /init runs guest_cmd (scripts/guest-rootfs-init.sh) and
  * powers off.  Markers, one per check: the online CPU list and count, a
  * timer-driven sleep, a read of the whole disk (many requests, for the
- * notification paths), and a raw write of DISK_MARKER to the disk's first
- * sector, synced.  No double quotes: the kernel command line quotes it.
+ * notification paths), the disk's segment limit (VIRTIO_BLK_F_SEG_MAX:
+ * 256, so that a 1 MiB direct request travels whole), a copy of the
+ * host's pattern in 1 MiB direct requests (many buffers each), and a raw
+ * write of DISK_MARKER to the disk's first sector, synced.  No double
+ * quotes: the kernel command line quotes it.
  */
 #define GUEST_CMD							\
 	"echo guest-up; "						\
 	"echo guest-cpus $(cat /sys/devices/system/cpu/online) $(nproc); " \
 	"sleep 1 && echo guest-slept; "					\
 	"dd if=/dev/vda of=/dev/null bs=64k 2>/dev/null && echo guest-read; " \
+	"echo guest-segs $(cat /sys/block/vda/queue/max_segments); "	\
+	"dd if=/dev/vda of=/dev/vda bs=1M skip=2 seek=3 count=1 "	\
+	"iflag=direct oflag=direct 2>/dev/null && echo guest-copied; "	\
 	"echo " DISK_MARKER " | dd of=/dev/vda conv=fsync 2>/dev/null && " \
 	"sync && echo guest-wrote"
 #define GUEST_PARAMS	"console=ttyAMA0 quiet panic=-1 guest_cmd=\"" GUEST_CMD "\""
+
+static uint8_t pattern[PATTERN_LEN];
+
+/* A reproducible pattern: no two 512-byte sectors alike. */
+static void fill_pattern(uint8_t *buf, size_t len)
+{
+	uint32_t x = 0x6d6b766d;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		x = x * 1103515245U + 12345U;
+		buf[i] = x >> 16;
+	}
+}
 
 FIXTURE(boot) {
 	struct mkvm_child_result res;
@@ -111,6 +134,8 @@ FIXTURE_SETUP(boot)
 	fd = open(DISK, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	ASSERT_LE(0, fd) TH_LOG("%s: %s", DISK, strerror(errno));
 	ASSERT_EQ(0, ftruncate(fd, DISK_SIZE));
+	fill_pattern(pattern, PATTERN_LEN);
+	ASSERT_EQ(PATTERN_LEN, pwrite(fd, pattern, PATTERN_LEN, PATTERN_OFF));
 	close(fd);
 }
 
@@ -133,17 +158,30 @@ TEST_F_TIMEOUT(boot, smp_timer_disk_poweroff, HARNESS_TIMEOUT_S)
 	};
 	struct mkvm_child_result *res = &self->res;
 	char disk[sizeof(DISK_MARKER)] = "";
+	uint8_t *copy;
+	int fd;
 
 	mkvm_minivmm_run(args, ARRAY_SIZE(args), &io, res);
 	ksft_print_msg("guest: init after %ld ms, powered off after %ld ms\n",
 		       res->mark_ms, res->total_ms);
 
 	mkvm_check_guest_marks(res, "guest-up", "guest-cpus 0-1 2",
-			       "guest-slept", "guest-read", "guest-wrote");
+			       "guest-slept", "guest-read", "guest-segs 256",
+			       "guest-copied", "guest-wrote");
 
 	EXPECT_EQ((ssize_t)strlen(DISK_MARKER),
 		  mkvm_file_head(DISK, disk, sizeof(disk)));
+	fd = open(DISK, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	copy = malloc(PATTERN_LEN);
+	ASSERT_NE(NULL, copy);
+	ASSERT_EQ(PATTERN_LEN, pread(fd, copy, PATTERN_LEN,
+				     PATTERN_OFF + PATTERN_LEN));
+	close(fd);
 	EXPECT_STREQ(DISK_MARKER, disk);
+	/* Every buffer of every request landed where it belongs. */
+	EXPECT_EQ(0, memcmp(pattern, copy, PATTERN_LEN));
+	free(copy);
 	check_paths(_metadata, res->err, variant->no_eventfd);
 }
 

@@ -698,8 +698,8 @@ int virtq__pop(struct virtio_mmio_dev *vdev, unsigned int q,
 	const uint8_t *avail = guest_mem__ptr(gm, vq->avail_addr,
 					      VRING_AVAIL_RING + vq->num * 2);
 	uint16_t avail_idx, idx;
+	unsigned int n, max_segs = vdev->ops->max_segs ?: VIRTQ_DEFAULT_SEGS;
 	uint64_t total = 0;
-	unsigned int n;
 
 	if (!avail || !vq->num)
 		goto bad_ring;
@@ -727,7 +727,7 @@ int virtq__pop(struct virtio_mmio_dev *vdev, unsigned int q,
 		bool write;
 		void *ptr;
 
-		if (n >= vq->num || n >= VIRTQ_MAX_SEGS ||
+		if (n >= vq->num || n >= max_segs ||
 		    virtq__desc(vdev, vq, idx, &d))
 			goto bad_chain;
 		write = d.flags & VRING_DESC_F_WRITE;

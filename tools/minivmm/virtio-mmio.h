@@ -22,8 +22,13 @@ struct kvm;
 #define VIRTIO_MMIO_SPI_BASE	16
 #define VIRTIO_MMIO_MAX_DEVS	8
 #define VIRTIO_MAX_QUEUES	2
-/* Longest descriptor chain we follow; Linux's block requests use ~3. */
-#define VIRTQ_MAX_SEGS		64
+/*
+ * Longest descriptor chain followed: virtio-blk's requests of up to 256
+ * data buffers (its SEG_MAX), a header and a status byte.  Other devices
+ * follow VIRTQ_DEFAULT_SEGS (virtio_dev_ops.max_segs).
+ */
+#define VIRTQ_MAX_SEGS		258
+#define VIRTQ_DEFAULT_SEGS	64
 /* Requests an I/O thread serves before it lets the vCPUs at the lock. */
 #define VIRTQ_BUDGET		32
 /* Device status bit the device sets (virtio 1.2, 2.1). */
@@ -38,6 +43,8 @@ struct virtio_dev_ops {
 	uint64_t features;		/* besides VIRTIO_F_VERSION_1 */
 	unsigned int nr_queues;
 	uint16_t queue_max;		/* a power of two */
+	/* Longest chain, up to VIRTQ_MAX_SEGS; 0: VIRTQ_DEFAULT_SEGS. */
+	unsigned int max_segs;
 	/*
 	 * Serve what the driver made available on queue @q: on the device's
 	 * I/O thread, lock held; it may drop the lock around its I/O (see

@@ -16,7 +16,7 @@
  *   2 off n bytes	write n bytes of guest RAM
  *   3 off val		write a 32-bit word of guest RAM
  *   4 dev q lognum	bring virtio queue q up the way a driver does
- *   5 dev q n descs	post a chain of n descriptors and notify
+ *   5 dev q n descs	post a chain of n + 1 descriptors (up to 128) and notify
  *   6 n bytes		type n characters at the console(s); as one
  *			packet from the network too
  *   7 dev		reset a virtio device (status 0)
@@ -344,7 +344,7 @@ static void post_chain(struct kvm *kvm, struct cursor *c)
 {
 	unsigned int dev = get8(c) % (kvm->nr_virtio ? kvm->nr_virtio : 1);
 	unsigned int q = get8(c) % VIRTIO_MAX_QUEUES;
-	unsigned int n = 1 + get8(c) % 8, i;
+	unsigned int n = 1 + get8(c) % 128, i;
 	uint64_t ring = fuzz_vm__queue_base(dev, q);
 	uint16_t num = 1 << (get8(c) % 8), head = get8(c) % num, idx;
 	uint16_t *avail_idx = ram(kvm, ring + QUEUE_AVAIL + 2, 2);

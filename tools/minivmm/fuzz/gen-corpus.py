@@ -66,7 +66,7 @@ def bus(addr, length, write=1):
 
 def blk_req(kind, sector=0, data_len=512, write_data=False):
     hdr = struct.pack('<IIQ', kind, 0, sector)
-    return (ram(0, hdr) + setup(0, 0) +
+    return (ram(BUF, hdr) + setup(0, 0) +
             chain(0, 0, [desc(0, 16), desc(0x1000, data_len, write=not write_data),
                          desc(0x2000, 1, write=True)]))
 
@@ -74,7 +74,7 @@ def blk_req(kind, sector=0, data_len=512, write_data=False):
 seeds = {
     'virtio_blk': {
         'read': blk_req(0),
-        'write': ram(0x1000, b'minivmm' * 8) + blk_req(1, 1, write_data=True),
+        'write': ram(BUF + 0x1000, b'minivmm' * 8) + blk_req(1, 1, write_data=True),
         'flush': blk_req(4, data_len=0),
         'get-id': blk_req(8, data_len=20),
         'unsupported': blk_req(0x77),
@@ -92,6 +92,34 @@ seeds = {
         'bad-order': setup(0, 0) + chain(0, 0, [desc(0, 16), desc(0x2000, 1, True), desc(0, 16)]),
         # Reset in the middle, then a request again.
         'reset-reuse': blk_req(0) + bytes([7, 0]) + blk_req(0),
+        # Requests in many buffers (SEG_MAX): 100 of 256 bytes read, 60
+        # of 512 written, odd sizes with the status byte sharing the last
+        # buffer, the header sharing the first, and a chain as long as
+        # the ring.
+        'read-multi': ram(BUF, struct.pack('<IIQ', 0, 0, 2)) + setup(0, 0, 7) +
+        chain(0, 0, [desc(0, 16)] + [desc(0x100 + i * 0x100, 256, True) for i in range(100)] +
+              [desc(0xbf00, 1, True)], lognum=7),
+        'write-multi': ram(BUF, struct.pack('<IIQ', 1, 0, 3)) + ram(BUF + 0x1000, b'segments' * 8) + setup(0, 0, 7) +
+        chain(0, 0, [desc(0, 16)] + [desc(0x1000 + i * 0x200, 512) for i in range(60)] +
+              [desc(0xbf00, 1, True)], lognum=7),
+        'read-odd-segments': ram(BUF, struct.pack('<IIQ', 0, 0, 5)) + setup(0, 0, 4) +
+        chain(0, 0, [desc(0, 16), desc(0x100, 7, True), desc(0x200, 500, True),
+                     desc(0x400, 1, True), desc(0x1000, 4097, True)], lognum=4),
+        'write-header-shared': ram(BUF, struct.pack('<IIQ', 1, 0, 1) + b'shared' * 8) + setup(0, 0) +
+        chain(0, 0, [desc(0, 16 + 1024), desc(0x2000, 1, True)]),
+        'read-whole-ring': ram(BUF, struct.pack('<IIQ', 0, 0, 0)) + setup(0, 0, 7) +
+        chain(0, 0, [desc(0, 16)] + [desc(0x100 + i * 0x180, 512, True) for i in range(126)] +
+              [desc(0xbf00, 1, True)], lognum=7),
+        # The config space a driver reads: capacity, size_max, seg_max,
+        # blk_size and the topology, at every width.
+        'config': b''.join(mmio_r(0, 0x100 + o, s) for o in (0, 8, 12, 20, 24, 25, 26, 28) for s in (1, 2, 4, 8)),
+        # Past the end of the disk by one sector, in many buffers.
+        'bad-multi-past-the-end': ram(BUF, struct.pack('<IIQ', 0, 0, 127)) + setup(0, 0, 7) +
+        chain(0, 0, [desc(0, 16)] + [desc(0x100 + i * 0x100, 256, True) for i in range(4)] +
+              [desc(0xbf00, 1, True)], lognum=7),
+        # A chain longer than the ring: it loops.
+        'bad-multi-loop': setup(0, 0, 7) + chain(0, 0, [desc(0, 16)] + [desc(0x100, 512, True)] * 9 +
+                                                 [desc(0x100, 512, True, next_=1)] + [desc(0x100, 512, True)] * 9, lognum=7),
     },
     'virtio_mmio': {
         'rw-chain': setup(0, 0) + chain(0, 0, [desc(0, 100), desc(0x100, 200, True)]),

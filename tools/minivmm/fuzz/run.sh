@@ -21,10 +21,14 @@ secs=$1
 shift
 out=../../../build/fuzz
 n=0 failed=0
-for t in "$@" race_desc_len; do
+for t in "$@" race_desc_len blk_segments; do
 	n=$((n + 1))
 	log=$out/log-$t.txt
-	if [ "$t" = race_desc_len ]; then
+	if [ "$t" = blk_segments ]; then
+		"$out/blk_segments" > "$log" 2>&1
+		rc=$?
+		detail=$(grep -c ' match$' "$log")" cases match"
+	elif [ "$t" = race_desc_len ]; then
 		rsecs=$(( secs < 5 ? secs : 5 ))
 		"$out/race_desc_len" "$rsecs" > "$log" 2>&1
 		rc=$?
