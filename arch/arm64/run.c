@@ -275,9 +275,10 @@ typedef int (*exit_handler_fn)(struct mkvm_vcpu *vcpu, u64 esr);
 
 /*
  * Give the physical CPU up until something is pending for this vCPU (a
- * kick: PSCI, an interrupt) or a signal: a WFI, or a suspended vCPU.
+ * kick: PSCI, an interrupt), a signal, or the virtual count reaches
+ * *@deadline (a WFIT; NULL for none): a WFI, or a suspended vCPU.
  */
-static void vcpu_block(struct mkvm_vcpu *vcpu)
+static void vcpu_block(struct mkvm_vcpu *vcpu, const u64 *deadline)
 {
 	u64 start, now, poll_end;
 	unsigned int max, poll;
@@ -288,7 +289,7 @@ static void vcpu_block(struct mkvm_vcpu *vcpu)
 	mkvm_timer_sync(vcpu, false);
 	if (mkvm_vgic_pending(vcpu))
 		return;
-	mkvm_vtimer_arm(vcpu);
+	mkvm_vtimer_arm(vcpu, deadline);
 	/*
 	 * Poll before sleeping, as KVM's halt polling does: an interrupt
 	 * that comes within the window (an I/O completion, an IPI answer)
@@ -327,10 +328,22 @@ static void vcpu_block(struct mkvm_vcpu *vcpu)
 
 /*
  * WFI: give the physical CPU up until something is pending for this vCPU
- * (a kick: PSCI, an interrupt later) or a signal.  WFE: just yield.
+ * (a kick: PSCI, an interrupt later) or a signal.  WFE (and WFET, which
+ * may end early anyway): just yield.
+ *
+ * WFIT (FEAT_WFxT, which the guest sees when the CPU has it) is a WFI
+ * that also ends when CNTVCT_EL0 reaches the value in its register: a
+ * guest's udelay() on such a CPU.  Slept as a plain WFI it would last
+ * until the next interrupt.  A deadline already past ends it at once;
+ * an invalid register field (ISS.RV clear) makes it a plain WFI, as in
+ * KVM.  QEMU 7.2 has no FEAT_WFxT: this path is read, not tested, here.
  */
 static int handle_wfx(struct mkvm_vcpu *vcpu, u64 esr)
 {
+	bool timed = (esr & ESR_ELx_WFx_ISS_TI) == ESR_ELx_WFx_ISS_WFxT &&
+		     (esr & ESR_ELx_WFx_ISS_RV);
+	u64 deadline = 0;
+
 	mkvm_skip_instr(vcpu);
 	if (esr & ESR_ELx_WFx_ISS_WFE) {
 		vcpu->stat.wfe_exit_stat++;
@@ -338,7 +351,12 @@ static int handle_wfx(struct mkvm_vcpu *vcpu, u64 esr)
 		return 1;
 	}
 	vcpu->stat.wfi_exit_stat++;
-	vcpu_block(vcpu);
+	if (timed) {
+		deadline = mkvm_get_gpr(vcpu, FIELD_GET(ESR_ELx_WFx_ISS_RN, esr));
+		if (mkvm_vcounter_reached(vcpu, deadline))
+			return 1;
+	}
+	vcpu_block(vcpu, timed ? &deadline : NULL);
 	return 1;
 }
 
@@ -354,7 +372,7 @@ static int vcpu_suspended(struct mkvm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 
-	vcpu_block(vcpu);
+	vcpu_block(vcpu, NULL);
 	if (!mkvm_vgic_pending(vcpu))
 		return 1;
 	memset(&run->system_event, 0, sizeof(run->system_event));

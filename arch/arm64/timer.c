@@ -213,19 +213,34 @@ void mkvm_timer_destroy(struct mkvm_vcpu *vcpu)
 }
 
 /**
+ * mkvm_vcounter_reached() - has the vCPU's virtual count reached @cval?
+ * @vcpu:	the vCPU
+ * @cval:	a CNTVCT_EL0 value (a WFIT deadline)
+ */
+bool mkvm_vcounter_reached(struct mkvm_vcpu *vcpu, u64 cval)
+{
+	return vcounter(vcpu) >= cval;
+}
+
+/**
  * mkvm_vtimer_arm() - before a WFI sleep: wake when a timer would fire
  * @vcpu:	the vCPU
+ * @deadline:	NULL, or a virtual count the sleep must not outlast (WFIT)
  *
  * The physical timer's hrtimer is queued already (mkvm_timer_sync()).
  */
-void mkvm_vtimer_arm(struct mkvm_vcpu *vcpu)
+void mkvm_vtimer_arm(struct mkvm_vcpu *vcpu, const u64 *deadline)
 {
-	u64 ns;
+	u64 now = vcounter(vcpu), ns = U64_MAX, d;
 
-	if (!ctl_can_fire(*sysreg(vcpu, SR_CNTV_CTL_EL0)) ||
-	    !ticks_to_ns(vcounter(vcpu), *sysreg(vcpu, SR_CNTV_CVAL_EL0), &ns))
-		return;
-	hrtimer_start(&vcpu->arch.vtimer, ns_to_ktime(ns), HRTIMER_MODE_REL);
+	if (ctl_can_fire(*sysreg(vcpu, SR_CNTV_CTL_EL0)) &&
+	    ticks_to_ns(now, *sysreg(vcpu, SR_CNTV_CVAL_EL0), &d))
+		ns = d;
+	if (deadline && ticks_to_ns(now, *deadline, &d))
+		ns = min(ns, d);
+	if (ns != U64_MAX)
+		hrtimer_start(&vcpu->arch.vtimer, ns_to_ktime(ns),
+			      HRTIMER_MODE_REL);
 }
 
 void mkvm_vtimer_cancel(struct mkvm_vcpu *vcpu)
