@@ -252,17 +252,15 @@ static void clean_guest_pages(struct page *page, unsigned long n)
  * entry through the MMU notifier before the change.  So the write
  * permission comes back, and the page is logged, under mmu_lock alone:
  * no page lookup, no cache maintenance (the page was cleaned when it was
- * mapped).
+ * mapped).  mmu_lock held; @slot holds @ipa.
  */
-static bool relax_logged_write(struct mkvm_vm *vm, u64 ipa)
+static bool relax_logged_write(struct mkvm_vm *vm,
+			       const struct mkvm_memslot *slot, u64 ipa)
 {
 	u64 gfn = ipa >> PAGE_SHIFT;
-	struct mkvm_memslot *slot;
 	bool done = false;
 
-	spin_lock(&vm->mmu_lock);
-	slot = mkvm_gfn_to_slot(vm, gfn);
-	if (slot && slot->dirty_bitmap &&
+	if (slot->dirty_bitmap &&
 	    !mkvm_mmu_invalidating(vm, slot->userspace_addr +
 				   ((gfn - slot->base_gfn) << PAGE_SHIFT),
 				   PAGE_SIZE) &&
@@ -272,7 +270,6 @@ static bool relax_logged_write(struct mkvm_vm *vm, u64 ipa)
 		if (done)
 			set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
 	}
-	spin_unlock(&vm->mmu_lock);
 	return done;
 }
 
@@ -487,26 +484,29 @@ int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write, bool exec)
 	u64 attr;
 	int ret;
 
-	if (write && relax_logged_write(vm, ipa))
-		return 1;
-
-	ret = mkvm_pgtable_cache_topup(&vcpu->mmu_cache,
-				       mkvm_pgtable_map_pages_needed(&vm->arch.s2));
-	if (ret)
-		return ret;
-
 	/*
-	 * The slot and mmu_seq together: an invalidation or slot change
-	 * after this point bumps mmu_seq, and the mapping below is dropped.
+	 * One slot lookup for everything: a logged write done at once, an
+	 * MMIO access (no slot) known at once, or the slot and mmu_seq
+	 * together for the slow path - an invalidation or slot change after
+	 * this point bumps mmu_seq, and the mapping below is dropped.
 	 */
 	spin_lock(&vm->mmu_lock);
 	slot = mkvm_gfn_to_slot(vm, ipa >> PAGE_SHIFT);
+	if (slot && write && relax_logged_write(vm, slot, ipa)) {
+		spin_unlock(&vm->mmu_lock);
+		return 1;
+	}
 	if (slot)
 		s = *slot;
 	seq = vm->mmu_seq;
 	spin_unlock(&vm->mmu_lock);
 	if (!slot || (write && (s.flags & KVM_MEM_READONLY)))
 		return 0;
+
+	ret = mkvm_pgtable_cache_topup(&vcpu->mmu_cache,
+				       mkvm_pgtable_map_pages_needed(&vm->arch.s2));
+	if (ret)
+		return ret;
 
 	hva = s.userspace_addr + (((ipa >> PAGE_SHIFT) - s.base_gfn) << PAGE_SHIFT);
 	writable = !(s.flags & KVM_MEM_READONLY);
