@@ -39,14 +39,6 @@
 #define ERROR_TIMEOUT_MS	20000
 #define REBIND_TIMEOUT_MS	20000
 
-/* The last @n bytes of @s: where a failed boot says why. */
-static const char *tail(const char *s, size_t n)
-{
-	size_t len = strlen(s);
-
-	return len > n ? s + len - n : s;
-}
-
 /* The NVMe physical function's address (0000:00:03.0), or NULL. */
 static const char *find_nvme(void)
 {
@@ -292,25 +284,24 @@ static void guest_writes_host_reads(struct __test_metadata *_metadata,
 
 	ASSERT_NE(NULL, strstr(res->out, "guest-up"))
 		TH_LOG("no guest userspace; stderr: %s\nconsole tail: %s",
-		       res->err, tail(res->out, 3000));
-	for (st = strstr(res->out, "guest-"); st; st = strstr(st + 1, "guest-"))
-		ksft_print_msg("%.*s\n", (int)strcspn(st, "\r\n"), st);
+		       res->err, mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
+	mkvm_print_guest_lines(res->out);
 	snprintf(want, sizeof(want), "guest-disk nvme0n1 %d", NVME_SECTORS);
 	EXPECT_NE(NULL, strstr(res->out, want))
-		TH_LOG("stderr: %s\nconsole tail: %s", res->err, tail(res->out, 3000));
+		TH_LOG("stderr: %s\nconsole tail: %s", res->err, mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
 	EXPECT_NE(NULL, strstr(res->out, "guest-wrote"))
-		TH_LOG("console tail: %s", tail(res->out, 3000));
+		TH_LOG("console tail: %s", mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
 	/* The nvme driver's interrupt (one vCPU: one count) has fired. */
 	st = strstr(res->out, "guest-irqs ");
 	EXPECT_TRUE(st && sscanf(st, "guest-irqs %lu", &irqs) == 1 && irqs > 0)
-		TH_LOG("console tail: %s", tail(res->out, 3000));
+		TH_LOG("console tail: %s", mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
 	if (st) {
 		snprintf(line, sizeof(line), "%.*s", (int)strcspn(st, "\r\n"), st);
 		/* "guest-irqs COUNT GICv3 SPI" or "... ITS-PCI-MSIX-..." */
 		EXPECT_EQ(intx, strstr(line, "MSI") == NULL) TH_LOG("%s", line);
 	}
 	EXPECT_EQ(0, res->status)
-		TH_LOG("stderr: %s\nconsole tail: %s", res->err, tail(res->out, 3000));
+		TH_LOG("stderr: %s\nconsole tail: %s", res->err, mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
 	/*
 	 * The driver's register and doorbell accesses went to the BAR's
 	 * memslot, not to minivmm: only config space exited, and the MSI-X
@@ -395,28 +386,27 @@ TEST_F_TIMEOUT(vfio, hostile_config_writes, HARNESS_TIMEOUT_S)
 	};
 	struct mkvm_child_result *res = &self->res;
 	char sector[512];
-	const char *dev, *st;
+	const char *dev;
 
 	ASSERT_EQ(0, pci_bind(self->bdf, "vfio-pci"));
 	mkvm_minivmm_run(args, ARRAY_SIZE(args), &io, res);
-	for (st = strstr(res->out, "guest-"); st; st = strstr(st + 1, "guest-"))
-		ksft_print_msg("%.*s\n", (int)strcspn(st, "\r\n"), st);
+	mkvm_print_guest_lines(res->out);
 	ASSERT_NE(NULL, strstr(res->out, "guest-up"))
-		TH_LOG("stderr: %s\nconsole tail: %s", res->err, tail(res->out, 3000));
+		TH_LOG("stderr: %s\nconsole tail: %s", res->err, mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
 	/* 64-bit memory BAR: type bits 0x4 kept, the address as written. */
 	EXPECT_NE(NULL, strstr(res->out, "guest-bar0 80000004 00000000"))
-		TH_LOG("console tail: %s", tail(res->out, 2000));
+		TH_LOG("console tail: %s", mkvm_tail(res->out, 2000));
 	/*
 	 * MSI-X (at 0x40) still leads to the emulated PCIe capability (at
 	 * 0xc0: a version 2 integrated endpoint offering FLR) and nothing
 	 * else; the ROM BAR reads 0.
 	 */
 	EXPECT_NE(NULL, strstr(res->out, "guest-caps 40 00000000 c0 00920010 10000000"))
-		TH_LOG("console tail: %s", tail(res->out, 2000));
+		TH_LOG("console tail: %s", mkvm_tail(res->out, 2000));
 	EXPECT_NE(NULL, strstr(res->out, "guest-disk-ok"))
-		TH_LOG("console tail: %s", tail(res->out, 2000));
+		TH_LOG("console tail: %s", mkvm_tail(res->out, 2000));
 	EXPECT_NE(NULL, strstr(res->out, "guest-lived"))
-		TH_LOG("console tail: %s", tail(res->out, 2000));
+		TH_LOG("console tail: %s", mkvm_tail(res->out, 2000));
 	EXPECT_EQ(0, res->status) TH_LOG("stderr: %s", res->err);
 
 	ASSERT_EQ(0, pci_bind(self->bdf, ""));
@@ -480,15 +470,15 @@ TEST_F_TIMEOUT(vfio, guest_flr, HARNESS_TIMEOUT_S)
 		resets += !strncmp(st, "guest-reset-done", 16);
 	}
 	ASSERT_NE(NULL, strstr(res->out, "guest-up"))
-		TH_LOG("stderr: %s\nconsole tail: %s", res->err, tail(res->out, 3000));
+		TH_LOG("stderr: %s\nconsole tail: %s", res->err, mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
 	st = strstr(res->out, "guest-reset-method ");
 	EXPECT_TRUE(st && !strncmp(st + 19, "flr", 3))
-		TH_LOG("console tail: %s", tail(res->out, 3000));
-	EXPECT_EQ(3, resets) TH_LOG("console tail: %s", tail(res->out, 3000));
+		TH_LOG("console tail: %s", mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
+	EXPECT_EQ(3, resets) TH_LOG("console tail: %s", mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
 	EXPECT_NE(NULL, strstr(res->out, "guest-rebound nvme"))
-		TH_LOG("console tail: %s", tail(res->out, 3000));
+		TH_LOG("console tail: %s", mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
 	EXPECT_NE(NULL, strstr(res->out, "guest-wrote"))
-		TH_LOG("console tail: %s", tail(res->out, 3000));
+		TH_LOG("console tail: %s", mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
 	EXPECT_EQ(0, res->status) TH_LOG("stderr: %s", res->err);
 	st = strstr(res->err, "function level resets ");
 	ASSERT_NE(NULL, st) TH_LOG("stderr: %s", res->err);
@@ -543,7 +533,7 @@ TEST_F_TIMEOUT(vfio, guest_flr_mid_io, HARNESS_TIMEOUT_S)
 	ASSERT_EQ(0, pci_bind(self->bdf, "vfio-pci"));
 	mkvm_minivmm_run(args, ARRAY_SIZE(args), &io, res);
 	ASSERT_NE(NULL, strstr(res->out, "guest-lived"))
-		TH_LOG("stderr: %s\nconsole tail: %s", res->err, tail(res->out, 3000));
+		TH_LOG("stderr: %s\nconsole tail: %s", res->err, mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
 	EXPECT_EQ(0, res->status) TH_LOG("stderr: %s", res->err);
 	st = strstr(res->err, "function level resets ");
 	ASSERT_NE(NULL, st) TH_LOG("stderr: %s", res->err);
@@ -627,7 +617,7 @@ TEST_F_TIMEOUT(vfio, dma_outside_guest_ram_faults, HARNESS_TIMEOUT_S)
 	mkvm_minivmm_run(args, ARRAY_SIZE(args), &io, res);
 	st = strstr(res->out, "nvme-dma ");
 	ASSERT_NE(NULL, st) TH_LOG("stderr: %s\nconsole tail: %s", res->err,
-				   tail(res->out, 3000));
+				   mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
 	ksft_print_msg("%.*s\n", (int)strcspn(st, "\r\n"), st);
 	ASSERT_EQ(3, sscanf(st, "nvme-dma good-status %d vid %x bad-status %d",
 			    &good, &vid, &bad)) TH_LOG("%.200s", st);
@@ -735,7 +725,7 @@ TEST_F_TIMEOUT(vfio, read_throughput, HARNESS_TIMEOUT_S)
 	unlink(PERF_DISK);
 	n = print_guest_rates(res->out);
 	/* Two reads of each disk. */
-	EXPECT_EQ(4, n) TH_LOG("stderr: %s\nconsole tail: %s", res->err, tail(res->out, 3000));
+	EXPECT_EQ(4, n) TH_LOG("stderr: %s\nconsole tail: %s", res->err, mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
 	EXPECT_EQ(0, res->status) TH_LOG("stderr: %s", res->err);
 	st = strstr(res->err, "minivmm: stats: ");
 	if (st)
@@ -1088,9 +1078,9 @@ TEST_F_TIMEOUT(sriov, two_vfs_two_guests, HARNESS_TIMEOUT_S)
 		for (st = strstr(res->out, "guest-"); st; st = strstr(st + 1, "guest-"))
 			ksft_print_msg("  %.*s\n", (int)strcspn(st, "\r\n"), st);
 		EXPECT_NE(NULL, strstr(res->out, "guest-nvme-disks 1"))
-			TH_LOG("stderr: %s\nconsole tail: %s", res->err, tail(res->out, 3000));
+			TH_LOG("stderr: %s\nconsole tail: %s", res->err, mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
 		snprintf(want, sizeof(want), "guest-disk %u", vf_sectors[i]);
-		EXPECT_NE(NULL, strstr(res->out, want)) TH_LOG("console tail: %s", tail(res->out, 2000));
+		EXPECT_NE(NULL, strstr(res->out, want)) TH_LOG("console tail: %s", mkvm_tail(res->out, 2000));
 		EXPECT_NE(NULL, strstr(res->out, "guest-wrote"));
 		EXPECT_EQ(0, res->status) TH_LOG("stderr: %s", res->err);
 	}
@@ -1117,7 +1107,6 @@ TEST_F_TIMEOUT(sriov, two_vfs_one_guest, HARNESS_TIMEOUT_S)
 		"--vfio", vf[0], "--vfio", vf[1], "-p", params,
 	};
 	struct mkvm_child_result *res = &self->res[0];
-	const char *st;
 	int i;
 
 	enable_vfs(_metadata, self, vf);
@@ -1133,16 +1122,15 @@ TEST_F_TIMEOUT(sriov, two_vfs_one_guest, HARNESS_TIMEOUT_S)
 		 "echo minivmm-vfs-$s-%d | dd of=/dev/$n conv=fsync 2>/dev/null && "
 		 "echo guest-wrote $s; done\"", getpid());
 	mkvm_minivmm_run(args, ARRAY_SIZE(args), &io, res);
-	for (st = strstr(res->out, "guest-"); st; st = strstr(st + 1, "guest-"))
-		ksft_print_msg("%.*s\n", (int)strcspn(st, "\r\n"), st);
+	mkvm_print_guest_lines(res->out);
 	ASSERT_NE(NULL, strstr(res->out, "guest-up"))
-		TH_LOG("stderr: %s\nconsole tail: %s", res->err, tail(res->out, 3000));
+		TH_LOG("stderr: %s\nconsole tail: %s", res->err, mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
 	EXPECT_NE(NULL, strstr(res->out, "guest-nvme-disks 2"))
-		TH_LOG("console tail: %s", tail(res->out, 3000));
+		TH_LOG("console tail: %s", mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
 	for (i = 0; i < NR_VFS; i++) {
 		snprintf(want, sizeof(want), "guest-wrote %u", vf_sectors[i]);
 		EXPECT_NE(NULL, strstr(res->out, want))
-			TH_LOG("console tail: %s", tail(res->out, 3000));
+			TH_LOG("console tail: %s", mkvm_tail(res->out, MKVM_CONSOLE_TAIL));
 	}
 	EXPECT_EQ(0, res->status) TH_LOG("stderr: %s", res->err);
 	vfs_hold(_metadata, self, vf, marker);
