@@ -189,6 +189,24 @@ static int read_sector0(const char *dev, char *buf)
 	return ret;
 }
 
+/*
+ * The device back with the host's nvme driver: its namespace's first
+ * sector must hold @marker, which the guest wrote.
+ */
+static void host_reads_marker(struct __test_metadata *_metadata,
+			      const char *bdf, const char *marker)
+{
+	char sector[512];
+	const char *dev;
+
+	ASSERT_EQ(0, pci_bind(bdf, ""));
+	dev = host_namespace(bdf);
+	ASSERT_NE(NULL, dev);
+	ASSERT_EQ(0, read_sector0(dev, sector));
+	sector[strlen(marker)] = '\0';
+	EXPECT_STREQ(marker, sector);
+}
+
 FIXTURE(vfio) {
 	const char *bdf;
 	struct mkvm_child_result res;
@@ -256,14 +274,14 @@ static void guest_writes_host_reads(struct __test_metadata *_metadata,
 		.mark = "guest-up",
 	};
 	struct mkvm_child_result *res = &self->res;
-	char marker[64], params[1024], sector[512] = "", want[96], vfio[80];
+	char marker[64], params[1024], want[96], vfio[80];
 	const char *args[] = {
 		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "128",
 		"--vfio", vfio, "-p", params, "--stats",
 	};
 	unsigned long cfg = 0, trapped = ~0ul, irqs = 0, table = 0;
 	char line[128];
-	const char *dev, *st;
+	const char *st;
 
 	snprintf(marker, sizeof(marker), "minivmm-vfio-marker-%d-%ld",
 		 getpid(), (long)time(NULL));
@@ -324,12 +342,7 @@ static void guest_writes_host_reads(struct __test_metadata *_metadata,
 	}
 	EXPECT_EQ(table, trapped);
 
-	ASSERT_EQ(0, pci_bind(self->bdf, ""));
-	dev = host_namespace(self->bdf);
-	ASSERT_NE(NULL, dev);
-	ASSERT_EQ(0, read_sector0(dev, sector));
-	sector[strlen(marker)] = '\0';
-	EXPECT_STREQ(marker, sector);
+	host_reads_marker(_metadata, self->bdf, marker);
 }
 
 TEST_F_TIMEOUT(vfio, guest_writes_host_reads, HARNESS_TIMEOUT_S)
@@ -434,13 +447,13 @@ TEST_F_TIMEOUT(vfio, guest_flr, HARNESS_TIMEOUT_S)
 		.mark = "guest-up",
 	};
 	struct mkvm_child_result *res = &self->res;
-	char marker[64], params[2048], sector[512] = "";
+	char marker[64], params[2048];
 	const char *args[] = {
 		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "128",
 		"--vfio", self->bdf, "-p", params, "--stats",
 	};
 	unsigned long flrs = 0;
-	const char *dev, *st;
+	const char *st;
 	int resets = 0;
 
 	snprintf(marker, sizeof(marker), "minivmm-vfio-flr-marker-%d-%ld",
@@ -485,12 +498,7 @@ TEST_F_TIMEOUT(vfio, guest_flr, HARNESS_TIMEOUT_S)
 	EXPECT_EQ(1, sscanf(st, "function level resets %lu", &flrs));
 	EXPECT_EQ(8, flrs) TH_LOG("stderr: %s", res->err);
 
-	ASSERT_EQ(0, pci_bind(self->bdf, ""));
-	dev = host_namespace(self->bdf);
-	ASSERT_NE(NULL, dev);
-	ASSERT_EQ(0, read_sector0(dev, sector));
-	sector[strlen(marker)] = '\0';
-	EXPECT_STREQ(marker, sector);
+	host_reads_marker(_metadata, self->bdf, marker);
 }
 
 /*
