@@ -414,7 +414,8 @@ TEST_F(stats, counts_tlb_flushes)
  * Stage-2 faults and the VMM's other mappings: a thread of the VMM maps,
  * fills and unmaps 16 MiB of its own memory over and over (every munmap
  * is an MMU notifier invalidation, a long one: 4,096 pages to zap) while
- * the guest reads each page of a 8 MiB slot once, NR_TOUCH faults.  The
+ * the guest reads each page of a 8 MiB slot once, NR_TOUCH faults (small
+ * pages: huge ones would be a few block faults).  The
  * munmaps are not of guest memory, so no fault has to wait for them:
  * minikvm takes one fault per page (plus the few of the code and the
  * exits).  Before, every fault that met an invalidation in progress was
@@ -449,10 +450,12 @@ static void *churn_thread(void *arg)
 
 	while (!atomic_load(&c->stop)) {
 		char *p = mmap(NULL, CHURN_SIZE, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-			       -1, 0);
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		MKVM_CHECK(p != MAP_FAILED, "mmap: %s", strerror(errno));
+		/* 4,096 small pages: a long invalidation to zap. */
+		madvise(p, CHURN_SIZE, MADV_NOHUGEPAGE);
+		memset(p, 1, CHURN_SIZE);
 		munmap(p, CHURN_SIZE);
 		atomic_fetch_add(&c->cycles, 1);
 	}
@@ -470,6 +473,8 @@ TEST_F(stats, faults_ignore_unrelated_munmaps)
 
 	self->vm = vm_create(guest_touch, guest_touch_end);
 	mem = vm_add_memory(self->vm, 1, 0, TOUCH_IPA, NR_TOUCH * 4096ul);
+	/* Small pages, so that each is a fault of its own (not a block). */
+	ASSERT_EQ(0, madvise(mem, NR_TOUCH * 4096ul, MADV_NOHUGEPAGE));
 	for (i = 0; i < NR_TOUCH; i++) {
 		mem[i * 512] = i + 1;
 		sum += i + 1;
