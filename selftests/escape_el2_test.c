@@ -306,6 +306,9 @@ TEST_F(el2pm, lost_el2_retaken_by_next_call)
 #define CPTR_E2H_FPEN	(3ull << 20)
 #define CPTR_E2H_TTA	(1ull << 28)
 #define HCR_TGE		(1ull << 27)
+#define HCR_FWB		(1ull << 46)
+#define ID_AA64MMFR2_EL1_ID	ARM64_SYS_REG(3, 0, 0, 7, 2)
+#define MMFR2_FWB_SHIFT		40
 #define HCR_E2H		(1ull << 34)
 /* CNTHCTL_EL2 with E2H: EL1PCTEN, EL1PTEN; bits 9:0 the host's EL0 ones. */
 #define CNTHCTL_E2H_EL1PCTEN	(1ull << 10)
@@ -384,6 +387,13 @@ TEST_F(el2pm, guest_el2_controls_from_scratch)
 	EXPECT_EQ(mdcr, t.mdcr & ~MDCR_HPMN);
 	if (t.features & F_RAS)
 		EXPECT_EQ(HCR_TERR | HCR_TEA, t.hcr & (HCR_TERR | HCR_TEA));
+	/*
+	 * FWB exactly where every CPU has FEAT_S2FWB (the VM's ID register
+	 * holds the host's sanitised field): memory is then Write-Back at
+	 * stage 2 and mapping it needs no clean to the PoC, as on KVM.
+	 */
+	EXPECT_EQ((vcpu_get_reg(vcpu, ID_AA64MMFR2_EL1_ID) >> MMFR2_FWB_SHIFT) & 0xf ?
+		  HCR_FWB : 0, t.hcr & HCR_FWB);
 	EXPECT_EQ(0, t.hcrx);
 	/* CNTHCTL_EL2: only EL1PCTEN (no counter offset); CNTP_* trap. */
 	if (mkvm_boot_vhe()) {

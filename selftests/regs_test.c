@@ -31,6 +31,7 @@ MKVM_VM_FIXTURE(regs);
 /* SMCCC function ids (DEN0028, DEN0098, DEN0057, KVM's vendor calls). */
 #define SMCCC_ARCH_FEATURES	0x80000001u
 #define SMCCC_ARCH_WA1		0x80008000u
+#define SMCCC_ARCH_WA3		0x80003fffu
 #define TRNG_VERSION		0x84000050u
 #define TRNG_RND64		0xc4000053u
 #define PV_TIME_FEATURES	0xc5000020u
@@ -214,6 +215,54 @@ TEST_F(regs, services_offered)
 		EXPECT_EQ(0, x1);
 	} else {
 		EXPECT_EQ(SMCCC_NOT_SUPPORTED, x1);
+	}
+	vcpu_free(vcpu);
+}
+
+/*
+ * WORKAROUND_3 is offered exactly when the host mitigates Spectre-BHB,
+ * as the kernel reports it in sysfs (KVM answers from that same state).
+ * Offered by a host that leaves BHB open, a guest calls it on every
+ * entry from EL0 for nothing: QEMU's -cpu max (on no errata list) is such
+ * a CPU, and its guest's boot paid 20,000 calls.
+ */
+TEST_F(regs, wa3_follows_host_bhb_state)
+{
+	static const char path[] = "/sys/devices/system/cpu/vulnerabilities/spectre_v2";
+	struct mkvm_vcpu *vcpu;
+	char state[128] = "";
+	uint64_t level;
+	int64_t feat;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f)
+		SKIP(return, "no %s", path);
+	ASSERT_NE(NULL, fgets(state, sizeof(state), f));
+	fclose(f);
+	self->vm = vm_create(guest_call, guest_call_end);
+	vcpu = call_vcpu(self->vm);
+	level = vcpu_get_reg(vcpu, KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3);
+	feat = (int64_t)do_call(vcpu, SMCCC_ARCH_FEATURES, SMCCC_ARCH_WA3, NULL);
+	ksft_print_msg("host spectre_v2: %.*s; WORKAROUND_3 level %llu, ARCH_FEATURES %lld\n",
+		       (int)strcspn(state, "\n"), state,
+		       (unsigned long long)level, (long long)feat);
+	if (strstr(state, ", but not BHB")) {
+		/* Affected, not mitigated. */
+		EXPECT_EQ(KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3_NOT_AVAIL, level);
+		EXPECT_EQ(SMCCC_NOT_SUPPORTED, feat);
+	} else if (strstr(state, ", BHB") || strstr(state, "eBPF")) {
+		EXPECT_EQ(KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3_AVAIL, level);
+		EXPECT_EQ(0, feat);
+	} else if (!strncmp(state, "Not affected", 12) ||
+		   !strncmp(state, "Mitigation", 10)) {
+		/* No BHB word: not affected by it. */
+		EXPECT_EQ(KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3_NOT_REQUIRED, level);
+		EXPECT_EQ(1, feat);
+	} else {
+		/* "Vulnerable": BHB affected and open, or not affected. */
+		EXPECT_NE(KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3_AVAIL, level);
+		EXPECT_NE(0, feat);
 	}
 	vcpu_free(vcpu);
 }

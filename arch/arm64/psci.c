@@ -22,6 +22,7 @@
 #include <uapi/linux/psci.h>
 #include <asm/arch_timer.h>
 #include <asm/cpufeature.h>
+#include <asm/cputype.h>
 #include <asm/esr.h>
 #include <asm/kvm.h>
 #include <asm/sysreg.h>
@@ -99,9 +100,11 @@ static u32 psci_version(struct mkvm_vcpu *vcpu)
  * call is mitigated exactly when the host mitigates guest exits.  The
  * kernel's own verdicts (arm64_get_spectre_*_state()) are not exported;
  * these use the same inputs: whether any CPU is affected, and whether the
- * mitigation is on.  WORKAROUND_2 (Spectre-v4) is never offered: minikvm
- * does not toggle the host's SSBD for a guest, and a guest with SSBS
- * (kept in ID_AA64PFR1_EL1) controls it itself, as KVM reports then.
+ * mitigation is on; WORKAROUND_3 also whether the host mitigates BHB at
+ * all (host_bhb_mitigated()).  WORKAROUND_2 (Spectre-v4) is never
+ * offered: minikvm does not toggle the host's SSBD for a guest, and a
+ * guest with SSBS (kept in ID_AA64PFR1_EL1) controls it itself, as KVM
+ * reports then.
  */
 static int fw_has_workaround(u32 id)
 {
@@ -111,6 +114,92 @@ static int fw_has_workaround(u32 id)
 		return false;
 	arm_smccc_1_1_invoke(ARM_SMCCC_ARCH_FEATURES_FUNC_ID, id, &res);
 	return (int)res.a0 == SMCCC_RET_SUCCESS;
+}
+
+/*
+ * The CPUs on which the kernel clears the branch history with its branchy
+ * loop (proton-pack.c, spectre_bhb_loop_affected(), not exported): on
+ * them it mitigates Spectre-BHB without firmware or CPU help.
+ */
+static const struct midr_range bhb_loop_cpus[] = {
+	MIDR_ALL_VERSIONS(MIDR_CORTEX_X3),
+	MIDR_ALL_VERSIONS(MIDR_NEOVERSE_V2),
+	MIDR_ALL_VERSIONS(MIDR_CORTEX_A715),
+	MIDR_ALL_VERSIONS(MIDR_CORTEX_A720),
+	MIDR_ALL_VERSIONS(MIDR_CORTEX_A78),
+	MIDR_ALL_VERSIONS(MIDR_CORTEX_A78AE),
+	MIDR_ALL_VERSIONS(MIDR_CORTEX_A78C),
+	MIDR_ALL_VERSIONS(MIDR_CORTEX_X1),
+	MIDR_ALL_VERSIONS(MIDR_CORTEX_X1C),
+	MIDR_ALL_VERSIONS(MIDR_CORTEX_A710),
+	MIDR_ALL_VERSIONS(MIDR_CORTEX_X2),
+	MIDR_ALL_VERSIONS(MIDR_NEOVERSE_N2),
+	MIDR_ALL_VERSIONS(MIDR_NEOVERSE_V1),
+	MIDR_ALL_VERSIONS(MIDR_HISI_TSV110),
+	MIDR_ALL_VERSIONS(MIDR_CORTEX_A76),
+	MIDR_ALL_VERSIONS(MIDR_CORTEX_A76AE),
+	MIDR_ALL_VERSIONS(MIDR_CORTEX_A77),
+	MIDR_ALL_VERSIONS(MIDR_NEOVERSE_N1),
+	MIDR_ALL_VERSIONS(MIDR_QCOM_KRYO_4XX_GOLD),
+	MIDR_ALL_VERSIONS(MIDR_HISI_HIP09),
+	MIDR_ALL_VERSIONS(MIDR_AMPERE1),
+	MIDR_ALL_VERSIONS(MIDR_CORTEX_A72),
+	MIDR_ALL_VERSIONS(MIDR_CORTEX_A57),
+	{},
+};
+
+/*
+ * On each CPU (an IPI): is this one affected by Spectre-BHB with nothing
+ * of its own to mitigate it - no ECBHB, no CLRBHB, not a loop CPU?  Then
+ * *@open is set.
+ */
+static void bhb_check_cpu(void *open)
+{
+	u64 mmfr1 = read_sysreg_s(SYS_ID_AA64MMFR1_EL1);
+	u64 isar2 = read_sysreg_s(SYS_ID_AA64ISAR2_EL1);
+
+	if (!this_cpu_has_cap(ARM64_SPECTRE_BHB))
+		return;
+	if (cpuid_feature_extract_unsigned_field(mmfr1,
+						 ID_AA64MMFR1_EL1_ECBHB_SHIFT) ||
+	    cpuid_feature_extract_unsigned_field(isar2,
+						 ID_AA64ISAR2_EL1_CLRBHB_SHIFT) ||
+	    is_midr_in_range_list(read_cpuid_id(), bhb_loop_cpus))
+		return;
+	WRITE_ONCE(*(bool *)open, true);
+}
+
+/*
+ * Does the host mitigate Spectre-BHB, as the kernel decides it
+ * (arm64_get_spectre_bhb_state() == SPECTRE_MITIGATED, which is what KVM
+ * tells its guests)?  That verdict is not exported; this weighs its
+ * inputs in its order: nothing when Spectre-v2 is left open (no firmware
+ * WORKAROUND_1 on an affected CPU: "no point mitigating BHB alone"), then
+ * on every affected CPU ECBHB, CLRBHB, the loop, else firmware
+ * WORKAROUND_3.  A CPU on none of these leaves the host vulnerable, and
+ * the guest must hear so: told WORKAROUND_3 is there, it would call it on
+ * every entry from EL0 for a protection the host does not give itself.
+ * Computed once, on the CPUs online then (the kernel's verdict is fixed
+ * at boot too).  The caller has checked the capability and mitigations.
+ */
+static bool host_bhb_mitigated(void)
+{
+	static int mitigated = -1;
+	bool open = false;
+	int m = READ_ONCE(mitigated);
+
+	if (m >= 0)
+		return m;
+	if (cpus_have_cap(ARM64_SPECTRE_V2) &&
+	    !fw_has_workaround(ARM_SMCCC_ARCH_WORKAROUND_1)) {
+		open = true;
+	} else if (!fw_has_workaround(ARM_SMCCC_ARCH_WORKAROUND_3)) {
+		cpus_read_lock();
+		on_each_cpu(bhb_check_cpu, &open, 1);
+		cpus_read_unlock();
+	}
+	WRITE_ONCE(mitigated, !open);
+	return !open;
 }
 
 static u64 wa_level(u64 id)
@@ -132,7 +221,8 @@ static u64 wa_level(u64 id)
 		if (!cpus_have_cap(ARM64_SPECTRE_BHB))
 			return KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3_NOT_REQUIRED;
 		if (cpu_mitigations_off() ||
-		    !IS_ENABLED(CONFIG_MITIGATE_SPECTRE_BRANCH_HISTORY))
+		    !IS_ENABLED(CONFIG_MITIGATE_SPECTRE_BRANCH_HISTORY) ||
+		    !host_bhb_mitigated())
 			return KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3_NOT_AVAIL;
 		return KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3_AVAIL;
 	}

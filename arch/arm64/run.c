@@ -599,6 +599,9 @@ static u64 enter_guest(struct mkvm_vcpu *vcpu)
 	u64 exit;
 
 	h->hcr_el2 = HCR_GUEST_FLAGS;
+	/* Stage 2 maps normal memory Write-Back-forced then (stage2.c). */
+	if (mkvm_s2_fwb())
+		h->hcr_el2 |= HCR_FWB;
 	if (vcpu->arch.serror_pending) {
 		h->hcr_el2 |= HCR_VSE;
 		h->vsesr_el2 = vcpu->arch.serror_esr;

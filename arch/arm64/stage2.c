@@ -27,6 +27,15 @@
 #define S2_MEMATTR_NORMAL	(0xfUL << 2)
 /* MemAttr 0b0001: Device-nGnRE, whatever the guest's stage 1 says. */
 #define S2_MEMATTR_DEVICE	(0x1UL << 2)
+/*
+ * With HCR_EL2.FWB (FEAT_S2FWB, run.c): MemAttr 0b0110 forces Normal
+ * Write-Back whatever the guest's stage 1 says, so a guest with its MMU
+ * or caches off still reads through the caches, and the pages need no
+ * clean to the PoC when mapped (as KVM on such CPUs).  Device-nGnRE keeps
+ * its encoding.
+ */
+#define S2_MEMATTR_MASK		(0xfUL << 2)
+#define S2_MEMATTR_FWB_NORMAL	(0x6UL << 2)
 #define S2_AP_R			BIT(6)
 #define S2_AP_W			BIT(7)
 #define S2_SH_INNER		(3UL << 8)
@@ -223,23 +232,53 @@ bool mkvm_arch_write_protect(struct mkvm_vm *vm, u64 ipa, u64 size)
 	return mkvm_pgtable_clear_attr(&vm->arch.s2, ipa, size, S2_AP_W);
 }
 
+/**
+ * mkvm_s2_fwb() - does this host force guest memory Write-Back at stage 2?
+ *
+ * Return: true when every CPU has FEAT_S2FWB; guests then run with
+ * HCR_EL2.FWB and normal memory is mapped with S2_MEMATTR_FWB_NORMAL.
+ */
+bool mkvm_s2_fwb(void)
+{
+	return cpus_have_cap(ARM64_HAS_STAGE2_FWB);
+}
+
+/* Normal memory's stage-2 attributes @attr, in this host's encoding. */
+static u64 s2_normal(u64 attr)
+{
+	if (!mkvm_s2_fwb())
+		return attr;
+	return (attr & ~S2_MEMATTR_MASK) | S2_MEMATTR_FWB_NORMAL;
+}
+
 /*
  * A guest with its MMU or caches off reads memory as Non-cacheable: the
- * page must be clean to the PoC before it is mapped, and the instruction
- * cache must not hold stale lines for it.
+ * page must be clean to the PoC before it is mapped (not with FWB, which
+ * makes such accesses cacheable), and the instruction cache must not hold
+ * stale lines for it.
  */
 static void clean_guest_page(struct page *page)
 {
 	void *va = kmap_local_page(page);
 
-	mkvm_dcache_clean_poc(va, va + PAGE_SIZE);
+	if (!mkvm_s2_fwb())
+		mkvm_dcache_clean_poc(va, va + PAGE_SIZE);
 	caches_clean_inval_pou((unsigned long)va, (unsigned long)va + PAGE_SIZE);
 	kunmap_local(va);
 }
 
-/* The same for the @n pages from @page on (physically contiguous). */
+/*
+ * The same for the @n pages from @page on (physically contiguous).  With
+ * FWB and IDC (nothing to clean, to the PoC or the PoU) only the
+ * instruction cache is left: one invalidation of all of it costs less
+ * than 32,768 line invalidations for a 2 MiB block.
+ */
 static void clean_guest_pages(struct page *page, unsigned long n)
 {
+	if (n > 1 && mkvm_s2_fwb() && cpus_have_cap(ARM64_HAS_CACHE_IDC)) {
+		icache_inval_all_pou();
+		return;
+	}
 	while (n--)
 		clean_guest_page(page++);
 }
@@ -396,7 +435,7 @@ static int stage2_fault_pfnmap(struct mkvm_vcpu *vcpu, u64 ipa, bool write,
 		return 0;
 	if (!device)
 		clean_guest_page(pfn_to_page(pfn));
-	attr = device ? S2_ATTR_DEVICE_RO : S2_ATTR_RO;
+	attr = device ? S2_ATTR_DEVICE_RO : s2_normal(S2_ATTR_RO);
 	if (writable)
 		attr |= S2_AP_W;
 	/* S2_AP_W: a write after a read of a read-only VMM entry. */
@@ -537,6 +576,7 @@ int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write, bool exec)
 	if (writable)
 		attr = S2_SW_HOST_WRITABLE |
 		       (write || !logging ? S2_ATTR_RW : S2_ATTR_RO);
+	attr = s2_normal(attr);
 
 	ret = map_unless_invalidated(vcpu, ipa, page_to_phys(page), attr,
 				     S2_AP_W | S2_SW_HOST_WRITABLE, hva, seq,

@@ -7,5 +7,6 @@
 struct mkvm_vcpu;
 
 int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write, bool exec);
+bool mkvm_s2_fwb(void);
 
 #endif
