@@ -751,12 +751,20 @@ TEST_F_TIMEOUT(vfio, read_throughput, HARNESS_TIMEOUT_S)
 }
 
 /*
- * minivmm killed (SIGKILL: no cleanup of its own) while the guest's
- * driver has I/O in flight: the kernel's VFIO resets the controller and
- * unmaps the dead guest's RAM from its IOMMU domain as the files close,
- * and the host's nvme driver gets a working controller back.
+ * The device taken from minivmm while the guest's driver has I/O in
+ * flight, then given back to the host's nvme driver, which must write
+ * and read it.  Two ways:
+ * - minivmm killed (SIGKILL: no cleanup of its own): the kernel's VFIO
+ *   resets the controller and unmaps the dead guest's RAM from its IOMMU
+ *   domain as the files close;
+ * - the host unbinding vfio-pci, as an administrator taking the device
+ *   back does: VFIO raises its request interrupt and holds the unbind
+ *   until the device is closed.  minivmm must stop the guest, say why,
+ *   exit with status 1 and so let the unbind finish (it waits 60 s at
+ *   most here; before minivmm listened, it waited for ever).
  */
-TEST_F_TIMEOUT(vfio, killed_mid_io, HARNESS_TIMEOUT_S)
+static void gone_mid_io(struct __test_metadata *_metadata,
+			FIXTURE_DATA(vfio) *self, bool unbind)
 {
 	static const char params[] =
 		"console=ttyAMA0 quiet panic=-1 guest_cmd=\""
@@ -768,12 +776,12 @@ TEST_F_TIMEOUT(vfio, killed_mid_io, HARNESS_TIMEOUT_S)
 		"-k", GUEST_IMAGE, "-i", GUEST_ROOTFS, "-m", "128",
 		"--vfio", (char *)self->bdf, "-p", (char *)params, NULL,
 	};
-	char out[8192] = "", wrote[512], *p;
+	char out[8192] = "", wrote[512], path[256], *p;
 	size_t len = 0;
 	struct timespec start;
 	const char *dev;
 	int pipefd[2], status, fd;
-	pid_t pid;
+	pid_t pid, unbinder = -1;
 
 	ASSERT_EQ(0, pci_bind(self->bdf, "vfio-pci"));
 	ASSERT_EQ(0, pipe2(pipefd, O_CLOEXEC));
@@ -781,6 +789,7 @@ TEST_F_TIMEOUT(vfio, killed_mid_io, HARNESS_TIMEOUT_S)
 	ASSERT_LE(0, pid);
 	if (!pid) {
 		dup2(pipefd[1], STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
 		execv(argv[0], argv);
 		_exit(127);
 	}
@@ -808,11 +817,52 @@ TEST_F_TIMEOUT(vfio, killed_mid_io, HARNESS_TIMEOUT_S)
 			out[len] = '\0';
 		}
 	}
-	kill(pid, SIGKILL);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	close(pipefd[0]);
 	p = strstr(out, "guest-io");
-	ASSERT_TRUE(p && strstr(p + 1, "guest-io")) TH_LOG("console tail: %s", out);
+	if (!p || !strstr(p + 1, "guest-io") || !unbind) {
+		kill(pid, SIGKILL);
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		close(pipefd[0]);
+		p = strstr(out, "guest-io");
+		ASSERT_TRUE(p && strstr(p + 1, "guest-io"))
+			TH_LOG("console tail: %s", out);
+	} else {
+		/* The unbind blocks until minivmm lets go: a child does it. */
+		snprintf(path, sizeof(path), SYS_PCI "/devices/%s/driver/unbind",
+			 self->bdf);
+		unbinder = fork();
+		ASSERT_LE(0, unbinder);
+		if (!unbinder)
+			_exit(sysfs_write(path, self->bdf) ? 1 : 0);
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		len = 0;
+		while (waitpid(pid, &status, WNOHANG) == 0 &&
+		       mkvm_child_ms_since(&start) < 60000) {
+			struct pollfd pfd = { pipefd[0], POLLIN, 0 };
+			ssize_t n;
+
+			if (poll(&pfd, 1, 200) <= 0)
+				continue;
+			n = read(pipefd[0], out + len, sizeof(out) - 1 - len);
+			if (n > 0 && len + n < sizeof(out) - 1)
+				len += n;
+			out[len] = '\0';
+		}
+		if (waitpid(pid, &status, WNOHANG) == 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			waitpid(unbinder, NULL, 0);
+			close(pipefd[0]);
+			ASSERT_TRUE(false)
+				TH_LOG("minivmm still ran 60 s after the host's unbind");
+		}
+		close(pipefd[0]);
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1)
+			TH_LOG("minivmm status %#x", status);
+		EXPECT_NE(NULL, strstr(out, "wants the device back"))
+			TH_LOG("minivmm said: %s", out);
+		ASSERT_EQ(unbinder, waitpid(unbinder, &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	}
 
 	ASSERT_EQ(0, pci_bind(self->bdf, ""));
 	dev = host_namespace(self->bdf);
@@ -821,7 +871,8 @@ TEST_F_TIMEOUT(vfio, killed_mid_io, HARNESS_TIMEOUT_S)
 	p = NULL;
 	ASSERT_EQ(0, posix_memalign((void **)&p, 4096, 4096));
 	memset(p, 0, 4096);
-	snprintf(p, 64, "minivmm-vfio-host-after-kill-%d", getpid());
+	snprintf(p, 64, "minivmm-vfio-host-after-%s-%d",
+		 unbind ? "unbind" : "kill", getpid());
 	fd = open(dev, O_WRONLY | O_DIRECT | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(4096, pwrite(fd, p, 4096, 0));
@@ -829,6 +880,16 @@ TEST_F_TIMEOUT(vfio, killed_mid_io, HARNESS_TIMEOUT_S)
 	ASSERT_EQ(0, read_sector0(dev, wrote));
 	EXPECT_STREQ(p, wrote);
 	free(p);
+}
+
+TEST_F_TIMEOUT(vfio, killed_mid_io, HARNESS_TIMEOUT_S)
+{
+	gone_mid_io(_metadata, self, false);
+}
+
+TEST_F_TIMEOUT(vfio, host_unbinds_mid_io, HARNESS_TIMEOUT_S)
+{
+	gone_mid_io(_metadata, self, true);
 }
 
 /*

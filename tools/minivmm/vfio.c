@@ -45,6 +45,8 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +138,11 @@ struct vfio_dev {
 	struct vfio_msix msix;
 	struct vfio_exp exp;
 	bool dma_mapped;
+	/* The host's "give the device back" (vfio__setup_req()). */
+	int req_fd;
+	pthread_t req_thread;
+	bool req_thread_on;
+	atomic_bool req_quit;
 };
 
 static int vfio__ioctl_err(struct vfio_dev *vdev, const char *what)
@@ -630,6 +637,12 @@ static void vfio__close(struct vfio_dev *vdev)
 {
 	unsigned int i;
 
+	if (vdev->req_thread_on) {
+		atomic_store(&vdev->req_quit, true);
+		pthread_join(vdev->req_thread, NULL);
+	}
+	if (vdev->req_fd >= 0)
+		close(vdev->req_fd);
 	if (vdev->kvm->cfg.stats && vdev->msix.cap)
 		fprintf(stderr, "minivmm: stats: vfio %s: MSI-X table accesses %lu\n",
 			vdev->bdf, vdev->msix.accesses);
@@ -679,6 +692,74 @@ static const struct pci_device_ops vfio_ops = {
 	.mmio = vfio__mmio,
 	.exit = vfio__exit,
 };
+
+/*
+ * The host takes the device back (an unbind from vfio-pci, a hot
+ * unplug): VFIO signals its request interrupt and waits, the unbind
+ * blocked, until every user has closed the device.  minivmm cannot hand
+ * the guest's device away under it, so it stops the VM and exits with
+ * status 1; closing the device at exit (pci__exit()) lets the unbind go
+ * on.  Polled with a timeout, so that the thread notices vfio__close().
+ */
+static void *vfio__req_thread(void *arg)
+{
+	struct vfio_dev *vdev = arg;
+	struct pollfd pfd = { .fd = vdev->req_fd, .events = POLLIN };
+	uint64_t n;
+
+	while (!atomic_load(&vdev->req_quit)) {
+		if (poll(&pfd, 1, 100) != 1)
+			continue;
+		if (read(vdev->req_fd, &n, sizeof(n)) != sizeof(n))
+			continue;
+		fprintf(stderr, "minivmm: vfio %s: the host wants the device back: stopping the guest\n",
+			vdev->bdf);
+		kvm__stop(vdev->kvm, 1);
+		break;
+	}
+	return NULL;
+}
+
+/*
+ * Listen for VFIO's request interrupt, where the kernel has one (vfio-pci
+ * does).  Without it an unbind waits for minivmm to exit by itself.
+ * Return: 0, or -1 (nothing left set up).
+ */
+static int vfio__setup_req(struct vfio_dev *vdev)
+{
+	struct vfio_irq_info info = {
+		.argsz = sizeof(info),
+		.index = VFIO_PCI_REQ_IRQ_INDEX,
+	};
+	struct {
+		struct vfio_irq_set set;
+		int32_t fd;
+	} irq = {
+		.set = {
+			.argsz = sizeof(irq),
+			.flags = VFIO_IRQ_SET_DATA_EVENTFD |
+				 VFIO_IRQ_SET_ACTION_TRIGGER,
+			.index = VFIO_PCI_REQ_IRQ_INDEX,
+			.count = 1,
+		},
+	};
+
+	if (ioctl(vdev->fd, VFIO_DEVICE_GET_IRQ_INFO, &info) || !info.count)
+		return 0;
+	vdev->req_fd = eventfd(0, EFD_CLOEXEC);
+	if (vdev->req_fd < 0)
+		return vfio__ioctl_err(vdev, "eventfd for the request interrupt");
+	irq.fd = vdev->req_fd;
+	if (ioctl(vdev->fd, VFIO_DEVICE_SET_IRQS, &irq))
+		return vfio__ioctl_err(vdev, "VFIO_DEVICE_SET_IRQS request");
+	if (pthread_create(&vdev->req_thread, NULL, vfio__req_thread, vdev)) {
+		fprintf(stderr, "minivmm: vfio %s: no request thread\n",
+			vdev->bdf);
+		return -1;
+	}
+	vdev->req_thread_on = true;
+	return 0;
+}
 
 /* The container with a type1 IOMMU, the group in it, guest RAM mapped. */
 static int vfio__open_group(struct vfio_dev *vdev)
@@ -980,6 +1061,7 @@ int vfio__add(struct kvm *kvm, const char *bdf)
 	vdev->fd = -1;
 	vdev->intx_fd = -1;
 	vdev->unmask_fd = -1;
+	vdev->req_fd = -1;
 	vdev->pdev.ops = &vfio_ops;
 	vdev->pdev.name = vdev->bdf;
 	if (vfio__open_group(vdev))
@@ -1017,6 +1099,8 @@ int vfio__add(struct kvm *kvm, const char *bdf)
 		goto err_close;
 	vfio__setup_exp(vdev, info.flags & VFIO_DEVICE_FLAGS_RESET);
 	/* The device is the bus's now: pci__exit() closes it. */
+	if (vfio__setup_req(vdev))
+		return -1;
 	return vfio__setup_intx(vdev);
 
 err_close:
