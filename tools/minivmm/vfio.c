@@ -245,10 +245,12 @@ static void vfio__update_bars(struct vfio_dev *vdev)
 }
 
 /*
- * INTx on or off in VFIO: VFIO has one interrupt type at a time, so INTx
- * goes off while MSI-X is on.  The irqfd stays: nothing signals it then.
+ * VFIO_DEVICE_SET_IRQS for the one interrupt of @index: @action (trigger,
+ * unmask) through eventfd @fd, or with @fd < 0 no eventfd at all (for a
+ * trigger: the interrupt off).  Return: 0, or -1 with @what logged.
  */
-static int vfio__intx_set(struct vfio_dev *vdev, bool on)
+static int vfio__set_irq(struct vfio_dev *vdev, uint32_t index,
+			 uint32_t action, int fd, const char *what)
 {
 	struct {
 		struct vfio_irq_set set;
@@ -256,25 +258,39 @@ static int vfio__intx_set(struct vfio_dev *vdev, bool on)
 	} irq = {
 		.set = {
 			.argsz = sizeof(irq),
-			.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
-			.index = VFIO_PCI_INTX_IRQ_INDEX,
+			.flags = (fd < 0 ? VFIO_IRQ_SET_DATA_NONE :
+					   VFIO_IRQ_SET_DATA_EVENTFD) | action,
+			.index = index,
+			.count = fd < 0 ? 0 : 1,
 		},
+		.fd = fd,
 	};
 
+	if (ioctl(vdev->fd, VFIO_DEVICE_SET_IRQS, &irq))
+		return vfio__ioctl_err(vdev, what);
+	return 0;
+}
+
+/*
+ * INTx on or off in VFIO: VFIO has one interrupt type at a time, so INTx
+ * goes off while MSI-X is on.  The irqfd stays: nothing signals it then.
+ */
+static int vfio__intx_set(struct vfio_dev *vdev, bool on)
+{
 	if (vdev->intx_fd < 0 || vdev->intx_on == on)
 		return 0;
 	if (on) {
-		irq.set.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
-		irq.set.count = 1;
-		irq.fd = vdev->intx_fd;
-		if (ioctl(vdev->fd, VFIO_DEVICE_SET_IRQS, &irq))
-			return vfio__ioctl_err(vdev, "VFIO_DEVICE_SET_IRQS INTx trigger");
-		irq.set.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK;
-		irq.fd = vdev->unmask_fd;
-		if (ioctl(vdev->fd, VFIO_DEVICE_SET_IRQS, &irq))
-			return vfio__ioctl_err(vdev, "VFIO_DEVICE_SET_IRQS INTx unmask");
-	} else if (ioctl(vdev->fd, VFIO_DEVICE_SET_IRQS, &irq)) {
-		return vfio__ioctl_err(vdev, "VFIO_DEVICE_SET_IRQS INTx off");
+		if (vfio__set_irq(vdev, VFIO_PCI_INTX_IRQ_INDEX,
+				  VFIO_IRQ_SET_ACTION_TRIGGER, vdev->intx_fd,
+				  "VFIO_DEVICE_SET_IRQS INTx trigger") ||
+		    vfio__set_irq(vdev, VFIO_PCI_INTX_IRQ_INDEX,
+				  VFIO_IRQ_SET_ACTION_UNMASK, vdev->unmask_fd,
+				  "VFIO_DEVICE_SET_IRQS INTx unmask"))
+			return -1;
+	} else if (vfio__set_irq(vdev, VFIO_PCI_INTX_IRQ_INDEX,
+				 VFIO_IRQ_SET_ACTION_TRIGGER, -1,
+				 "VFIO_DEVICE_SET_IRQS INTx off")) {
+		return -1;
 	}
 	vdev->intx_on = on;
 	return 0;
@@ -731,27 +747,16 @@ static int vfio__setup_req(struct vfio_dev *vdev)
 		.argsz = sizeof(info),
 		.index = VFIO_PCI_REQ_IRQ_INDEX,
 	};
-	struct {
-		struct vfio_irq_set set;
-		int32_t fd;
-	} irq = {
-		.set = {
-			.argsz = sizeof(irq),
-			.flags = VFIO_IRQ_SET_DATA_EVENTFD |
-				 VFIO_IRQ_SET_ACTION_TRIGGER,
-			.index = VFIO_PCI_REQ_IRQ_INDEX,
-			.count = 1,
-		},
-	};
 
 	if (ioctl(vdev->fd, VFIO_DEVICE_GET_IRQ_INFO, &info) || !info.count)
 		return 0;
 	vdev->req_fd = eventfd(0, EFD_CLOEXEC);
 	if (vdev->req_fd < 0)
 		return vfio__ioctl_err(vdev, "eventfd for the request interrupt");
-	irq.fd = vdev->req_fd;
-	if (ioctl(vdev->fd, VFIO_DEVICE_SET_IRQS, &irq))
-		return vfio__ioctl_err(vdev, "VFIO_DEVICE_SET_IRQS request");
+	if (vfio__set_irq(vdev, VFIO_PCI_REQ_IRQ_INDEX,
+			  VFIO_IRQ_SET_ACTION_TRIGGER, vdev->req_fd,
+			  "VFIO_DEVICE_SET_IRQS request"))
+		return -1;
 	if (pthread_create(&vdev->req_thread, NULL, vfio__req_thread, vdev)) {
 		fprintf(stderr, "minivmm: vfio %s: no request thread\n",
 			vdev->bdf);
