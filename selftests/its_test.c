@@ -359,9 +359,27 @@ static void fire(int efd)
 }
 
 /*
+ * A signal the ITS cannot translate at once goes to a work item that may
+ * run later, after the test changed the translation again.  Deassigning
+ * the irqfd waits for that work (on KVM too); assigning it again keeps the
+ * VM's translation cache, which is what the test is about.
+ */
+static void irqfd_settle(struct its_vm *t, struct kvm_irqfd *irqfd)
+{
+	struct kvm_irqfd off = *irqfd;
+
+	off.flags |= KVM_IRQFD_FLAG_DEASSIGN;
+	MKVM_CHECK(mkvm_ioctl(t->vm->fd, KVM_IRQFD, &off) == 0,
+		   "irqfd deassign: %s", strerror(errno));
+	MKVM_CHECK(mkvm_ioctl(t->vm->fd, KVM_IRQFD, irqfd) == 0,
+		   "irqfd assign: %s", strerror(errno));
+}
+
+/*
  * An irqfd's MSI whose translation the ITS knows already is delivered from
  * the eventfd's wakeup (KVM's translation cache); every command that
- * changes the translation must still be seen by the next signal.
+ * changes the translation must still be seen by the next signal.  Each
+ * signal that must go nowhere is settled before the test looks.
  */
 TEST_F(its, irqfd_follows_translation_changes)
 {
@@ -391,6 +409,7 @@ TEST_F(its, irqfd_follows_translation_changes)
 	cmd_ev(&t, CMD_DISCARD, DEV, EV, 1);
 	cmd_go(&t);
 	fire(irqfd.fd);
+	irqfd_settle(&t, &irqfd);
 	EXPECT_EQ(1, g_op(&t, 1, OP_SPIN, 0, 0)) TH_LOG("discarded event");
 	/* Mapped again, to another LPI on vCPU 0: that LPI, twice. */
 	cmd_mapti(&t, DEV, EV, LPI(20), 0);
@@ -404,6 +423,7 @@ TEST_F(its, irqfd_follows_translation_changes)
 	/* The ITS off: dropped; on again: delivered. */
 	g_op(&t, 0, OP_ST32, ITS_IPA + GITS_CTLR, 0);
 	fire(irqfd.fd);
+	irqfd_settle(&t, &irqfd);
 	EXPECT_EQ(4, g_op(&t, 0, OP_SPIN, 0, 0)) TH_LOG("ITS disabled");
 	g_op(&t, 0, OP_ST32, ITS_IPA + GITS_CTLR, 1);
 	fire(irqfd.fd);
@@ -414,6 +434,7 @@ TEST_F(its, irqfd_follows_translation_changes)
 	cmd_mapc(&t, 0, 0, false);
 	cmd_go(&t);
 	fire(irqfd.fd);
+	irqfd_settle(&t, &irqfd);
 	EXPECT_EQ(6, g_op(&t, 0, OP_SPIN, 0, 0)) TH_LOG("unmapped collection");
 	g_op(&t, 0, OP_DONE, 0, 0);
 	g_op(&t, 1, OP_DONE, 0, 0);
