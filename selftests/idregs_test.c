@@ -19,6 +19,12 @@
 #define ID_AA64ISAR0_EL1	ID_REG(6, 0)
 #define ID_AA64MMFR0_EL1	ID_REG(7, 0)
 #define ID_AA64MMFR1_EL1	ID_REG(7, 1)
+#define CTR_EL0			ARM64_SYS_REG(3, 3, 0, 0, 1)
+#define CLIDR_EL1		ARM64_SYS_REG(3, 1, 0, 0, 1)
+#define CSSELR_EL1		ARM64_SYS_REG(3, 2, 0, 0, 0)
+#define CCSIDR(csselr)		(KVM_REG_ARM64 | KVM_REG_SIZE_U32 |	\
+				 KVM_REG_ARM_DEMUX |			\
+				 KVM_REG_ARM_DEMUX_ID_CCSIDR | (csselr))
 
 /* 4-bit fields, by their shift. */
 #define FIELD(shift)		(0xfull << (shift))
@@ -37,8 +43,20 @@
 
 #define DEBUGVER_V8		6
 
+/* CTR_EL0 (Arm ARM D19.2): KVM lets a VMM lower DIC, IDC and the minLines. */
+#define CTR_DIC			(1ull << 29)
+#define CTR_IDC			(1ull << 28)
+#define CTR_CWG			24
+#define CTR_DMINLINE		16
+#define CTR_L1IP_MASK		(3ull << 14)
+#define CTR_IMINLINE		0
+#define CTR_WRITABLE		(CTR_DIC | CTR_IDC | FIELD(CTR_DMINLINE) | \
+				 FIELD(CTR_IMINLINE))
+
 /* KVM_ARM_FEATURE_ID_RANGE_IDX() for op0 3, op1 0, CRn 0. */
 #define MASK_IDX(crm, op2)	((crm) * 8 + (op2))
+/* ... and for CTR_EL0 (op1 3 is the third block of 64). */
+#define MASK_IDX_CTR		(2 * 64 + 1)
 
 /*
  * What the guest reads: ID_AA64ISAR0, DFR0, MMFR1, PFR0; then LORID_EL1,
@@ -57,6 +75,72 @@ MKVM_GUEST(guest_read_ids,
 	"mrs	x1, s3_0_c10_c4_7\n"		/* LORID_EL1 */
 	G_REPORT("x1")
 	G_DONE);
+
+/*
+ * The cache identification registers, which HCR_EL2.TID2 traps when the
+ * VM's CTR_EL0 is not the hardware's: CTR_EL0, CLIDR_EL1, CSSELR_EL1 as
+ * the VMM set it, then, after selecting the first cache (level 1, data
+ * or unified), CSSELR_EL1 and CCSIDR_EL1.
+ */
+MKVM_GUEST(guest_read_cache,
+	"mrs	x1, ctr_el0\n"
+	G_REPORT("x1")
+	"mrs	x1, clidr_el1\n"
+	G_REPORT("x1")
+	"mrs	x1, csselr_el1\n"
+	G_REPORT("x1")
+	"msr	csselr_el1, xzr\n"
+	"isb\n"
+	"mrs	x1, csselr_el1\n"
+	G_REPORT("x1")
+	"mrs	x1, ccsidr_el1\n"
+	G_REPORT("x1")
+	G_DONE);
+
+struct cache_view {
+	uint64_t ctr, clidr, csselr_before, csselr, ccsidr;
+};
+
+/*
+ * Run guest_read_cache on @vcpu, CSSELR_EL1 preset to 1 (level 1
+ * instruction cache): what the guest read, and, once it is done, that
+ * its CSSELR_EL1 write reached the register the VMM sees.
+ */
+static struct cache_view cache_view(struct __test_metadata *_metadata,
+				    struct mkvm_vcpu *vcpu)
+{
+	struct cache_view c;
+
+	vcpu_set_reg(vcpu, CSSELR_EL1, 1);
+	c.ctr = vcpu_report(vcpu);
+	c.clidr = vcpu_report(vcpu);
+	c.csselr_before = vcpu_report(vcpu);
+	c.csselr = vcpu_report(vcpu);
+	c.ccsidr = vcpu_report(vcpu);
+	vcpu_done(vcpu);
+	EXPECT_EQ(0, vcpu_get_reg(vcpu, CSSELR_EL1));
+	return c;
+}
+
+/*
+ * The cache identification the guest reads is what the VMM reads:
+ * CLIDR_EL1, and CCSIDR_EL1 of the cache CSSELR_EL1 selects (the u32
+ * KVM_REG_ARM_DEMUX_ID_CCSIDR register of CSSELR 0, if it is listed).
+ */
+static void check_cache_view(struct __test_metadata *_metadata,
+			     struct mkvm_vcpu *vcpu, const struct cache_view *c)
+{
+	uint64_t ccsidr = 0;
+
+	EXPECT_EQ(vcpu_get_reg(vcpu, CLIDR_EL1), c->clidr);
+	EXPECT_EQ(1, c->csselr_before);
+	EXPECT_EQ(0, c->csselr);
+	if (_vcpu_get_reg(vcpu, CCSIDR(0), &ccsidr)) {
+		TH_LOG("no CCSIDR for CSSELR 0: not compared");
+		return;
+	}
+	EXPECT_EQ(ccsidr, (uint32_t)c->ccsidr);
+}
 
 #define ESR_EC(esr)	(((esr) >> 26) & 0x3f)
 #define EC_UNKNOWN	0x00
@@ -295,8 +379,9 @@ TEST_F(idregs, reset_keeps_lowered)
 
 /*
  * KVM_ARM_GET_REG_WRITABLE_MASKS: reserved words must be zero; the masks
- * name AES, WRPs and all of ID_DFR0_EL1 (AArch32 EL0 exists here) as
- * writable, BRPs and MIDR_EL1 (CRm 0) not.
+ * name AES, WRPs, all of ID_DFR0_EL1 (AArch32 EL0 exists here) and
+ * CTR_EL0's DIC, IDC and minLines as writable, BRPs and MIDR_EL1 (CRm 0)
+ * not.
  */
 TEST_F(idregs, writable_masks)
 {
@@ -324,6 +409,123 @@ TEST_F(idregs, writable_masks)
 	EXPECT_EQ(0xffffffffull, masks[MASK_IDX(1, 2)]) TH_LOG("ID_DFR0_EL1");
 	EXPECT_EQ(0, masks[MASK_IDX(0, 0)]);
 	EXPECT_EQ(0, masks[MASK_IDX(4, 3)]) TH_LOG("unallocated (4,3)");
+	EXPECT_EQ(CTR_WRITABLE, masks[MASK_IDX_CTR]) TH_LOG("CTR_EL0");
+}
+
+/* CTR_EL0 lowered in every way KVM allows that the host leaves room for. */
+static uint64_t ctr_lowered(uint64_t ctr)
+{
+	ctr &= ~(CTR_DIC | CTR_IDC);
+	if (GET(ctr, CTR_IMINLINE))
+		ctr = SET(ctr, CTR_IMINLINE, GET(ctr, CTR_IMINLINE) - 1);
+	if (GET(ctr, CTR_DMINLINE))
+		ctr = SET(ctr, CTR_DMINLINE, GET(ctr, CTR_DMINLINE) - 1);
+	return ctr;
+}
+
+/*
+ * A VM that keeps the hypervisor's CTR_EL0: the guest reads what the VMM
+ * reads, and so for its other cache identification registers.  That is
+ * the kernel's sanitised CTR_EL0, which on QEMU's CPUs says IDC where the
+ * hardware's does not: HCR_EL2.TID2 traps it there, as on KVM.
+ */
+TEST_F(idregs, cache_ids_as_vmm_reads)
+{
+	struct mkvm_vcpu *vcpu;
+	struct cache_view c;
+
+	self->vm = vm_create(guest_read_cache, guest_read_cache_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	c = cache_view(_metadata, vcpu);
+	EXPECT_EQ(vcpu_get_reg(vcpu, CTR_EL0), c.ctr);
+	check_cache_view(_metadata, vcpu, &c);
+	vcpu_free(vcpu);
+}
+
+/*
+ * CTR_EL0 lowered before the run (DIC and IDC cleared, the minLines one
+ * step down): taken, the VM's (a vCPU added later reads it), and what
+ * the guest reads, on every vCPU - HCR_EL2.TID2 traps it.  CLIDR_EL1,
+ * CSSELR_EL1 and CCSIDR_EL1, trapped with it, still work.
+ */
+TEST_F(idregs, ctr_lowered_seen_by_guest)
+{
+	struct mkvm_vcpu *vcpu, *vcpu1;
+	uint64_t ctr, low;
+	struct cache_view c;
+
+	self->vm = vm_create(guest_read_cache, guest_read_cache_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	ctr = vcpu_get_reg(vcpu, CTR_EL0);
+	low = ctr_lowered(ctr);
+	TH_LOG("CTR_EL0 %#llx, lowered %#llx", (unsigned long long)ctr,
+	       (unsigned long long)low);
+	if (low == ctr)
+		SKIP(return, "nothing in CTR_EL0 to lower");
+	ASSERT_EQ(0, _vcpu_set_reg(vcpu, CTR_EL0, low));
+	EXPECT_EQ(low, vcpu_get_reg(vcpu, CTR_EL0));
+	vcpu1 = vm_vcpu_add(self->vm, 1);
+	EXPECT_EQ(low, vcpu_get_reg(vcpu1, CTR_EL0));
+
+	c = cache_view(_metadata, vcpu);
+	EXPECT_EQ(low, c.ctr);
+	check_cache_view(_metadata, vcpu, &c);
+	c = cache_view(_metadata, vcpu1);
+	EXPECT_EQ(low, c.ctr);
+
+	/* Final once a vCPU ran: the value held only. */
+	EXPECT_EQ(0, _vcpu_set_reg(vcpu, CTR_EL0, low));
+	EXPECT_EQ(-EBUSY, _vcpu_set_reg(vcpu, CTR_EL0, ctr));
+	vcpu_free(vcpu1);
+	vcpu_free(vcpu);
+}
+
+/*
+ * CTR_EL0 outside what KVM allows: a field raised (a minLine, DIC or IDC
+ * the host does not have), or changed where KVM keeps the host's (L1Ip,
+ * CWG, RES0 bit 30): -EINVAL, the value kept.  A lowered field may go
+ * back up to the host's value.
+ */
+TEST_F(idregs, ctr_raise_rejected)
+{
+	struct mkvm_vcpu *vcpu;
+	uint64_t ctr, low;
+
+	self->vm = vm_create(guest_read_cache, guest_read_cache_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	ctr = vcpu_get_reg(vcpu, CTR_EL0);
+	if (GET(ctr, CTR_IMINLINE) < 0xf)
+		EXPECT_EQ(-EINVAL, _vcpu_set_reg(vcpu, CTR_EL0,
+				SET(ctr, CTR_IMINLINE, GET(ctr, CTR_IMINLINE) + 1)));
+	if (GET(ctr, CTR_DMINLINE) < 0xf)
+		EXPECT_EQ(-EINVAL, _vcpu_set_reg(vcpu, CTR_EL0,
+				SET(ctr, CTR_DMINLINE, GET(ctr, CTR_DMINLINE) + 1)));
+	if (!(ctr & CTR_DIC))
+		EXPECT_EQ(-EINVAL, _vcpu_set_reg(vcpu, CTR_EL0, ctr | CTR_DIC));
+	if (!(ctr & CTR_IDC))
+		EXPECT_EQ(-EINVAL, _vcpu_set_reg(vcpu, CTR_EL0, ctr | CTR_IDC));
+	EXPECT_EQ(-EINVAL, _vcpu_set_reg(vcpu, CTR_EL0, ctr ^ CTR_L1IP_MASK))
+		TH_LOG("L1Ip");
+	EXPECT_EQ(-EINVAL, _vcpu_set_reg(vcpu, CTR_EL0,
+					 SET(ctr, CTR_CWG, GET(ctr, CTR_CWG) ^ 1)))
+		TH_LOG("CWG");
+	EXPECT_EQ(-EINVAL, _vcpu_set_reg(vcpu, CTR_EL0, ctr | (1ull << 30)))
+		TH_LOG("RES0 bit 30");
+	EXPECT_EQ(ctr, vcpu_get_reg(vcpu, CTR_EL0));
+
+	low = ctr_lowered(ctr);
+	if (low == ctr)
+		SKIP(return, "nothing in CTR_EL0 to lower and restore");
+	ASSERT_EQ(0, _vcpu_set_reg(vcpu, CTR_EL0, low));
+	/* IDC raised alone from a VM value without it (DIC kept 0). */
+	if (ctr & CTR_IDC)
+		EXPECT_EQ(0, _vcpu_set_reg(vcpu, CTR_EL0, low | CTR_IDC));
+	if (!(ctr & CTR_DIC))
+		EXPECT_EQ(-EINVAL, _vcpu_set_reg(vcpu, CTR_EL0, low | CTR_DIC));
+	EXPECT_EQ(0, _vcpu_set_reg(vcpu, CTR_EL0, ctr))
+		TH_LOG("back to the host's value");
+	EXPECT_EQ(ctr, vcpu_get_reg(vcpu, CTR_EL0));
+	vcpu_free(vcpu);
 }
 
 TEST_HARNESS_MAIN

@@ -598,7 +598,7 @@ static u64 enter_guest(struct mkvm_vcpu *vcpu)
 	struct mkvm_vcpu_hyp *h = vcpu->arch.hyp;
 	u64 exit;
 
-	h->hcr_el2 = HCR_GUEST_FLAGS;
+	h->hcr_el2 = HCR_GUEST_FLAGS | vcpu->arch.hcr_traps;
 	/* Stage 2 maps normal memory Write-Back-forced then (stage2.c). */
 	if (mkvm_s2_fwb())
 		h->hcr_el2 |= HCR_FWB;
@@ -674,12 +674,14 @@ int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu)
 		vcpu->arch.has_run = true;
 		/*
 		 * The VM's configuration is final from here, as in KVM: the
-		 * ID registers (no GIC without a vGIC) and the SMCCC filter,
-		 * which the EL2 fast path must not bypass.
+		 * ID registers (no GIC without a vGIC), with the HCR_EL2
+		 * traps they call for, and the SMCCC filter, which the EL2
+		 * fast path must not bypass.
 		 */
 		mutex_lock(&vcpu->vm->lock);
 		WRITE_ONCE(vcpu->vm->arch.ran, true);
 		vcpu->arch.hyp->smccc_to_el1 = !!vcpu->vm->arch.nr_smccc_filter;
+		vcpu->arch.hcr_traps = mkvm_sysregs_hcr_traps(vcpu);
 		mutex_unlock(&vcpu->vm->lock);
 		ret = 1;
 	}

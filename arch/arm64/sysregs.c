@@ -2,7 +2,8 @@
 /*
  * Guest system registers, one table for everything: KVM_GET/SET_ONE_REG,
  * KVM_GET_REG_LIST, and the emulation of registers the guest's accesses
- * trap on (HCR_EL2.TID3 ID registers, HCR_EL2.TACR, the physical timer -
+ * trap on (HCR_EL2.TID3 ID registers, HCR_EL2.TID2 cache identification
+ * registers for a VM that needs it, HCR_EL2.TACR, the physical timer -
  * emulated in timer.c, the PMU).  A trapped access the table does not
  * know injects UNDEF.
  */
@@ -13,6 +14,7 @@
 #include <asm/arch_timer.h>
 #include <asm/cpufeature.h>
 #include <asm/esr.h>
+#include <asm/kvm_arm.h>
 #include <asm/sysreg.h>
 #include "virt/mkvm.h"
 #include <mkvm/hyp.h>
@@ -35,6 +37,7 @@ enum sr_kind {
 	SR_DBG,		/* the guest's debug registers: mkvm_debug_regs at idx */
 	SR_OSLAR,	/* write-only: sets OSLSR_EL1.OSLK */
 	SR_LOR,		/* LORegions: RAZ/WI, or UNDEF if ID_AA64MMFR1_EL1.LO is 0 */
+	SR_CCSIDR,	/* CCSIDR_EL1, CCSIDR2_EL1: trapped by HCR_EL2.TID2 only */
 };
 
 /* What a trapped guest access to an SR_EMUL register does. */
@@ -140,10 +143,19 @@ static const struct sr_desc sr_table[] = {
 	IDREG(SYS_ID_MMFR4_EL1),
 	IDREG(SYS_ID_ISAR6_EL1),
 	IDREG(SYS_ID_PFR2_EL1),
-	/* Cache and implementation identification: the host's, fixed. */
+	/*
+	 * Cache and implementation identification: the host's, fixed, but
+	 * CTR_EL0, which the VMM may lower (id_writable[]).  The guest reads
+	 * the hardware's unless HCR_EL2.TID2 traps them
+	 * (mkvm_sysregs_hcr_traps()): then CTR_EL0 is the VM's, CLIDR_EL1
+	 * and CCSIDR_EL1 (and CCSIDR2_EL1) the hardware's as untrapped,
+	 * CSSELR_EL1 the switched register it always is.
+	 */
 	IDREG(SYS_CLIDR_EL1),
 	IDREG(SYS_AIDR_EL1),
 	IDREG(SYS_CTR_EL0),
+	{ .enc = SYS_CCSIDR_EL1, .kind = SR_CCSIDR },
+	{ .enc = SYS_CCSIDR2_EL1, .kind = SR_CCSIDR },
 	/*
 	 * The guest's breakpoints and watchpoints, all 16 slots KVM lists,
 	 * though only as many as ID_AA64DFR0_EL1 says are armed (debug.c).
@@ -330,7 +342,8 @@ static unsigned int id_index(u32 enc)
  * do not describe.  Of the AArch32 ID registers (all writable in KVM)
  * only ID_DFR0_EL1 is here: the others keep their value.
  *
- * The guest reads what the VMM wrote (HCR_EL2.TID3 traps every read).
+ * The guest reads what the VMM wrote (HCR_EL2.TID3 traps every read; for
+ * CTR_EL0, HCR_EL2.TID2: mkvm_sysregs_hcr_traps()).
  * What it can do follows for LORegions (LO: the LOR registers UNDEF);
  * the other fields only describe: lowering AES, PAN, BT, SSBS, TGRAN4 or
  * WRPs does not stop a guest that uses them anyway, as in KVM without
@@ -343,6 +356,7 @@ struct id_writable {
 	u64 lower;
 	u64 slower;
 	u64 higher;
+	u64 lbits;	/* 1-bit FTR_LOWER_SAFE fields (CTR_EL0.DIC, IDC) */
 };
 
 #define FLD(reg, f)	reg##_##f##_MASK
@@ -435,6 +449,16 @@ static const struct id_writable id_writable[] = {
 		   FLD(ID_AA64MMFR2_EL1, ST) | FLD(ID_AA64MMFR2_EL1, VARange) |
 		   FLD(ID_AA64MMFR2_EL1, IESB) | FLD(ID_AA64MMFR2_EL1, LSM) |
 		   FLD(ID_AA64MMFR2_EL1, UAO) | FLD(ID_AA64MMFR2_EL1, CnP) },
+	/*
+	 * The cache maintenance a guest must do (DIC, IDC: 0 asks for more)
+	 * and the smallest line it may assume (the minLines: smaller is
+	 * safe); L1Ip, ERG and CWG stay the host's.
+	 */
+	{ SYS_CTR_EL0,
+	  .mask = CTR_EL0_DIC_MASK | CTR_EL0_IDC_MASK | CTR_EL0_DminLine_MASK |
+		  CTR_EL0_IminLine_MASK,
+	  .lower = CTR_EL0_DminLine_MASK | CTR_EL0_IminLine_MASK,
+	  .lbits = CTR_EL0_DIC_MASK | CTR_EL0_IDC_MASK },
 };
 
 static const struct id_writable *id_writable_find(u32 enc)
@@ -458,6 +482,10 @@ static u64 vm_id_reg(struct mkvm_vm *vm, u32 enc)
 {
 	u64 v;
 
+	if (enc == SYS_CTR_EL0) {
+		v = READ_ONCE(vm->arch.ctr_el0);
+		return v ? v : id_reg_limit(enc);
+	}
 	if (is_id_space(enc) &&
 	    (READ_ONCE(vm->arch.id_set) & BIT_ULL(id_index(enc)))) {
 		/* Pairs with the smp_wmb() in id_reg_set(). */
@@ -489,13 +517,13 @@ static bool id_val_allowed(const struct id_writable *w, u64 val, u64 limit)
 	u64 fields = w->lower | w->slower | w->higher;
 	unsigned int shift;
 
-	if ((val ^ limit) & ~fields)
+	if ((val ^ limit) & ~(fields | w->lbits) || (val & ~limit & w->lbits))
 		return false;
 	for (shift = 0; shift < 64; shift += 4) {
 		u64 m = 0xfULL << shift;
 		s64 v, l;
 
-		if (!((val ^ limit) & m))
+		if (!((val ^ limit) & m & fields))
 			continue;
 		v = id_field_val(val, shift, w->slower & m);
 		l = id_field_val(limit, shift, w->slower & m);
@@ -506,8 +534,9 @@ static bool id_val_allowed(const struct id_writable *w, u64 val, u64 limit)
 }
 
 /*
- * KVM_SET_ONE_REG on an ID register of the feature ID space before the
- * first run, under vm->lock: a value KVM would take is kept for the VM.
+ * KVM_SET_ONE_REG on an ID register of the feature ID space, or CTR_EL0,
+ * before the first run, under vm->lock: a value KVM would take is kept
+ * for the VM.
  * Fields KVM lets a VMM write back though it hides them (MPAM, whose
  * host value it accepts and drops; an IMPLEMENTATION DEFINED PMUVer,
  * which it reads as none) are treated the same way.
@@ -553,6 +582,11 @@ static int id_reg_set(struct mkvm_vm *vm, u32 enc, u64 val)
 	}
 	if (!id_val_allowed(w, val, limit))
 		return -EINVAL;
+	if (enc == SYS_CTR_EL0) {
+		/* Never 0 (RES1 bit 31 kept): the value is its own flag. */
+		WRITE_ONCE(vm->arch.ctr_el0, val);
+		return 0;
+	}
 	WRITE_ONCE(vm->arch.id_regs[id_index(enc)], val);
 	/* The value before the bit that makes readers use it. */
 	smp_wmb();
@@ -595,6 +629,33 @@ int mkvm_get_reg_writable_masks(void __user *argp)
 			return -EFAULT;
 	}
 	return 0;
+}
+
+/**
+ * mkvm_sysregs_hcr_traps() - HCR_EL2 trap bits the VM's ID registers need
+ * @vcpu:	a vCPU of a VM whose configuration is final (vm->arch.ran)
+ *
+ * HCR_EL2.TID2 when the guest must read another CTR_EL0 than the
+ * hardware's: the VMM lowered it; the CPUs disagree (the sanitised value
+ * is then what a vCPU must see wherever it runs), as KVM decides; or the
+ * kernel's sanitised value itself differs from the hardware's, as when it
+ * sets IDC because CLIDR_EL1 says no clean to the PoU is needed
+ * (read_cpuid_effective_cachetype(): QEMU's CPUs are such).  TID2 also
+ * traps CLIDR_EL1, CCSIDR_EL1, CCSIDR2_EL1 and CSSELR_EL1, all emulated
+ * (mkvm_handle_sysreg_trap()); a VM whose CTR_EL0 is the hardware's reads
+ * all of them without a trap.  CPUs that differ only in CTR_EL0.L1Ip (not
+ * a mismatch for the kernel) are not looked for: the guest reads its
+ * CPU's.
+ * Return: the bits, to OR into HCR_EL2 on every entry.
+ */
+u64 mkvm_sysregs_hcr_traps(struct mkvm_vcpu *vcpu)
+{
+	u64 hcr = 0;
+
+	if (cpus_have_final_cap(ARM64_MISMATCHED_CACHE_TYPE) ||
+	    vm_id_reg(vcpu->vm, SYS_CTR_EL0) != read_sysreg(ctr_el0))
+		hcr |= HCR_TID2;
+	return hcr;
 }
 
 static u64 *ctxt_reg(struct mkvm_vcpu *vcpu, int idx)
@@ -758,7 +819,8 @@ int mkvm_sysreg_set(struct mkvm_vcpu *vcpu, u64 id, u64 val)
 		else if ((d == &sr_id_zero || is_id_space(d->enc) ||
 			  d->enc == SYS_CTR_EL0) && vm->arch.ran)
 			ret = -EBUSY;
-		else if (d != &sr_id_zero && is_id_space(d->enc))
+		else if (d != &sr_id_zero && (is_id_space(d->enc) ||
+					      d->enc == SYS_CTR_EL0))
 			ret = id_reg_set(vm, d->enc, val);
 		mutex_unlock(&vm->lock);
 		return ret;
@@ -828,13 +890,12 @@ static bool csselr_valid(u64 clidr, u32 csselr)
 }
 
 /*
- * The host's CCSIDR_EL1 for one cache, as the guest reads it (HCR_EL2.TID2
- * is clear: the guest sees the hardware's cache geometry, not a made-up
- * one as in KVM).  Interrupts off: nothing else may move CSSELR_EL1
- * between the write and the read.  The low 32 bits only: the ONE_REG is a
- * u32, as KVM's.
+ * The host's CCSIDR_EL1 (or, @two, CCSIDR2_EL1) for one cache, as the
+ * guest reads it: the hardware's cache geometry, not a made-up one as in
+ * KVM, whether HCR_EL2.TID2 traps the guest's reads or not.  Interrupts
+ * off: nothing else may move CSSELR_EL1 between the write and the read.
  */
-static u32 host_ccsidr(u32 csselr)
+static u64 host_ccsidr_reg(u32 csselr, bool two)
 {
 	unsigned long flags;
 	u64 old, v;
@@ -843,11 +904,37 @@ static u32 host_ccsidr(u32 csselr)
 	old = read_sysreg(csselr_el1);
 	write_sysreg(csselr, csselr_el1);
 	isb();
-	v = read_sysreg(ccsidr_el1);
+	v = two ? read_sysreg_s(SYS_CCSIDR2_EL1) : read_sysreg(ccsidr_el1);
 	write_sysreg(old, csselr_el1);
 	isb();
 	local_irq_restore(flags);
 	return v;
+}
+
+/* The low 32 bits only: the ONE_REG is a u32, as KVM's. */
+static u32 host_ccsidr(u32 csselr)
+{
+	return host_ccsidr_reg(csselr, false);
+}
+
+/*
+ * A trapped guest read of CCSIDR_EL1 or CCSIDR2_EL1 (HCR_EL2.TID2), for
+ * the cache its CSSELR_EL1 selects (Level and InD; TnD, for the tag
+ * caches of MTE, which guests do not get, ignored).  A reserved level
+ * reads as 0, one of the UNKNOWN values the architecture allows.
+ * CCSIDR2_EL1 exists with FEAT_CCIDX only: -ENOENT (UNDEF) without.
+ */
+static int guest_ccsidr(struct mkvm_vcpu *vcpu, u32 enc, u64 *val)
+{
+	u32 csselr = vcpu->arch.hyp->ctxt.sys[SR_CSSELR_EL1] &
+		     (CSSELR_EL1_Level | CSSELR_EL1_InD);
+	bool two = enc == SYS_CCSIDR2_EL1;
+
+	if (two && !SYS_FIELD_GET(ID_AA64MMFR2_EL1, CCIDX,
+				  vm_id_reg(vcpu->vm, SYS_ID_AA64MMFR2_EL1)))
+		return -ENOENT;
+	*val = csselr < CSSELR_MAX ? host_ccsidr_reg(csselr, two) : 0;
+	return 0;
 }
 
 /**
@@ -954,6 +1041,17 @@ int mkvm_handle_sysreg_trap(struct mkvm_vcpu *vcpu, u64 esr)
 	}
 	if (read && d->kind == SR_OSLAR) {
 		mkvm_inject_undef(vcpu);
+		return 1;
+	}
+	if (d->kind == SR_CCSIDR) {
+		u64 val;
+
+		if (!read || guest_ccsidr(vcpu, enc, &val)) {
+			mkvm_inject_undef(vcpu);
+			return 1;
+		}
+		mkvm_set_gpr(vcpu, rt, val);
+		mkvm_skip_instr(vcpu);
 		return 1;
 	}
 	if (d->kind == SR_LOR) {

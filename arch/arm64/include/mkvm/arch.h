@@ -140,6 +140,11 @@ struct mkvm_arch_vm {
 	 */
 	u64 id_regs[MKVM_NR_ID_REGS];
 	u64 id_set;
+	/*
+	 * CTR_EL0 as the VMM lowered it, or 0 for the host's sanitised
+	 * value (a real CTR_EL0 is never 0: bit 31 is RES1).  Same rules.
+	 */
+	u64 ctr_el0;
 };
 
 enum mkvm_power {
@@ -207,6 +212,11 @@ struct mkvm_arch_vcpu {
 	struct user_fpsimd_state fp;	/* guest FP/SIMD, switched at EL1 */
 	bool initialized;		/* KVM_ARM_VCPU_INIT done */
 	bool has_run;			/* KVM_RUN got to the guest once */
+	/*
+	 * HCR_EL2 trap bits the VM's final ID registers call for, decided
+	 * at the first run (sysregs.c: mkvm_sysregs_hcr_traps()).
+	 */
+	u64 hcr_traps;
 	u32 features;
 	u64 mpidr;
 	enum mkvm_power power;

@@ -17,5 +17,6 @@ int mkvm_demux_reg_access(struct mkvm_vcpu *vcpu, u64 id, void __user *uaddr,
 			  bool set);
 int mkvm_get_reg_writable_masks(void __user *argp);
 int mkvm_handle_sysreg_trap(struct mkvm_vcpu *vcpu, u64 esr);
+u64 mkvm_sysregs_hcr_traps(struct mkvm_vcpu *vcpu);
 
 #endif
