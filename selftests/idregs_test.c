@@ -142,6 +142,79 @@ static void check_cache_view(struct __test_metadata *_metadata,
 	EXPECT_EQ(ccsidr, (uint32_t)c->ccsidr);
 }
 
+/*
+ * The AArch32 ID registers KVM lets a VMM write, in aa32_regs[] order,
+ * read through their AArch64 encodings (op0 3, op1 0, CRn 0).
+ */
+#define G_READ_ID(crm, op2)						\
+	"mrs	x1, s3_0_c0_c" #crm "_" #op2 "\n" G_REPORT("x1")
+MKVM_GUEST(guest_read_aa32,
+	G_READ_ID(1, 0) G_READ_ID(1, 1) G_READ_ID(1, 4) G_READ_ID(1, 5)
+	G_READ_ID(1, 6) G_READ_ID(1, 7) G_READ_ID(2, 0) G_READ_ID(2, 1)
+	G_READ_ID(2, 2) G_READ_ID(2, 3) G_READ_ID(2, 4) G_READ_ID(2, 5)
+	G_READ_ID(2, 6) G_READ_ID(2, 7) G_READ_ID(3, 0) G_READ_ID(3, 1)
+	G_READ_ID(3, 2) G_READ_ID(3, 4)
+	G_DONE);
+
+/*
+ * Each register: its fields the kernel's cpufeature tables make "lower
+ * safe" (unsigned; the signed InnerShr/OuterShr and the higher-safe
+ * SpecSEI left out), and bits KVM keeps fixed though its mask has all 32
+ * (fields the tables do not describe), 0 where every field is described.
+ */
+static const struct {
+	const char *name;
+	uint32_t crm, op2;
+	uint32_t lower;
+	uint32_t fixed;
+} aa32_regs[] = {
+	{ "ID_PFR0_EL1",  1, 0, 0x0f0fffff, 0xf0f00000 },	/* RAS, AMU */
+	{ "ID_PFR1_EL1",  1, 1, 0xffffffff, 0 },
+	{ "ID_MMFR0_EL1", 1, 4, 0x0ffff0ff, 0 },
+	{ "ID_MMFR1_EL1", 1, 5, 0xffffffff, 0 },
+	{ "ID_MMFR2_EL1", 1, 6, 0xffffffff, 0 },
+	{ "ID_MMFR3_EL1", 1, 7, 0xffffffff, 0 },
+	{ "ID_ISAR0_EL1", 2, 0, 0x0fffffff, 0xf0000000 },	/* RES0 */
+	{ "ID_ISAR1_EL1", 2, 1, 0xffffffff, 0 },
+	{ "ID_ISAR2_EL1", 2, 2, 0xffffffff, 0 },
+	{ "ID_ISAR3_EL1", 2, 3, 0xffffffff, 0 },
+	{ "ID_ISAR4_EL1", 2, 4, 0xffffffff, 0 },
+	{ "ID_ISAR5_EL1", 2, 5, 0x0f0fffff, 0xf0f00000 },	/* VCMA, RES0 */
+	{ "ID_MMFR4_EL1", 2, 6, 0xfffffff0, 0 },
+	{ "ID_ISAR6_EL1", 2, 7, 0x0fffffff, 0xf0000000 },	/* CLRBHB */
+	{ "MVFR0_EL1",    3, 0, 0xffffffff, 0 },
+	{ "MVFR1_EL1",    3, 1, 0xffffffff, 0 },
+	{ "MVFR2_EL1",    3, 2, 0x000000ff, 0xffffff00 },
+	{ "ID_PFR2_EL1",  3, 4, 0x000000ff, 0x00000f00 },	/* RAS_frac */
+};
+
+#define NR_AA32		(sizeof(aa32_regs) / sizeof(aa32_regs[0]))
+#define PFR0_EL0		0
+#define MMFR0_INNERSHR		28
+#define EL0_AARCH32		2
+
+/* @v with its first non-zero field of @lower one less, or @v if none. */
+static uint64_t lower_one_field(uint64_t v, uint32_t lower)
+{
+	unsigned int shift;
+
+	for (shift = 0; shift < 32; shift += 4)
+		if ((lower & FIELD(shift)) && GET(v, shift))
+			return SET(v, shift, GET(v, shift) - 1);
+	return v;
+}
+
+/* The first field of @lower below 0xf in @v, raised by one; or @v. */
+static uint64_t raise_one_field(uint64_t v, uint32_t lower)
+{
+	unsigned int shift;
+
+	for (shift = 0; shift < 32; shift += 4)
+		if ((lower & FIELD(shift)) && GET(v, shift) < 0xf)
+			return SET(v, shift, GET(v, shift) + 1);
+	return v;
+}
+
 #define ESR_EC(esr)	(((esr) >> 26) & 0x3f)
 #define EC_UNKNOWN	0x00
 
@@ -379,14 +452,15 @@ TEST_F(idregs, reset_keeps_lowered)
 
 /*
  * KVM_ARM_GET_REG_WRITABLE_MASKS: reserved words must be zero; the masks
- * name AES, WRPs, all of ID_DFR0_EL1 (AArch32 EL0 exists here) and
- * CTR_EL0's DIC, IDC and minLines as writable, BRPs and MIDR_EL1 (CRm 0)
- * not.
+ * name AES, WRPs, all 32 bits of the AArch32 ID registers (AArch32 EL0
+ * exists here) and CTR_EL0's DIC, IDC and minLines as writable, BRPs and
+ * MIDR_EL1 (CRm 0) not.
  */
 TEST_F(idregs, writable_masks)
 {
 	uint64_t masks[KVM_ARM_FEATURE_ID_RANGE_SIZE];
 	struct reg_mask_range r = { .addr = (uintptr_t)masks };
+	unsigned int i;
 
 	self->vm = vm_create(guest_read_ids, guest_read_ids_end);
 	EXPECT_EQ(1 << KVM_ARM_FEATURE_ID_RANGE,
@@ -407,6 +481,11 @@ TEST_F(idregs, writable_masks)
 	EXPECT_EQ(FIELD(DFR0_WRPS), masks[MASK_IDX(5, 0)] & FIELD(DFR0_WRPS));
 	EXPECT_EQ(0, masks[MASK_IDX(5, 0)] & FIELD(DFR0_BRPS));
 	EXPECT_EQ(0xffffffffull, masks[MASK_IDX(1, 2)]) TH_LOG("ID_DFR0_EL1");
+	for (i = 0; i < NR_AA32; i++)
+		EXPECT_EQ(0xffffffffull,
+			  masks[MASK_IDX(aa32_regs[i].crm, aa32_regs[i].op2)])
+			TH_LOG("ID register (CRm %u, op2 %u)",
+			       aa32_regs[i].crm, aa32_regs[i].op2);
 	EXPECT_EQ(0, masks[MASK_IDX(0, 0)]);
 	EXPECT_EQ(0, masks[MASK_IDX(4, 3)]) TH_LOG("unallocated (4,3)");
 	EXPECT_EQ(CTR_WRITABLE, masks[MASK_IDX_CTR]) TH_LOG("CTR_EL0");
@@ -526,6 +605,107 @@ TEST_F(idregs, ctr_raise_rejected)
 		TH_LOG("back to the host's value");
 	EXPECT_EQ(ctr, vcpu_get_reg(vcpu, CTR_EL0));
 	vcpu_free(vcpu);
+}
+
+/* The host's EL0 runs AArch32: the AArch32 ID registers are writable. */
+#define AA32_OR_SKIP(vcpu) do {						\
+	if (GET(vcpu_get_reg(vcpu, ID_AA64PFR0_EL1), PFR0_EL0) !=	\
+	    EL0_AARCH32)						\
+		SKIP(return, "no AArch32 EL0: AArch32 ID registers fixed"); \
+} while (0)
+
+/*
+ * Every AArch32 ID register KVM makes writable, one field of each
+ * lowered before the run: taken, read back, and what the guest reads;
+ * final once it ran (-EBUSY for another value).
+ */
+TEST_F(idregs, aa32_lowered_seen_by_guest)
+{
+	uint64_t want[NR_AA32], got;
+	struct mkvm_vcpu *vcpu;
+	unsigned int i, lowered = 0;
+
+	self->vm = vm_create(guest_read_aa32, guest_read_aa32_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	AA32_OR_SKIP(vcpu);
+	for (i = 0; i < NR_AA32; i++) {
+		uint64_t id = ID_REG(aa32_regs[i].crm, aa32_regs[i].op2);
+		uint64_t v = vcpu_get_reg(vcpu, id);
+
+		want[i] = lower_one_field(v, aa32_regs[i].lower);
+		if (want[i] == v) {
+			TH_LOG("%s %#llx: nothing to lower", aa32_regs[i].name,
+			       (unsigned long long)v);
+			continue;
+		}
+		EXPECT_EQ(0, _vcpu_set_reg(vcpu, id, want[i]))
+			TH_LOG("%s %#llx -> %#llx", aa32_regs[i].name,
+			       (unsigned long long)v,
+			       (unsigned long long)want[i]);
+		EXPECT_EQ(want[i], vcpu_get_reg(vcpu, id))
+			TH_LOG("%s read back", aa32_regs[i].name);
+		lowered++;
+	}
+	ASSERT_LT(NR_AA32 / 2, lowered) TH_LOG("too few fields to lower");
+
+	for (i = 0; i < NR_AA32; i++) {
+		got = vcpu_report(vcpu);
+		/* ID_PFR1_EL1.GIC reads 0 once a VM without vGIC ran. */
+		if (aa32_regs[i].crm == 1 && aa32_regs[i].op2 == 1)
+			want[i] &= ~FIELD(28);
+		EXPECT_EQ(want[i], got) TH_LOG("the guest's %s",
+					       aa32_regs[i].name);
+	}
+	vcpu_done(vcpu);
+	EXPECT_EQ(-EBUSY, _vcpu_set_reg(vcpu, ID_REG(2, 5),
+					lower_one_field(want[11],
+							aa32_regs[11].lower)))
+		TH_LOG("ID_ISAR5_EL1 after the run");
+	vcpu_free(vcpu);
+}
+
+/*
+ * AArch32 ID registers outside KVM's rules: a field raised, a bit KVM
+ * keeps (a field its tables do not describe), or a bit above 31:
+ * -EINVAL, the value kept.  A signed field goes lower to 0xf.
+ */
+TEST_F(idregs, aa32_raise_rejected)
+{
+	struct mkvm_vcpu *vcpu;
+	unsigned int i;
+	uint64_t v;
+
+	self->vm = vm_create(guest_read_aa32, guest_read_aa32_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	AA32_OR_SKIP(vcpu);
+	for (i = 0; i < NR_AA32; i++) {
+		uint64_t id = ID_REG(aa32_regs[i].crm, aa32_regs[i].op2);
+		uint64_t up;
+		uint32_t fixed = aa32_regs[i].fixed;
+
+		v = vcpu_get_reg(vcpu, id);
+		up = raise_one_field(v, aa32_regs[i].lower);
+
+		if (up != v)
+			EXPECT_EQ(-EINVAL, _vcpu_set_reg(vcpu, id, up))
+				TH_LOG("%s raised to %#llx", aa32_regs[i].name,
+				       (unsigned long long)up);
+		if (fixed)
+			EXPECT_EQ(-EINVAL, _vcpu_set_reg(vcpu, id,
+						v ^ (fixed & -fixed)))
+				TH_LOG("%s fixed bits %#x", aa32_regs[i].name,
+				       fixed);
+		EXPECT_EQ(-EINVAL, _vcpu_set_reg(vcpu, id, v | 1ull << 32))
+			TH_LOG("%s bit 32", aa32_regs[i].name);
+		EXPECT_EQ(v, vcpu_get_reg(vcpu, id));
+	}
+	/* ID_MMFR0_EL1.InnerShr is signed: 0xf ("ignored") is lower. */
+	v = vcpu_get_reg(vcpu, ID_REG(1, 4));
+	if (GET(v, MMFR0_INNERSHR) != 0xf) {
+		EXPECT_EQ(0, _vcpu_set_reg(vcpu, ID_REG(1, 4),
+					   SET(v, MMFR0_INNERSHR, 0xf)));
+		EXPECT_EQ(0, _vcpu_set_reg(vcpu, ID_REG(1, 4), v));
+	}
 }
 
 TEST_HARNESS_MAIN

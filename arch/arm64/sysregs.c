@@ -339,8 +339,8 @@ static unsigned int id_index(u32 enc)
  * unsigned), slower (FTR_LOWER_SAFE, signed: 0xf is "not implemented")
  * and higher (FTR_HIGHER_SAFE).  Any other bit, in the mask or not, must
  * keep minikvm's value, as in KVM, whose check skips fields its tables
- * do not describe.  Of the AArch32 ID registers (all writable in KVM)
- * only ID_DFR0_EL1 is here: the others keep their value.
+ * do not describe.  The AArch32 ID registers are here as in KVM but
+ * ID_MMFR5_EL1, which minikvm hides (zero, as ID_DFR1_EL1 and the AFRs).
  *
  * The guest reads what the VMM wrote (HCR_EL2.TID3 traps every read; for
  * CTR_EL0, HCR_EL2.TID2: mkvm_sysregs_hcr_traps()).
@@ -387,7 +387,71 @@ static const struct id_writable id_writable[] = {
 	  .lower = FLD(ID_AA64DFR0_EL1, WRPs) | FLD(ID_AA64DFR0_EL1, PMUVer) |
 		   FLD(ID_AA64DFR0_EL1, DebugVer),
 	  .slower = FLD(ID_AA64DFR0_EL1, DoubleLock) },
-	/* The one AArch32 ID register here: no PMU (PerfMon 0) to lower. */
+	/*
+	 * The AArch32 ID registers: all 32 bits in KVM's mask, the fields
+	 * the kernel's tables describe lowered (InnerShr and OuterShr
+	 * signed, SpecSEI up), the others (ID_PFR0 RAS and AMU, ID_PFR2
+	 * RAS_frac, ID_ISAR0 bits 31:28, ID_ISAR5 VCMA, ID_ISAR6 CLRBHB,
+	 * MVFR2 bits 31:8) fixed.  Not with a host whose EL0 has no AArch32:
+	 * aa32_id_writable().  ID_DFR0_EL1 has no PMU (PerfMon 0) to lower.
+	 */
+	{ SYS_ID_PFR0_EL1,
+	  .mask = GENMASK(31, 0),
+	  .lower = FLD(ID_PFR0_EL1, DIT) | FLD(ID_PFR0_EL1, CSV2) |
+		   FLD(ID_PFR0_EL1, State3) | FLD(ID_PFR0_EL1, State2) |
+		   FLD(ID_PFR0_EL1, State1) | FLD(ID_PFR0_EL1, State0) },
+	{ SYS_ID_PFR1_EL1,
+	  .mask = GENMASK(31, 0),
+	  .lower = FLD(ID_PFR1_EL1, GIC) | FLD(ID_PFR1_EL1, Virt_frac) |
+		   FLD(ID_PFR1_EL1, Sec_frac) | FLD(ID_PFR1_EL1, GenTimer) |
+		   FLD(ID_PFR1_EL1, Virtualization) |
+		   FLD(ID_PFR1_EL1, MProgMod) | FLD(ID_PFR1_EL1, Security) |
+		   FLD(ID_PFR1_EL1, ProgMod) },
+	{ SYS_ID_PFR2_EL1,
+	  .mask = GENMASK(31, 0),
+	  .lower = FLD(ID_PFR2_EL1, SSBS) | FLD(ID_PFR2_EL1, CSV3) },
+	{ SYS_ID_MMFR0_EL1,
+	  .mask = GENMASK(31, 0),
+	  .lower = FLD(ID_MMFR0_EL1, FCSE) | FLD(ID_MMFR0_EL1, AuxReg) |
+		   FLD(ID_MMFR0_EL1, TCM) | FLD(ID_MMFR0_EL1, ShareLvl) |
+		   FLD(ID_MMFR0_EL1, PMSA) | FLD(ID_MMFR0_EL1, VMSA),
+	  .slower = FLD(ID_MMFR0_EL1, InnerShr) | FLD(ID_MMFR0_EL1, OuterShr) },
+	{ SYS_ID_MMFR1_EL1, .mask = GENMASK(31, 0), .lower = GENMASK(31, 0) },
+	{ SYS_ID_MMFR2_EL1, .mask = GENMASK(31, 0), .lower = GENMASK(31, 0) },
+	{ SYS_ID_MMFR3_EL1, .mask = GENMASK(31, 0), .lower = GENMASK(31, 0) },
+	{ SYS_ID_MMFR4_EL1,
+	  .mask = GENMASK(31, 0),
+	  .lower = FLD(ID_MMFR4_EL1, EVT) | FLD(ID_MMFR4_EL1, CCIDX) |
+		   FLD(ID_MMFR4_EL1, LSM) | FLD(ID_MMFR4_EL1, HPDS) |
+		   FLD(ID_MMFR4_EL1, CnP) | FLD(ID_MMFR4_EL1, XNX) |
+		   FLD(ID_MMFR4_EL1, AC2),
+	  .higher = FLD(ID_MMFR4_EL1, SpecSEI) },
+	{ SYS_ID_ISAR0_EL1,
+	  .mask = GENMASK(31, 0),
+	  .lower = FLD(ID_ISAR0_EL1, Divide) | FLD(ID_ISAR0_EL1, Debug) |
+		   FLD(ID_ISAR0_EL1, Coproc) | FLD(ID_ISAR0_EL1, CmpBranch) |
+		   FLD(ID_ISAR0_EL1, BitField) | FLD(ID_ISAR0_EL1, BitCount) |
+		   FLD(ID_ISAR0_EL1, Swap) },
+	{ SYS_ID_ISAR1_EL1, .mask = GENMASK(31, 0), .lower = GENMASK(31, 0) },
+	{ SYS_ID_ISAR2_EL1, .mask = GENMASK(31, 0), .lower = GENMASK(31, 0) },
+	{ SYS_ID_ISAR3_EL1, .mask = GENMASK(31, 0), .lower = GENMASK(31, 0) },
+	{ SYS_ID_ISAR4_EL1, .mask = GENMASK(31, 0), .lower = GENMASK(31, 0) },
+	{ SYS_ID_ISAR5_EL1,
+	  .mask = GENMASK(31, 0),
+	  .lower = FLD(ID_ISAR5_EL1, RDM) | FLD(ID_ISAR5_EL1, CRC32) |
+		   FLD(ID_ISAR5_EL1, SHA2) | FLD(ID_ISAR5_EL1, SHA1) |
+		   FLD(ID_ISAR5_EL1, AES) | FLD(ID_ISAR5_EL1, SEVL) },
+	{ SYS_ID_ISAR6_EL1,
+	  .mask = GENMASK(31, 0),
+	  .lower = FLD(ID_ISAR6_EL1, I8MM) | FLD(ID_ISAR6_EL1, BF16) |
+		   FLD(ID_ISAR6_EL1, SPECRES) | FLD(ID_ISAR6_EL1, SB) |
+		   FLD(ID_ISAR6_EL1, FHM) | FLD(ID_ISAR6_EL1, DP) |
+		   FLD(ID_ISAR6_EL1, JSCVT) },
+	{ SYS_MVFR0_EL1, .mask = GENMASK(31, 0), .lower = GENMASK(31, 0) },
+	{ SYS_MVFR1_EL1, .mask = GENMASK(31, 0), .lower = GENMASK(31, 0) },
+	{ SYS_MVFR2_EL1,
+	  .mask = GENMASK(31, 0),
+	  .lower = FLD(MVFR2_EL1, FPMisc) | FLD(MVFR2_EL1, SIMDMisc) },
 	{ SYS_ID_DFR0_EL1,
 	  .mask = GENMASK(31, 0),
 	  .lower = FLD(ID_DFR0_EL1, PerfMon) | FLD(ID_DFR0_EL1, MProfDbg) |
@@ -461,10 +525,23 @@ static const struct id_writable id_writable[] = {
 	  .lbits = CTR_EL0_DIC_MASK | CTR_EL0_IDC_MASK },
 };
 
+/*
+ * The AArch32 ID registers (CRm 1 to 3) are the VMM's to lower only where
+ * EL0 can run AArch32 on every CPU, as in KVM (kvm_supports_32bit_el0();
+ * with mismatched CPUs the sanitised field says AArch64 only).
+ */
+static bool aa32_id_writable(u32 enc)
+{
+	return sys_reg_CRm(enc) > 3 || sys_reg_Op1(enc) ||
+	       id_aa64pfr0_32bit_el0(read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1));
+}
+
 static const struct id_writable *id_writable_find(u32 enc)
 {
 	unsigned int i;
 
+	if (!aa32_id_writable(enc))
+		return NULL;
 	for (i = 0; i < ARRAY_SIZE(id_writable); i++)
 		if (id_writable[i].enc == enc)
 			return &id_writable[i];
@@ -625,6 +702,8 @@ int mkvm_get_reg_writable_masks(void __user *argp)
 			sys_reg_Op1(enc), sys_reg_CRn(enc), sys_reg_CRm(enc),
 			sys_reg_Op2(enc));
 
+		if (!aa32_id_writable(enc))
+			continue;
 		if (put_user(id_writable[i].mask, masks + idx))
 			return -EFAULT;
 	}
