@@ -161,4 +161,27 @@ TEST_F(aa32, injected_abort_at_aarch32_vector)
 	vcpu_done(vcpu);
 }
 
+/*
+ * ID_AA64PFR0_EL1.EL0 lowered to 1 (AArch64 only) does not stop the guest
+ * from running AArch32 at EL0, on KVM 6.12 either: it refuses AArch32
+ * only where the host's CPUs lack it (vcpu_mode_is_bad_32bit()), not by
+ * the VM's ID register, and the architecture has no trap for the ERET.
+ * The field only describes (api.rst, "Writable ID registers").
+ */
+TEST_F(aa32, el0_hidden_aarch32_still_runs)
+{
+	struct mkvm_vcpu *vcpu = aa32_vcpu(self, guest_t32_stores,
+					   guest_t32_stores_end);
+	uint64_t id = ARM64_SYS_REG(3, 0, 0, 4, 0);
+	uint64_t pfr0 = vcpu_get_reg(vcpu, id);
+	struct kvm_run *run;
+
+	ASSERT_EQ(0, _vcpu_set_reg(vcpu, id, (pfr0 & ~0xfull) | 1));
+	run = vcpu_run_expect(vcpu, KVM_EXIT_MMIO);
+	EXPECT_EQ(MKVM_MMIO_IPA, run->mmio.phys_addr);
+	EXPECT_EQ(MKVM_CODE_IPA + T32_OFF + 2, vcpu_get_reg(vcpu, MKVM_PC))
+		TH_LOG("the first T32 store, at EL0 in AArch32");
+	EXPECT_EQ(1, vcpu_get_reg(vcpu, id) & 0xf);
+}
+
 TEST_HARNESS_MAIN

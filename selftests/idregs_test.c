@@ -12,6 +12,7 @@
  */
 #include "kselftest_harness.h"
 #include "mkvm_vm.h"
+#include "mkvm_gic.h"
 
 #define ID_REG(crm, op2)	ARM64_SYS_REG(3, 0, 0, crm, op2)
 #define ID_AA64PFR0_EL1		ID_REG(4, 0)
@@ -214,6 +215,50 @@ static uint64_t raise_one_field(uint64_t v, uint32_t lower)
 			return SET(v, shift, GET(v, shift) + 1);
 	return v;
 }
+
+/*
+ * The GICv3 CPU interface, ID_AA64PFR0_EL1.GIC first, then one access of
+ * each trap group of ICH_HCR_EL2, each reported as (UNDEF taken?, ESR):
+ * the guest's own vectors (at MKVM_CODE_IPA) note the exception in x24
+ * and x26 and step over the instruction.  ICC_SRE_EL1 is not among them:
+ * whether it traps depends on ICC_SRE_EL2.Enable, which QEMU's GIC
+ * implements as RAO/WI, so KVM cannot trap it there either.
+ */
+#define G_SKIP_VECTOR							\
+	".balign 0x80\n"						\
+	"mrs	x26, esr_el1\n"						\
+	"mrs	x25, elr_el1\n"						\
+	"add	x25, x25, #4\n"						\
+	"msr	elr_el1, x25\n"						\
+	"mov	x24, #1\n"						\
+	"eret\n"
+#define G_TRY(insn)							\
+	"mov	x24, #0\n"						\
+	"mov	x26, #0\n"						\
+	"mov	x0, #0\n"						\
+	insn "\n"							\
+	G_REPORT("x24") G_REPORT("x26")
+MKVM_GUEST(guest_icc,
+	".rept 16\n" G_SKIP_VECTOR ".endr\n"
+	".balign 0x800\n"
+	"mrs	x1, id_aa64pfr0_el1\n"
+	G_REPORT("x1")
+	G_TRY("mrs	x0, s3_0_c4_c6_0")	/* ICC_PMR_EL1: TC */
+	G_TRY("mrs	x0, s3_0_c12_c12_4")	/* ICC_CTLR_EL1: TC */
+	G_TRY("msr	s3_0_c12_c11_5, x0")	/* ICC_SGI1R_EL1: TC; SGI 0 to nobody */
+	G_TRY("mrs	x0, s3_0_c12_c8_3")	/* ICC_BPR0_EL1: TALL0 */
+	G_TRY("mrs	x0, s3_0_c12_c12_0")	/* ICC_IAR1_EL1: TALL1 */
+	G_TRY("mrs	x0, s3_0_c12_c12_7")	/* ICC_IGRPEN1_EL1: TALL1 */
+	G_DONE);
+
+static const char *const icc_names[] = {
+	"ICC_PMR_EL1", "ICC_CTLR_EL1", "ICC_SGI1R_EL1", "ICC_BPR0_EL1",
+	"ICC_IAR1_EL1", "ICC_IGRPEN1_EL1",
+};
+#define ICC_SGI1R_IDX		2
+
+#define NR_ICC			(sizeof(icc_names) / sizeof(icc_names[0]))
+#define PFR0_GIC		24
 
 #define ESR_EC(esr)	(((esr) >> 26) & 0x3f)
 #define EC_UNKNOWN	0x00
@@ -706,6 +751,66 @@ TEST_F(idregs, aa32_raise_rejected)
 					   SET(v, MMFR0_INNERSHR, 0xf)));
 		EXPECT_EQ(0, _vcpu_set_reg(vcpu, ID_REG(1, 4), v));
 	}
+}
+
+/*
+ * guest_icc in a VM with a vGICv3, ID_AA64PFR0_EL1.GIC lowered to 0 first
+ * if @hide: the ICC_* accesses UNDEF (ESR_EL1.EC 0) exactly when the
+ * guest's GIC field says it has no GICv3 CPU interface, as KVM's
+ * kvm_has_gicv3().  KVM 6.12 asks for the ICH_HCR_EL2 traps then
+ * (vcpu_set_ich_hcr()) but writes ICH_HCR_EL2 only while list registers
+ * are in use, so with no interrupt in flight only ICC_SGI1R_EL1, which
+ * HCR_EL2.IMO always traps, UNDEFs there; minikvm traps all of them on
+ * every entry.
+ */
+static void icc_case(struct __test_metadata *_metadata, bool hide)
+{
+	struct mkvm_vm *vm = vm_create(guest_icc, guest_icc_end);
+	struct mkvm_vcpu *vcpu;
+	uint64_t pfr0, undef, esr;
+	unsigned int i;
+	int gic;
+
+	vcpu = vm_vcpu_add_features(vm, 0, 0, MKVM_CODE_IPA + 0x800);
+	vcpu_set_reg(vcpu, MKVM_VBAR_EL1, MKVM_CODE_IPA);
+	gic = vm_vgic_setup(vm);
+	pfr0 = vcpu_get_reg(vcpu, ID_AA64PFR0_EL1);
+	ASSERT_EQ(1, GET(pfr0, PFR0_GIC)) TH_LOG("a vGICv3: GIC 1");
+	if (hide)
+		ASSERT_EQ(0, _vcpu_set_reg(vcpu, ID_AA64PFR0_EL1,
+					   SET(pfr0, PFR0_GIC, 0)));
+
+	EXPECT_EQ(hide ? 0 : 1, GET(vcpu_report(vcpu), PFR0_GIC));
+	for (i = 0; i < NR_ICC; i++) {
+		undef = vcpu_report(vcpu);
+		esr = vcpu_report(vcpu);
+		TH_LOG("%s, GIC %s: %s, ESR_EL1 %#llx", icc_names[i],
+		       hide ? "hidden" : "shown", undef ? "UNDEF" : "done",
+		       (unsigned long long)esr);
+		if (!hide) {
+			EXPECT_EQ(0, undef);
+			continue;
+		}
+		if (!mkvm_dev_is_minikvm() && i != ICC_SGI1R_IDX)
+			continue;
+		EXPECT_EQ(1, undef);
+		EXPECT_EQ(EC_UNKNOWN, ESR_EC(esr));
+	}
+	vcpu_done(vcpu);
+	vcpu_free(vcpu);
+	close(gic);
+	vm_free(vm);
+}
+
+/*
+ * ID_AA64PFR0_EL1.GIC lowered to 0 in a VM that has a vGICv3: its ICC_*
+ * registers UNDEF (ICH_HCR_EL2.TC, TALL0, TALL1; on KVM 6.12 only
+ * ICC_SGI1R_EL1 for sure); left at 1, they work.
+ */
+TEST_F(idregs, gic_hidden_icc_undef)
+{
+	icc_case(_metadata, false);
+	icc_case(_metadata, true);
 }
 
 TEST_HARNESS_MAIN

@@ -682,6 +682,7 @@ int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu)
 		WRITE_ONCE(vcpu->vm->arch.ran, true);
 		vcpu->arch.hyp->smccc_to_el1 = !!vcpu->vm->arch.nr_smccc_filter;
 		vcpu->arch.hcr_traps = mkvm_sysregs_hcr_traps(vcpu);
+		vcpu->arch.icc_undef = !mkvm_sysregs_has_gicv3(vcpu->vm);
 		mutex_unlock(&vcpu->vm->lock);
 		ret = 1;
 	}

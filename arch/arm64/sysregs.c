@@ -737,6 +737,23 @@ u64 mkvm_sysregs_hcr_traps(struct mkvm_vcpu *vcpu)
 	return hcr;
 }
 
+/**
+ * mkvm_sysregs_has_gicv3() - does the VM's guest have the GICv3 CPU interface?
+ * @vm:		the VM, its configuration final (vm->arch.ran)
+ *
+ * As KVM's kvm_has_gicv3(): ID_AA64PFR0_EL1.GIC as the guest reads it,
+ * 0 without a vGIC or when the VMM lowered it.  Without it the guest's
+ * ICC_* system registers are UNDEFINED (mkvm_vgic_flush() traps them,
+ * mkvm_handle_sysreg_trap() emulates none).
+ * Return: true if GIC is 1 or more.
+ */
+bool mkvm_sysregs_has_gicv3(struct mkvm_vm *vm)
+{
+	return SYS_FIELD_GET(ID_AA64PFR0_EL1, GIC,
+			     vm_id_reg(vm, SYS_ID_AA64PFR0_EL1)) >=
+	       ID_AA64PFR0_EL1_GIC_IMP;
+}
+
 static u64 *ctxt_reg(struct mkvm_vcpu *vcpu, int idx)
 {
 	return &vcpu->arch.hyp->ctxt.sys[idx];
@@ -1093,9 +1110,11 @@ int mkvm_handle_sysreg_trap(struct mkvm_vcpu *vcpu, u64 esr)
 
 	/*
 	 * SGIs: only group 1 Non-secure ones exist for the guest.  Without a
-	 * vGIC they trap (ICH_HCR_EL2.TC) and UNDEF like every ICC_* access.
+	 * vGIC, or with its GIC field lowered to 0, they trap
+	 * (ICH_HCR_EL2.TC) and UNDEF like every ICC_* access.
 	 */
 	if (!read && READ_ONCE(vcpu->vm->arch.vgic.created) &&
+	    !vcpu->arch.icc_undef &&
 	    (enc == SYS_ICC_SGI1R_EL1 || enc == SYS_ICC_SGI0R_EL1 ||
 		      enc == SYS_ICC_ASGI1R_EL1)) {
 		if (enc == SYS_ICC_SGI1R_EL1)

@@ -145,6 +145,14 @@ void mkvm_vgic_flush(struct mkvm_vcpu *vcpu)
 	spin_unlock(&v->lock);
 	h->used_lrs = n;
 	h->hcr = ICH_HCR_EN | (overflow ? ICH_HCR_UIE : 0);
+	/*
+	 * The VMM lowered ID_AA64PFR0_EL1.GIC to 0: the vGIC still routes
+	 * and pends interrupts, but the guest was told it has no GICv3
+	 * system registers, and, as in KVM, every ICC_* access of it traps
+	 * and UNDEFs (mkvm_handle_sysreg_trap() emulates none of them).
+	 */
+	if (vcpu->arch.icc_undef)
+		h->hcr |= ICH_HCR_TALL0 | ICH_HCR_TALL1 | ICH_HCR_TC;
 }
 
 /**

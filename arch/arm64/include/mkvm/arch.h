@@ -217,6 +217,11 @@ struct mkvm_arch_vcpu {
 	 * at the first run (sysregs.c: mkvm_sysregs_hcr_traps()).
 	 */
 	u64 hcr_traps;
+	/*
+	 * The VM's ID_AA64PFR0_EL1.GIC is 0 (no vGIC, or the VMM hid it):
+	 * every ICC_* access traps and UNDEFs.  Decided at the first run.
+	 */
+	bool icc_undef;
 	u32 features;
 	u64 mpidr;
 	enum mkvm_power power;

@@ -7,6 +7,7 @@
 #include <linux/types.h>
 
 struct mkvm_vcpu;
+struct mkvm_vm;
 
 void mkvm_sysregs_reset(struct mkvm_vcpu *vcpu);
 int mkvm_sysreg_get(struct mkvm_vcpu *vcpu, u64 id, u64 *val);
@@ -18,5 +19,6 @@ int mkvm_demux_reg_access(struct mkvm_vcpu *vcpu, u64 id, void __user *uaddr,
 int mkvm_get_reg_writable_masks(void __user *argp);
 int mkvm_handle_sysreg_trap(struct mkvm_vcpu *vcpu, u64 esr);
 u64 mkvm_sysregs_hcr_traps(struct mkvm_vcpu *vcpu);
+bool mkvm_sysregs_has_gicv3(struct mkvm_vm *vm);
 
 #endif
