@@ -236,7 +236,8 @@ static int ioeventfd_deassign(struct mkvm_vm *vm,
 	 * synchronize_srcu_expedited() on its I/O bus: QEMU deassigns its
 	 * virtqueues' ioeventfds one by one at every device start and
 	 * reset, and a normal grace period took 24 ms each in the test
-	 * boot (8 of them before its guest's first instruction).
+	 * boot (7 of its 8 deassigns come before the guest's first
+	 * instruction).
 	 */
 	synchronize_rcu_expedited();
 	eventfd_ctx_put(found->eventfd);

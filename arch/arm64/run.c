@@ -629,7 +629,7 @@ static u64 enter_guest(struct mkvm_vcpu *vcpu)
 	 * without a context switch, passed a quiescent state only when RCU
 	 * forced one, several ticks into each grace period: every
 	 * synchronize_rcu() in the host waited that long while a vCPU ran
-	 * (QEMU's KVM_IOEVENTFD deassigns, 24 ms each, at its start).
+	 * (run_test.guest_is_rcu_quiescent: 110 ms instead of 20).
 	 */
 	rcu_virt_note_context_switch();
 	exit = mkvm_call_hyp(MKVM_HC(MKVM_HC_VCPU_RUN),
