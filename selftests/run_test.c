@@ -5,6 +5,10 @@
  * by signals and immediate_exit.  The kernel's KVM (oracle boot) passes all
  * of it; minikvm must too.
  */
+#include <linux/membarrier.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include "kselftest_harness.h"
 #include "mkvm_vm.h"
@@ -557,6 +561,97 @@ TEST_F(run, endless_loop_interrupted_by_signal)
 	expect_kicked(_metadata, vcpu, guest_spin_end);
 	__atomic_store_n(&k.stop, true, __ATOMIC_RELEASE);
 	pthread_join(thread, NULL);
+}
+
+/*
+ * A vCPU in the guest is an RCU quiescent state for the host, as user
+ * space is: a CPU that runs a guest for a long time must not hold up the
+ * host's grace periods (KVM notes the quiescent state on every entry).
+ * membarrier(MEMBARRIER_CMD_GLOBAL) is a synchronize_rcu() from user
+ * space: a few of them take about as long with a vCPU spinning in its
+ * guest on another CPU as with none running.  Without the note each took
+ * until RCU forced a quiescent state on the vCPU's CPU, several ticks
+ * (QEMU's start, which waits for grace periods, was 200 ms slower).
+ */
+#define RCU_CALLS	10
+
+struct spinner {
+	struct mkvm_vcpu *vcpu;
+	int cpu;
+	bool stop;
+	int ret;
+};
+
+static int pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* Runs the spinning guest until the test stops it with SIGUSR1. */
+static void *spinner_fn(void *arg)
+{
+	struct spinner *s = arg;
+
+	if (pin_to(s->cpu)) {
+		s->ret = -errno;
+		return NULL;
+	}
+	s->ret = _vcpu_run(s->vcpu);
+	return NULL;
+}
+
+/* RCU_CALLS grace periods, in ms. */
+static long grace_periods_ms(void)
+{
+	struct timespec a, b;
+	int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (i = 0; i < RCU_CALLS; i++)
+		if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+			return -errno;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+}
+
+TEST_F(run, guest_is_rcu_quiescent)
+{
+	struct spinner s = { .cpu = 1 };
+	long idle, spinning;
+	pthread_t thread;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "one CPU: the vCPU would share it with the test");
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0) < 0 ||
+	    !(syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0) &
+	      MEMBARRIER_CMD_GLOBAL))
+		SKIP(return, "no membarrier(MEMBARRIER_CMD_GLOBAL)");
+	self->vm = vm_create(guest_spin, guest_spin_end);
+	s.vcpu = vm_vcpu_add(self->vm, 0);
+	mkvm_install_kick_handler(SIGUSR1);
+	EXPECT_EQ(0, vcpu_report(s.vcpu));
+	ASSERT_EQ(0, pin_to(0));
+
+	idle = grace_periods_ms();
+	ASSERT_LE(0, idle) TH_LOG("membarrier: %s", strerror(-idle));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, spinner_fn, &s));
+	/* Let it enter the guest: it spins there until the signal. */
+	usleep(200000);
+	spinning = grace_periods_ms();
+	do {
+		pthread_kill(thread, SIGUSR1);
+		usleep(20000);
+	} while (pthread_tryjoin_np(thread, NULL));
+	EXPECT_EQ(-EINTR, s.ret);
+	ksft_print_msg("%d grace periods: %ld ms, %ld ms with a vCPU in its guest\n",
+		       RCU_CALLS, idle, spinning);
+	ASSERT_LE(0, spinning);
+	/* A tick (4 ms at 250 Hz) of slack per call, and twice the time. */
+	EXPECT_GE(2 * idle + 4 * RCU_CALLS, spinning);
 }
 
 /*
