@@ -510,10 +510,9 @@ TEST_F_TIMEOUT(vfio, guest_flr, HARNESS_TIMEOUT_S)
  * reset the controller itself, as the timeout would, which must work
  * after the storm of FLRs.  minivmm must do every reset and exit
  * cleanly, the host must get a controller that its driver can write and
- * read, and no
- * interrupt route may outlive the reset (a stale irqfd firing into the
- * torn-down vITS state would show in the host's kernel log, which every
- * boot checks).
+ * read, and no interrupt route may outlive the reset (a stale irqfd
+ * firing into the torn-down vITS state would show in the host's kernel
+ * log, which every boot checks).
  */
 TEST_F_TIMEOUT(vfio, guest_flr_mid_io, HARNESS_TIMEOUT_S)
 {
