@@ -57,7 +57,7 @@
 	"echo guest-up; "						\
 	"ip link set eth0 up && ip addr add " GUEST_IP "/24 dev eth0 && " \
 	"echo guest-net-up; "						\
-	"ping -c 3 " HOST_IP " && echo guest-pinged; "			\
+	"ping -c 3 -i 0.2 " HOST_IP " && echo guest-pinged; "			\
 	"dd if=/dev/vda bs=64k skip=16 count=32 2>/dev/null | "		\
 	"nc " HOST_IP " 5001; echo guest-sent; "			\
 	"nc " HOST_IP " 5002 </dev/null >/dev/vda; sync; echo guest-received"
