@@ -650,8 +650,12 @@ TEST_F(run, guest_is_rcu_quiescent)
 	ksft_print_msg("%d grace periods: %ld ms, %ld ms with a vCPU in its guest\n",
 		       RCU_CALLS, idle, spinning);
 	ASSERT_LE(0, spinning);
-	/* A tick (4 ms at 250 Hz) of slack per call, and twice the time. */
-	EXPECT_GE(2 * idle + 4 * RCU_CALLS, spinning);
+	/*
+	 * Without the quiescent state each grace period waits for RCU to
+	 * force one: about 5x the idle time here.  Three times the idle time
+	 * and 10 ms per call leave room for a loaded machine.
+	 */
+	EXPECT_GE(3 * idle + 10 * RCU_CALLS, spinning);
 }
 
 /*
