@@ -593,6 +593,44 @@ static void load_stage2(struct mkvm_vcpu *vcpu)
 	}
 }
 
+/*
+ * EL2 leaves the guest's virtual timer armed (masked) and CNTVOFF_EL2
+ * loaded across exits (hyp/sysreg-sr.c, timer_save()).  Both must be
+ * gone before anything else runs on this CPU at EL0 - the vDSO reads
+ * CNTVCT_EL0 - or another vCPU runs here: when the vCPU thread is
+ * scheduled out (the preempt notifier; sleeping in WFI, in a fault, in
+ * cond_resched()) and when KVM_RUN returns.  Preemption disabled.
+ */
+static void vcpu_timer_put(void)
+{
+	mkvm_call_hyp(MKVM_HC(MKVM_HC_TIMER_PUT), 0, 0, 0);
+}
+
+static void vcpu_sched_in(struct preempt_notifier *pn, int cpu)
+{
+}
+
+static void vcpu_sched_out(struct preempt_notifier *pn,
+			   struct task_struct *next)
+{
+	vcpu_timer_put();
+}
+
+static struct preempt_ops vcpu_preempt_ops = {
+	.sched_in	= vcpu_sched_in,
+	.sched_out	= vcpu_sched_out,
+};
+
+/**
+ * mkvm_vcpu_timer_put_init() - the preempt notifier of a new vCPU
+ * @vcpu:	the vCPU; mkvm_arch_vcpu_destroy() drops the reference
+ */
+void mkvm_vcpu_timer_put_init(struct mkvm_vcpu *vcpu)
+{
+	preempt_notifier_inc();
+	preempt_notifier_init(&vcpu->arch.pn, &vcpu_preempt_ops);
+}
+
 /* One trip into the guest; FP/SIMD is the guest's only meanwhile. */
 static u64 enter_guest(struct mkvm_vcpu *vcpu)
 {
@@ -705,6 +743,7 @@ int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu)
 	WRITE_ONCE(vcpu->task, current);
 	run->exit_reason = KVM_EXIT_UNKNOWN;
 	run->flags = 0;
+	preempt_notifier_register(&vcpu->arch.pn);
 	while (ret > 0) {
 		if (READ_ONCE(vcpu->arch.power) == MKVM_POWER_OFF ||
 		    vcpu->arch.power_on_pending) {
@@ -728,6 +767,10 @@ int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu)
 		mkvm_steal_time_update(vcpu);
 		ret = handle_exit(vcpu, enter_guest(vcpu));
 	}
+	preempt_disable();
+	vcpu_timer_put();
+	preempt_notifier_unregister(&vcpu->arch.pn);
+	preempt_enable();
 	WRITE_ONCE(vcpu->task, NULL);
 	return ret;
 }

@@ -199,6 +199,7 @@ int mkvm_arch_vcpu_create(struct mkvm_vcpu *vcpu)
 	h->cntvoff_el2 = vcpu->vm->arch.cntvoff;
 	init_waitqueue_head(&vcpu->arch.wq);
 	mkvm_timer_init(vcpu);
+	mkvm_vcpu_timer_put_init(vcpu);
 	vcpu->arch.power = MKVM_POWER_OFF;
 	mkvm_vcpu_reset(vcpu);
 	return 0;
@@ -207,6 +208,7 @@ int mkvm_arch_vcpu_create(struct mkvm_vcpu *vcpu)
 void mkvm_arch_vcpu_destroy(struct mkvm_vcpu *vcpu)
 {
 	mkvm_timer_destroy(vcpu);
+	preempt_notifier_dec();
 	free_page((unsigned long)vcpu->arch.hyp);
 }
 

@@ -78,6 +78,9 @@ u64 mkvm_vhe_call(struct mkvm_hyp_cpu *hc, u64 id, u64 a1, u64 a2, u64 a3)
 		return MKVM_HC_OK;
 	case MKVM_HC(MKVM_HC_GET_ICH_VTR):
 		return vhe_sym(read_ich_vtr)();
+	case MKVM_HC(MKVM_HC_TIMER_PUT):
+		vhe_sym(timer_put)();
+		return MKVM_HC_OK;
 	default:
 		return MKVM_HC_UNKNOWN;
 	}

@@ -17,10 +17,14 @@
  * device stops until the driver resets it, every other device and vCPU
  * goes on, and the device prints one warning.
  *
- * No notification suppression is offered (no EVENT_IDX): the driver kicks
- * for every batch and the device interrupts for every batch it completes,
- * except where a device honours the driver's VRING_AVAIL_F_NO_INTERRUPT
- * (virtq__wants_interrupt(): virtio-net, whose driver polls under NAPI).
+ * Notification suppression: a device that offers VIRTIO_RING_F_EVENT_IDX
+ * (virtio-net) gets the driver's used_event honoured by
+ * virtq__wants_interrupt(), and virtq__pop() publishes avail_event each
+ * time it finds the ring empty, so that the driver kicks only for
+ * buffers added after that (virtio 1.2, 2.7.7 and 2.7.10).  Without it
+ * the driver kicks for every batch and the device interrupts for every
+ * batch it completes, except where a device honours the driver's
+ * VRING_AVAIL_F_NO_INTERRUPT (virtq__wants_interrupt() again).
  *
  * Where KVM offers them (and not with --no-eventfd), notifications and
  * interrupts bypass the vCPU threads: each ready queue has an ioeventfd on
@@ -30,6 +34,7 @@
  * matches (a queue that does not exist or is not ready, an access that is
  * not 32-bit) still exits and reaches virtio_mmio__mmio(), as before.
  */
+#include <endian.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -211,6 +216,7 @@ static void virtq__enable(struct virtio_mmio_dev *vdev, struct virtq *vq)
 	}
 	vq->last_avail = 0;
 	vq->used_idx = 0;
+	vq->signalled_used_valid = false;
 	vq->ready = true;
 	virtio_mmio__set_notify(vdev, vq - vdev->vq, true);
 }
@@ -677,6 +683,33 @@ static int virtq__desc(struct virtio_mmio_dev *vdev, struct virtq *vq,
 			       d, sizeof(*d));
 }
 
+static bool virtq__event_idx(const struct virtio_mmio_dev *vdev)
+{
+	return vdev->drv_features & 1ULL << VIRTIO_RING_F_EVENT_IDX;
+}
+
+/*
+ * Lock held.  avail_event (the used ring's last field) = the next entry
+ * to take: the driver kicks when it makes that one available.  A full
+ * barrier after it, before the caller reads the available index again
+ * (the driver writes its index, then reads avail_event).
+ */
+static int virtq__set_avail_event(struct virtio_mmio_dev *vdev,
+				  const struct virtq *vq)
+{
+	uint8_t *used = guest_mem__ptr(&vdev->kvm->mem, vq->used_addr,
+				       VRING_USED_RING +
+				       vq->num * sizeof(struct vring_used_elem) + 2);
+
+	if (!used)
+		return -1;
+	__atomic_store_n((uint16_t *)(used + VRING_USED_RING +
+				      vq->num * sizeof(struct vring_used_elem)),
+			 htole16(vq->last_avail), __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return 0;
+}
+
 /**
  * virtq__pop() - take the next available descriptor chain
  * @vdev:	the device, lock held
@@ -706,8 +739,21 @@ int virtq__pop(struct virtio_mmio_dev *vdev, unsigned int q,
 	/* Acquire: the ring entries are read only after the index (2.7.13). */
 	avail_idx = __atomic_load_n((const uint16_t *)(avail + VRING_AVAIL_IDX),
 				    __ATOMIC_ACQUIRE);
-	if (avail_idx == vq->last_avail)
-		return 0;
+	if (avail_idx == vq->last_avail) {
+		if (!virtq__event_idx(vdev))
+			return 0;
+		/*
+		 * Empty: ask for a kick at the next entry the driver adds, then
+		 * look once more, since the driver may have added one before
+		 * it could see the request (and then did not kick).
+		 */
+		if (virtq__set_avail_event(vdev, vq))
+			goto bad_ring;
+		avail_idx = __atomic_load_n((const uint16_t *)(avail + VRING_AVAIL_IDX),
+					    __ATOMIC_ACQUIRE);
+		if (avail_idx == vq->last_avail)
+			return 0;
+	}
 	if ((uint16_t)(avail_idx - vq->last_avail) > vq->num)
 		goto bad_ring;
 	elem->head = guest_mem__load16(avail + VRING_AVAIL_RING +
@@ -797,25 +843,45 @@ void virtq__push(struct virtio_mmio_dev *vdev, unsigned int q,
 /**
  * virtq__wants_interrupt() - does the driver want to hear of used buffers?
  * @vdev:	the device, lock held
- * @q:		a live queue, after virtq__push()
+ * @q:		a live queue, after the virtq__push() calls of a round
  *
- * The driver's VRING_AVAIL_F_NO_INTERRUPT hint (virtio 1.2, 2.7.7): Linux
- * sets it while it polls the queue anyway (NAPI).  The flag is read after
- * the used index is published, with a full barrier between: the driver
- * clears the flag and then reads the used index, so one of the two sees
- * the other's write and no completion goes unnoticed.
+ * With VIRTIO_RING_F_EVENT_IDX, the driver's used_event (the available
+ * ring's last field, 2.7.7.2): an interrupt only if the used entries
+ * pushed since this was last asked include that one.  Linux's transmit
+ * path puts it three quarters of the way through what it has in flight,
+ * where the flag below would ask for an interrupt after every packet.
+ * Else the driver's VRING_AVAIL_F_NO_INTERRUPT hint: Linux sets it while
+ * it polls the queue anyway (NAPI).  Either is read after the used index
+ * is published, with a full barrier between: the driver writes them and
+ * then reads the used index, so one of the two sees the other's write
+ * and no completion goes unnoticed.
  *
  * Return: whether to call virtio_mmio__signal_used().
  */
 bool virtq__wants_interrupt(struct virtio_mmio_dev *vdev, unsigned int q)
 {
-	const struct virtq *vq = &vdev->vq[q];
-	const uint8_t *avail = guest_mem__ptr(&vdev->kvm->mem, vq->avail_addr,
-					      VRING_AVAIL_IDX);
+	struct virtq *vq = &vdev->vq[q];
+	const struct guest_mem *gm = &vdev->kvm->mem;
+	const uint8_t *avail;
+	uint16_t old, event;
+	bool valid;
 
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return !avail ||
-	       !(guest_mem__load16(avail) & VRING_AVAIL_F_NO_INTERRUPT);
+	if (!virtq__event_idx(vdev)) {
+		avail = guest_mem__ptr(gm, vq->avail_addr, VRING_AVAIL_IDX);
+		return !avail ||
+		       !(guest_mem__load16(avail) & VRING_AVAIL_F_NO_INTERRUPT);
+	}
+	avail = guest_mem__ptr(gm, vq->avail_addr + VRING_AVAIL_RING +
+			       (uint64_t)vq->num * 2, 2);
+	old = vq->signalled_used;
+	valid = vq->signalled_used_valid;
+	vq->signalled_used = vq->used_idx;
+	vq->signalled_used_valid = true;
+	if (!avail || !valid)
+		return true;
+	event = le16toh(guest_mem__load16(avail));
+	return vring_need_event(event, vq->used_idx, old);
 }
 
 /**

@@ -67,6 +67,9 @@ struct virtq {
 	uint64_t desc_addr, avail_addr, used_addr;
 	uint16_t last_avail;		/* next avail entry to take */
 	uint16_t used_idx;		/* next used entry to fill */
+	/* VIRTIO_RING_F_EVENT_IDX: used_idx when last looked at used_event. */
+	uint16_t signalled_used;
+	bool signalled_used_valid;
 };
 
 /*

@@ -57,11 +57,18 @@ static u64 handle_get_ich_vtr(struct mkvm_hyp_cpu *cpu, u64 a1, u64 a2,
 	return read_ich_vtr();
 }
 
+static u64 handle_timer_put(struct mkvm_hyp_cpu *cpu, u64 a1, u64 a2, u64 a3)
+{
+	timer_put();
+	return MKVM_HC_OK;
+}
+
 static const hcall_fn_t host_hcalls[MKVM_HC_NR] = {
 	[MKVM_HC_PING]		= handle_ping,
 	[MKVM_HC_VCPU_RUN]	= handle_vcpu_run,
 	[MKVM_HC_FLUSH_VMID]	= handle_flush_vmid,
 	[MKVM_HC_GET_ICH_VTR]	= handle_get_ich_vtr,
+	[MKVM_HC_TIMER_PUT]	= handle_timer_put,
 };
 
 u64 handle_host_hcall(u64 id, u64 a1, u64 a2, u64 a3)

@@ -40,6 +40,6 @@ void host_sysregs_save(struct mkvm_cpu_ctxt *ctxt);
 void host_sysregs_restore(struct mkvm_cpu_ctxt *ctxt);
 void timer_save(struct mkvm_cpu_ctxt *ctxt);
 void timer_restore(struct mkvm_cpu_ctxt *ctxt);
-void timer_disable(void);
+void timer_put(void);
 
 #endif

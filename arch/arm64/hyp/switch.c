@@ -284,7 +284,9 @@ static void enter_guest_el2(struct mkvm_vcpu_hyp *vcpu, struct mkvm_hyp_cpu *h)
 	traps_hcx_fgt_enter(h);
 	h->guest_cnthctl = guest_cnthctl(vcpu, h);
 	write_sysreg(h->guest_cnthctl, cnthctl_el2);
-	write_sysreg(vcpu->cntvoff_el2, cntvoff_el2);
+	/* Left loaded by the last exit (timer_save()), unless put since. */
+	if (read_sysreg(cntvoff_el2) != vcpu->cntvoff_el2)
+		write_sysreg(vcpu->cntvoff_el2, cntvoff_el2);
 	write_sysreg(vcpu->vmpidr_el2, vmpidr_el2);
 	write_sysreg(vcpu->vtcr_el2, vtcr_el2);
 	write_sysreg(vcpu->vttbr_el2, vttbr_el2);
@@ -312,7 +314,7 @@ static void exit_guest_el2(struct mkvm_hyp_cpu *h)
 	isb();
 	write_sysreg(0, vttbr_el2);
 	write_sysreg(h->host_vmpidr, vmpidr_el2);
-	write_sysreg(0, cntvoff_el2);
+	/* CNTVOFF_EL2 stays the guest's until timer_put() (timer_save()). */
 	write_sysreg(h->host_cnthctl, cnthctl_el2);
 	traps_hcx_fgt_exit(h);
 	write_sysreg(h->host_mdcr, mdcr_el2);
@@ -329,7 +331,7 @@ void hyp_panic_restore_host(struct mkvm_hyp_cpu *cpu)
 	if (!cpu->guest_loaded)
 		return;
 	write_sysreg(cpu->host_vbar, vbar_el2);
-	timer_disable();
+	timer_put();
 	debug_switch_to_host(cpu, NULL);
 	exit_guest_el2(cpu);
 	host_sysregs_restore(&cpu->host_ctxt);

@@ -101,27 +101,49 @@ void host_sysregs_restore(struct mkvm_cpu_ctxt *ctxt)
 }
 #endif
 
+#define CNTV_CTL_ENABLE		BIT(0)
+#define CNTV_CTL_IMASK		BIT(1)
+
 /*
- * The guest's virtual timer.  On the way out the timer is disabled so it
- * cannot fire into the host, which does not use it (an nVHE host that
- * booted at EL2 runs on the EL1 physical timer, a VHE host on the EL2
- * physical timer).
+ * The guest's virtual timer.  On the way out it is masked (CNTV_CTL.IMASK)
+ * so it cannot fire into the host, which does not use it (an nVHE host
+ * that booted at EL2 runs on the EL1 physical timer, a VHE host on the EL2
+ * physical timer), but it stays enabled with its compare value and
+ * CNTVOFF_EL2: entering again only unmasks it.  As KVM, which switches
+ * the timer at vcpu_load/vcpu_put, not per exit: a CPU model that re-arms
+ * its timer on every write (QEMU under -icount hands the emulated machine
+ * to the next CPU whenever its earliest deadline moves) would otherwise
+ * see one re-arm per exit.  timer_put() turns it off for good.
  */
 void timer_save(struct mkvm_cpu_ctxt *ctxt)
 {
-	ctxt->sys[SR_CNTV_CTL_EL0] = read_sysreg_s(EL0_TIMER(CNTV_CTL));
+	u64 ctl = read_sysreg_s(EL0_TIMER(CNTV_CTL));
+
+	ctxt->sys[SR_CNTV_CTL_EL0] = ctl;
 	ctxt->sys[SR_CNTV_CVAL_EL0] = read_sysreg_s(EL0_TIMER(CNTV_CVAL));
-	write_sysreg_s(0, EL0_TIMER(CNTV_CTL));
+	if ((ctl & CNTV_CTL_ENABLE) && !(ctl & CNTV_CTL_IMASK))
+		write_sysreg_s(ctl | CNTV_CTL_IMASK, EL0_TIMER(CNTV_CTL));
 }
 
+/* Only what differs: an unchanged timer stays armed as it was. */
 void timer_restore(struct mkvm_cpu_ctxt *ctxt)
 {
-	write_sysreg_s(ctxt->sys[SR_CNTV_CVAL_EL0], EL0_TIMER(CNTV_CVAL));
-	write_sysreg_s(ctxt->sys[SR_CNTV_CTL_EL0], EL0_TIMER(CNTV_CTL));
+	u64 cval = ctxt->sys[SR_CNTV_CVAL_EL0], ctl = ctxt->sys[SR_CNTV_CTL_EL0];
+	u64 bits = CNTV_CTL_ENABLE | CNTV_CTL_IMASK;
+
+	if (read_sysreg_s(EL0_TIMER(CNTV_CVAL)) != cval)
+		write_sysreg_s(cval, EL0_TIMER(CNTV_CVAL));
+	if ((read_sysreg_s(EL0_TIMER(CNTV_CTL)) ^ ctl) & bits)
+		write_sysreg_s(ctl, EL0_TIMER(CNTV_CTL));
 }
 
-/* For el2_panic (switch.c): the guest's virtual timer off. */
-void timer_disable(void)
+/*
+ * The guest's virtual timer off and CNTVOFF_EL2 back to 0: before the
+ * host schedules another task or returns to user space on this CPU (the
+ * vDSO reads CNTVCT_EL0), and for el2_panic (switch.c).
+ */
+void timer_put(void)
 {
 	write_sysreg_s(0, EL0_TIMER(CNTV_CTL));
+	write_sysreg(0, cntvoff_el2);
 }

@@ -6,6 +6,7 @@
 #include <linux/atomic.h>
 #include <linux/hrtimer.h>
 #include <linux/mutex.h>
+#include <linux/preempt.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -210,6 +211,7 @@ struct mkvm_arch_vcpu {
 	u64 ptimer_armed;		/* CNTPCT at which ptimer fires, or 0 */
 	struct mkvm_vcpu_hyp *hyp;	/* shared with EL2 (own page) */
 	struct user_fpsimd_state fp;	/* guest FP/SIMD, switched at EL1 */
+	struct preempt_notifier pn;	/* puts the guest's timer away */
 	bool initialized;		/* KVM_ARM_VCPU_INIT done */
 	bool has_run;			/* KVM_RUN got to the guest once */
 	/*

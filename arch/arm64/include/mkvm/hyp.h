@@ -58,7 +58,8 @@
 #define MKVM_HC_VCPU_RUN	1	/* a1 = EL2 VA of struct mkvm_vcpu_hyp */
 #define MKVM_HC_FLUSH_VMID	2	/* a1 = VTTBR, a2 = VTCR: drop the VM's TLBs */
 #define MKVM_HC_GET_ICH_VTR	3	/* returns ICH_VTR_EL2 */
-#define MKVM_HC_NR		4
+#define MKVM_HC_TIMER_PUT	4	/* the guest's virtual timer off, CNTVOFF 0 */
+#define MKVM_HC_NR		5
 
 /* MKVM_HC_VCPU_RUN returns why the guest stopped: the vector it exited by. */
 #define MKVM_EXIT_SYNC		0
@@ -307,6 +308,7 @@ u64 MKVM_VHE_SYM(vhe_vcpu_run)(struct mkvm_hyp_cpu *cpu,
 			       struct mkvm_vcpu_hyp *vcpu);
 void MKVM_VHE_SYM(vhe_flush_vmid)(u64 vttbr, u64 vtcr, u64 features);
 u64 MKVM_VHE_SYM(read_ich_vtr)(void);
+void MKVM_VHE_SYM(timer_put)(void);
 #endif
 
 #endif /* !__ASSEMBLY__ */
