@@ -600,11 +600,18 @@ static void load_stage2(struct mkvm_vcpu *vcpu)
  * CNTVCT_EL0 - or another vCPU runs here: when the vCPU thread is
  * scheduled out (the preempt notifier; sleeping in WFI, in a fault, in
  * cond_resched()) and when KVM_RUN returns.  Preemption disabled.
+ *
+ * A kernel built without KVM may lack preempt notifiers
+ * (CONFIG_PREEMPT_NOTIFIERS, which KVM selects): there the timer is put
+ * away after every exit, as before minikvm kept it loaded.
  */
 static void vcpu_timer_put(void)
 {
 	mkvm_call_hyp(MKVM_HC(MKVM_HC_TIMER_PUT), 0, 0, 0);
 }
+
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+#define TIMER_PUT_EACH_EXIT	false
 
 static void vcpu_sched_in(struct preempt_notifier *pn, int cpu)
 {
@@ -623,13 +630,51 @@ static struct preempt_ops vcpu_preempt_ops = {
 
 /**
  * mkvm_vcpu_timer_put_init() - the preempt notifier of a new vCPU
- * @vcpu:	the vCPU; mkvm_arch_vcpu_destroy() drops the reference
+ * @vcpu:	the vCPU; mkvm_vcpu_timer_put_destroy() drops the reference
  */
 void mkvm_vcpu_timer_put_init(struct mkvm_vcpu *vcpu)
 {
 	preempt_notifier_inc();
 	preempt_notifier_init(&vcpu->arch.pn, &vcpu_preempt_ops);
 }
+
+/**
+ * mkvm_vcpu_timer_put_destroy() - undo mkvm_vcpu_timer_put_init()
+ * @vcpu:	the vCPU, never in KVM_RUN again
+ */
+void mkvm_vcpu_timer_put_destroy(struct mkvm_vcpu *vcpu)
+{
+	preempt_notifier_dec();
+}
+
+static void timer_put_watch(struct mkvm_vcpu *vcpu)
+{
+	preempt_notifier_register(&vcpu->arch.pn);
+}
+
+static void timer_put_unwatch(struct mkvm_vcpu *vcpu)
+{
+	preempt_notifier_unregister(&vcpu->arch.pn);
+}
+#else
+#define TIMER_PUT_EACH_EXIT	true
+
+void mkvm_vcpu_timer_put_init(struct mkvm_vcpu *vcpu)
+{
+}
+
+void mkvm_vcpu_timer_put_destroy(struct mkvm_vcpu *vcpu)
+{
+}
+
+static void timer_put_watch(struct mkvm_vcpu *vcpu)
+{
+}
+
+static void timer_put_unwatch(struct mkvm_vcpu *vcpu)
+{
+}
+#endif
 
 /* One trip into the guest; FP/SIMD is the guest's only meanwhile. */
 static u64 enter_guest(struct mkvm_vcpu *vcpu)
@@ -672,6 +717,8 @@ static u64 enter_guest(struct mkvm_vcpu *vcpu)
 	rcu_virt_note_context_switch();
 	exit = mkvm_call_hyp(MKVM_HC(MKVM_HC_VCPU_RUN),
 			     (u64)mkvm_hyp_va(h), 0, 0);
+	if (TIMER_PUT_EACH_EXIT)
+		vcpu_timer_put();
 	WRITE_ONCE(vcpu->in_guest, false);
 	mkvm_vgic_sync(vcpu);
 	mkvm_debug_done(vcpu);
@@ -743,7 +790,7 @@ int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu)
 	WRITE_ONCE(vcpu->task, current);
 	run->exit_reason = KVM_EXIT_UNKNOWN;
 	run->flags = 0;
-	preempt_notifier_register(&vcpu->arch.pn);
+	timer_put_watch(vcpu);
 	while (ret > 0) {
 		if (READ_ONCE(vcpu->arch.power) == MKVM_POWER_OFF ||
 		    vcpu->arch.power_on_pending) {
@@ -769,7 +816,7 @@ int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu)
 	}
 	preempt_disable();
 	vcpu_timer_put();
-	preempt_notifier_unregister(&vcpu->arch.pn);
+	timer_put_unwatch(vcpu);
 	preempt_enable();
 	WRITE_ONCE(vcpu->task, NULL);
 	return ret;

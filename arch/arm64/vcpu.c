@@ -208,7 +208,7 @@ int mkvm_arch_vcpu_create(struct mkvm_vcpu *vcpu)
 void mkvm_arch_vcpu_destroy(struct mkvm_vcpu *vcpu)
 {
 	mkvm_timer_destroy(vcpu);
-	preempt_notifier_dec();
+	mkvm_vcpu_timer_put_destroy(vcpu);
 	free_page((unsigned long)vcpu->arch.hyp);
 }
 

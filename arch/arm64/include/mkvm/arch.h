@@ -211,7 +211,9 @@ struct mkvm_arch_vcpu {
 	u64 ptimer_armed;		/* CNTPCT at which ptimer fires, or 0 */
 	struct mkvm_vcpu_hyp *hyp;	/* shared with EL2 (own page) */
 	struct user_fpsimd_state fp;	/* guest FP/SIMD, switched at EL1 */
+#ifdef CONFIG_PREEMPT_NOTIFIERS
 	struct preempt_notifier pn;	/* puts the guest's timer away */
+#endif
 	bool initialized;		/* KVM_ARM_VCPU_INIT done */
 	bool has_run;			/* KVM_RUN got to the guest once */
 	/*

@@ -17,6 +17,7 @@ void mkvm_inject_undef(struct mkvm_vcpu *vcpu);
 void mkvm_inject_abort(struct mkvm_vcpu *vcpu, bool instr, u64 addr);
 void mkvm_vcpu_kick(struct mkvm_vcpu *vcpu);
 void mkvm_vcpu_timer_put_init(struct mkvm_vcpu *vcpu);
+void mkvm_vcpu_timer_put_destroy(struct mkvm_vcpu *vcpu);
 void mkvm_vcpu_reset(struct mkvm_vcpu *vcpu);
 void mkvm_vcpu_power_on_reset(struct mkvm_vcpu *vcpu);
 
