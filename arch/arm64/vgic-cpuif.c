@@ -438,7 +438,8 @@ static DEFINE_PER_CPU(u8, vgic_irq_cookie);
 /*
  * The maintenance interrupt and the guest's virtual timer interrupt only
  * have to make the guest exit; by the time the host takes them, the world
- * switch has turned both sources off (ICH_HCR_EL2 = 0, CNTV_CTL_EL0 = 0).
+ * switch has turned both sources off (ICH_HCR_EL2 = 0, CNTV_CTL_EL0.IMASK
+ * set: the timer stays armed for the next entry until timer_put()).
  */
 static irqreturn_t guest_ppi_handler(int irq, void *cookie)
 {
