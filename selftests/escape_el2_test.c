@@ -462,20 +462,12 @@ TEST_F(el2pm, guest_mdcr_debug_bits)
 /* Registers of features a guest is denied, as the guest sees them.    */
 
 /*
- * The guest's own vector table at MKVM_CODE_IPA: any exception records
- * ESR_EL1 in x26, sets x24 and resumes after the faulting instruction.
- * Main code at MKVM_CODE_IPA + 0x800.
+ * The guest's own vector table at MKVM_CODE_IPA (G_SKIP_VECTOR: any
+ * exception records ESR_EL1 in x26, sets x24 and resumes after the
+ * faulting instruction).  Main code at MKVM_CODE_IPA + 0x800.
+ *
+ * G_TRY reports (trapped?, ESR, value) of one access.
  */
-#define G_SKIP_VECTOR							\
-	".balign 0x80\n"						\
-	"mrs	x26, esr_el1\n"						\
-	"mrs	x25, elr_el1\n"						\
-	"add	x25, x25, #4\n"						\
-	"msr	elr_el1, x25\n"						\
-	"mov	x24, #1\n"						\
-	"eret\n"
-
-/* Report (trapped?, ESR, value) of one access. */
 #define G_TRY(insn)							\
 	"mov	x24, #0\n"						\
 	"mov	x26, #0\n"						\

@@ -224,14 +224,6 @@ static uint64_t raise_one_field(uint64_t v, uint32_t lower)
  * whether it traps depends on ICC_SRE_EL2.Enable, which QEMU's GIC
  * implements as RAO/WI, so KVM cannot trap it there either.
  */
-#define G_SKIP_VECTOR							\
-	".balign 0x80\n"						\
-	"mrs	x26, esr_el1\n"						\
-	"mrs	x25, elr_el1\n"						\
-	"add	x25, x25, #4\n"						\
-	"msr	elr_el1, x25\n"						\
-	"mov	x24, #1\n"						\
-	"eret\n"
 #define G_TRY(insn)							\
 	"mov	x24, #0\n"						\
 	"mov	x26, #0\n"						\

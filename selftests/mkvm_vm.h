@@ -57,6 +57,21 @@ enum mkvm_ucall {
 #define G_DONE		G_UCALL_ADDR "str	xzr, [x27, #0x08]\n" "b	.\n"
 _Static_assert(MKVM_UCALL_IPA == 0x1000ull << 16, "G_UCALL_ADDR is stale");
 
+/*
+ * One entry of a guest vector table (".rept 16" of it at VBAR_EL1) that
+ * notes an exception and steps over the instruction that took it: x24 = 1,
+ * x26 = ESR_EL1 (x25 is scratch).  For guests that try many accesses,
+ * each of which may UNDEF.
+ */
+#define G_SKIP_VECTOR							\
+	".balign 0x80\n"						\
+	"mrs	x26, esr_el1\n"						\
+	"mrs	x25, elr_el1\n"						\
+	"add	x25, x25, #4\n"						\
+	"msr	elr_el1, x25\n"						\
+	"mov	x24, #1\n"						\
+	"eret\n"
+
 /* Guest: x0 = SMCCC/PSCI function id, x1..x3 its arguments; result in x0. */
 #define G_HVC		"hvc	#0\n"
 #define G_SMC		"smc	#0\n"
