@@ -391,7 +391,7 @@ TEST_F(hostile, stdout_gone_is_not_fatal)
 	}
 	close(out[1]);
 	while (waitpid(pid, &status, WNOHANG) != pid) {
-		if (mkvm_child_ms_since(&start) > RUN_TIMEOUT_MS) {
+		if (mkvm_ms_since(&start) > RUN_TIMEOUT_MS) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			break;
@@ -562,7 +562,7 @@ TEST_F_TIMEOUT(hostile, completed_write_survives_sigkill, HOSTILE_HARNESS_S)
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	while (mkvm_child_ms_since(&start) < HOSTILE_TIMEOUT_MS) {
+	while (mkvm_ms_since(&start) < HOSTILE_TIMEOUT_MS) {
 		mkvm_child_read_memfd(out, self->res.out, sizeof(self->res.out));
 		if (strstr(self->res.out, "hostile-done")) {
 			done = true;

@@ -57,15 +57,6 @@ static inline void mkvm_child_read_memfd(int fd, char *buf, size_t size)
 	buf[n > 0 ? n : 0] = '\0';
 }
 
-static inline long mkvm_child_ms_since(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - start->tv_sec) * 1000 +
-	       (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
 /*
  * Run @argv (argv[0] a path) as @io says, into @res.  stdout and stderr
  * are memfds, not pipes, so that a chatty guest never blocks on a full
@@ -128,7 +119,7 @@ static inline void mkvm_child_run(char *const argv[],
 		}
 		mkvm_child_read_memfd(out, res->out, sizeof(res->out));
 		if (io->mark && res->mark_ms < 0 && strstr(res->out, io->mark))
-			res->mark_ms = mkvm_child_ms_since(&start);
+			res->mark_ms = mkvm_ms_since(&start);
 		if (io->input && !typed && strstr(res->out, io->prompt)) {
 			if (write(in[1], io->input, strlen(io->input)) < 0)
 				perror("write to the child's stdin");
@@ -139,7 +130,7 @@ static inline void mkvm_child_run(char *const argv[],
 				in[1] = -1;
 			}
 		}
-		if (mkvm_child_ms_since(&start) >= io->timeout_ms) {
+		if (mkvm_ms_since(&start) >= io->timeout_ms) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			break;
@@ -149,7 +140,7 @@ static inline void mkvm_child_run(char *const argv[],
 	if (io->tty && !tcgetattr(in[0], &after))
 		res->tty_restored = after.c_lflag == before.c_lflag &&
 				    after.c_iflag == before.c_iflag;
-	res->total_ms = mkvm_child_ms_since(&start);
+	res->total_ms = mkvm_ms_since(&start);
 	mkvm_child_read_memfd(out, res->out, sizeof(res->out));
 	mkvm_child_read_memfd(err, res->err, sizeof(res->err));
 close_stdin:

@@ -23,8 +23,10 @@
 #include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/kvm.h>
+#include <linux/membarrier.h>
 #include <linux/minikvm.h>
 
 static inline const char *mkvm_boot(void)
@@ -215,6 +217,40 @@ static inline int mkvm_klog_count(const char *needle)
 		n++;
 	free(log);
 	return n;
+}
+
+/* Milliseconds on CLOCK_MONOTONIC since @start. */
+static inline long mkvm_ms_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000 +
+	       (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/*
+ * membarrier(MEMBARRIER_CMD_GLOBAL) is a synchronize_rcu() from user
+ * space: the tests that time RCU grace periods need it.
+ */
+static inline bool mkvm_has_global_membarrier(void)
+{
+	int q = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+
+	return q >= 0 && (q & MEMBARRIER_CMD_GLOBAL);
+}
+
+/* @n normal RCU grace periods one after another: ms, or -errno. */
+static inline long mkvm_grace_periods_ms(unsigned int n)
+{
+	struct timespec start;
+	unsigned int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (i = 0; i < n; i++)
+		if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+			return -errno;
+	return mkvm_ms_since(&start);
 }
 
 static inline int mkvm_online_cpus(void)

@@ -312,7 +312,7 @@ static void qemu_end(struct qemu_proc *q, long ms)
 	struct timespec start;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (!qemu_exited(q, false) && mkvm_child_ms_since(&start) < ms)
+	while (!qemu_exited(q, false) && mkvm_ms_since(&start) < ms)
 		usleep(50000);
 	if (q->pid > 0) {
 		kill(q->pid, SIGKILL);
@@ -382,7 +382,7 @@ static int wait_ticks(struct qemu_proc *q, int n, long ms)
 		qemu_read(q);
 		seen = parse_ticks(q->buf, NULL, NULL);
 		if (seen >= n || qemu_exited(q, false) ||
-		    mkvm_child_ms_since(&start) >= ms)
+		    mkvm_ms_since(&start) >= ms)
 			return seen;
 		usleep(100000);
 	}
@@ -406,7 +406,7 @@ static int monitor_cmd(int fd, const char *cmd, char *reply, size_t size,
 		return -errno;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (!strstr(reply, "(qemu) ")) {
-		if (mkvm_child_ms_since(&start) >= ms)
+		if (mkvm_ms_since(&start) >= ms)
 			return -ETIMEDOUT;
 		if (poll(&pfd, 1, 200) <= 0)
 			continue;
@@ -441,7 +441,7 @@ static int monitor_open_at(const char *path, long ms)
 			return fd;
 		close(fd);
 		usleep(100000);
-	} while (mkvm_child_ms_since(&start) < ms);
+	} while (mkvm_ms_since(&start) < ms);
 	return -ETIMEDOUT;
 }
 
@@ -568,13 +568,13 @@ TEST_F_TIMEOUT(saved, guest_goes_on, SAVED_TIMEOUT_S)
 						 VERSION_TIMEOUT_MS));
 		} while (!strstr(self->reply, "status: completed") &&
 			 !strstr(self->reply, "status: failed") &&
-			 mkvm_child_ms_since(&start) < SAVE_TIMEOUT_MS);
+			 mkvm_ms_since(&start) < SAVE_TIMEOUT_MS);
 		ASSERT_NE(NULL, strstr(self->reply, "status: completed"))
 			TH_LOG("info migrate: %s\nQEMU's stderr: %s", self->reply,
 			       self->q[0].errbuf);
 	}
 	ksft_print_msg("%s took %ld ms\n", variant->savevm ? "savevm" : "migrate",
-		       mkvm_child_ms_since(&start));
+		       mkvm_ms_since(&start));
 	monitor_cmd(mon, "quit", self->reply, sizeof(self->reply),
 		    VERSION_TIMEOUT_MS);
 	close(mon);
@@ -600,12 +600,12 @@ TEST_F_TIMEOUT(saved, guest_goes_on, SAVED_TIMEOUT_S)
 			break;
 		usleep(100000);
 	} while (!qemu_exited(&self->q[1], false) &&
-		 mkvm_child_ms_since(&start) < SAVE_TIMEOUT_MS);
-	ksft_print_msg("restore took %ld ms (%s)\n", mkvm_child_ms_since(&start),
+		 mkvm_ms_since(&start) < SAVE_TIMEOUT_MS);
+	ksft_print_msg("restore took %ld ms (%s)\n", mkvm_ms_since(&start),
 		       variant->savevm ? "loadvm" : "incoming");
 	ticks = wait_ticks(&self->q[1], TICKS, TICK_TIMEOUT_MS);
 	ksft_print_msg("%d ticks %ld ms after the restore began\n", ticks,
-		       mkvm_child_ms_since(&start));
+		       mkvm_ms_since(&start));
 	monitor_cmd(mon, "quit", self->reply, sizeof(self->reply),
 		    VERSION_TIMEOUT_MS);
 	close(mon);
@@ -714,7 +714,7 @@ static int wait_gens(struct qemu_proc *q, int n, long ms)
 		qemu_read(q);
 		seen = parse_gens(q->buf, &bad, &last);
 		if (seen >= n || qemu_exited(q, false) ||
-		    mkvm_child_ms_since(&start) >= ms)
+		    mkvm_ms_since(&start) >= ms)
 			return seen;
 		usleep(200000);
 	}
@@ -848,11 +848,11 @@ TEST_F_TIMEOUT(live, tcp_while_guest_writes, LIVE_TIMEOUT_S)
 					 sizeof(self->reply), VERSION_TIMEOUT_MS));
 	} while (!strstr(self->reply, "status: completed") &&
 		 !strstr(self->reply, "status: failed") &&
-		 mkvm_child_ms_since(&start) < MIGRATE_TIMEOUT_MS);
+		 mkvm_ms_since(&start) < MIGRATE_TIMEOUT_MS);
 	/* From the status on: before it, the monitor echoes the command. */
 	status = strstr(self->reply, "Migration status");
 	ksft_print_msg("info migrate after %ld ms:\n%s\n",
-		       mkvm_child_ms_since(&start), status ?: self->reply);
+		       mkvm_ms_since(&start), status ?: self->reply);
 	ASSERT_NE(NULL, strstr(self->reply, "status: completed"))
 		TH_LOG("QEMU's stderr: %s\ndestination's: %s", self->q[0].errbuf,
 		       self->q[1].errbuf);

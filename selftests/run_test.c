@@ -5,7 +5,6 @@
  * by signals and immediate_exit.  The kernel's KVM (oracle boot) passes all
  * of it; minikvm must too.
  */
-#include <linux/membarrier.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/syscall.h>
@@ -604,20 +603,6 @@ static void *spinner_fn(void *arg)
 	return NULL;
 }
 
-/* RCU_CALLS grace periods, in ms. */
-static long grace_periods_ms(void)
-{
-	struct timespec a, b;
-	int i;
-
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	for (i = 0; i < RCU_CALLS; i++)
-		if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
-			return -errno;
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	return (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
-}
-
 TEST_F(run, guest_is_rcu_quiescent)
 {
 	struct spinner s = { .cpu = 1 };
@@ -626,9 +611,7 @@ TEST_F(run, guest_is_rcu_quiescent)
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "one CPU: the vCPU would share it with the test");
-	if (syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0) < 0 ||
-	    !(syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0) &
-	      MEMBARRIER_CMD_GLOBAL))
+	if (!mkvm_has_global_membarrier())
 		SKIP(return, "no membarrier(MEMBARRIER_CMD_GLOBAL)");
 	self->vm = vm_create(guest_spin, guest_spin_end);
 	s.vcpu = vm_vcpu_add(self->vm, 0);
@@ -636,12 +619,12 @@ TEST_F(run, guest_is_rcu_quiescent)
 	EXPECT_EQ(0, vcpu_report(s.vcpu));
 	ASSERT_EQ(0, pin_to(0));
 
-	idle = grace_periods_ms();
+	idle = mkvm_grace_periods_ms(RCU_CALLS);
 	ASSERT_LE(0, idle) TH_LOG("membarrier: %s", strerror(-idle));
 	ASSERT_EQ(0, pthread_create(&thread, NULL, spinner_fn, &s));
 	/* Let it enter the guest: it spins there until the signal. */
 	usleep(200000);
-	spinning = grace_periods_ms();
+	spinning = mkvm_grace_periods_ms(RCU_CALLS);
 	do {
 		pthread_kill(thread, SIGUSR1);
 		usleep(20000);

@@ -799,7 +799,7 @@ static void gone_mid_io(struct __test_metadata *_metadata,
 	close(pipefd[1]);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	/* Two rounds of writes done: the third is in flight. */
-	while (mkvm_child_ms_since(&start) < BOOT_TIMEOUT_MS) {
+	while (mkvm_ms_since(&start) < BOOT_TIMEOUT_MS) {
 		struct pollfd pfd = { pipefd[0], POLLIN, 0 };
 		ssize_t n;
 
@@ -839,7 +839,7 @@ static void gone_mid_io(struct __test_metadata *_metadata,
 		clock_gettime(CLOCK_MONOTONIC, &start);
 		len = 0;
 		while (waitpid(pid, &status, WNOHANG) == 0 &&
-		       mkvm_child_ms_since(&start) < 60000) {
+		       mkvm_ms_since(&start) < 60000) {
 			struct pollfd pfd = { pipefd[0], POLLIN, 0 };
 			ssize_t n;
 
