@@ -154,7 +154,7 @@ MKVM_GUEST(guest_read_aa32,
 	G_READ_ID(1, 6) G_READ_ID(1, 7) G_READ_ID(2, 0) G_READ_ID(2, 1)
 	G_READ_ID(2, 2) G_READ_ID(2, 3) G_READ_ID(2, 4) G_READ_ID(2, 5)
 	G_READ_ID(2, 6) G_READ_ID(2, 7) G_READ_ID(3, 0) G_READ_ID(3, 1)
-	G_READ_ID(3, 2) G_READ_ID(3, 4)
+	G_READ_ID(3, 2) G_READ_ID(3, 4) G_READ_ID(3, 6)
 	G_DONE);
 
 /*
@@ -187,6 +187,7 @@ static const struct {
 	{ "MVFR1_EL1",    3, 1, 0xffffffff, 0 },
 	{ "MVFR2_EL1",    3, 2, 0x000000ff, 0xffffff00 },
 	{ "ID_PFR2_EL1",  3, 4, 0x000000ff, 0x00000f00 },	/* RAS_frac */
+	{ "ID_MMFR5_EL1", 3, 6, 0x0000000f, 0x000000f0 },	/* nTLBPA */
 };
 
 #define NR_AA32		(sizeof(aa32_regs) / sizeof(aa32_regs[0]))

@@ -143,6 +143,7 @@ static const struct sr_desc sr_table[] = {
 	IDREG(SYS_ID_MMFR4_EL1),
 	IDREG(SYS_ID_ISAR6_EL1),
 	IDREG(SYS_ID_PFR2_EL1),
+	IDREG(SYS_ID_MMFR5_EL1),
 	/*
 	 * Cache and implementation identification: the host's, fixed, but
 	 * CTR_EL0, which the VMM may lower (id_writable[]).  The guest reads
@@ -339,8 +340,7 @@ static unsigned int id_index(u32 enc)
  * unsigned), slower (FTR_LOWER_SAFE, signed: 0xf is "not implemented")
  * and higher (FTR_HIGHER_SAFE).  Any other bit, in the mask or not, must
  * keep minikvm's value, as in KVM, whose check skips fields its tables
- * do not describe.  The AArch32 ID registers are here as in KVM but
- * ID_MMFR5_EL1, which minikvm hides (zero, as ID_DFR1_EL1 and the AFRs).
+ * do not describe.  The AArch32 ID registers are all here, as in KVM.
  *
  * The guest reads what the VMM wrote (HCR_EL2.TID3 traps every read; for
  * CTR_EL0, HCR_EL2.TID2: mkvm_sysregs_hcr_traps()).
@@ -426,6 +426,10 @@ static const struct id_writable id_writable[] = {
 		   FLD(ID_MMFR4_EL1, CnP) | FLD(ID_MMFR4_EL1, XNX) |
 		   FLD(ID_MMFR4_EL1, AC2),
 	  .higher = FLD(ID_MMFR4_EL1, SpecSEI) },
+	/* nTLBPA, which the kernel's tables do not describe, fixed. */
+	{ SYS_ID_MMFR5_EL1,
+	  .mask = GENMASK(31, 0),
+	  .lower = FLD(ID_MMFR5_EL1, ETS) },
 	{ SYS_ID_ISAR0_EL1,
 	  .mask = GENMASK(31, 0),
 	  .lower = FLD(ID_ISAR0_EL1, Divide) | FLD(ID_ISAR0_EL1, Debug) |
@@ -763,7 +767,7 @@ static u64 *ctxt_reg(struct mkvm_vcpu *vcpu, int idx)
  * The rest of the ID space, for userspace: listed like KVM lists it (every
  * encoding of op0=3 op1=0 CRn=0 CRm=1..7), read-only zero.  That covers
  * the reserved encodings and the ID registers of features minikvm hides
- * (ID_AA64PFR2, ID_AA64MMFR3/4, ID_DFR1, ID_MMFR5, the AFRs).
+ * (ID_AA64PFR2, ID_AA64MMFR3/4, ID_DFR1, the AFRs).
  */
 static const struct sr_desc sr_id_zero = { .kind = SR_ID, .user = true };
 
