@@ -684,13 +684,14 @@ MKVM_GUEST(guest_ccsidr,
  * registers hold, one for each of the 14 CSSELR_EL1 values, equal to
  * what the guest reads in all 64 bits; CCSIDR2_EL1 UNDEFs.  A VMM may
  * write another geometry, not a line smaller than the one it read (the
- * smallest the CPUs have), and the guest reads what it wrote.
+ * smallest the CPUs have), and the guest reads what it wrote; it is the
+ * vCPU's, kept over a vCPU reset, as in KVM.
  */
 TEST_F(idregs, ccsidr_32bit_as_guest_reads)
 {
-	uint32_t ccsidr[NR_CSSELR], small;
+	uint32_t ccsidr[NR_CSSELR], made_up, small;
 	uint64_t mmfr2, got, undef, esr;
-	struct mkvm_vcpu *vcpu;
+	struct mkvm_vcpu *vcpu, *vcpu1;
 	unsigned int i;
 
 	self->vm = vm_create(guest_ccsidr, guest_ccsidr_end);
@@ -712,6 +713,7 @@ TEST_F(idregs, ccsidr_32bit_as_guest_reads)
 	       (unsigned long long)mmfr2, ccsidr[0], ccsidr[1]);
 
 	/* CSSELR 0 (level 1 data) with more sets and ways, a longer line. */
+	made_up = ccsidr[0];
 	small = ccsidr[0] & CCSIDR_LINESIZE;
 	if (small < CCSIDR_LINESIZE)
 		ccsidr[0] = (small + 1) | CCSIDR_ASSOC(3) | CCSIDR_SETS(63);
@@ -748,6 +750,15 @@ TEST_F(idregs, ccsidr_32bit_as_guest_reads)
 		TH_LOG("CCSIDR2_EL1 ESR %#llx, ID_AA64MMFR2_EL1 %#llx",
 		       (unsigned long long)esr, (unsigned long long)mmfr2);
 	vcpu_done(vcpu);
+
+	/* The vCPU's own, kept over a reset; another vCPU's is made up. */
+	ASSERT_EQ(0, _vcpu_init(vcpu, 0));
+	EXPECT_EQ(0, _vcpu_get_reg(vcpu, CCSIDR(0), &got));
+	EXPECT_EQ(ccsidr[0], got) TH_LOG("after KVM_ARM_VCPU_INIT again");
+	vcpu1 = vm_vcpu_add(self->vm, 1);
+	EXPECT_EQ(0, _vcpu_get_reg(vcpu1, CCSIDR(0), &got));
+	EXPECT_EQ(made_up, got) TH_LOG("another vCPU");
+	vcpu_free(vcpu1);
 	vcpu_free(vcpu);
 }
 
