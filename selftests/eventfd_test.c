@@ -651,6 +651,54 @@ TEST_F(eventfd, irqfd_resample)
 	close(rb);
 }
 
+/*
+ * Deassigning a resampling irqfd waits until no EOI can still signal its
+ * resamplefd, but, as for an ioeventfd (ioeventfd_deassign_is_expedited)
+ * and as KVM's expedited SRCU grace period, not for a full RCU grace
+ * period: QEMU deassigns a VFIO device's INTx irqfd at every reset and
+ * switch to MSI.  Half of the deassigns leave a second irqfd on the GSI's
+ * resampler, half are the last one out (the line is lowered too).
+ */
+TEST_F(eventfd, irqfd_resample_deassign_is_expedited)
+{
+	struct gic_params gic_p = { GIC_PARAMS_DEFAULT };
+	struct mkvm_vcpu *vcpu;
+	struct timespec start;
+	int gic, a, ra, b, rb, i;
+	long gp, deassign;
+
+	if (!mkvm_has_global_membarrier())
+		SKIP(return, "no membarrier(MEMBARRIER_CMD_GLOBAL)");
+	vcpu = irqfd_guest(&self->vm, &gic, &gic_p, 0);
+	a = new_eventfd();
+	ra = new_eventfd();
+	b = new_eventfd();
+	rb = new_eventfd();
+	gp = mkvm_grace_periods_ms(DEASSIGNS);
+	ASSERT_LE(0, gp) TH_LOG("membarrier: %s", strerror(-gp));
+	ASSERT_EQ(0, _irqfd(self->vm, b, 5, KVM_IRQFD_FLAG_RESAMPLE, rb));
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (i = 0; i < DEASSIGNS; i++) {
+		if (i == DEASSIGNS / 2)
+			ASSERT_EQ(0, _irqfd(self->vm, b, 5,
+					    KVM_IRQFD_FLAG_DEASSIGN, -1));
+		ASSERT_EQ(0, _irqfd(self->vm, a, 5, KVM_IRQFD_FLAG_RESAMPLE,
+				    ra));
+		ASSERT_EQ(0, _irqfd(self->vm, a, 5, KVM_IRQFD_FLAG_DEASSIGN,
+				    -1));
+	}
+	deassign = mkvm_ms_since(&start);
+	ksft_print_msg("%d grace periods: %ld ms; %d resampling irqfd assigns and deassigns: %ld ms\n",
+		       DEASSIGNS, gp, DEASSIGNS + 1, deassign);
+	EXPECT_GT(gp, 2 * deassign);
+	vcpu_free(vcpu);
+	close(gic);
+	close(a);
+	close(ra);
+	close(b);
+	close(rb);
+}
+
 /* ---- closing things in every order ---------------------------------- */
 
 enum close_order {

@@ -154,7 +154,7 @@ MKVM_GUEST(guest_read_aa32,
 	G_READ_ID(1, 6) G_READ_ID(1, 7) G_READ_ID(2, 0) G_READ_ID(2, 1)
 	G_READ_ID(2, 2) G_READ_ID(2, 3) G_READ_ID(2, 4) G_READ_ID(2, 5)
 	G_READ_ID(2, 6) G_READ_ID(2, 7) G_READ_ID(3, 0) G_READ_ID(3, 1)
-	G_READ_ID(3, 2) G_READ_ID(3, 4)
+	G_READ_ID(3, 2) G_READ_ID(3, 4) G_READ_ID(3, 6)
 	G_DONE);
 
 /*
@@ -187,6 +187,7 @@ static const struct {
 	{ "MVFR1_EL1",    3, 1, 0xffffffff, 0 },
 	{ "MVFR2_EL1",    3, 2, 0x000000ff, 0xffffff00 },
 	{ "ID_PFR2_EL1",  3, 4, 0x000000ff, 0x00000f00 },	/* RAS_frac */
+	{ "ID_MMFR5_EL1", 3, 6, 0x0000000f, 0x000000f0 },	/* nTLBPA */
 };
 
 #define NR_AA32		(sizeof(aa32_regs) / sizeof(aa32_regs[0]))
@@ -641,6 +642,123 @@ TEST_F(idregs, ctr_raise_rejected)
 	EXPECT_EQ(0, _vcpu_set_reg(vcpu, CTR_EL0, ctr))
 		TH_LOG("back to the host's value");
 	EXPECT_EQ(ctr, vcpu_get_reg(vcpu, CTR_EL0));
+	vcpu_free(vcpu);
+}
+
+/*
+ * Every CCSIDR_EL1 (CSSELR_EL1 = 0 to 13), all 64 bits, then CCSIDR2_EL1
+ * as (UNDEF taken?, ESR), the guest's own vectors at MKVM_CODE_IPA
+ * stepping over it; ID_AA64MMFR2_EL1 first.
+ */
+MKVM_GUEST(guest_ccsidr,
+	".rept 16\n" G_SKIP_VECTOR ".endr\n"
+	".balign 0x800\n"
+	"mrs	x1, id_aa64mmfr2_el1\n"
+	G_REPORT("x1")
+	"mov	x2, #0\n"
+	"1:	msr	csselr_el1, x2\n"
+	"isb\n"
+	"mrs	x1, ccsidr_el1\n"
+	G_REPORT("x1")
+	"add	x2, x2, #1\n"
+	"cmp	x2, #14\n"
+	"b.lo	1b\n"
+	"msr	csselr_el1, xzr\n"
+	"isb\n"
+	G_TRY("mrs	x0, s3_1_c0_c0_2")	/* CCSIDR2_EL1 */
+	G_DONE);
+
+#define NR_CSSELR		14
+#define MMFR2_CCIDX		20
+#define MMFR4_CCIDX		24
+#define MMFR2_IDS		36
+#define EC_SYS64		0x18
+#define CCSIDR_LINESIZE		0x7u
+#define CCSIDR_ASSOC(n)		((uint32_t)(n) << 3)
+#define CCSIDR_SETS(n)		((uint32_t)(n) << 13)
+
+/*
+ * FEAT_CCIDX is hidden from guests, as KVM hides it: ID_AA64MMFR2_EL1
+ * and ID_MMFR4_EL1 say so to the VMM and the guest, and the guest's
+ * CCSIDR_EL1 is the 32-bit format the u32 KVM_REG_ARM_DEMUX_ID_CCSIDR
+ * registers hold, one for each of the 14 CSSELR_EL1 values, equal to
+ * what the guest reads in all 64 bits; CCSIDR2_EL1 UNDEFs.  A VMM may
+ * write another geometry, not a line smaller than the one it read (the
+ * smallest the CPUs have), and the guest reads what it wrote; it is the
+ * vCPU's, kept over a vCPU reset, as in KVM.
+ */
+TEST_F(idregs, ccsidr_32bit_as_guest_reads)
+{
+	uint32_t ccsidr[NR_CSSELR], made_up, small;
+	uint64_t mmfr2, got, undef, esr;
+	struct mkvm_vcpu *vcpu, *vcpu1;
+	unsigned int i;
+
+	self->vm = vm_create(guest_ccsidr, guest_ccsidr_end);
+	vcpu = vm_vcpu_add_features(self->vm, 0, 0, MKVM_CODE_IPA + 0x800);
+	vcpu_set_reg(vcpu, MKVM_VBAR_EL1, MKVM_CODE_IPA);
+	mmfr2 = vcpu_get_reg(vcpu, ID_REG(7, 2));
+	EXPECT_EQ(0, GET(mmfr2, MMFR2_CCIDX)) TH_LOG("ID_AA64MMFR2_EL1.CCIDX");
+	EXPECT_EQ(0, GET(vcpu_get_reg(vcpu, ID_REG(2, 6)), MMFR4_CCIDX))
+		TH_LOG("ID_MMFR4_EL1.CCIDX");
+	for (i = 0; i < NR_CSSELR; i++) {
+		uint64_t v = 0;
+
+		EXPECT_EQ(0, _vcpu_get_reg(vcpu, CCSIDR(i), &v))
+			TH_LOG("CCSIDR of CSSELR %u", i);
+		ccsidr[i] = v;
+	}
+	EXPECT_EQ(-ENOENT, _vcpu_get_reg(vcpu, CCSIDR(NR_CSSELR), &got));
+	TH_LOG("ID_AA64MMFR2_EL1 %#llx, CCSIDR of CSSELR 0 %#x, 1 %#x",
+	       (unsigned long long)mmfr2, ccsidr[0], ccsidr[1]);
+
+	/* CSSELR 0 (level 1 data) with more sets and ways, a longer line. */
+	made_up = ccsidr[0];
+	small = ccsidr[0] & CCSIDR_LINESIZE;
+	if (small < CCSIDR_LINESIZE)
+		ccsidr[0] = (small + 1) | CCSIDR_ASSOC(3) | CCSIDR_SETS(63);
+	else
+		ccsidr[0] = small | CCSIDR_ASSOC(3) | CCSIDR_SETS(63);
+	ASSERT_EQ(0, _vcpu_set_reg(vcpu, CCSIDR(0), ccsidr[0]));
+	/* CSSELR 1 (level 1 instruction) with a line one step shorter. */
+	small = ccsidr[1] & CCSIDR_LINESIZE;
+	if (!small) {
+		TH_LOG("smallest line is 16 bytes: none below to refuse");
+	} else {
+		EXPECT_EQ(-EINVAL, _vcpu_set_reg(vcpu, CCSIDR(1),
+				(ccsidr[1] & ~CCSIDR_LINESIZE) | (small - 1)))
+			TH_LOG("a line below the smallest");
+	}
+
+	EXPECT_EQ(0, GET(vcpu_report(vcpu), MMFR2_CCIDX))
+		TH_LOG("the guest's ID_AA64MMFR2_EL1.CCIDX");
+	for (i = 0; i < NR_CSSELR; i++) {
+		got = vcpu_report(vcpu);
+		EXPECT_EQ(ccsidr[i], got)
+			TH_LOG("the guest's CCSIDR_EL1 of CSSELR %u", i);
+	}
+	undef = vcpu_report(vcpu);
+	esr = vcpu_report(vcpu);
+	EXPECT_EQ(1, undef) TH_LOG("CCSIDR2_EL1 read");
+	/*
+	 * UNDEF from the hypervisor; or, on a CPU without FEAT_CCIDX whose
+	 * FEAT_IDST reports an unimplemented ID space register as a trapped
+	 * access (QEMU's), from the CPU, before any trap to EL2.
+	 */
+	EXPECT_TRUE(ESR_EC(esr) == EC_UNKNOWN ||
+		    (GET(mmfr2, MMFR2_IDS) && ESR_EC(esr) == EC_SYS64))
+		TH_LOG("CCSIDR2_EL1 ESR %#llx, ID_AA64MMFR2_EL1 %#llx",
+		       (unsigned long long)esr, (unsigned long long)mmfr2);
+	vcpu_done(vcpu);
+
+	/* The vCPU's own, kept over a reset; another vCPU's is made up. */
+	ASSERT_EQ(0, _vcpu_init(vcpu, 0));
+	EXPECT_EQ(0, _vcpu_get_reg(vcpu, CCSIDR(0), &got));
+	EXPECT_EQ(ccsidr[0], got) TH_LOG("after KVM_ARM_VCPU_INIT again");
+	vcpu1 = vm_vcpu_add(self->vm, 1);
+	EXPECT_EQ(0, _vcpu_get_reg(vcpu1, CCSIDR(0), &got));
+	EXPECT_EQ(made_up, got) TH_LOG("another vCPU");
+	vcpu_free(vcpu1);
 	vcpu_free(vcpu);
 }
 

@@ -2,8 +2,8 @@
 /*
  * Guest system registers, one table for everything: KVM_GET/SET_ONE_REG,
  * KVM_GET_REG_LIST, and the emulation of registers the guest's accesses
- * trap on (HCR_EL2.TID3 ID registers, HCR_EL2.TID2 cache identification
- * registers for a VM that needs it, HCR_EL2.TACR, the physical timer -
+ * trap on (HCR_EL2.TID3 ID registers, HCR_EL2.TID2 or TID4 cache
+ * identification registers, HCR_EL2.TACR, the physical timer -
  * emulated in timer.c, the PMU).  A trapped access the table does not
  * know injects UNDEF.
  */
@@ -37,7 +37,7 @@ enum sr_kind {
 	SR_DBG,		/* the guest's debug registers: mkvm_debug_regs at idx */
 	SR_OSLAR,	/* write-only: sets OSLSR_EL1.OSLK */
 	SR_LOR,		/* LORegions: RAZ/WI, or UNDEF if ID_AA64MMFR1_EL1.LO is 0 */
-	SR_CCSIDR,	/* CCSIDR_EL1, CCSIDR2_EL1: trapped by HCR_EL2.TID2 only */
+	SR_CCSIDR,	/* CCSIDR_EL1, CCSIDR2_EL1: guest reads only (TID2/4) */
 };
 
 /* What a trapped guest access to an SR_EMUL register does. */
@@ -143,13 +143,15 @@ static const struct sr_desc sr_table[] = {
 	IDREG(SYS_ID_MMFR4_EL1),
 	IDREG(SYS_ID_ISAR6_EL1),
 	IDREG(SYS_ID_PFR2_EL1),
+	IDREG(SYS_ID_MMFR5_EL1),
 	/*
 	 * Cache and implementation identification: the host's, fixed, but
-	 * CTR_EL0, which the VMM may lower (id_writable[]).  The guest reads
-	 * the hardware's unless HCR_EL2.TID2 traps them
-	 * (mkvm_sysregs_hcr_traps()): then CTR_EL0 is the VM's, CLIDR_EL1
-	 * and CCSIDR_EL1 (and CCSIDR2_EL1) the hardware's as untrapped,
-	 * CSSELR_EL1 the switched register it always is.
+	 * CTR_EL0, which the VMM may lower (id_writable[]), and CCSIDR_EL1,
+	 * made up as in KVM (the KVM_REG_ARM_DEMUX ids).  The cache ones
+	 * always trap (HCR_EL2.TID2 or TID4: mkvm_sysregs_hcr_traps()):
+	 * CTR_EL0 is then the VM's (untrapped with TID4: the hardware's,
+	 * equal to it), CLIDR_EL1 the hardware's, CCSIDR_EL1 the vCPU's,
+	 * CSSELR_EL1 the switched register it always is, CCSIDR2_EL1 UNDEF.
 	 */
 	IDREG(SYS_CLIDR_EL1),
 	IDREG(SYS_AIDR_EL1),
@@ -261,7 +263,8 @@ static u64 host_clidr(void)
  * default): in ID_AA64DFR0 only the debug fields survive (no PMU, SPE
  * PMSVer, TraceBuffer, TraceFilt, BRBE); HCRX_EL2 = 0 makes the memory
  * copy/set instructions (MOPS), LS64 and the 128-bit system register
- * instructions UNDEFINED.  ID_AA64MMFR3_EL1 (TCR2, S1PIE, S1POE, SCTLR2)
+ * instructions UNDEFINED; FEAT_CCIDX, as KVM hides it.
+ * ID_AA64MMFR3_EL1 (TCR2, S1PIE, S1POE, SCTLR2)
  * and ID_AA64PFR2_EL1 (FPMR) are not in sr_table: they read as zero with
  * the rest of the unlisted ID space (is_id_space()).
  *
@@ -313,6 +316,17 @@ static u64 id_reg_limit(u32 enc)
 		       ID_AA64ISAR2_EL1_SYSREG_128_MASK |
 		       ID_AA64ISAR2_EL1_SYSINSTR_128_MASK);
 		break;
+	/*
+	 * FEAT_CCIDX (the 64-bit CCSIDR_EL1 format, CCSIDR2_EL1), hidden
+	 * as in KVM: the guest reads the 32-bit CCSIDR_EL1 that
+	 * KVM_REG_ARM_DEMUX_ID_CCSIDR holds (vcpu_ccsidr()).
+	 */
+	case SYS_ID_AA64MMFR2_EL1:
+		v &= ~ID_AA64MMFR2_EL1_CCIDX_MASK;
+		break;
+	case SYS_ID_MMFR4_EL1:
+		v &= ~ID_MMFR4_EL1_CCIDX_MASK;
+		break;
 	}
 	return v;
 }
@@ -339,8 +353,7 @@ static unsigned int id_index(u32 enc)
  * unsigned), slower (FTR_LOWER_SAFE, signed: 0xf is "not implemented")
  * and higher (FTR_HIGHER_SAFE).  Any other bit, in the mask or not, must
  * keep minikvm's value, as in KVM, whose check skips fields its tables
- * do not describe.  The AArch32 ID registers are here as in KVM but
- * ID_MMFR5_EL1, which minikvm hides (zero, as ID_DFR1_EL1 and the AFRs).
+ * do not describe.  The AArch32 ID registers are all here, as in KVM.
  *
  * The guest reads what the VMM wrote (HCR_EL2.TID3 traps every read; for
  * CTR_EL0, HCR_EL2.TID2: mkvm_sysregs_hcr_traps()).
@@ -426,6 +439,10 @@ static const struct id_writable id_writable[] = {
 		   FLD(ID_MMFR4_EL1, CnP) | FLD(ID_MMFR4_EL1, XNX) |
 		   FLD(ID_MMFR4_EL1, AC2),
 	  .higher = FLD(ID_MMFR4_EL1, SpecSEI) },
+	/* nTLBPA, which the kernel's tables do not describe, fixed. */
+	{ SYS_ID_MMFR5_EL1,
+	  .mask = GENMASK(31, 0),
+	  .lower = FLD(ID_MMFR5_EL1, ETS) },
 	{ SYS_ID_ISAR0_EL1,
 	  .mask = GENMASK(31, 0),
 	  .lower = FLD(ID_ISAR0_EL1, Divide) | FLD(ID_ISAR0_EL1, Debug) |
@@ -714,27 +731,30 @@ int mkvm_get_reg_writable_masks(void __user *argp)
  * mkvm_sysregs_hcr_traps() - HCR_EL2 trap bits the VM's ID registers need
  * @vcpu:	a vCPU of a VM whose configuration is final (vm->arch.ran)
  *
- * HCR_EL2.TID2 when the guest must read another CTR_EL0 than the
- * hardware's: the VMM lowered it; the CPUs disagree (the sanitised value
- * is then what a vCPU must see wherever it runs), as KVM decides; or the
- * kernel's sanitised value itself differs from the hardware's, as when it
- * sets IDC because CLIDR_EL1 says no clean to the PoU is needed
- * (read_cpuid_effective_cachetype(): QEMU's CPUs are such).  TID2 also
- * traps CLIDR_EL1, CCSIDR_EL1, CCSIDR2_EL1 and CSSELR_EL1, all emulated
- * (mkvm_handle_sysreg_trap()); a VM whose CTR_EL0 is the hardware's reads
- * all of them without a trap.  CPUs that differ only in CTR_EL0.L1Ip (not
- * a mismatch for the kernel) are not looked for: the guest reads its
- * CPU's.
+ * The cache identification registers always trap, as in KVM: the guest
+ * reads the CCSIDR_EL1 values minikvm makes up or the VMM wrote
+ * (vcpu_ccsidr()), never the hardware's, whose geometry differs between
+ * CPUs and whose format on a FEAT_CCIDX CPU is not the one the guest is
+ * told of.  HCR_EL2.TID4 traps CCSIDR_EL1, CCSIDR2_EL1, CLIDR_EL1 and
+ * CSSELR_EL1 only, and exists with FEAT_EVT; it is enough when the
+ * guest may read the hardware's CTR_EL0.  HCR_EL2.TID2 traps CTR_EL0 as
+ * well, for a guest that must read another: the VMM lowered it; the CPUs
+ * disagree (the sanitised value is then what a vCPU must see wherever it
+ * runs), as KVM decides; or the kernel's sanitised value itself differs
+ * from the hardware's, as when it sets IDC because CLIDR_EL1 says no
+ * clean to the PoU is needed (read_cpuid_effective_cachetype(): QEMU's
+ * CPUs are such).  All of them are emulated (mkvm_handle_sysreg_trap()).
+ * CPUs that differ only in CTR_EL0.L1Ip (not a mismatch for the kernel)
+ * are not looked for: the guest reads its CPU's.
  * Return: the bits, to OR into HCR_EL2 on every entry.
  */
 u64 mkvm_sysregs_hcr_traps(struct mkvm_vcpu *vcpu)
 {
-	u64 hcr = 0;
-
-	if (cpus_have_final_cap(ARM64_MISMATCHED_CACHE_TYPE) ||
-	    vm_id_reg(vcpu->vm, SYS_CTR_EL0) != read_sysreg(ctr_el0))
-		hcr |= HCR_TID2;
-	return hcr;
+	if (cpus_have_final_cap(ARM64_HAS_EVT) &&
+	    !cpus_have_final_cap(ARM64_MISMATCHED_CACHE_TYPE) &&
+	    vm_id_reg(vcpu->vm, SYS_CTR_EL0) == read_sysreg(ctr_el0))
+		return HCR_TID4;
+	return HCR_TID2;
 }
 
 /**
@@ -763,7 +783,7 @@ static u64 *ctxt_reg(struct mkvm_vcpu *vcpu, int idx)
  * The rest of the ID space, for userspace: listed like KVM lists it (every
  * encoding of op0=3 op1=0 CRn=0 CRm=1..7), read-only zero.  That covers
  * the reserved encodings and the ID registers of features minikvm hides
- * (ID_AA64PFR2, ID_AA64MMFR3/4, ID_DFR1, ID_MMFR5, the AFRs).
+ * (ID_AA64PFR2, ID_AA64MMFR3/4, ID_DFR1, the AFRs).
  */
 static const struct sr_desc sr_id_zero = { .kind = SR_ID, .user = true };
 
@@ -962,97 +982,72 @@ unsigned int mkvm_sysreg_ids(u64 *ids)
 
 #define DEMUX_CCSIDR	(KVM_REG_ARM64 | KVM_REG_SIZE_U32 | KVM_REG_ARM_DEMUX | \
 			 KVM_REG_ARM_DEMUX_ID_CCSIDR)
-#define CSSELR_MAX	14	/* 7 levels, data/unified and instruction */
-
-/* Does CLIDR_EL1 say the cache CSSELR_EL1 = @csselr exists? */
-static bool csselr_valid(u64 clidr, u32 csselr)
-{
-	u32 ctype;
-
-	if (csselr >= CSSELR_MAX)
-		return false;
-	ctype = (clidr >> (3 * (csselr >> 1))) & 7;
-	switch (ctype) {
-	case 1:			/* instruction only */
-		return csselr & 1;
-	case 2:			/* data only */
-	case 4:			/* unified */
-		return !(csselr & 1);
-	case 3:			/* separate instruction and data */
-		return true;
-	default:
-		return false;
-	}
-}
 
 /*
- * The host's CCSIDR_EL1 (or, @two, CCSIDR2_EL1) for one cache, as the
- * guest reads it: the hardware's cache geometry, not a made-up one as in
- * KVM, whether HCR_EL2.TID2 traps the guest's reads or not.  Interrupts
- * off: nothing else may move CSSELR_EL1 between the write and the read.
+ * The smallest line, log2 of its bytes, of the instruction (@icache) or
+ * data caches of every CPU: CTR_EL0's minLines (log2 of 4-byte words) of
+ * the kernel's sanitised view.
  */
-static u64 host_ccsidr_reg(u32 csselr, bool two)
+static unsigned int min_line_shift(bool icache)
 {
-	unsigned long flags;
-	u64 old, v;
+	u64 ctr = read_sanitised_ftr_reg(SYS_CTR_EL0);
 
-	local_irq_save(flags);
-	old = read_sysreg(csselr_el1);
-	write_sysreg(csselr, csselr_el1);
-	isb();
-	v = two ? read_sysreg_s(SYS_CCSIDR2_EL1) : read_sysreg(ccsidr_el1);
-	write_sysreg(old, csselr_el1);
-	isb();
-	local_irq_restore(flags);
-	return v;
-}
-
-/* The low 32 bits only: the ONE_REG is a u32, as KVM's. */
-static u32 host_ccsidr(u32 csselr)
-{
-	return host_ccsidr_reg(csselr, false);
+	return 2 + (icache ? SYS_FIELD_GET(CTR_EL0, IminLine, ctr) :
+			     SYS_FIELD_GET(CTR_EL0, DminLine, ctr));
 }
 
 /*
- * A trapped guest read of CCSIDR_EL1 or CCSIDR2_EL1 (HCR_EL2.TID2), for
- * the cache its CSSELR_EL1 selects (Level and InD; TnD, for the tag
- * caches of MTE, which guests do not get, ignored).  A reserved level
- * reads as 0, one of the UNKNOWN values the architecture allows.
- * CCSIDR2_EL1 exists with FEAT_CCIDX only: -ENOENT (UNDEF) without.
+ * CCSIDR_EL1 of the cache CSSELR_EL1 = @csselr selects, in the 32-bit
+ * format (FEAT_CCIDX is hidden: id_reg_limit()): what the VMM wrote, or,
+ * as KVM makes it up, one set of one way of the smallest line any CPU
+ * has.  Not the hardware's geometry, which differs between CPUs a vCPU
+ * may move across; nothing but set/way maintenance depends on it, and
+ * that UNDEFs in a guest (HCR_EL2.TSW), so the fewest sets and ways cost
+ * nothing.  A level CLIDR_EL1 does not name gets a value too: the
+ * architecture leaves it UNKNOWN.
+ */
+static u32 vcpu_ccsidr(struct mkvm_vcpu *vcpu, u32 csselr)
+{
+	if (vcpu->arch.ccsidr_set & BIT(csselr))
+		return vcpu->arch.ccsidr[csselr];
+	return FIELD_PREP(CCSIDR_EL1_LineSize,
+			  min_line_shift(csselr & CSSELR_EL1_InD) - 4);
+}
+
+/*
+ * A trapped guest read of CCSIDR_EL1 (HCR_EL2.TID2 or TID4, which every
+ * VM has: mkvm_sysregs_hcr_traps()), for the cache its CSSELR_EL1
+ * selects (Level and InD; TnD, for the tag caches of MTE, which guests
+ * do not get, ignored).  A reserved level reads as 0, one of the UNKNOWN
+ * values the architecture allows.  CCSIDR2_EL1 exists with FEAT_CCIDX
+ * only, which guests do not get: -ENOENT (UNDEF), as in KVM.
  */
 static int guest_ccsidr(struct mkvm_vcpu *vcpu, u32 enc, u64 *val)
 {
 	u32 csselr = vcpu->arch.hyp->ctxt.sys[SR_CSSELR_EL1] &
 		     (CSSELR_EL1_Level | CSSELR_EL1_InD);
-	bool two = enc == SYS_CCSIDR2_EL1;
 
-	if (two && !SYS_FIELD_GET(ID_AA64MMFR2_EL1, CCIDX,
-				  vm_id_reg(vcpu->vm, SYS_ID_AA64MMFR2_EL1)))
+	if (enc == SYS_CCSIDR2_EL1)
 		return -ENOENT;
-	*val = csselr < CSSELR_MAX ? host_ccsidr_reg(csselr, two) : 0;
+	*val = csselr < MKVM_CSSELR_MAX ? vcpu_ccsidr(vcpu, csselr) : 0;
 	return 0;
 }
 
 /**
- * mkvm_demux_reg_ids() - one CCSIDR id per cache CLIDR_EL1 names
+ * mkvm_demux_reg_ids() - the CCSIDR ids KVM_GET_REG_LIST reports
  * @ids:	where to store them, or NULL to count
  *
+ * One per CSSELR_EL1 value, whether CLIDR_EL1 names that cache or not,
+ * as KVM lists them.
  * Return: how many there are.
  */
 unsigned int mkvm_demux_reg_ids(u64 *ids)
 {
-	u64 clidr = host_clidr();
-	unsigned int n = 0;
 	u32 csselr;
 
-	for (csselr = 0; csselr < CSSELR_MAX; csselr++) {
-		if (!csselr_valid(clidr, csselr))
-			continue;
-		if (ids)
-			ids[n] = DEMUX_CCSIDR | csselr;
-		n++;
-	}
-	return n;
+	for (csselr = 0; ids && csselr < MKVM_CSSELR_MAX; csselr++)
+		ids[csselr] = DEMUX_CCSIDR | csselr;
+	return MKVM_CSSELR_MAX;
 }
 
 /**
@@ -1060,9 +1055,13 @@ unsigned int mkvm_demux_reg_ids(u64 *ids)
  * @vcpu:	the vCPU
  * @id:		the register id
  * @uaddr:	the u32 value
- * @set:	write it (only the value it holds is accepted)
+ * @set:	write it
  *
- * Return: 0, -ENOENT (no such cache or id), -EFAULT, -EINVAL.
+ * The CCSIDR_EL1 the guest reads for that CSSELR_EL1 value.  A VMM may
+ * write any value whose line is no smaller than the smallest line of
+ * that kind on any CPU (what CTR_EL0 promises the guest), as KVM allows;
+ * the guest then reads it.
+ * Return: 0, -ENOENT (no such id), -EFAULT, -EINVAL (a smaller line).
  */
 int mkvm_demux_reg_access(struct mkvm_vcpu *vcpu, u64 id, void __user *uaddr,
 			  bool set)
@@ -1070,15 +1069,20 @@ int mkvm_demux_reg_access(struct mkvm_vcpu *vcpu, u64 id, void __user *uaddr,
 	u32 csselr = id & KVM_REG_ARM_DEMUX_VAL_MASK, val;
 
 	if ((id & ~(u64)KVM_REG_ARM_DEMUX_VAL_MASK) != DEMUX_CCSIDR ||
-	    !csselr_valid(host_clidr(), csselr))
+	    csselr >= MKVM_CSSELR_MAX)
 		return -ENOENT;
 	if (!set) {
-		val = host_ccsidr(csselr);
+		val = vcpu_ccsidr(vcpu, csselr);
 		return copy_to_user(uaddr, &val, sizeof(val)) ? -EFAULT : 0;
 	}
 	if (copy_from_user(&val, uaddr, sizeof(val)))
 		return -EFAULT;
-	return val == host_ccsidr(csselr) ? 0 : -EINVAL;
+	if (FIELD_GET(CCSIDR_EL1_LineSize, val) + 4 <
+	    min_line_shift(csselr & CSSELR_EL1_InD))
+		return -EINVAL;
+	vcpu->arch.ccsidr[csselr] = val;
+	vcpu->arch.ccsidr_set |= BIT(csselr);
+	return 0;
 }
 
 /*

@@ -203,6 +203,9 @@ struct mkvm_vcpu_debug {
 	u64 guest_pstate_ss;
 };
 
+/* CSSELR_EL1 values a cache can have: 7 levels, data/unified or instruction. */
+#define MKVM_CSSELR_MAX	14
+
 /* Per vCPU. */
 struct mkvm_arch_vcpu {
 	struct mkvm_vgic_cpu vgic;
@@ -239,6 +242,14 @@ struct mkvm_arch_vcpu {
 	wait_queue_head_t wq;		/* WFI and powered-off sleeps */
 	bool wake;			/* kicked: leave WFI */
 	struct mkvm_vcpu_emul_regs emul;
+	/*
+	 * CCSIDR_EL1 for each CSSELR_EL1 value (Level, InD) that the VMM
+	 * wrote (KVM_REG_ARM_DEMUX_ID_CCSIDR), bit n of ccsidr_set for
+	 * ccsidr[n]; the others read as sysregs.c makes them up.  Kept
+	 * over a vCPU reset, as KVM keeps them.
+	 */
+	u32 ccsidr[MKVM_CSSELR_MAX];
+	u16 ccsidr_set;
 	struct mkvm_vcpu_debug dbg;
 	/* Steal time (pvtime.c): the record's IPA once the VMM set one. */
 	bool steal_set;
