@@ -212,6 +212,45 @@ TEST_F(mmu, huge_pages_map_as_blocks)
 }
 
 /*
+ * The guest's first access to each 2 MiB is not at the start of a page
+ * (as most are: a Linux guest reads and writes anywhere in a page).  The
+ * block must not depend on it: the fault's offset inside its page says
+ * nothing about the VMM's huge page.  Sums the second word of every page.
+ */
+MKVM_GUEST(guest_thp_mid_page,
+	"movz	x6, #0xc000, lsl #16\n"
+	"add	x6, x6, #8\n"
+	"movz	x8, #0x40, lsl #16\n"
+	G_THP_SUM
+	G_DONE);
+
+TEST_F(mmu, huge_pages_map_as_blocks_from_mid_page)
+{
+	uint64_t exits, *mem;
+	struct mkvm_vcpu *vcpu;
+	struct stats st;
+	int i;
+
+	self->vm = vm_create(guest_thp_mid_page, guest_thp_mid_page_end);
+	mem = thp_alloc(_metadata);
+	for (i = 0; i < THP_PAGES; i++)
+		mem[i * 512 + 1] = 2;
+	ASSERT_EQ(0, _vm_set_memory(self->vm, 1, 0, THP_IPA, THP_SIZE,
+				    (uintptr_t)mem));
+	vcpu = vm_vcpu_add(self->vm, 0);
+	stats_open(&st, ioctl(vcpu->fd, KVM_GET_STATS_FD, NULL));
+
+	exits = stat_of(&st, "exits");
+	EXPECT_EQ(2 * THP_PAGES, vcpu_report(vcpu));
+	exits = stat_of(&st, "exits") - exits;
+	EXPECT_GT(64, exits) TH_LOG("%llu exits to read %llu pages",
+				    (unsigned long long)exits,
+				    (unsigned long long)THP_PAGES);
+	vcpu_done(vcpu);
+	stats_close(&st);
+}
+
+/*
  * A block only where the slot has the whole 2 MiB, at the same offset in
  * the VMM's huge page as in the guest's 2 MiB.  Slot 1: 2 MiB at THP_IPA
  * from the VMM's page 1 on (offsets differ: the guest's first page is

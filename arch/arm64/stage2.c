@@ -449,6 +449,10 @@ static int stage2_fault_pfnmap(struct mkvm_vcpu *vcpu, u64 ipa, bool write,
  * hugetlbfs), @page is the one that entry maps at @hva, the memslot @s
  * covers the whole block, and @ipa and @hva sit at the same offset in
  * their 2 MiB.  Never while @s logs dirty pages: logging is per page.
+ * The offsets are compared page-aligned: @ipa comes with the faulting
+ * access's offset in its page, @hva without (a guest that first touched
+ * a 2 MiB at any byte but a page's first was mapped page by page, and a
+ * table under the block then kept it from ever being a block).
  *
  * The VMM's page tables are read without its mmap lock, interrupts off
  * as get_user_pages_fast() does (a table page cannot be freed under
@@ -467,7 +471,8 @@ static bool vmm_maps_block(const struct mkvm_memslot *s, u64 ipa,
 	pud_t *pudp;
 	pmd_t pmd;
 
-	if (s->dirty_bitmap || (ipa & ~PMD_MASK) != (hva & ~PMD_MASK) ||
+	if (s->dirty_bitmap ||
+	    (ipa & ~PMD_MASK & PAGE_MASK) != (hva & ~PMD_MASK) ||
 	    gfn < s->base_gfn ||
 	    gfn + PTRS_PER_PMD > s->base_gfn + s->npages)
 		return false;
