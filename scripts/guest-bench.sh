@@ -21,14 +21,22 @@ want() {
 want micro && microbench --dev "$dev" | while read -r name ns; do
 	echo "BENCH $MKVM_BOOT $name-ns/op $ns"
 done
+# With each boot's exits (all vCPUs, from minivmm --stats), and on
+# minikvm its stage-2 faults (RAM and MMIO alike; Documentation/memory.rst).
 want boot && for i in 1 2 3; do
 	boot_time guest-shell-reached -- minivmm run --dev "$dev" \
-		-k /guest/Image -i /guest/rootfs.cpio.gz -c 2 -m 256 \
-		-p 'console=ttyAMA0 quiet guest_cmd="echo guest-shell-reached"' |
+		-k /guest/Image -i /guest/rootfs.cpio.gz -c 2 -m 256 --stats \
+		-p 'console=ttyAMA0 quiet guest_cmd="echo guest-shell-reached"' \
+		2>/tmp/boot-stats |
 	while read -r _ shell _ off _ st; do
 		[ "$st" = 0 ] || echo "BENCH $MKVM_BOOT linux-boot-failed-$i $st"
 		echo "BENCH $MKVM_BOOT linux-to-shell-ms#$i $shell"
 		echo "BENCH $MKVM_BOOT linux-to-poweroff-ms#$i $off"
+	done
+	for stat in exits mkvm_stage2_faults; do
+		tr ' ' '\n' < /tmp/boot-stats | sed -n "s/^$stat=//p" |
+			awk -v n="BENCH $MKVM_BOOT linux-boot-$stat#$i" \
+			    '{ s += $1; k++ } END { if (k) print n, s }'
 	done
 done
 # virtio (issue 11): a Linux guest on a tap device, its data path in

@@ -212,6 +212,100 @@ TEST_F(mmu, huge_pages_map_as_blocks)
 }
 
 /*
+ * The guest's first access to each 2 MiB is not at the start of a page
+ * (as most are: a Linux guest reads and writes anywhere in a page).  The
+ * block must not depend on it: the fault's offset inside its page says
+ * nothing about the VMM's huge page.  Sums the second word of every page.
+ */
+MKVM_GUEST(guest_thp_mid_page,
+	"movz	x6, #0xc000, lsl #16\n"
+	"add	x6, x6, #8\n"
+	"movz	x8, #0x40, lsl #16\n"
+	G_THP_SUM
+	G_DONE);
+
+TEST_F(mmu, huge_pages_map_as_blocks_from_mid_page)
+{
+	uint64_t exits, *mem;
+	struct mkvm_vcpu *vcpu;
+	struct stats st;
+	int i;
+
+	self->vm = vm_create(guest_thp_mid_page, guest_thp_mid_page_end);
+	mem = thp_alloc(_metadata);
+	for (i = 0; i < THP_PAGES; i++)
+		mem[i * 512 + 1] = 2;
+	ASSERT_EQ(0, _vm_set_memory(self->vm, 1, 0, THP_IPA, THP_SIZE,
+				    (uintptr_t)mem));
+	vcpu = vm_vcpu_add(self->vm, 0);
+	stats_open(&st, ioctl(vcpu->fd, KVM_GET_STATS_FD, NULL));
+
+	exits = stat_of(&st, "exits");
+	EXPECT_EQ(2 * THP_PAGES, vcpu_report(vcpu));
+	exits = stat_of(&st, "exits") - exits;
+	EXPECT_GT(64, exits) TH_LOG("%llu exits to read %llu pages",
+				    (unsigned long long)exits,
+				    (unsigned long long)THP_PAGES);
+	vcpu_done(vcpu);
+	stats_close(&st);
+}
+
+/*
+ * Guest RAM is mapped execute-never until the guest fetches from it, as
+ * in KVM: only pages mapped executable need their instruction cache lines
+ * invalidated, and most pages are data.  A guest writing code (a JIT, a
+ * module loader) still runs it: its first store maps the page writable,
+ * its first fetch takes a permission fault that makes it executable, and
+ * code stored there later runs too.  The guest writes "movz x2, #N; ret"
+ * to a fresh page at THP_IPA, cleans and invalidates as the architecture
+ * asks, and calls it, twice with different N.
+ */
+#define G_STORE_MOVZ_X2_RET(hi, lo)					\
+	"movz	w3, #" lo "\n"						\
+	"movk	w3, #" hi ", lsl #16\n"					\
+	"str	w3, [x6]\n"						\
+	"movz	w3, #0x03c0\n"						\
+	"movk	w3, #0xd65f, lsl #16\n"					\
+	"str	w3, [x6, #4]\n"						\
+	"dc	cvau, x6\n"						\
+	"dsb	ish\n"							\
+	"ic	ivau, x6\n"						\
+	"dsb	ish\n"							\
+	"isb\n"								\
+	"blr	x6\n"							\
+	G_REPORT("x2")
+
+MKVM_GUEST(guest_jit,
+	G_REPORT("xzr")
+	"movz	x6, #0xc000, lsl #16\n"
+	G_STORE_MOVZ_X2_RET("0xd282", "0x4682")		/* movz x2, #0x1234 */
+	G_STORE_MOVZ_X2_RET("0xd28a", "0xcf02")		/* movz x2, #0x5678 */
+	G_DONE);
+
+TEST_F(mmu, data_pages_execute_never_until_fetched)
+{
+	struct mkvm_vcpu *vcpu;
+	struct stats st;
+	uint64_t exits;
+
+	self->vm = vm_create(guest_jit, guest_jit_end);
+	vm_add_memory(self->vm, 1, 0, THP_IPA, 0x10000);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	stats_open(&st, ioctl(vcpu->fd, KVM_GET_STATS_FD, NULL));
+	EXPECT_EQ(0, vcpu_report(vcpu));
+
+	exits = stat_of(&st, "exits");
+	EXPECT_EQ(0x1234, vcpu_report(vcpu));
+	exits = stat_of(&st, "exits") - exits;
+	/* The store's fault, the fetch's permission fault, the report. */
+	EXPECT_LE(3, exits);
+	EXPECT_GE(10, exits);
+	EXPECT_EQ(0x5678, vcpu_report(vcpu));
+	vcpu_done(vcpu);
+	stats_close(&st);
+}
+
+/*
  * A block only where the slot has the whole 2 MiB, at the same offset in
  * the VMM's huge page as in the guest's 2 MiB.  Slot 1: 2 MiB at THP_IPA
  * from the VMM's page 1 on (offsets differ: the guest's first page is

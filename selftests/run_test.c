@@ -7,6 +7,7 @@
  */
 #include <pthread.h>
 #include <sched.h>
+#include <sys/rseq.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include "kselftest_harness.h"
@@ -639,6 +640,81 @@ TEST_F(run, guest_is_rcu_quiescent)
 	 * and 10 ms per call leave room for a loaded machine.
 	 */
 	EXPECT_GE(3 * idle + 10 * RCU_CALLS, spinning);
+}
+
+/*
+ * The work a thread owes on its way back to user space is done between
+ * guest entries too, as KVM does: a vCPU thread may stay in KVM_RUN for
+ * minutes.  That work is the memory cgroup's reclaim over memory.high
+ * (without it, a fault storm in a limited cgroup took 1.5x as long), task
+ * work, and the rseq area's CPU number - which is what a test can see
+ * from another thread: the vCPU thread is moved to another CPU while its
+ * guest spins, and the rseq area glibc registered for it must name the
+ * new CPU before KVM_RUN returns.
+ */
+struct rseq_spinner {
+	struct mkvm_vcpu *vcpu;
+	struct rseq *rseq;
+	pid_t tid;
+	int ret;
+};
+
+static void *rseq_spinner_fn(void *arg)
+{
+	struct rseq_spinner *s = arg;
+
+	if (pin_to(1)) {
+		s->ret = -errno;
+		return NULL;
+	}
+	s->rseq = (struct rseq *)((char *)__builtin_thread_pointer() +
+				  __rseq_offset);
+	__atomic_store_n(&s->tid, gettid(), __ATOMIC_RELEASE);
+	s->ret = _vcpu_run(s->vcpu);
+	return NULL;
+}
+
+TEST_F(run, return_to_user_work_runs_in_guest_loop)
+{
+	struct rseq_spinner s = { 0 };
+	int target, i, cpu = -1;
+	pthread_t thread;
+	cpu_set_t set;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 3)
+		SKIP(return, "fewer than 3 CPUs");
+	if (!__rseq_size)
+		SKIP(return, "glibc registered no rseq area");
+	self->vm = vm_create(guest_spin, guest_spin_end);
+	s.vcpu = vm_vcpu_add(self->vm, 0);
+	mkvm_install_kick_handler(SIGUSR1);
+	EXPECT_EQ(0, vcpu_report(s.vcpu));
+	ASSERT_EQ(0, pin_to(0));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, rseq_spinner_fn, &s));
+	/* Let it enter the guest: it spins there until the signal. */
+	for (i = 0; i < 100 && !__atomic_load_n(&s.tid, __ATOMIC_ACQUIRE); i++)
+		usleep(10000);
+	usleep(200000);
+	ASSERT_NE(0, s.tid);
+	EXPECT_EQ(1, __atomic_load_n(&s.rseq->cpu_id, __ATOMIC_RELAXED));
+
+	target = 2;
+	CPU_ZERO(&set);
+	CPU_SET(target, &set);
+	ASSERT_EQ(0, sched_setaffinity(s.tid, sizeof(set), &set));
+	for (i = 0; i < 200; i++) {
+		cpu = __atomic_load_n(&s.rseq->cpu_id, __ATOMIC_RELAXED);
+		if (cpu == target)
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(target, cpu) TH_LOG("rseq cpu_id %d after 2 s in KVM_RUN", cpu);
+	do {
+		pthread_kill(thread, SIGUSR1);
+		usleep(20000);
+	} while (pthread_tryjoin_np(thread, NULL));
+	EXPECT_EQ(-EINTR, s.ret);
+	EXPECT_EQ(KVM_EXIT_INTR, s.vcpu->run->exit_reason);
 }
 
 /*

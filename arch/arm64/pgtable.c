@@ -19,6 +19,11 @@
 #define DESC_PAGE	(BIT(1) | BIT(0))	/* at level 3 */
 #define DESC_BLOCK	BIT(0)			/* at levels 1 and 2 */
 #define DESC_ADDR_MASK	GENMASK_ULL(47, 12)
+/*
+ * Execute-never (stage 2 XN[1], stage 1 UXN): the one permission that is
+ * granted by clearing a bit.
+ */
+#define DESC_XN		BIT(54)
 #define LEVEL_BITS	(PAGE_SHIFT - 3)	/* 512 entries per table */
 
 static u32 level_shift(u32 level)
@@ -154,11 +159,15 @@ static int map_visitor(const struct mkvm_pgtable_visit *v, void *arg)
 		 * The same page with fewer permissions: granting more needs
 		 * no break-before-make (Arm ARM, "Using break-before-make
 		 * when updating translation table entries": the output
-		 * address, memory type and block size do).
+		 * address, memory type and block size do).  Permissions are
+		 * only ever added: execution where @want has no XN.
 		 */
 		if ((desc | m->relax) != (want | m->relax))
 			return -EEXIST;
-		WRITE_ONCE(*v->ptep, desc | (want & m->relax));
+		desc |= want & m->relax & ~DESC_XN;
+		if ((m->relax & DESC_XN) && !(want & DESC_XN))
+			desc &= ~DESC_XN;
+		WRITE_ONCE(*v->ptep, desc);
 		return 0;
 	}
 	if (desc & DESC_VALID)		/* a block is in the way */
@@ -228,7 +237,9 @@ int mkvm_pgtable_map_page(struct mkvm_pgtable *pgt, u64 addr, phys_addr_t pa,
  * @pa:		page-aligned output address
  * @attr:	descriptor attribute bits (everything but address and type)
  * @relax:	bits of @attr that may be added to an entry that maps @pa
- *		already without them (a permission being granted)
+ *		already without them (a permission being granted); with
+ *		bit 54 (XN) in it, an entry's XN is cleared when @attr has
+ *		none, and never set
  * @cache:	holds at least mkvm_pgtable_map_pages_needed(@pgt) pages
  *
  * Never allocates, never sleeps: safe under a spinlock that an MMU

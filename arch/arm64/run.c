@@ -811,6 +811,11 @@ int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu)
 			continue;
 		}
 		cond_resched();
+		/* What returning to user space would do (xfer.c). */
+		if (mkvm_xfer_work(vcpu)) {
+			ret = -EINTR;
+			break;
+		}
 		mkvm_steal_time_update(vcpu);
 		ret = handle_exit(vcpu, enter_guest(vcpu));
 	}

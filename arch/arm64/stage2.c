@@ -254,16 +254,23 @@ static u64 s2_normal(u64 attr)
 /*
  * A guest with its MMU or caches off reads memory as Non-cacheable: the
  * page must be clean to the PoC before it is mapped (not with FWB, which
- * makes such accesses cacheable), and the instruction cache must not hold
- * stale lines for it.
+ * makes such accesses cacheable).  Only a page mapped executable (@exec)
+ * needs the instruction cache to hold no stale lines for it, as in KVM:
+ * data pages are mapped execute-never, and the first instruction fetch
+ * from one takes a permission fault that cleans it then.
  */
-static void clean_guest_page(struct page *page)
+static void clean_guest_page(struct page *page, bool exec)
 {
-	void *va = kmap_local_page(page);
+	void *va;
 
+	if (mkvm_s2_fwb() && (!exec || cpus_have_cap(ARM64_HAS_CACHE_DIC)))
+		return;
+	va = kmap_local_page(page);
 	if (!mkvm_s2_fwb())
 		mkvm_dcache_clean_poc(va, va + PAGE_SIZE);
-	caches_clean_inval_pou((unsigned long)va, (unsigned long)va + PAGE_SIZE);
+	if (exec)
+		caches_clean_inval_pou((unsigned long)va,
+				       (unsigned long)va + PAGE_SIZE);
 	kunmap_local(va);
 }
 
@@ -273,14 +280,16 @@ static void clean_guest_page(struct page *page)
  * instruction cache is left: one invalidation of all of it costs less
  * than 32,768 line invalidations for a 2 MiB block.
  */
-static void clean_guest_pages(struct page *page, unsigned long n)
+static void clean_guest_pages(struct page *page, unsigned long n, bool exec)
 {
-	if (n > 1 && mkvm_s2_fwb() && cpus_have_cap(ARM64_HAS_CACHE_IDC)) {
-		icache_inval_all_pou();
+	if (n > 1 && exec && mkvm_s2_fwb() &&
+	    cpus_have_cap(ARM64_HAS_CACHE_IDC)) {
+		if (!cpus_have_cap(ARM64_HAS_CACHE_DIC))
+			icache_inval_all_pou();
 		return;
 	}
 	while (n--)
-		clean_guest_page(page++);
+		clean_guest_page(page++, exec);
 }
 
 /*
@@ -434,7 +443,7 @@ static int stage2_fault_pfnmap(struct mkvm_vcpu *vcpu, u64 ipa, bool write,
 	if (device && exec)
 		return 0;
 	if (!device)
-		clean_guest_page(pfn_to_page(pfn));
+		clean_guest_page(pfn_to_page(pfn), true);
 	attr = device ? S2_ATTR_DEVICE_RO : s2_normal(S2_ATTR_RO);
 	if (writable)
 		attr |= S2_AP_W;
@@ -449,6 +458,10 @@ static int stage2_fault_pfnmap(struct mkvm_vcpu *vcpu, u64 ipa, bool write,
  * hugetlbfs), @page is the one that entry maps at @hva, the memslot @s
  * covers the whole block, and @ipa and @hva sit at the same offset in
  * their 2 MiB.  Never while @s logs dirty pages: logging is per page.
+ * The offsets are compared page-aligned: @ipa comes with the faulting
+ * access's offset in its page, @hva without (a guest that first touched
+ * a 2 MiB at any byte but a page's first was mapped page by page, and a
+ * table under the block then kept it from ever being a block).
  *
  * The VMM's page tables are read without its mmap lock, interrupts off
  * as get_user_pages_fast() does (a table page cannot be freed under
@@ -467,7 +480,9 @@ static bool vmm_maps_block(const struct mkvm_memslot *s, u64 ipa,
 	pud_t *pudp;
 	pmd_t pmd;
 
-	if (s->dirty_bitmap || (ipa & ~PMD_MASK) != (hva & ~PMD_MASK) ||
+	/* A page of no larger folio is never under one PMD entry. */
+	if (!PageCompound(page) || s->dirty_bitmap ||
+	    (ipa & ~PMD_MASK & PAGE_MASK) != (hva & ~PMD_MASK) ||
 	    gfn < s->base_gfn ||
 	    gfn + PTRS_PER_PMD > s->base_gfn + s->npages)
 		return false;
@@ -564,9 +579,9 @@ int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write, bool exec)
 	block = vmm_maps_block(&s, ipa, hva, page, writable);
 	if (block)
 		clean_guest_pages(page - ((hva & ~PMD_MASK) >> PAGE_SHIFT),
-				  PTRS_PER_PMD);
+				  PTRS_PER_PMD, exec);
 	else
-		clean_guest_page(page);
+		clean_guest_page(page, exec);
 	/* One folio, mapped as one: dirtying it dirties the whole block. */
 	if (writable)
 		set_page_dirty_lock(page);
@@ -576,11 +591,14 @@ int mkvm_stage2_fault(struct mkvm_vcpu *vcpu, u64 ipa, bool write, bool exec)
 	if (writable)
 		attr = S2_SW_HOST_WRITABLE |
 		       (write || !logging ? S2_ATTR_RW : S2_ATTR_RO);
+	/* Executable once the guest fetches from it (clean_guest_page()). */
+	if (!exec)
+		attr |= S2_XN;
 	attr = s2_normal(attr);
 
 	ret = map_unless_invalidated(vcpu, ipa, page_to_phys(page), attr,
-				     S2_AP_W | S2_SW_HOST_WRITABLE, hva, seq,
-				     logging ? &s : NULL, block);
+				     S2_AP_W | S2_SW_HOST_WRITABLE | S2_XN,
+				     hva, seq, logging ? &s : NULL, block);
 	put_page(page);
 	return ret;
 }

@@ -184,15 +184,18 @@ int mkvm_arch_vcpu_create(struct mkvm_vcpu *vcpu)
 	struct mkvm_vcpu_hyp *h;
 	int ret;
 
+	ret = mkvm_xfer_init(vcpu);
+	if (ret)
+		return ret;
 	/* A page of its own: EL2 maps whole pages. */
 	h = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	if (!h)
-		return -ENOMEM;
-	ret = mkvm_hyp_share(h, (void *)h + PAGE_SIZE);
-	if (ret) {
-		free_page((unsigned long)h);
-		return ret;
+	if (!h) {
+		ret = -ENOMEM;
+		goto xfer_destroy;
 	}
+	ret = mkvm_hyp_share(h, (void *)h + PAGE_SIZE);
+	if (ret)
+		goto free_hyp;
 	vcpu->arch.hyp = h;
 	vcpu->arch.mpidr = vcpu_mpidr(vcpu->id);
 	h->vmpidr_el2 = vcpu->arch.mpidr | BIT(31);
@@ -203,6 +206,12 @@ int mkvm_arch_vcpu_create(struct mkvm_vcpu *vcpu)
 	vcpu->arch.power = MKVM_POWER_OFF;
 	mkvm_vcpu_reset(vcpu);
 	return 0;
+
+free_hyp:
+	free_page((unsigned long)h);
+xfer_destroy:
+	mkvm_xfer_destroy(vcpu);
+	return ret;
 }
 
 void mkvm_arch_vcpu_destroy(struct mkvm_vcpu *vcpu)
@@ -210,6 +219,7 @@ void mkvm_arch_vcpu_destroy(struct mkvm_vcpu *vcpu)
 	mkvm_timer_destroy(vcpu);
 	mkvm_vcpu_timer_put_destroy(vcpu);
 	free_page((unsigned long)vcpu->arch.hyp);
+	mkvm_xfer_destroy(vcpu);
 }
 
 static int vcpu_init(struct mkvm_vcpu *vcpu, void __user *argp)

@@ -66,6 +66,18 @@ MKVM_GUEST(guest_ioeventfd_write,
 	"add	x6, x6, #0x100\n"
 	TIMED_LOOP("str	w0, [x6]\n"));
 
+/*
+ * Stage-2 faults on 4 KiB pages: one store to each page of a slot the
+ * guest never touched, so each iteration is one fault that maps one page
+ * (the VMM's memory is kept out of huge pages, which would be blocks).
+ */
+#define S2_IPA		0xc0000000ull
+#define S2_PAGES	4096
+MKVM_GUEST(guest_s2_fault,
+	"movz	x6, #0xc000, lsl #16\n"
+	TIMED_LOOP("str	x0, [x6]\n"
+		   "add	x6, x6, #0x1000\n"));
+
 /* GICD_TYPER: emulated by the hypervisor, never reaches this program. */
 MKVM_GUEST(guest_gicd_read,
 	"movz	x6, #0x0800, lsl #16\n"
@@ -145,6 +157,9 @@ struct bench {
 	bool vgic;		/* needs the in-kernel GICv3 */
 	bool mmio;		/* each iteration exits to us */
 	bool ioeventfd;		/* an ioeventfd at IOEVENTFD_IPA */
+	int s2_slot;		/* 1: 4 KiB pages at S2_IPA, VMM-touched;
+				 * 2: the same, untouched (the host's own
+				 * page fault in each iteration too) */
 };
 
 static const struct bench benches[] = {
@@ -155,6 +170,10 @@ static const struct bench benches[] = {
 	{ "mmio-write-to-vmm",	guest_mmio_write, guest_mmio_write_end, 4096, .mmio = true },
 	{ "ioeventfd-write",	guest_ioeventfd_write, guest_ioeventfd_write_end,
 	  65536, .ioeventfd = true },
+	{ "s2-fault-4k",	guest_s2_fault, guest_s2_fault_end, S2_PAGES,
+	  .s2_slot = 1 },
+	{ "s2-fault-4k-host-fault", guest_s2_fault, guest_s2_fault_end, S2_PAGES,
+	  .s2_slot = 2 },
 	{ "gicd-read",		guest_gicd_read, guest_gicd_read_end, 65536, .vgic = true },
 	{ "eoi-no-exit",	guest_eoi, guest_eoi_end,	   65536, .vgic = true },
 };
@@ -195,6 +214,14 @@ static double run_bench(const struct bench *b, double ns_per_tick)
 
 		MKVM_CHECK(efd >= 0 && !ioctl(vm->fd, KVM_IOEVENTFD, &io),
 			   "KVM_IOEVENTFD: %s", strerror(errno));
+	}
+	if (b->s2_slot) {
+		char *mem = vm_add_memory(vm, 1, 0, S2_IPA, S2_PAGES * 4096ull);
+
+		MKVM_CHECK(!madvise(mem, S2_PAGES * 4096ull, MADV_NOHUGEPAGE),
+			   "MADV_NOHUGEPAGE: %s", strerror(errno));
+		if (b->s2_slot == 1)
+			memset(mem, 1, S2_PAGES * 4096ull);
 	}
 	vcpu = vm_vcpu_add(vm, 0);
 	if (b->vgic)

@@ -213,6 +213,7 @@ struct mkvm_arch_vcpu {
 	struct hrtimer ptimer;		/* kicks the vCPU when CNTP fires */
 	u64 ptimer_armed;		/* CNTPCT at which ptimer fires, or 0 */
 	struct mkvm_vcpu_hyp *hyp;	/* shared with EL2 (own page) */
+	void *xfer;			/* stand-in for xfer.c, or NULL */
 	struct user_fpsimd_state fp;	/* guest FP/SIMD, switched at EL1 */
 #ifdef CONFIG_PREEMPT_NOTIFIERS
 	struct preempt_notifier pn;	/* puts the guest's timer away */

@@ -19,6 +19,11 @@ void mkvm_vcpu_kick(struct mkvm_vcpu *vcpu);
 void mkvm_vcpu_timer_put_init(struct mkvm_vcpu *vcpu);
 void mkvm_vcpu_timer_put_destroy(struct mkvm_vcpu *vcpu);
 void mkvm_vcpu_reset(struct mkvm_vcpu *vcpu);
+
+/* arch/arm64/xfer.c */
+int mkvm_xfer_init(struct mkvm_vcpu *vcpu);
+void mkvm_xfer_destroy(struct mkvm_vcpu *vcpu);
+int mkvm_xfer_work(struct mkvm_vcpu *vcpu);
 void mkvm_vcpu_power_on_reset(struct mkvm_vcpu *vcpu);
 
 /* arch/arm64/debug.c */
