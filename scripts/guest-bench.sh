@@ -232,17 +232,26 @@ fi
 # QEMU on this boot's KVM API (issue 10), from the disk bench.sh attaches,
 # with qemu_test's own runs: its Linux guest (2 vCPUs, 256 MiB, a virtio
 # disk) from QEMU's start to the guest's shell and to QEMU's exit, three
-# times; a save of the running guest (migrate to a file: QEMU's total
-# time) and its restore (a second QEMU, until the guest runs again); a
-# live migration over TCP while the guest rewrites 8 MiB (QEMU's total
-# time and downtime).  Times in ms of this boot's clock.
+# times, each split where QEMU lets the guest run (before: QEMU's start,
+# which in the first run reads its binary from disk; after: the guest's
+# boot), with minikvm's stage-2 faults on RAM up to the shell; a save
+# of the running guest (migrate to a file: QEMU's total time) and its
+# restore (a second QEMU, until the guest runs again); a live migration
+# over TCP while the guest rewrites 8 MiB (QEMU's total time and
+# downtime).  Times in ms of this boot's clock.
 qt=/bin/qemu_test
 if want qemu && [ -x "$qt" ]; then
 	for i in 1 2 3; do
 		"$qt" -r qemu.boots_linux_smp_disk_poweroff 2>&1 | tr -d '\r' |
 		awk -v b="$MKVM_BOOT" -v i="$i" '
-			/guest: init after/ { print "BENCH " b " qemu-linux-to-shell-ms#" i " " $5
+			/guest: init after/ { shell = $5
+				print "BENCH " b " qemu-linux-to-shell-ms#" i " " $5
 				print "BENCH " b " qemu-linux-to-exit-ms#" i " " $10 }
+			/guest: running after/ && $5 >= 0 {
+				print "BENCH " b " qemu-start-to-guest-run-ms#" i " " $5
+				print "BENCH " b " qemu-guest-run-to-shell-ms#" i " " shell - $5
+				if ($(NF - 4) >= 0)
+					print "BENCH " b " qemu-s2-ram-faults-to-shell#" i " " $(NF - 4) }
 			/^not ok/ { print "BENCH " b " qemu-boot-failed-" i " 1" }'
 	done
 	"$qt" -r saved.migrate_file.guest_goes_on 2>&1 | tr -d '\r' |
