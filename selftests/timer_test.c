@@ -9,7 +9,9 @@
  * Everything but the host-side check runs against the kernel's KVM on the
  * oracle boot too.
  */
+#include <fcntl.h>
 #include <pthread.h>
+#include <sys/mount.h>
 #include "kselftest_harness.h"
 #include "mkvm_util.h"
 #include "mkvm_vm.h"
@@ -538,6 +540,138 @@ TEST_F(timer, fired_vtimer_stays_off_the_host)
 	TH_LOG("host vtimer interrupts: %ld", after - before);
 	ASSERT_LE(0, before) TH_LOG("no vtimer line in /proc/interrupts");
 	EXPECT_GT(100, after - before);
+	vcpu_done(vcpu);
+	vcpu_free(vcpu);
+	close(fd);
+}
+
+/*
+ * Acknowledge; mask the virtual timer (its line drops), count in x24, EOI.
+ */
+#define G_VTIMER_IRQ							\
+	"mrs	x26, icc_iar1_el1\n"					\
+	"cmp	x26, #1020\n"						\
+	"b.hs	1f\n"							\
+	"mov	x0, #2\n"						\
+	"msr	cntv_ctl_el0, x0\n"					\
+	"isb\n"								\
+	"add	x24, x24, #1\n"						\
+	"msr	icc_eoir1_el1, x26\n"					\
+	"1:	eret\n"
+
+#define WFI_ROUNDS		200
+#define WFI_ROUNDS_STR		"200"
+
+/*
+ * WFI_ROUNDS times: arm the virtual timer about 120 us ahead (CNTFRQ /
+ * 8192) and wait for its interrupt in WFI; then report how many came.
+ */
+MKVM_GUEST(guest_vtimer_wfi,
+	G_VECTORS(G_VTIMER_IRQ)
+	G_GIC_PPI30
+	"mov	w0, #(1 << 27)\n"
+	"str	w0, [x22, #0x100]\n"
+	"mrs	x1, cntfrq_el0\n"
+	"lsr	x2, x1, #13\n"
+	"mov	x5, #" WFI_ROUNDS_STR "\n"
+	"2:	add	x6, x24, #1\n"
+	"mrs	x0, cntvct_el0\n"
+	"add	x3, x0, x2\n"
+	"msr	cntv_cval_el0, x3\n"
+	"mov	x0, #1\n"
+	"msr	cntv_ctl_el0, x0\n"
+	"isb\n"
+	/* IRQs masked from the check to the WFI: no wake-up is lost. */
+	"1:	cmp	x24, x6\n"
+	"b.hs	3f\n"
+	"wfi\n"
+	"msr	daifclr, #2\n"
+	"isb\n"
+	"msr	daifset, #2\n"
+	"b	1b\n"
+	"3:	subs	x5, x5, #1\n"
+	"b.ne	2b\n"
+	G_REPORT("x24")
+	G_DONE);
+
+#define TRACEFS			"/sys/kernel/tracing"
+
+static int tracefs_write(const char *file, const char *val)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), TRACEFS "/%s", file);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Lines of the trace buffer that name @a or @b. */
+static long trace_count(const char *a, const char *b)
+{
+	FILE *f = fopen(TRACEFS "/trace", "r");
+	char line[512];
+	long n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, a) || strstr(line, b);
+	fclose(f);
+	return n;
+}
+
+/*
+ * A WFI that halt polling ends queues no host timer: the poll watches the
+ * guest's timer itself, and the hrtimer that wakes a sleeping vCPU
+ * (minikvm's vtimer_expired, KVM's background timer kvm_bg_timer_expire)
+ * is queued only when the vCPU goes to sleep, as KVM queues its
+ * background timer only when the vCPU thread schedules out.  Counted with
+ * the timer:hrtimer_start trace event over WFI_ROUNDS waits of about
+ * 120 us each, which the polling window (KVM's, up to 500 us) grows to
+ * cover after a few sleeps.  Queued and cancelled around every poll, the
+ * hrtimer reprograms the host CPU's timer twice per WFI; under QEMU's
+ * -icount that hands the machine to the other CPUs each time
+ * (Documentation/io.rst).
+ */
+TEST_F(timer, polled_wfi_queues_no_host_timer)
+{
+	struct mkvm_vcpu *vcpu;
+	long queued;
+	int fd;
+
+	if (access(TRACEFS "/trace", R_OK))
+		mount("nodev", TRACEFS, "tracefs", 0, NULL);
+	if (tracefs_write("events/timer/hrtimer_start/enable", "0"))
+		SKIP(return, "no timer:hrtimer_start trace event");
+	self->vm = vm_create(guest_vtimer_wfi, guest_vtimer_wfi_end);
+	vcpu = vm_vcpu_add_features(self->vm, 0, 0, GUEST_ENTRY);
+	vcpu_set_reg(vcpu, MKVM_VBAR_EL1, MKVM_CODE_IPA);
+	fd = _vm_vgic_create(self->vm);
+	vgic_finish(fd);
+
+	ASSERT_EQ(0, tracefs_write("tracing_on", "0"));
+	ASSERT_EQ(0, tracefs_write("trace", ""));
+	ASSERT_EQ(0, tracefs_write("events/timer/hrtimer_start/enable", "1"));
+	ASSERT_EQ(0, tracefs_write("tracing_on", "1"));
+	EXPECT_EQ(WFI_ROUNDS, vcpu_report_within(vcpu, 10 * mkvm_timeout_scale(),
+						 KVM_REG_ARM_TIMER_CTL,
+						 KVM_REG_ARM_TIMER_CVAL,
+						 KVM_REG_ARM_TIMER_CNT));
+	tracefs_write("tracing_on", "0");
+	tracefs_write("events/timer/hrtimer_start/enable", "0");
+	queued = trace_count("function=vtimer_expired",
+			     "function=kvm_bg_timer_expire");
+	tracefs_write("trace", "");
+	TH_LOG("wake-up hrtimers queued over %d WFIs: %ld", WFI_ROUNDS, queued);
+	ASSERT_LE(0, queued);
+	/* A few sleeps while the window grows, more on a loaded boot (25 on vhe). */
+	EXPECT_GT(WFI_ROUNDS / 2, queued);
 	vcpu_done(vcpu);
 	vcpu_free(vcpu);
 	close(fd);

@@ -237,13 +237,16 @@ static bool vcpu_should_wake(struct mkvm_vcpu *vcpu)
 }
 
 /*
- * Poll until @stop_ns for a kick.  Returns true when one came; *@end_ns
- * is when polling stopped.
+ * Poll until @stop_ns for a kick, or for the virtual count to reach
+ * @wake_at (the guest's timer, a WFIT deadline).  Returns true when one
+ * came; *@end_ns is when polling stopped.
  */
-static bool halt_poll(struct mkvm_vcpu *vcpu, u64 stop_ns, u64 *end_ns)
+static bool halt_poll(struct mkvm_vcpu *vcpu, u64 stop_ns, u64 wake_at,
+		      u64 *end_ns)
 {
 	do {
-		if (READ_ONCE(vcpu->arch.wake))
+		if (READ_ONCE(vcpu->arch.wake) ||
+		    mkvm_vcounter_reached(vcpu, wake_at))
 			return true;
 		if (signal_pending(current) || need_resched())
 			return false;
@@ -290,11 +293,14 @@ static void vcpu_block(struct mkvm_vcpu *vcpu, const u64 *deadline)
 	mkvm_timer_sync(vcpu, false);
 	if (mkvm_vgic_pending(vcpu))
 		return;
-	mkvm_vtimer_arm(vcpu, deadline);
 	/*
 	 * Poll before sleeping, as KVM's halt polling does: an interrupt
 	 * that comes within the window (an I/O completion, an IPI answer)
 	 * then costs no scheduler round trip.  Every new interrupt kicks.
+	 * The guest's timer is watched by reading the count meanwhile; its
+	 * hrtimer is queued only for a sleep, as KVM queues its background
+	 * timer only when the vCPU schedules out: queueing and cancelling
+	 * it around every poll reprograms the host's timer twice per WFI.
 	 */
 	max = READ_ONCE(halt_poll_ns);
 	if (vcpu->halt_poll_ns > max)
@@ -302,11 +308,14 @@ static void vcpu_block(struct mkvm_vcpu *vcpu, const u64 *deadline)
 	poll = vcpu->halt_poll_ns;
 	start = ktime_get_ns();
 	poll_end = start;
-	if (poll && halt_poll(vcpu, start + poll, &poll_end)) {
+	if (poll && halt_poll(vcpu, start + poll,
+			      mkvm_vtimer_wake_at(vcpu, deadline), &poll_end)) {
 		now = poll_end;
 	} else {
 		/* A signal ends the sleep too; the run loop sees it. */
+		mkvm_vtimer_arm(vcpu, deadline);
 		waited = halt_wait(vcpu);
+		mkvm_vtimer_cancel(vcpu);
 		now = ktime_get_ns();
 		if (waited) {
 			vcpu->stat.halt_wakeup++;
@@ -324,7 +333,6 @@ static void vcpu_block(struct mkvm_vcpu *vcpu, const u64 *deadline)
 		}
 	}
 	halt_poll_adapt(vcpu, now - start, READ_ONCE(halt_poll_ns));
-	mkvm_vtimer_cancel(vcpu);
 }
 
 /*

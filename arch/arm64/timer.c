@@ -223,6 +223,25 @@ bool mkvm_vcounter_reached(struct mkvm_vcpu *vcpu, u64 cval)
 }
 
 /**
+ * mkvm_vtimer_wake_at() - the virtual count at which a WFI must end
+ * @vcpu:	the vCPU, out of the guest
+ * @deadline:	NULL, or a WFIT deadline (a virtual count)
+ *
+ * Return: the earlier of the guest's virtual timer's compare value (if it
+ * can fire) and @deadline; U64_MAX for neither.
+ */
+u64 mkvm_vtimer_wake_at(struct mkvm_vcpu *vcpu, const u64 *deadline)
+{
+	u64 at = U64_MAX;
+
+	if (ctl_can_fire(*sysreg(vcpu, SR_CNTV_CTL_EL0)))
+		at = *sysreg(vcpu, SR_CNTV_CVAL_EL0);
+	if (deadline)
+		at = min(at, *deadline);
+	return at;
+}
+
+/**
  * mkvm_vtimer_arm() - before a WFI sleep: wake when a timer would fire
  * @vcpu:	the vCPU
  * @deadline:	NULL, or a virtual count the sleep must not outlast (WFIT)

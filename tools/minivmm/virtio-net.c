@@ -74,11 +74,13 @@
 
 #define NET_FEATURES	(1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_STATUS)
 /*
- * The userspace data path offers EVENT_IDX (virtq__wants_interrupt()):
- * Linux's transmit path then asks for an interrupt when three quarters
- * of its packets in flight are sent, not after each one.  Not under
- * vhost-net: there it made guest-to-host TCP slower on both kernels
- * (Documentation/io.rst).
+ * EVENT_IDX: Linux's transmit path then asks for an interrupt when three
+ * quarters of its packets in flight are sent, not after each one, and
+ * kicks only for buffers added after the device last found the ring
+ * empty.  The userspace data path implements it (virtq__wants_interrupt(),
+ * virtq__pop()); vhost-net implements it itself, and it is offered there
+ * when vhost-net has it (Documentation/io.rst: guest-to-host TCP no
+ * longer falls into the one-packet-per-write mode with it).
  */
 #define NET_EVENT_IDX	(1ULL << VIRTIO_RING_F_EVENT_IDX)
 #define NET_OFFLOADS	(1ULL << VIRTIO_NET_F_CSUM |			\
@@ -588,7 +590,7 @@ static void virtio_net__changed(struct virtio_mmio_dev *vdev)
 	.changed	= virtio_net__changed,			\
 }
 
-/* By offload + 2 * (the userspace data path). */
+/* By offload + 2 * EVENT_IDX. */
 static const struct virtio_dev_ops virtio_net_ops[4] = {
 	NET_OPS(NET_FEATURES),
 	NET_OPS(NET_FEATURES | NET_OFFLOADS),
@@ -785,10 +787,13 @@ void virtio_net__close(struct virtio_net *net)
  */
 int virtio_net__init(struct kvm *kvm, struct virtio_net *net)
 {
+	bool event_idx = net->vhost_fd < 0 ||
+			 (net->vhost_features & NET_EVENT_IDX);
+
 	net->kvm = kvm;
 	kvm->net = net;
 	net->vdev = virtio_mmio__create(kvm, &virtio_net_ops[net->offload +
-							     2 * (net->vhost_fd < 0)],
+							     2 * event_idx],
 					net, &net->config,
 					sizeof(net->config));
 	if (!net->vdev)

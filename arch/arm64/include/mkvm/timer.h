@@ -13,6 +13,7 @@ void mkvm_timer_destroy(struct mkvm_vcpu *vcpu);
 int mkvm_timer_first_run(struct mkvm_vcpu *vcpu);
 void mkvm_timer_sync(struct mkvm_vcpu *vcpu, bool entering);
 bool mkvm_vcounter_reached(struct mkvm_vcpu *vcpu, u64 cval);
+u64 mkvm_vtimer_wake_at(struct mkvm_vcpu *vcpu, const u64 *deadline);
 void mkvm_vtimer_arm(struct mkvm_vcpu *vcpu, const u64 *deadline);
 void mkvm_vtimer_cancel(struct mkvm_vcpu *vcpu);
 
