@@ -176,16 +176,9 @@ struct memcg {
 static int write_file(const char *dir, const char *file, const char *val)
 {
 	char path[256];
-	int fd, ret = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
+	return mkvm_write_file(path, val, 0);
 }
 
 /* A "key value" line of a cgroup file such as memory.events; -1 if none. */

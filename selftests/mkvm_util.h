@@ -157,6 +157,23 @@ static inline int mkvm_load_params(const char *params)
 	return ret;
 }
 
+/*
+ * Write @val to the file at @path (sysfs, cgroupfs, tracefs), opened with
+ * O_WRONLY and @flags (O_TRUNC empties tracefs's "trace"): 0 or -errno.
+ */
+static inline int mkvm_write_file(const char *path, const char *val,
+				  int flags)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | flags), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 /* finit_module(minikvm.ko): 0 or -errno. */
 static inline int mkvm_load(void)
 {

@@ -599,16 +599,9 @@ MKVM_GUEST(guest_vtimer_wfi,
 static int tracefs_write(const char *file, const char *val)
 {
 	char path[128];
-	int fd, ret = 0;
 
 	snprintf(path, sizeof(path), TRACEFS "/%s", file);
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
+	return mkvm_write_file(path, val, O_TRUNC);
 }
 
 /* Lines of the trace buffer that name @a or @b. */

@@ -75,18 +75,6 @@ static const char *find_nvme(void)
 	return found ? bdf : NULL;
 }
 
-static int sysfs_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* The name of the driver bound to @bdf into @buf; "" when none. */
 static const char *pci_driver(const char *bdf, char *buf, size_t size)
 {
@@ -113,18 +101,18 @@ static int pci_bind(const char *bdf, const char *driver)
 	int ret;
 
 	snprintf(path, sizeof(path), SYS_PCI "/devices/%s/driver_override", bdf);
-	ret = sysfs_write(path, *driver ? driver : "\n");
+	ret = mkvm_write_file(path, *driver ? driver : "\n", 0);
 	if (ret)
 		return ret;
 	if (*pci_driver(bdf, cur, sizeof(cur))) {
 		if (!strcmp(cur, *driver ? driver : "nvme"))
 			return 0;
 		snprintf(path, sizeof(path), SYS_PCI "/devices/%s/driver/unbind", bdf);
-		ret = sysfs_write(path, bdf);
+		ret = mkvm_write_file(path, bdf, 0);
 		if (ret)
 			return ret;
 	}
-	ret = sysfs_write(SYS_PCI "/drivers_probe", bdf);
+	ret = mkvm_write_file(SYS_PCI "/drivers_probe", bdf, 0);
 	if (ret)
 		return ret;
 	return strcmp(pci_driver(bdf, cur, sizeof(cur)),
@@ -835,7 +823,7 @@ static void gone_mid_io(struct __test_metadata *_metadata,
 		unbinder = fork();
 		ASSERT_LE(0, unbinder);
 		if (!unbinder)
-			_exit(sysfs_write(path, self->bdf) ? 1 : 0);
+			_exit(mkvm_write_file(path, self->bdf, 0) ? 1 : 0);
 		clock_gettime(CLOCK_MONOTONIC, &start);
 		len = 0;
 		while (waitpid(pid, &status, WNOHANG) == 0 &&
@@ -1032,7 +1020,7 @@ FIXTURE_TEARDOWN(sriov)
 		return;
 	if (self->vfs_on) {
 		snprintf(path, sizeof(path), SYS_PCI "/devices/%s/sriov_numvfs", self->pf);
-		sysfs_write(path, "0");
+		mkvm_write_file(path, "0", 0);
 	}
 	for (i = 0; i < NR_VFS; i++)
 		nvme_admin(self->ctrl, NVME_ADMIN_VIRT_MGMT, 0,
@@ -1054,9 +1042,9 @@ static void enable_vfs(struct __test_metadata *_metadata,
 	int i;
 
 	snprintf(path, sizeof(path), SYS_PCI "/devices/%s/sriov_drivers_autoprobe", self->pf);
-	ASSERT_EQ(0, sysfs_write(path, "0"));
+	ASSERT_EQ(0, mkvm_write_file(path, "0", 0));
 	snprintf(path, sizeof(path), SYS_PCI "/devices/%s/sriov_numvfs", self->pf);
-	ASSERT_EQ(0, sysfs_write(path, "2")) TH_LOG("enabling the VFs");
+	ASSERT_EQ(0, mkvm_write_file(path, "2", 0)) TH_LOG("enabling the VFs");
 	self->vfs_on = true;
 	ctrl_list = calloc(1, 4096);
 	ASSERT_NE(NULL, ctrl_list);
@@ -1085,7 +1073,7 @@ static void vfs_hold(struct __test_metadata *_metadata,
 
 	/* A VF without driver_override probes only with autoprobe on. */
 	snprintf(path, sizeof(path), SYS_PCI "/devices/%s/sriov_drivers_autoprobe", self->pf);
-	ASSERT_EQ(0, sysfs_write(path, "1"));
+	ASSERT_EQ(0, mkvm_write_file(path, "1", 0));
 	for (i = 0; i < NR_VFS; i++) {
 		const char *vdev;
 
