@@ -670,6 +670,193 @@ TEST_F(timer, polled_wfi_queues_no_host_timer)
 	close(fd);
 }
 
+/*
+ * Acknowledge; count in x23 an interrupt taken while CNTV_CTL_EL0.ISTATUS
+ * reads clear; disable the virtual timer (its line drops); count in x24;
+ * EOI.
+ */
+#define G_VTIMER_ISTATUS_IRQ						\
+	"mrs	x26, icc_iar1_el1\n"					\
+	"cmp	x26, #1020\n"						\
+	"b.hs	1f\n"							\
+	"mrs	x25, cntv_ctl_el0\n"					\
+	"tbnz	x25, #2, 2f\n"						\
+	"add	x23, x23, #1\n"						\
+	"2:	mov	x25, #2\n"					\
+	"msr	cntv_ctl_el0, x25\n"					\
+	"isb\n"								\
+	"add	x24, x24, #1\n"						\
+	"msr	icc_eoir1_el1, x26\n"					\
+	"1:	eret\n"
+
+#define LAG_ROUNDS		1000
+#define LAG_ROUNDS_STR		"1000"
+
+/*
+ * LAG_ROUNDS times, interrupts masked: arm the virtual timer about 2 us
+ * ahead (CNTFRQ >> 19), spin until the count passes the compare value,
+ * note whether ISTATUS is still clear then (x19), and exit at once with
+ * an HVC (PSCI_VERSION, answered by the hypervisor; it may clobber
+ * x0-x3); back in the guest, unmask and wait for the interrupt.  Reports
+ * the interrupts taken, those taken with ISTATUS clear, and the rounds
+ * where ISTATUS lagged the count.
+ */
+MKVM_GUEST(guest_vtimer_istatus,
+	G_VECTORS(G_VTIMER_ISTATUS_IRQ)
+	G_GIC_PPI30
+	"mov	w0, #(1 << 27)\n"
+	"str	w0, [x22, #0x100]\n"
+	"mov	x23, #0\n"
+	"mov	x19, #0\n"
+	"mrs	x1, cntfrq_el0\n"
+	"lsr	x7, x1, #19\n"
+	"mov	x5, #" LAG_ROUNDS_STR "\n"
+	"2:	add	x6, x24, #1\n"
+	"isb\n"
+	"mrs	x0, cntvct_el0\n"
+	"add	x3, x0, x7\n"
+	"msr	cntv_cval_el0, x3\n"
+	"mov	x0, #1\n"
+	"msr	cntv_ctl_el0, x0\n"
+	"1:	isb\n"
+	"mrs	x0, cntvct_el0\n"
+	"cmp	x0, x3\n"
+	"b.lo	1b\n"
+	"mrs	x0, cntv_ctl_el0\n"
+	"tbnz	x0, #2, 3f\n"
+	"add	x19, x19, #1\n"
+	"3:	movz	x0, #0x8400, lsl #16\n"
+	"hvc	#0\n"
+	"msr	daifclr, #2\n"
+	"isb\n"
+	"4:	cmp	x24, x6\n"
+	"b.lo	4b\n"
+	"msr	daifset, #2\n"
+	"subs	x5, x5, #1\n"
+	"b.ne	2b\n"
+	G_REPORT("x24")
+	G_REPORT("x23")
+	G_REPORT("x19")
+	G_DONE);
+
+/*
+ * A virtual timer interrupt never comes before the guest can read its
+ * cause: in the handler, CNTV_CTL_EL0.ISTATUS is set.  The guest lets
+ * the count pass the compare value and exits at once, so the entry that
+ * follows decides the line just after the deadline.  A CPU may set
+ * ISTATUS a little after the count got there (QEMU does, from a host
+ * timer callback); an entry that compared counts would then inject an
+ * interrupt the guest's timer does not show yet (timer.c,
+ * vtimer_fired()).  The guest counts the rounds where it saw ISTATUS
+ * lag: when there are none, this run could not have told.
+ */
+TEST_F(timer, vtimer_irq_not_before_istatus)
+{
+	struct mkvm_vcpu *vcpu;
+	uint64_t taken, early, lagged;
+	int fd;
+
+	self->vm = vm_create(guest_vtimer_istatus, guest_vtimer_istatus_end);
+	vcpu = vm_vcpu_add_features(self->vm, 0, 0, GUEST_ENTRY);
+	vcpu_set_reg(vcpu, MKVM_VBAR_EL1, MKVM_CODE_IPA);
+	fd = _vm_vgic_create(self->vm);
+	vgic_finish(fd);
+
+	taken = vcpu_report_within(vcpu, 30 * mkvm_timeout_scale(),
+				   KVM_REG_ARM_TIMER_CTL,
+				   KVM_REG_ARM_TIMER_CVAL,
+				   KVM_REG_ARM_TIMER_CNT);
+	early = vcpu_report(vcpu);
+	lagged = vcpu_report(vcpu);
+	TH_LOG("%d rounds: ISTATUS lagged the count in %llu, interrupts "
+	       "taken with ISTATUS clear %llu", LAG_ROUNDS,
+	       (unsigned long long)lagged, (unsigned long long)early);
+	EXPECT_EQ(LAG_ROUNDS, taken);
+	EXPECT_EQ(0, early);
+	vcpu_done(vcpu);
+	vcpu_free(vcpu);
+	close(fd);
+}
+
+/*
+ * Acknowledge; note the count (x10) and CNTV_CTL_EL0 (x11) on arrival;
+ * disable the virtual timer; count in x24; EOI.
+ */
+#define G_VTIMER_ARRIVAL_IRQ						\
+	"mrs	x26, icc_iar1_el1\n"					\
+	"cmp	x26, #1020\n"						\
+	"b.hs	1f\n"							\
+	"isb\n"								\
+	"mrs	x10, cntvct_el0\n"					\
+	"mrs	x11, cntv_ctl_el0\n"					\
+	"mov	x25, #2\n"						\
+	"msr	cntv_ctl_el0, x25\n"					\
+	"isb\n"								\
+	"add	x24, x24, #1\n"						\
+	"msr	icc_eoir1_el1, x26\n"					\
+	"1:	eret\n"
+
+/*
+ * Arms the virtual timer about 8 ms ahead (CNTFRQ / 128), reports the
+ * compare value (an exit to the VMM, with the timer armed), then waits
+ * for the interrupt in WFI; reports arrival - CVAL and CTL on arrival.
+ */
+MKVM_GUEST(guest_vtimer_vmm_exit,
+	G_VECTORS(G_VTIMER_ARRIVAL_IRQ)
+	G_GIC_PPI30
+	"mov	w0, #(1 << 27)\n"
+	"str	w0, [x22, #0x100]\n"
+	"mrs	x1, cntfrq_el0\n"
+	"lsr	x2, x1, #7\n"
+	"isb\n"
+	"mrs	x0, cntvct_el0\n"
+	"add	x3, x0, x2\n"
+	"msr	cntv_cval_el0, x3\n"
+	"mov	x0, #1\n"
+	"msr	cntv_ctl_el0, x0\n"
+	"isb\n"
+	G_REPORT("x3")
+	"msr	daifclr, #2\n"
+	"1:	cbnz	x24, 2f\n"
+	"wfi\n"
+	"b	1b\n"
+	"2:	sub	x0, x10, x3\n"
+	G_REPORT("x0")
+	G_REPORT("x11")
+	G_DONE);
+
+/*
+ * A virtual timer armed when KVM_RUN returns to the VMM fires at its
+ * compare value, not at the next entry: that entry finds the timer put
+ * away (off the CPU) and decides its line by comparing counts
+ * (timer.c, vtimer_fired()).
+ */
+TEST_F(timer, vtimer_not_early_after_vmm_exit)
+{
+	struct mkvm_vcpu *vcpu;
+	uint64_t cval, late;
+	int fd;
+
+	self->vm = vm_create(guest_vtimer_vmm_exit, guest_vtimer_vmm_exit_end);
+	vcpu = vm_vcpu_add_features(self->vm, 0, 0, GUEST_ENTRY);
+	vcpu_set_reg(vcpu, MKVM_VBAR_EL1, MKVM_CODE_IPA);
+	fd = _vm_vgic_create(self->vm);
+	vgic_finish(fd);
+
+	cval = vcpu_report(vcpu);
+	EXPECT_NE(0, cval);
+	late = vcpu_report_within(vcpu, 10 * mkvm_timeout_scale(),
+				  KVM_REG_ARM_TIMER_CTL,
+				  KVM_REG_ARM_TIMER_CVAL,
+				  KVM_REG_ARM_TIMER_CNT);
+	EXPECT_GT(1ull << 63, late) TH_LOG("IRQ %lld ticks before CVAL",
+					   -(long long)late);
+	EXPECT_EQ(CTL_ENABLE | CTL_ISTATUS, vcpu_report(vcpu));
+	vcpu_done(vcpu);
+	vcpu_free(vcpu);
+	close(fd);
+}
+
 /* The guest's counters and physical timer, as it reads them. */
 MKVM_GUEST(guest_counters,
 	"isb\n"

@@ -628,6 +628,9 @@ static void vcpu_sched_in(struct preempt_notifier *pn, int cpu)
 static void vcpu_sched_out(struct preempt_notifier *pn,
 			   struct task_struct *next)
 {
+	struct mkvm_vcpu *vcpu = container_of(pn, struct mkvm_vcpu, arch.pn);
+
+	WRITE_ONCE(vcpu->arch.vtimer_loaded, false);
 	vcpu_timer_put();
 }
 
@@ -725,6 +728,7 @@ static u64 enter_guest(struct mkvm_vcpu *vcpu)
 	rcu_virt_note_context_switch();
 	exit = mkvm_call_hyp(MKVM_HC(MKVM_HC_VCPU_RUN),
 			     (u64)mkvm_hyp_va(h), 0, 0);
+	WRITE_ONCE(vcpu->arch.vtimer_loaded, !TIMER_PUT_EACH_EXIT);
 	if (TIMER_PUT_EACH_EXIT)
 		vcpu_timer_put();
 	WRITE_ONCE(vcpu->in_guest, false);
@@ -828,6 +832,7 @@ int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu)
 		ret = handle_exit(vcpu, enter_guest(vcpu));
 	}
 	preempt_disable();
+	WRITE_ONCE(vcpu->arch.vtimer_loaded, false);
 	vcpu_timer_put();
 	timer_put_unwatch(vcpu);
 	preempt_enable();

@@ -72,13 +72,29 @@ static bool ctl_can_fire(u64 ctl)
 }
 
 /*
- * The timer condition (Arm ARM D12.8.17, "The timer condition"): the
+ * Is the virtual timer's line high?  While the timer is loaded on the
+ * CPU (armed, masked, since the last exit: hyp/sysreg-sr.c) the timer
+ * itself says so: its CNTV_CTL_EL0.ISTATUS, read at that exit.  The
+ * guest reads the same bit in its handler, so the interrupt never comes
+ * before the guest can see why.  Comparing counts here instead would get
+ * ahead of a timer whose ISTATUS follows the count late (QEMU sets it
+ * from a host timer callback, which a loaded host runs late), and the
+ * guest would take an interrupt with ISTATUS clear.  KVM does the same
+ * (kvm_timer_should_fire() reads the loaded timer's CTL).
+ *
+ * Once put (off the CPU), the timer condition (Arm ARM D12.8.17): the
  * count has reached the compare value, both read as unsigned 64-bit.
+ * The next entry then sets the hardware's ISTATUS from the same count.
  */
 static bool vtimer_fired(struct mkvm_vcpu *vcpu)
 {
-	return ctl_can_fire(*sysreg(vcpu, SR_CNTV_CTL_EL0)) &&
-	       vcounter(vcpu) >= *sysreg(vcpu, SR_CNTV_CVAL_EL0);
+	u64 ctl = *sysreg(vcpu, SR_CNTV_CTL_EL0);
+
+	if (!ctl_can_fire(ctl))
+		return false;
+	if (READ_ONCE(vcpu->arch.vtimer_loaded))
+		return ctl & ARCH_TIMER_CTRL_IT_STAT;
+	return vcounter(vcpu) >= *sysreg(vcpu, SR_CNTV_CVAL_EL0);
 }
 
 static bool ptimer_fired(struct mkvm_vcpu *vcpu)

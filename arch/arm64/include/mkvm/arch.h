@@ -220,6 +220,7 @@ struct mkvm_arch_vcpu {
 #endif
 	bool initialized;		/* KVM_ARM_VCPU_INIT done */
 	bool has_run;			/* KVM_RUN got to the guest once */
+	bool vtimer_loaded;		/* the last exit left its vtimer loaded */
 	/*
 	 * HCR_EL2 trap bits the VM's final ID registers call for, decided
 	 * at the first run (sysregs.c: mkvm_sysregs_hcr_traps()).
