@@ -268,6 +268,37 @@ TEST_F(timer, attr_rules)
 	"mov	x24, #0\n"						\
 	"isb\n"
 
+/* Enable PPI 27, the virtual timer's, after G_GIC_PPI30. */
+#define G_GIC_PPI27_ON							\
+	"mov	w0, #(1 << 27)\n"					\
+	"str	w0, [x22, #0x100]\n"
+
+/* Virtual timer on, unmasked, x3 = CVAL = count + @ticks (a register). */
+#define G_VTIMER_ARM(ticks)						\
+	"mrs	x0, cntvct_el0\n"					\
+	"add	x3, x0, " ticks "\n"					\
+	"msr	cntv_cval_el0, x3\n"					\
+	"mov	x0, #1\n"						\
+	"msr	cntv_ctl_el0, x0\n"					\
+	"isb\n"
+
+/*
+ * A VM running @code (its vectors at the start: VBAR_EL1 there, entry at
+ * GUEST_ENTRY) with one vCPU and a finished vGIC, whose fd goes to *@gic.
+ */
+static struct mkvm_vcpu *irq_vm_create(struct mkvm_vm **vm, const char *code,
+				       const char *end, int *gic)
+{
+	struct mkvm_vcpu *vcpu;
+
+	*vm = vm_create(code, end);
+	vcpu = vm_vcpu_add_features(*vm, 0, 0, GUEST_ENTRY);
+	vcpu_set_reg(vcpu, MKVM_VBAR_EL1, MKVM_CODE_IPA);
+	*gic = _vm_vgic_create(*vm);
+	vgic_finish(*gic);
+	return vcpu;
+}
+
 /*
  * Reports CNTFRQ_EL0; arms the physical timer 10 ms ahead through
  * CNTP_TVAL_EL0 and reports CVAL - start; waits in WFI with only that
@@ -321,11 +352,7 @@ TEST_F(timer, ptimer_irq_wakes_wfi)
 	uint64_t freq, ticks, v;
 	int fd;
 
-	self->vm = vm_create(guest_ptimer, guest_ptimer_end);
-	vcpu = vm_vcpu_add_features(self->vm, 0, 0, GUEST_ENTRY);
-	vcpu_set_reg(vcpu, MKVM_VBAR_EL1, MKVM_CODE_IPA);
-	fd = _vm_vgic_create(self->vm);
-	vgic_finish(fd);
+	vcpu = irq_vm_create(&self->vm, guest_ptimer, guest_ptimer_end, &fd);
 
 	freq = vcpu_report(vcpu);
 	EXPECT_EQ(host_cntfrq(), freq);
@@ -569,18 +596,12 @@ TEST_F(timer, fired_vtimer_stays_off_the_host)
 MKVM_GUEST(guest_vtimer_wfi,
 	G_VECTORS(G_VTIMER_IRQ)
 	G_GIC_PPI30
-	"mov	w0, #(1 << 27)\n"
-	"str	w0, [x22, #0x100]\n"
+	G_GIC_PPI27_ON
 	"mrs	x1, cntfrq_el0\n"
 	"lsr	x2, x1, #13\n"
 	"mov	x5, #" WFI_ROUNDS_STR "\n"
 	"2:	add	x6, x24, #1\n"
-	"mrs	x0, cntvct_el0\n"
-	"add	x3, x0, x2\n"
-	"msr	cntv_cval_el0, x3\n"
-	"mov	x0, #1\n"
-	"msr	cntv_ctl_el0, x0\n"
-	"isb\n"
+	G_VTIMER_ARM("x2")
 	/* IRQs masked from the check to the WFI: no wake-up is lost. */
 	"1:	cmp	x24, x6\n"
 	"b.hs	3f\n"
@@ -642,11 +663,8 @@ TEST_F(timer, polled_wfi_queues_no_host_timer)
 		mount("nodev", TRACEFS, "tracefs", 0, NULL);
 	if (tracefs_write("events/timer/hrtimer_start/enable", "0"))
 		SKIP(return, "no timer:hrtimer_start trace event");
-	self->vm = vm_create(guest_vtimer_wfi, guest_vtimer_wfi_end);
-	vcpu = vm_vcpu_add_features(self->vm, 0, 0, GUEST_ENTRY);
-	vcpu_set_reg(vcpu, MKVM_VBAR_EL1, MKVM_CODE_IPA);
-	fd = _vm_vgic_create(self->vm);
-	vgic_finish(fd);
+	vcpu = irq_vm_create(&self->vm, guest_vtimer_wfi,
+			     guest_vtimer_wfi_end, &fd);
 
 	ASSERT_EQ(0, tracefs_write("tracing_on", "0"));
 	ASSERT_EQ(0, tracefs_write("trace", ""));
@@ -704,8 +722,7 @@ TEST_F(timer, polled_wfi_queues_no_host_timer)
 MKVM_GUEST(guest_vtimer_istatus,
 	G_VECTORS(G_VTIMER_ISTATUS_IRQ)
 	G_GIC_PPI30
-	"mov	w0, #(1 << 27)\n"
-	"str	w0, [x22, #0x100]\n"
+	G_GIC_PPI27_ON
 	"mov	x23, #0\n"
 	"mov	x19, #0\n"
 	"mrs	x1, cntfrq_el0\n"
@@ -713,11 +730,7 @@ MKVM_GUEST(guest_vtimer_istatus,
 	"mov	x5, #" LAG_ROUNDS_STR "\n"
 	"2:	add	x6, x24, #1\n"
 	"isb\n"
-	"mrs	x0, cntvct_el0\n"
-	"add	x3, x0, x7\n"
-	"msr	cntv_cval_el0, x3\n"
-	"mov	x0, #1\n"
-	"msr	cntv_ctl_el0, x0\n"
+	G_VTIMER_ARM("x7")
 	"1:	isb\n"
 	"mrs	x0, cntvct_el0\n"
 	"cmp	x0, x3\n"
@@ -756,11 +769,8 @@ TEST_F(timer, vtimer_irq_not_before_istatus)
 	uint64_t taken, early, lagged;
 	int fd;
 
-	self->vm = vm_create(guest_vtimer_istatus, guest_vtimer_istatus_end);
-	vcpu = vm_vcpu_add_features(self->vm, 0, 0, GUEST_ENTRY);
-	vcpu_set_reg(vcpu, MKVM_VBAR_EL1, MKVM_CODE_IPA);
-	fd = _vm_vgic_create(self->vm);
-	vgic_finish(fd);
+	vcpu = irq_vm_create(&self->vm, guest_vtimer_istatus,
+			     guest_vtimer_istatus_end, &fd);
 
 	taken = vcpu_report_within(vcpu, 30 * mkvm_timeout_scale(),
 				   KVM_REG_ARM_TIMER_CTL,
@@ -804,17 +814,11 @@ TEST_F(timer, vtimer_irq_not_before_istatus)
 MKVM_GUEST(guest_vtimer_vmm_exit,
 	G_VECTORS(G_VTIMER_ARRIVAL_IRQ)
 	G_GIC_PPI30
-	"mov	w0, #(1 << 27)\n"
-	"str	w0, [x22, #0x100]\n"
+	G_GIC_PPI27_ON
 	"mrs	x1, cntfrq_el0\n"
 	"lsr	x2, x1, #7\n"
 	"isb\n"
-	"mrs	x0, cntvct_el0\n"
-	"add	x3, x0, x2\n"
-	"msr	cntv_cval_el0, x3\n"
-	"mov	x0, #1\n"
-	"msr	cntv_ctl_el0, x0\n"
-	"isb\n"
+	G_VTIMER_ARM("x2")
 	G_REPORT("x3")
 	"msr	daifclr, #2\n"
 	"1:	cbnz	x24, 2f\n"
@@ -837,11 +841,8 @@ TEST_F(timer, vtimer_not_early_after_vmm_exit)
 	uint64_t cval, late;
 	int fd;
 
-	self->vm = vm_create(guest_vtimer_vmm_exit, guest_vtimer_vmm_exit_end);
-	vcpu = vm_vcpu_add_features(self->vm, 0, 0, GUEST_ENTRY);
-	vcpu_set_reg(vcpu, MKVM_VBAR_EL1, MKVM_CODE_IPA);
-	fd = _vm_vgic_create(self->vm);
-	vgic_finish(fd);
+	vcpu = irq_vm_create(&self->vm, guest_vtimer_vmm_exit,
+			     guest_vtimer_vmm_exit_end, &fd);
 
 	cval = vcpu_report(vcpu);
 	EXPECT_NE(0, cval);
