@@ -72,15 +72,31 @@ static bool ctl_can_fire(u64 ctl)
 }
 
 /*
+ * The guest's CNTV_CTL_EL0 as the timer holds it now, while it is loaded
+ * on this CPU (preemption off): the EL1 virtual timer, which an nVHE host
+ * at EL1 reads as its own CNTV_CTL_EL0 (it runs on the physical timer)
+ * and a VHE host at EL2 as CNTV_CTL_EL02.  IMASK reads set (the exit
+ * masked it); ENABLE and ISTATUS are the guest's.
+ */
+static u64 loaded_vtimer_ctl(void)
+{
+	if (is_kernel_in_hyp_mode())
+		return read_sysreg_s(SYS_CNTV_CTL_EL02);
+	return read_sysreg_s(SYS_CNTV_CTL_EL0);
+}
+
+/*
  * Is the virtual timer's line high?  While the timer is loaded on the
  * CPU (armed, masked, since the last exit: hyp/sysreg-sr.c) the timer
- * itself says so: its CNTV_CTL_EL0.ISTATUS, read at that exit.  The
- * guest reads the same bit in its handler, so the interrupt never comes
- * before the guest can see why.  Comparing counts here instead would get
- * ahead of a timer whose ISTATUS follows the count late (QEMU sets it
- * from a host timer callback, which a loaded host runs late), and the
- * guest would take an interrupt with ISTATUS clear.  KVM does the same
- * (kvm_timer_should_fire() reads the loaded timer's CTL).
+ * itself says so: its CNTV_CTL_EL0.ISTATUS, read now.  The guest reads
+ * the same bit in its handler, so the interrupt never comes before the
+ * guest can see why.  Comparing counts here instead would get ahead of a
+ * timer whose ISTATUS follows the count late (QEMU sets it from a host
+ * timer callback, which a loaded host runs late), and the guest would
+ * take an interrupt with ISTATUS clear.  KVM does the same
+ * (kvm_timer_should_fire() reads the loaded timer's CTL).  Read live, not
+ * as the exit saved it: a WFI whose deadline passed while halt polling
+ * then gets its interrupt at the next entry, not one exit later.
  *
  * Once put (off the CPU), the timer condition (Arm ARM D12.8.17): the
  * count has reached the compare value, both read as unsigned 64-bit.
@@ -88,12 +104,18 @@ static bool ctl_can_fire(u64 ctl)
  */
 static bool vtimer_fired(struct mkvm_vcpu *vcpu)
 {
-	u64 ctl = *sysreg(vcpu, SR_CNTV_CTL_EL0);
+	bool loaded, fired = false;
 
-	if (!ctl_can_fire(ctl))
+	if (!ctl_can_fire(*sysreg(vcpu, SR_CNTV_CTL_EL0)))
 		return false;
-	if (READ_ONCE(vcpu->arch.vtimer_loaded))
-		return ctl & ARCH_TIMER_CTRL_IT_STAT;
+	/* The put (a schedule-out) clears the flag: not between the two. */
+	preempt_disable();
+	loaded = READ_ONCE(vcpu->arch.vtimer_loaded);
+	if (loaded)
+		fired = loaded_vtimer_ctl() & ARCH_TIMER_CTRL_IT_STAT;
+	preempt_enable();
+	if (loaded)
+		return fired;
 	return vcounter(vcpu) >= *sysreg(vcpu, SR_CNTV_CVAL_EL0);
 }
 
