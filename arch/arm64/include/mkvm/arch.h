@@ -252,6 +252,12 @@ struct mkvm_arch_vcpu {
 	 */
 	u32 ccsidr[MKVM_CSSELR_MAX];
 	u16 ccsidr_set;
+	/*
+	 * CLIDR_EL1 as the guest and the VMM read it: made up at the first
+	 * KVM_ARM_VCPU_INIT, or what the VMM wrote; kept over later resets,
+	 * as KVM keeps it (sysregs.c: made_up_clidr()).
+	 */
+	u64 clidr;
 	struct mkvm_vcpu_debug dbg;
 	/* Steal time (pvtime.c): the record's IPA once the VMM set one. */
 	bool steal_set;
