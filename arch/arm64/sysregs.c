@@ -741,6 +741,36 @@ u64 mkvm_sysregs_hcr_traps(struct mkvm_vcpu *vcpu)
 }
 
 /**
+ * mkvm_sysregs_finalise() - keep what the guest reads in the ID registers
+ * @vm:		the VM, at a vCPU's first KVM_RUN, vm->lock held, vm->arch.ran set
+ *
+ * From the first run the VM's ID registers are final, as in KVM: the VMM
+ * can only write back the value held (mkvm_sysreg_set()) and no vGIC can
+ * come to change the GIC fields (vm_id_reg()).  A guest reads them
+ * often (HCR_EL2.TID3 traps every read, at EL1 and at EL0 through the
+ * kernel's emulation of MRS), so the values are worked out once here
+ * rather than on every trap, where each cost a walk of sr_table and a
+ * search of the kernel's cpufeature registers (read_sanitised_ftr_reg()).
+ * The ID space encodings sr_table does not list read as zero, as before.
+ * Every vCPU calls this before it first enters the guest, so none traps
+ * before the values are there; the first call fills them.
+ */
+void mkvm_sysregs_finalise(struct mkvm_vm *vm)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&vm->lock);
+	if (vm->arch.id_final_done)
+		return;
+	for (i = 0; i < ARRAY_SIZE(sr_table); i++)
+		if (sr_table[i].kind == SR_ID && is_id_space(sr_table[i].enc))
+			vm->arch.id_final[id_index(sr_table[i].enc)] =
+				vm_id_reg(vm, sr_table[i].enc);
+	vm->arch.ctr_final = vm_id_reg(vm, SYS_CTR_EL0);
+	vm->arch.id_final_done = true;
+}
+
+/**
  * mkvm_sysregs_has_gicv3() - does the VM's guest have the GICv3 CPU interface?
  * @vm:		the VM, its configuration final (vm->arch.ran)
  *
@@ -1163,7 +1193,20 @@ int mkvm_handle_sysreg_trap(struct mkvm_vcpu *vcpu, u64 esr)
 	u32 enc = esr_sys64_to_sysreg(esr);
 	bool read = (esr & ESR_ELx_SYS64_ISS_DIR_MASK) == ESR_ELx_SYS64_ISS_DIR_READ;
 	unsigned int rt = ESR_ELx_SYS64_ISS_RT(esr);
-	const struct sr_desc *d = sr_find(enc);
+	const struct sr_desc *d;
+
+	/*
+	 * The ID registers and CTR_EL0, the reads a guest traps on most:
+	 * the VM's final values (mkvm_sysregs_finalise()), without looking
+	 * for a descriptor.  Their writes UNDEF, below.
+	 */
+	if (read && (is_id_space(enc) || enc == SYS_CTR_EL0)) {
+		mkvm_set_gpr(vcpu, rt, enc == SYS_CTR_EL0 ?
+			     vcpu->vm->arch.ctr_final :
+			     vcpu->vm->arch.id_final[id_index(enc)]);
+		mkvm_skip_instr(vcpu);
+		return 1;
+	}
 
 	/*
 	 * SGIs: only group 1 Non-secure ones exist for the guest.  Without a
@@ -1179,6 +1222,7 @@ int mkvm_handle_sysreg_trap(struct mkvm_vcpu *vcpu, u64 esr)
 		mkvm_skip_instr(vcpu);
 		return 1;
 	}
+	d = sr_find(enc);
 	if (!d) {
 		if (is_debug_space(enc) || (read && is_id_space(enc))) {
 			if (read)

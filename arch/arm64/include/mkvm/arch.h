@@ -146,6 +146,15 @@ struct mkvm_arch_vm {
 	 * value (a real CTR_EL0 is never 0: bit 31 is RES1).  Same rules.
 	 */
 	u64 ctr_el0;
+	/*
+	 * What the guest reads in the ID space (at the same index as
+	 * id_regs[]) and in CTR_EL0, final from the first KVM_RUN on, as
+	 * sysregs.c's mkvm_sysregs_finalise() fills them: a trapped read
+	 * takes its value here.  Written once, under vm->lock.
+	 */
+	u64 id_final[MKVM_NR_ID_REGS];
+	u64 ctr_final;
+	bool id_final_done;
 };
 
 enum mkvm_power {
