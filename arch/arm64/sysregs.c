@@ -1197,8 +1197,9 @@ int mkvm_handle_sysreg_trap(struct mkvm_vcpu *vcpu, u64 esr)
 
 	/*
 	 * The ID registers and CTR_EL0, the reads a guest traps on most:
-	 * the VM's final values (mkvm_sysregs_finalise()), without looking
-	 * for a descriptor.  Their writes UNDEF, below.
+	 * the VM's final values (mkvm_sysregs_finalise(); zero for the
+	 * encodings of the ID space sr_table does not list), without
+	 * looking for a descriptor.  Their writes UNDEF, below.
 	 */
 	if (read && (is_id_space(enc) || enc == SYS_CTR_EL0)) {
 		mkvm_set_gpr(vcpu, rt, enc == SYS_CTR_EL0 ?
@@ -1224,7 +1225,7 @@ int mkvm_handle_sysreg_trap(struct mkvm_vcpu *vcpu, u64 esr)
 	}
 	d = sr_find(enc);
 	if (!d) {
-		if (is_debug_space(enc) || (read && is_id_space(enc))) {
+		if (is_debug_space(enc)) {
 			if (read)
 				mkvm_set_gpr(vcpu, rt, 0);
 			mkvm_skip_instr(vcpu);
