@@ -762,6 +762,180 @@ TEST_F(idregs, ccsidr_32bit_as_guest_reads)
 	vcpu_free(vcpu);
 }
 
+/* CLIDR_EL1 (Arm ARM D19.2): Ctype<n> 3 bits a level, LoUIS, LoC, LoUU. */
+#define CLIDR_CTYPE_SHIFT(n)	(3 * ((n) - 1))
+#define CLIDR_CTYPE(v, n)	(((v) >> CLIDR_CTYPE_SHIFT(n)) & 7)
+#define CLIDR_LOUIS		21
+#define CLIDR_LOC		24
+#define CLIDR_LOUU		27
+#define CLIDR_LVL_MASK(shift)	(7ull << (shift))
+#define CLIDR_RES0_LOW		47
+#define CTYPE_INST		1
+#define CTYPE_DATA		2
+#define CTYPE_SEPARATE		3
+#define CTYPE_UNIFIED		4
+
+/*
+ * The CLIDR_EL1 KVM 6.12 gives a vCPU for the host's sanitised CTR_EL0
+ * @ctr (reset_clidr(), no MTE): what CTR_EL0's IDC and DIC ask of the
+ * guest, in the fewest levels.  No IDC: a level-1 data cache to clean to
+ * the PoU (LoUU = LoUIS = LoC = 1).  IDC: nothing to clean to the PoU,
+ * one unified level as LoC, at level 1 with DIC, else at level 2.  No
+ * DIC: a level-1 instruction cache too.
+ */
+static uint64_t kvm_made_up_clidr(uint64_t ctr)
+{
+	uint64_t clidr = 0, loc = 1;
+
+	if (ctr & CTR_IDC) {
+		loc = (ctr & CTR_DIC) ? 1 : 2;
+		clidr |= (uint64_t)CTYPE_UNIFIED << CLIDR_CTYPE_SHIFT(loc);
+	} else {
+		clidr |= CTYPE_DATA | 1ull << CLIDR_LOUU | 1ull << CLIDR_LOUIS;
+	}
+	if (!(ctr & CTR_DIC))
+		clidr |= CTYPE_INST;
+	return clidr | loc << CLIDR_LOC;
+}
+
+/*
+ * CLIDR_EL1 is made up from CTR_EL0, not the hardware's, as KVM makes it
+ * (the hardware's levels differ between CPUs): the VMM reads the value
+ * kvm_made_up_clidr() gives for the VM's CTR_EL0 as first read (the
+ * host's sanitised one), on every vCPU, and the guest reads the same.
+ * The CCSIDR_EL1 of each cache it names has the smallest line of its
+ * kind CTR_EL0 names, as KVM makes it (no other line is ever made up).
+ */
+TEST_F(idregs, clidr_made_up_from_ctr)
+{
+	uint64_t ctr, clidr, want, ccsidr;
+	struct mkvm_vcpu *vcpu, *vcpu1;
+	struct cache_view c;
+	unsigned int level;
+
+	self->vm = vm_create(guest_read_cache, guest_read_cache_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	vcpu1 = vm_vcpu_add(self->vm, 1);
+	ctr = vcpu_get_reg(vcpu, CTR_EL0);
+	clidr = vcpu_get_reg(vcpu, CLIDR_EL1);
+	want = kvm_made_up_clidr(ctr);
+	TH_LOG("CTR_EL0 %#llx, CLIDR_EL1 %#llx, KVM's for that CTR_EL0 %#llx",
+	       (unsigned long long)ctr, (unsigned long long)clidr,
+	       (unsigned long long)want);
+	EXPECT_EQ(want, clidr);
+	EXPECT_EQ(want, vcpu_get_reg(vcpu1, CLIDR_EL1)) TH_LOG("vCPU 1");
+
+	for (level = 1; level <= 7; level++) {
+		unsigned int type = CLIDR_CTYPE(clidr, level);
+		uint32_t dline = GET(ctr, CTR_DMINLINE) + 2 - 4;
+		uint32_t iline = GET(ctr, CTR_IMINLINE) + 2 - 4;
+
+		if (type & (CTYPE_DATA | CTYPE_UNIFIED)) {
+			ASSERT_EQ(0, _vcpu_get_reg(vcpu,
+					CCSIDR((level - 1) << 1), &ccsidr));
+			EXPECT_EQ(dline, ccsidr & CCSIDR_LINESIZE)
+				TH_LOG("level %u data/unified line", level);
+		}
+		if (type & CTYPE_INST) {
+			ASSERT_EQ(0, _vcpu_get_reg(vcpu,
+					CCSIDR((level - 1) << 1 | 1), &ccsidr));
+			EXPECT_EQ(iline, ccsidr & CCSIDR_LINESIZE)
+				TH_LOG("level %u instruction line", level);
+		}
+	}
+
+	c = cache_view(_metadata, vcpu);
+	EXPECT_EQ(want, c.clidr) TH_LOG("the guest's CLIDR_EL1");
+	check_cache_view(_metadata, vcpu, &c);
+	vcpu_free(vcpu1);
+	vcpu_free(vcpu);
+}
+
+/* @clidr with a unified cache at its first level without one. */
+static uint64_t clidr_one_more_level(uint64_t clidr)
+{
+	unsigned int level;
+
+	for (level = 1; level < 7; level++)
+		if (!CLIDR_CTYPE(clidr, level))
+			break;
+	return clidr | (uint64_t)CTYPE_UNIFIED << CLIDR_CTYPE_SHIFT(level);
+}
+
+/*
+ * KVM_SET_ONE_REG of CLIDR_EL1, as KVM 6.12's set_clidr(): any value
+ * without RES0 bits (63:47) that asks for a clean to the PoU unless the
+ * host's sanitised CTR_EL0 says IDC (LoC 0, or LoUU and LoUIS both 0,
+ * means none is needed); RES0 bits and, without IDC, such a value are
+ * -EINVAL, the value kept.  The check is the host's CTR_EL0, not the
+ * VM's: lowering the VM's IDC changes nothing.  Taken before and after
+ * the first run (the vCPU's register, not the VM's configuration);
+ * the guest reads what was written; the vCPU keeps it over a reset
+ * (KVM_ARM_VCPU_INIT again), as KVM makes it up only at the first;
+ * another vCPU keeps its own.
+ */
+TEST_F(idregs, clidr_write_checked)
+{
+	uint64_t ctr, clidr, more, no_pou, no_loc;
+	struct mkvm_vcpu *vcpu, *vcpu1;
+	struct cache_view c;
+	int want_no_pou;
+
+	self->vm = vm_create(guest_read_cache, guest_read_cache_end);
+	vcpu = vm_vcpu_add(self->vm, 0);
+	vcpu1 = vm_vcpu_add(self->vm, 1);
+	ctr = vcpu_get_reg(vcpu, CTR_EL0);
+	clidr = vcpu_get_reg(vcpu, CLIDR_EL1);
+	more = clidr_one_more_level(clidr);
+	no_loc = more & ~CLIDR_LVL_MASK(CLIDR_LOC);
+	no_pou = (more & ~CLIDR_LVL_MASK(CLIDR_LOUU) &
+		  ~CLIDR_LVL_MASK(CLIDR_LOUIS)) | 1ull << CLIDR_LOC;
+	want_no_pou = (ctr & CTR_IDC) ? 0 : -EINVAL;
+	TH_LOG("CTR_EL0 %#llx (IDC %d), CLIDR_EL1 %#llx, one more level %#llx",
+	       (unsigned long long)ctr, !!(ctr & CTR_IDC),
+	       (unsigned long long)clidr, (unsigned long long)more);
+
+	EXPECT_EQ(-EINVAL, _vcpu_set_reg(vcpu, CLIDR_EL1,
+					 more | 1ull << CLIDR_RES0_LOW))
+		TH_LOG("RES0 bit 47");
+	EXPECT_EQ(-EINVAL, _vcpu_set_reg(vcpu, CLIDR_EL1, more | 1ull << 63))
+		TH_LOG("RES0 bit 63");
+	EXPECT_EQ(clidr, vcpu_get_reg(vcpu, CLIDR_EL1));
+	EXPECT_EQ(want_no_pou, _vcpu_set_reg(vcpu, CLIDR_EL1, no_loc))
+		TH_LOG("LoC 0");
+	EXPECT_EQ(want_no_pou, _vcpu_set_reg(vcpu, CLIDR_EL1, no_pou))
+		TH_LOG("LoUU and LoUIS 0");
+	if (ctr & CTR_IDC) {
+		/* The VM's CTR_EL0 without IDC: the host's still rules. */
+		ASSERT_EQ(0, _vcpu_set_reg(vcpu, CTR_EL0, ctr & ~CTR_IDC));
+		EXPECT_EQ(0, _vcpu_set_reg(vcpu, CLIDR_EL1, no_loc))
+			TH_LOG("LoC 0, the VM's IDC lowered");
+		EXPECT_EQ(no_loc, vcpu_get_reg(vcpu, CLIDR_EL1));
+		ASSERT_EQ(0, _vcpu_set_reg(vcpu, CTR_EL0, ctr));
+	} else {
+		EXPECT_EQ(clidr, vcpu_get_reg(vcpu, CLIDR_EL1));
+	}
+
+	ASSERT_EQ(0, _vcpu_set_reg(vcpu, CLIDR_EL1, more));
+	EXPECT_EQ(more, vcpu_get_reg(vcpu, CLIDR_EL1));
+	EXPECT_EQ(clidr, vcpu_get_reg(vcpu1, CLIDR_EL1)) TH_LOG("vCPU 1");
+	c = cache_view(_metadata, vcpu);
+	EXPECT_EQ(more, c.clidr) TH_LOG("the guest's CLIDR_EL1");
+
+	/* After the run: still the vCPU's to write, never -EBUSY. */
+	EXPECT_EQ(0, _vcpu_set_reg(vcpu, CLIDR_EL1, clidr))
+		TH_LOG("after the run");
+	EXPECT_EQ(-EINVAL, _vcpu_set_reg(vcpu, CLIDR_EL1,
+					 clidr | 1ull << CLIDR_RES0_LOW));
+	ASSERT_EQ(0, _vcpu_set_reg(vcpu, CLIDR_EL1, more));
+	ASSERT_EQ(0, _vcpu_init(vcpu, 0));
+	EXPECT_EQ(more, vcpu_get_reg(vcpu, CLIDR_EL1))
+		TH_LOG("after KVM_ARM_VCPU_INIT again");
+	EXPECT_EQ(clidr, vcpu_get_reg(vcpu1, CLIDR_EL1)) TH_LOG("vCPU 1");
+	vcpu_free(vcpu1);
+	vcpu_free(vcpu);
+}
+
 /* The host's EL0 runs AArch32: the AArch32 ID registers are writable. */
 #define AA32_OR_SKIP(vcpu) do {						\
 	if (GET(vcpu_get_reg(vcpu, ID_AA64PFR0_EL1), PFR0_EL0) !=	\

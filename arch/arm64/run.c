@@ -789,6 +789,7 @@ int mkvm_arch_vcpu_run(struct mkvm_vcpu *vcpu)
 		mutex_lock(&vcpu->vm->lock);
 		WRITE_ONCE(vcpu->vm->arch.ran, true);
 		vcpu->arch.hyp->smccc_to_el1 = !!vcpu->vm->arch.nr_smccc_filter;
+		mkvm_sysregs_finalise(vcpu->vm);
 		vcpu->arch.hcr_traps = mkvm_sysregs_hcr_traps(vcpu);
 		vcpu->arch.icc_undef = !mkvm_sysregs_has_gicv3(vcpu->vm);
 		mutex_unlock(&vcpu->vm->lock);

@@ -7,11 +7,13 @@
  * emulated in timer.c, the PMU).  A trapped access the table does not
  * know injects UNDEF.
  */
+#include <linux/cacheinfo.h>
 #include <linux/kvm.h>
 #include <linux/string.h>
 #include <linux/types.h>
 #include <linux/uaccess.h>
 #include <asm/arch_timer.h>
+#include <asm/cache.h>
 #include <asm/cpufeature.h>
 #include <asm/esr.h>
 #include <asm/kvm_arm.h>
@@ -38,6 +40,7 @@ enum sr_kind {
 	SR_OSLAR,	/* write-only: sets OSLSR_EL1.OSLK */
 	SR_LOR,		/* LORegions: RAZ/WI, or UNDEF if ID_AA64MMFR1_EL1.LO is 0 */
 	SR_CCSIDR,	/* CCSIDR_EL1, CCSIDR2_EL1: guest reads only (TID2/4) */
+	SR_CLIDR,	/* CLIDR_EL1: the vCPU's (made_up_clidr()) */
 };
 
 /* What a trapped guest access to an SR_EMUL register does. */
@@ -146,14 +149,15 @@ static const struct sr_desc sr_table[] = {
 	IDREG(SYS_ID_MMFR5_EL1),
 	/*
 	 * Cache and implementation identification: the host's, fixed, but
-	 * CTR_EL0, which the VMM may lower (id_writable[]), and CCSIDR_EL1,
-	 * made up as in KVM (the KVM_REG_ARM_DEMUX ids).  The cache ones
-	 * always trap (HCR_EL2.TID2 or TID4: mkvm_sysregs_hcr_traps()):
-	 * CTR_EL0 is then the VM's (untrapped with TID4: the hardware's,
-	 * equal to it), CLIDR_EL1 the hardware's, CCSIDR_EL1 the vCPU's,
-	 * CSSELR_EL1 the switched register it always is, CCSIDR2_EL1 UNDEF.
+	 * CTR_EL0, which the VMM may lower (id_writable[]), and CLIDR_EL1
+	 * and CCSIDR_EL1, the vCPU's, made up as in KVM (CCSIDR_EL1: the
+	 * KVM_REG_ARM_DEMUX ids).  The cache ones always trap (HCR_EL2.TID2
+	 * or TID4: mkvm_sysregs_hcr_traps()): CTR_EL0 is then the VM's
+	 * (untrapped with TID4: the hardware's, equal to it), CLIDR_EL1 and
+	 * CCSIDR_EL1 the vCPU's, CSSELR_EL1 the switched register it always
+	 * is, CCSIDR2_EL1 UNDEF.
 	 */
-	IDREG(SYS_CLIDR_EL1),
+	{ .enc = SYS_CLIDR_EL1, .kind = SR_CLIDR, .user = true },
 	IDREG(SYS_AIDR_EL1),
 	IDREG(SYS_CTR_EL0),
 	{ .enc = SYS_CCSIDR_EL1, .kind = SR_CCSIDR },
@@ -236,26 +240,6 @@ static const struct sr_desc *sr_find(u32 enc)
 }
 
 /*
- * CLIDR_EL1 as first read, then fixed: KVM_GET_REG_LIST counts the CCSIDR
- * ids and then writes them, and both must agree even if the thread moves
- * to a CPU with other caches in between.
- */
-static u64 host_clidr(void)
-{
-	static u64 clidr;
-	u64 v = READ_ONCE(clidr), old;
-
-	if (!v) {
-		/* The first value stored wins, on any CPU. */
-		v = read_sysreg(clidr_el1);
-		old = cmpxchg(&clidr, 0, v);
-		if (old)
-			v = old;
-	}
-	return v;
-}
-
-/*
  * The ID registers a guest sees: the host's sanitised view, less what
  * minikvm does not give guests (SVE, SME, MTE, AMU, MPAM, nested EL2, the
  * PMU, SPE, trace, pointer authentication, whose keys it does not switch),
@@ -278,8 +262,6 @@ static u64 id_reg_limit(u32 enc)
 		return read_cpuid_id();
 	if (enc == SYS_REVIDR_EL1)
 		return read_sysreg(revidr_el1);
-	if (enc == SYS_CLIDR_EL1)
-		return host_clidr();
 	if (enc == SYS_AIDR_EL1)
 		return read_sysreg(aidr_el1);
 	v = read_sanitised_ftr_reg(enc);
@@ -732,20 +714,21 @@ int mkvm_get_reg_writable_masks(void __user *argp)
  * @vcpu:	a vCPU of a VM whose configuration is final (vm->arch.ran)
  *
  * The cache identification registers always trap, as in KVM: the guest
- * reads the CCSIDR_EL1 values minikvm makes up or the VMM wrote
- * (vcpu_ccsidr()), never the hardware's, whose geometry differs between
- * CPUs and whose format on a FEAT_CCIDX CPU is not the one the guest is
- * told of.  HCR_EL2.TID4 traps CCSIDR_EL1, CCSIDR2_EL1, CLIDR_EL1 and
- * CSSELR_EL1 only, and exists with FEAT_EVT; it is enough when the
- * guest may read the hardware's CTR_EL0.  HCR_EL2.TID2 traps CTR_EL0 as
- * well, for a guest that must read another: the VMM lowered it; the CPUs
- * disagree (the sanitised value is then what a vCPU must see wherever it
- * runs), as KVM decides; or the kernel's sanitised value itself differs
- * from the hardware's, as when it sets IDC because CLIDR_EL1 says no
- * clean to the PoU is needed (read_cpuid_effective_cachetype(): QEMU's
- * CPUs are such).  All of them are emulated (mkvm_handle_sysreg_trap()).
- * CPUs that differ only in CTR_EL0.L1Ip (not a mismatch for the kernel)
- * are not looked for: the guest reads its CPU's.
+ * reads the CLIDR_EL1 and CCSIDR_EL1 values minikvm makes up or the VMM
+ * wrote (made_up_clidr(), vcpu_ccsidr()), never the hardware's, whose
+ * levels and geometry differ between CPUs and whose CCSIDR_EL1 format on a
+ * FEAT_CCIDX CPU is not the one the guest is told of.  HCR_EL2.TID4 traps
+ * CCSIDR_EL1, CCSIDR2_EL1, CLIDR_EL1 and CSSELR_EL1 only, and exists with
+ * FEAT_EVT; it is enough when the guest may read the hardware's CTR_EL0.
+ * HCR_EL2.TID2 traps CTR_EL0 as well, for a guest that must read another:
+ * the VMM lowered it; the CPUs disagree (the sanitised value is then what
+ * a vCPU must see wherever it runs), as KVM decides; or the kernel's
+ * sanitised value itself differs from the hardware's, as when it sets IDC
+ * because CLIDR_EL1 says no clean to the PoU is needed
+ * (read_cpuid_effective_cachetype(): QEMU's CPUs are such).  All of them
+ * are emulated (mkvm_handle_sysreg_trap()).  CPUs that differ only in
+ * CTR_EL0.L1Ip (not a mismatch for the kernel) are not looked for: the
+ * guest reads its CPU's.
  * Return: the bits, to OR into HCR_EL2 on every entry.
  */
 u64 mkvm_sysregs_hcr_traps(struct mkvm_vcpu *vcpu)
@@ -755,6 +738,36 @@ u64 mkvm_sysregs_hcr_traps(struct mkvm_vcpu *vcpu)
 	    vm_id_reg(vcpu->vm, SYS_CTR_EL0) == read_sysreg(ctr_el0))
 		return HCR_TID4;
 	return HCR_TID2;
+}
+
+/**
+ * mkvm_sysregs_finalise() - keep what the guest reads in the ID registers
+ * @vm:		the VM, at a vCPU's first KVM_RUN, vm->lock held, vm->arch.ran set
+ *
+ * From the first run the VM's ID registers are final, as in KVM: the VMM
+ * can only write back the value held (mkvm_sysreg_set()) and no vGIC can
+ * come to change the GIC fields (vm_id_reg()).  A guest reads them
+ * often (HCR_EL2.TID3 traps every read, at EL1 and at EL0 through the
+ * kernel's emulation of MRS), so the values are worked out once here
+ * rather than on every trap, where each cost a walk of sr_table and a
+ * search of the kernel's cpufeature registers (read_sanitised_ftr_reg()).
+ * The ID space encodings sr_table does not list read as zero, as before.
+ * Every vCPU calls this before it first enters the guest, so none traps
+ * before the values are there; the first call fills them.
+ */
+void mkvm_sysregs_finalise(struct mkvm_vm *vm)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&vm->lock);
+	if (vm->arch.id_final_done)
+		return;
+	for (i = 0; i < ARRAY_SIZE(sr_table); i++)
+		if (sr_table[i].kind == SR_ID && is_id_space(sr_table[i].enc))
+			vm->arch.id_final[id_index(sr_table[i].enc)] =
+				vm_id_reg(vm, sr_table[i].enc);
+	vm->arch.ctr_final = vm_id_reg(vm, SYS_CTR_EL0);
+	vm->arch.id_final_done = true;
 }
 
 /**
@@ -812,6 +825,8 @@ static u64 sr_read(struct mkvm_vcpu *vcpu, const struct sr_desc *d)
 		return *emul_reg(vcpu, d->idx);
 	case SR_DBG:
 		return *dbg_reg(vcpu, d->idx);
+	case SR_CLIDR:
+		return vcpu->arch.clidr;
 	default:
 		return 0;
 	}
@@ -844,16 +859,81 @@ static void sr_write(struct mkvm_vcpu *vcpu, const struct sr_desc *d, u64 val)
 	}
 }
 
+/*
+ * CLIDR_EL1 as KVM 6.12 makes it up (reset_clidr()), from the kernel's
+ * sanitised CTR_EL0 rather than the hardware's CLIDR_EL1, whose levels
+ * may differ between the CPUs a vCPU moves across.  The levels it names
+ * ask the guest for no less maintenance than CTR_EL0 does (Arm ARM
+ * D19.2, CTR_EL0.IDC and DIC, with CLIDR_EL1's LoUU, LoUIS and LoC):
+ * - without IDC, a data cache at level 1 that is LoUU, LoUIS and LoC, so
+ *   that cleaning to the PoU is seen to be needed;
+ * - with IDC, no level to clean to the PoU (LoUU = LoUIS = 0) and one
+ *   unified level as LoC: level 2, or level 1 with DIC, when no
+ *   instruction cache takes level 1;
+ * - without DIC, an instruction cache at level 1 (separate caches, if
+ *   there is a data cache there too), so that invalidating it is.
+ * No allocation tag levels: guests get no MTE.  The CCSIDR_EL1 values
+ * made up for these levels (vcpu_ccsidr()) hold for every level, as in
+ * KVM, which does not look at CLIDR_EL1 for them.
+ */
+static u64 made_up_clidr(void)
+{
+	u64 ctr = read_sanitised_ftr_reg(SYS_CTR_EL0);
+	unsigned int loc;
+	u64 clidr;
+
+	if (ctr & CTR_EL0_IDC) {
+		loc = ctr & CTR_EL0_DIC ? 1 : 2;
+		clidr = (u64)CACHE_TYPE_UNIFIED << CLIDR_CTYPE_SHIFT(loc);
+	} else {
+		loc = 1;
+		clidr = (u64)CACHE_TYPE_DATA << CLIDR_CTYPE_SHIFT(1) |
+			BIT_ULL(CLIDR_LOUU_SHIFT) | BIT_ULL(CLIDR_LOUIS_SHIFT);
+	}
+	if (!(ctr & CTR_EL0_DIC))
+		clidr |= (u64)CACHE_TYPE_INST << CLIDR_CTYPE_SHIFT(1);
+	return clidr | (u64)loc << CLIDR_LOC_SHIFT;
+}
+
+/*
+ * KVM_SET_ONE_REG of CLIDR_EL1, any time, per vCPU, as KVM 6.12's
+ * set_clidr(): RES0 bits set are -EINVAL, and so is a hierarchy that
+ * says no clean to the PoU is needed (LoC 0, or LoUU and LoUIS both 0:
+ * what the kernel reads as CTR_EL0.IDC, read_cpuid_effective_cachetype())
+ * where the kernel's sanitised CTR_EL0 does not say IDC.  As in KVM the
+ * check is against the host's CTR_EL0, not the VM's, which the VMM may
+ * have lowered.
+ */
+static int vcpu_clidr_set(struct mkvm_vcpu *vcpu, u64 val)
+{
+	bool idc = !CLIDR_LOC(val) || (!CLIDR_LOUU(val) && !CLIDR_LOUIS(val));
+
+	if (val & CLIDR_EL1_RES0)
+		return -EINVAL;
+	if (idc && !(read_sanitised_ftr_reg(SYS_CTR_EL0) & CTR_EL0_IDC))
+		return -EINVAL;
+	vcpu->arch.clidr = val;
+	return 0;
+}
+
 /**
  * mkvm_sysregs_reset() - architectural reset of the EL1 registers
  * @vcpu:	the vCPU
  *
- * Every register gets a defined value, none keeps what was there.
+ * Every register gets a defined value, none keeps what was there; but
+ * CLIDR_EL1, which is the vCPU's description of its caches rather than
+ * state: made up until the first KVM_ARM_VCPU_INIT, then kept over later
+ * resets (KVM_ARM_VCPU_INIT again, PSCI CPU_ON) with whatever the VMM
+ * wrote, as KVM resets it only for a vCPU not yet initialised
+ * (reset_vcpu_ftr_id_reg()).
  */
 void mkvm_sysregs_reset(struct mkvm_vcpu *vcpu)
 {
 	struct mkvm_vcpu_hyp *h = vcpu->arch.hyp;
 	unsigned int i;
+
+	if (!vcpu->arch.initialized)
+		vcpu->arch.clidr = made_up_clidr();
 
 	memset(h->ctxt.sys, 0, sizeof(h->ctxt.sys));
 	memset(&vcpu->arch.emul, 0, sizeof(vcpu->arch.emul));
@@ -916,8 +996,9 @@ int mkvm_sysreg_get(struct mkvm_vcpu *vcpu, u64 id, u64 *val)
  * FTR_HIGHER_SAFE ones) as KVM allows, for the whole VM; anything else is
  * -EINVAL.  Once it ran, another value is -EBUSY for the feature ID space
  * and CTR_EL0, as in KVM, and -EINVAL for the registers KVM keeps
- * invariant (MIDR_EL1, REVIDR_EL1, AIDR_EL1, CLIDR_EL1 here).  An
- * OSLSR_EL1 value differing in more than OSLK is -EINVAL too.
+ * invariant (MIDR_EL1, REVIDR_EL1, AIDR_EL1).  CLIDR_EL1 is the vCPU's,
+ * written at any time: vcpu_clidr_set().  An OSLSR_EL1 value differing
+ * in more than OSLK is -EINVAL too.
  * Return: 0, -ENOENT, -EINVAL, -EBUSY.
  */
 int mkvm_sysreg_set(struct mkvm_vcpu *vcpu, u64 id, u64 val)
@@ -941,6 +1022,8 @@ int mkvm_sysreg_set(struct mkvm_vcpu *vcpu, u64 id, u64 val)
 		mutex_unlock(&vm->lock);
 		return ret;
 	}
+	if (d->kind == SR_CLIDR)
+		return vcpu_clidr_set(vcpu, val);
 	/* OSLSR_EL1: only the lock state is the VMM's to restore. */
 	if (d->enc == SYS_OSLSR_EL1 &&
 	    (val ^ sr_read(vcpu, d)) & ~OSLSR_EL1_OSLK)
@@ -1110,7 +1193,21 @@ int mkvm_handle_sysreg_trap(struct mkvm_vcpu *vcpu, u64 esr)
 	u32 enc = esr_sys64_to_sysreg(esr);
 	bool read = (esr & ESR_ELx_SYS64_ISS_DIR_MASK) == ESR_ELx_SYS64_ISS_DIR_READ;
 	unsigned int rt = ESR_ELx_SYS64_ISS_RT(esr);
-	const struct sr_desc *d = sr_find(enc);
+	const struct sr_desc *d;
+
+	/*
+	 * The ID registers and CTR_EL0, the reads a guest traps on most:
+	 * the VM's final values (mkvm_sysregs_finalise(); zero for the
+	 * encodings of the ID space sr_table does not list), without
+	 * looking for a descriptor.  Their writes UNDEF, below.
+	 */
+	if (read && (is_id_space(enc) || enc == SYS_CTR_EL0)) {
+		mkvm_set_gpr(vcpu, rt, enc == SYS_CTR_EL0 ?
+			     vcpu->vm->arch.ctr_final :
+			     vcpu->vm->arch.id_final[id_index(enc)]);
+		mkvm_skip_instr(vcpu);
+		return 1;
+	}
 
 	/*
 	 * SGIs: only group 1 Non-secure ones exist for the guest.  Without a
@@ -1126,8 +1223,9 @@ int mkvm_handle_sysreg_trap(struct mkvm_vcpu *vcpu, u64 esr)
 		mkvm_skip_instr(vcpu);
 		return 1;
 	}
+	d = sr_find(enc);
 	if (!d) {
-		if (is_debug_space(enc) || (read && is_id_space(enc))) {
+		if (is_debug_space(enc)) {
 			if (read)
 				mkvm_set_gpr(vcpu, rt, 0);
 			mkvm_skip_instr(vcpu);

@@ -146,6 +146,15 @@ struct mkvm_arch_vm {
 	 * value (a real CTR_EL0 is never 0: bit 31 is RES1).  Same rules.
 	 */
 	u64 ctr_el0;
+	/*
+	 * What the guest reads in the ID space (at the same index as
+	 * id_regs[]) and in CTR_EL0, final from the first KVM_RUN on, as
+	 * sysregs.c's mkvm_sysregs_finalise() fills them: a trapped read
+	 * takes its value here.  Written once, under vm->lock.
+	 */
+	u64 id_final[MKVM_NR_ID_REGS];
+	u64 ctr_final;
+	bool id_final_done;
 };
 
 enum mkvm_power {
@@ -252,6 +261,12 @@ struct mkvm_arch_vcpu {
 	 */
 	u32 ccsidr[MKVM_CSSELR_MAX];
 	u16 ccsidr_set;
+	/*
+	 * CLIDR_EL1 as the guest and the VMM read it: made up at the first
+	 * KVM_ARM_VCPU_INIT, or what the VMM wrote; kept over later resets,
+	 * as KVM keeps it (sysregs.c: made_up_clidr()).
+	 */
+	u64 clidr;
 	struct mkvm_vcpu_debug dbg;
 	/* Steal time (pvtime.c): the record's IPA once the VMM set one. */
 	bool steal_set;

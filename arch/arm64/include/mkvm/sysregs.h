@@ -19,6 +19,7 @@ int mkvm_demux_reg_access(struct mkvm_vcpu *vcpu, u64 id, void __user *uaddr,
 int mkvm_get_reg_writable_masks(void __user *argp);
 int mkvm_handle_sysreg_trap(struct mkvm_vcpu *vcpu, u64 esr);
 u64 mkvm_sysregs_hcr_traps(struct mkvm_vcpu *vcpu);
+void mkvm_sysregs_finalise(struct mkvm_vm *vm);
 bool mkvm_sysregs_has_gicv3(struct mkvm_vm *vm);
 
 #endif
