@@ -4,7 +4,8 @@
  * dropped or replaced (madvise(MADV_DONTNEED), munmap + mmap), the guest
  * must see the new page, and its writes must land in it.  Plus the
  * VMM's huge pages are mapped as 2 MiB blocks, which still follow it page
- * by page and still log dirty pages one by one.  Plus the
+ * by page and still log dirty pages one by one, and replace the pages
+ * mapped before when they can (after logging, after a collapse).  Plus the
  * exits that cannot be emulated: an MMIO access without a syndrome, and
  * an IMPLEMENTATION DEFINED register the guest is not given.
  */
@@ -246,6 +247,142 @@ TEST_F(mmu, huge_pages_map_as_blocks_from_mid_page)
 	EXPECT_GT(64, exits) TH_LOG("%llu exits to read %llu pages",
 				    (unsigned long long)exits,
 				    (unsigned long long)THP_PAGES);
+	vcpu_done(vcpu);
+	stats_close(&st);
+}
+
+/*
+ * A table of pages under a 2 MiB that may now be a block is replaced by
+ * the block at the next fault there, as KVM does: the guest reads page 0
+ * and writes page 1 of each 2 MiB while its slot logs dirty pages (pages
+ * mapped, a table under each 2 MiB), and with logging off it sums the
+ * first word of every page.  Without the replacement that is a fault for
+ * each of the 1,022 pages not mapped yet (only what logging mapped stays
+ * pages; the rest could have been blocks all along).
+ */
+MKVM_GUEST(guest_thp_logged,
+	"movz	x6, #0xc000, lsl #16\n"
+	"movz	x8, #0x40, lsl #16\n"
+	"ldr	x2, [x6]\n"
+	"str	xzr, [x6, #0x1000]\n"
+	"movz	x7, #0x20, lsl #16\n"
+	"add	x9, x6, x7\n"
+	"ldr	x2, [x9]\n"
+	"str	xzr, [x9, #0x1000]\n"
+	"dsb	sy\n"
+	G_REPORT("x2")
+	G_THP_SUM
+	G_DONE);
+
+/* The exits of the guest's next report; its value must be @want. */
+static uint64_t report_exits(struct __test_metadata *_metadata,
+			     struct mkvm_vcpu *vcpu, struct stats *st,
+			     uint64_t want)
+{
+	uint64_t exits = stat_of(st, "exits");
+
+	EXPECT_EQ(want, vcpu_report(vcpu));
+	return stat_of(st, "exits") - exits;
+}
+
+/* minikvm's count of tables replaced by blocks, or -1 on another KVM. */
+static int64_t tables_replaced(struct mkvm_vm *vm)
+{
+	struct stats s;
+	uint64_t n;
+	int64_t ret = -1;
+
+	stats_open(&s, vm_stats_fd(vm));
+	if (stats_get(&s, "mkvm_s2_tables_replaced", &n))
+		ret = n;
+	stats_close(&s);
+	return ret;
+}
+
+TEST_F(mmu, logged_pages_become_block)
+{
+	uint64_t sum = THP_PAGES * (THP_PAGES + 1) / 2 - 2 - 514, exits;
+	struct mkvm_vcpu *vcpu;
+	struct stats st;
+	uint64_t *mem;
+	int64_t before;
+
+	self->vm = vm_create(guest_thp_logged, guest_thp_logged_end);
+	mem = thp_alloc(_metadata);
+	ASSERT_EQ(0, _vm_set_memory(self->vm, 1, KVM_MEM_LOG_DIRTY_PAGES,
+				    THP_IPA, THP_SIZE, (uintptr_t)mem));
+	vcpu = vm_vcpu_add(self->vm, 0);
+	stats_open(&st, ioctl(vcpu->fd, KVM_GET_STATS_FD, NULL));
+	EXPECT_EQ(513, vcpu_report(vcpu));
+	EXPECT_EQ(0, mem[512]);
+	EXPECT_EQ(0, mem[513 * 512]);
+
+	before = tables_replaced(self->vm);
+	ASSERT_EQ(0, _vm_set_memory(self->vm, 1, 0, THP_IPA, THP_SIZE,
+				    (uintptr_t)mem));
+	exits = report_exits(_metadata, vcpu, &st, sum);
+	EXPECT_GT(64, exits) TH_LOG("%llu exits to read %llu pages",
+				    (unsigned long long)exits,
+				    (unsigned long long)THP_PAGES);
+	if (before >= 0)
+		EXPECT_EQ(before + 2, tables_replaced(self->vm));
+	vcpu_done(vcpu);
+	stats_close(&st);
+}
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE	25
+#endif
+
+/*
+ * The VMM's memory becomes huge pages after the guest touched it
+ * (khugepaged, here MADV_COLLAPSE): the collapse unmaps the old pages
+ * through the MMU notifier, and the table left under each 2 MiB is
+ * replaced by a block at the next fault.  The guest sums every page
+ * twice, before and after; the second sum reads the huge pages' copy of
+ * the same data.
+ */
+MKVM_GUEST(guest_thp_twice,
+	"movz	x6, #0xc000, lsl #16\n"
+	"movz	x8, #0x40, lsl #16\n"
+	G_THP_SUM
+	G_THP_SUM
+	G_DONE);
+
+TEST_F(mmu, collapsed_huge_pages_become_blocks)
+{
+	uint64_t sum = THP_PAGES * (THP_PAGES + 1) / 2, exits;
+	struct mkvm_vcpu *vcpu;
+	struct stats st;
+	char *p, *mem;
+	int64_t before;
+	int i;
+
+	self->vm = vm_create(guest_thp_twice, guest_thp_twice_end);
+	p = mkvm_alloc(THP_SIZE + 0x200000);
+	mem = (char *)(((uintptr_t)p + 0x1fffff) & ~0x1fffffull);
+	ASSERT_EQ(0, madvise(mem, THP_SIZE, MADV_NOHUGEPAGE));
+	for (i = 0; i < THP_PAGES; i++)
+		((uint64_t *)(mem + i * 4096))[0] = i + 1;
+	ASSERT_EQ(0, _vm_set_memory(self->vm, 1, 0, THP_IPA, THP_SIZE,
+				    (uintptr_t)mem));
+	vcpu = vm_vcpu_add(self->vm, 0);
+	stats_open(&st, ioctl(vcpu->fd, KVM_GET_STATS_FD, NULL));
+	exits = report_exits(_metadata, vcpu, &st, sum);
+	EXPECT_LE(THP_PAGES, exits);		/* small pages: one each */
+
+	ASSERT_EQ(0, madvise(mem, THP_SIZE, MADV_HUGEPAGE));
+	if (madvise(mem, THP_SIZE, MADV_COLLAPSE)) {
+		stats_close(&st);
+		SKIP(return, "MADV_COLLAPSE: %s", strerror(errno));
+	}
+	before = tables_replaced(self->vm);
+	exits = report_exits(_metadata, vcpu, &st, sum);
+	EXPECT_GT(64, exits) TH_LOG("%llu exits to read %llu pages",
+				    (unsigned long long)exits,
+				    (unsigned long long)THP_PAGES);
+	if (before >= 0)
+		EXPECT_EQ(before + 2, tables_replaced(self->vm));
 	vcpu_done(vcpu);
 	stats_close(&st);
 }

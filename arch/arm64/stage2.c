@@ -322,6 +322,58 @@ static bool relax_logged_write(struct mkvm_vm *vm,
 }
 
 /*
+ * Break-before-make for a 2 MiB block where a table of pages stands (the
+ * 2 MiB was mapped page by page while its slot logged dirty pages, or
+ * before the VMM's memory there became a huge page): the level-2 entry
+ * is made invalid, the VM's TLB entries go on every CPU - each page's,
+ * and any walk cache entry holding the table descriptor - and only then
+ * may the block be written (Arm ARM D8.16.1: an entry changing block
+ * size, valid to valid, would otherwise let the MMU hold both
+ * translations at once, a TLB conflict or a mix of the two).  A vCPU
+ * touching the 2 MiB meanwhile takes a translation fault and waits for
+ * mmu_lock.  The pages the table mapped are the VMM's huge page's own -
+ * any other would have been unmapped by the MMU notifier - so nothing
+ * changes for the guest but the attributes, which the block's fault
+ * chose.  The table is freed by the caller once mmu_lock is dropped:
+ * after the flush no MMU can walk it, and every software walker of
+ * stage 2 holds mmu_lock.  mmu_lock held.  Return: true if a table was
+ * unlinked into @old (the caller maps the block).
+ */
+static bool replace_table(struct mkvm_vm *vm, u64 ipa,
+			  struct mkvm_pgtable_unlinked *old)
+{
+	if (!mkvm_pgtable_unlink_table(&vm->arch.s2, ipa, 2, old))
+		return false;
+	/*
+	 * A whole-VMID flush, as KVM without range TLBIs: 512 IPAs to
+	 * invalidate one by one would cost more.
+	 */
+	mkvm_arch_flush_vm_tlbs(vm);
+	vm->stat.s2_tables_replaced++;
+	return true;
+}
+
+/*
+ * The 2 MiB block around @ipa to the one around @pa, over a table of
+ * pages if one is there.  mmu_lock held.  Return: as
+ * mkvm_pgtable_map_block_cached().
+ */
+static int map_block(struct mkvm_vcpu *vcpu, u64 ipa, phys_addr_t pa,
+		     u64 attr, u64 relax, struct mkvm_pgtable_unlinked *old)
+{
+	struct mkvm_pgtable *s2 = &vcpu->vm->arch.s2;
+	int ret;
+
+	ret = mkvm_pgtable_map_block_cached(s2, ipa & PMD_MASK, pa & PMD_MASK,
+					    attr, relax, &vcpu->mmu_cache);
+	if (ret == -EAGAIN && replace_table(vcpu->vm, ipa & PMD_MASK, old))
+		ret = mkvm_pgtable_map_block_cached(s2, ipa & PMD_MASK,
+						    pa & PMD_MASK, attr, relax,
+						    &vcpu->mmu_cache);
+	return ret;
+}
+
+/*
  * The last step of a stage-2 fault: @pa mapped at @ipa with @attr (@relax:
  * the permission bits an existing entry may gain) under mmu_lock, unless
  * an invalidation of the VMM's page at @hva ran since @seq was read or is
@@ -332,16 +384,18 @@ static bool relax_logged_write(struct mkvm_vm *vm,
  * too, sees both or neither.  The slot is the one looked up with @seq, so
  * its bitmap lives; set_bit() because KVM_CLEAR_DIRTY_LOG clears bits of
  * the same word atomically.  With @block (never with @log) the 2 MiB
- * block around @ipa is mapped to the one around @pa - unless pages are
- * mapped in that block already, or an invalidation running covers part
- * of the VMM's 2 MiB around @hva: then the page alone.  Return: 1 (an
- * entry another vCPU made first is fine), or -ENOMEM.
+ * block around @ipa is mapped to the one around @pa - replacing the
+ * table of pages mapped there before (replace_table()) - unless an
+ * invalidation running covers part of the VMM's 2 MiB around @hva: then
+ * the page alone.  Return: 1 (an entry another vCPU made first is
+ * fine), or -ENOMEM.
  */
 static int map_unless_invalidated(struct mkvm_vcpu *vcpu, u64 ipa,
 				  phys_addr_t pa, u64 attr, u64 relax,
 				  unsigned long hva, unsigned long seq,
 				  const struct mkvm_memslot *log, bool block)
 {
+	struct mkvm_pgtable_unlinked old = {};
 	struct mkvm_vm *vm = vcpu->vm;
 	int ret = 1;
 
@@ -353,11 +407,7 @@ static int map_unless_invalidated(struct mkvm_vcpu *vcpu, u64 ipa,
 			block = false;
 		ret = -EAGAIN;
 		if (block)
-			ret = mkvm_pgtable_map_block_cached(&vm->arch.s2,
-							    ipa & PMD_MASK,
-							    pa & PMD_MASK,
-							    attr, relax,
-							    &vcpu->mmu_cache);
+			ret = map_block(vcpu, ipa, pa, attr, relax, &old);
 		if (ret == -EAGAIN)
 			ret = mkvm_pgtable_map_page_cached(&vm->arch.s2,
 							   ipa & PAGE_MASK,
@@ -370,6 +420,7 @@ static int map_unless_invalidated(struct mkvm_vcpu *vcpu, u64 ipa,
 		ret = (ret == -EEXIST || !ret) ? 1 : ret;
 	}
 	spin_unlock(&vm->mmu_lock);
+	mkvm_pgtable_free_unlinked(&old);
 	return ret;
 }
 
