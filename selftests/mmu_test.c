@@ -9,7 +9,10 @@
  * exits that cannot be emulated: an MMIO access without a syndrome, and
  * an IMPLEMENTATION DEFINED register the guest is not given.
  */
+#include <pthread.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include "kselftest_harness.h"
 #include "mkvm_util.h"
 #include "mkvm_vm.h"
@@ -486,6 +489,113 @@ TEST_F(mmu, huge_page_blocks_stay_inside_slots)
 		EXPECT_FALSE(run->mmio.is_write);
 	}
 	vcpu_done(vcpu);
+}
+
+/*
+ * The MMU notifier's TLB invalidation reaches a vCPU that never exits:
+ * the guest reads a page over and over (its translation cached) while a
+ * VMM thread on another CPU drops the page and then raises a flag the
+ * guest polls; once the guest sees the flag, the page must read as the
+ * new zero page, not as the old page through a stale TLB entry.  Under
+ * QEMU the stale entry is the combined stage 1+2 one that TLBI
+ * VMALLE1IS drops (and any exit drops, with its VTTBR_EL2 write: a
+ * round the host's tick interrupts tests nothing, hence the rounds).
+ * Pages of a huge page (a block, then pages once the VMM's huge page
+ * is split) and small pages; on both boots.
+ *
+ * x0 = the page, x1 = the flag, x4 = where the guest says it polls,
+ * x5 = the round (the guest counts it).
+ */
+MKVM_GUEST(guest_poll_dropped,
+	"1:	add	x5, x5, #1\n"
+	"str	x5, [x4]\n"
+	"dsb	sy\n"
+	"2:	ldr	x2, [x0]\n"
+	"ldr	x3, [x1]\n"
+	"cmp	x3, x5\n"
+	"b.ne	2b\n"
+	"ldr	x2, [x0]\n"
+	G_REPORT("x2")
+	"b	1b\n");
+
+#define POLL_IPA	(THP_IPA + THP_SIZE)	/* slot 2: small pages */
+#define POLL_SIZE	0x20000ull
+#define POLL_FLAG	0x1f000
+#define POLL_STARTED	0x1e000
+#define POLL_ROUNDS	24
+
+struct poll_dropper {
+	volatile uint64_t *started, *flag;
+	char *page;
+	uint64_t round;
+	int cpu;
+};
+
+static void *poll_dropper_fn(void *arg)
+{
+	struct poll_dropper *d = arg;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(d->cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	while (*d->started != d->round)
+		;
+	usleep(2000);		/* the guest polls with its entry cached */
+	MKVM_CHECK(!madvise(d->page, 4096, MADV_DONTNEED), "madvise: %s",
+		   strerror(errno));
+	__atomic_store_n(d->flag, d->round, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+TEST_F(mmu, dontneed_reaches_running_guest)
+{
+	struct poll_dropper d = {};
+	struct mkvm_vcpu *vcpu;
+	char *thp, *small;
+	cpu_set_t set;
+	pthread_t t;
+	int r;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "one CPU: the dropper would run only in exits");
+	self->vm = vm_create(guest_poll_dropped, guest_poll_dropped_end);
+	thp = (char *)thp_alloc(_metadata);
+	ASSERT_EQ(0, _vm_set_memory(self->vm, 1, 0, THP_IPA, THP_SIZE,
+				    (uintptr_t)thp));
+	small = vm_add_memory(self->vm, 2, 0, POLL_IPA, POLL_SIZE);
+	ASSERT_EQ(0, madvise(small, POLL_SIZE, MADV_NOHUGEPAGE));
+	vcpu = vm_vcpu_add(self->vm, 0);
+	vcpu_set_reg(vcpu, MKVM_XREG(1), POLL_IPA + POLL_FLAG);
+	vcpu_set_reg(vcpu, MKVM_XREG(4), POLL_IPA + POLL_STARTED);
+	d.started = (uint64_t *)(small + POLL_STARTED);
+	d.flag = (uint64_t *)(small + POLL_FLAG);
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+	d.cpu = 1;
+
+	for (r = 1; r <= POLL_ROUNDS; r++) {
+		/* Both 2 MiB of the huge page, then the small pages. */
+		uint64_t off = r <= POLL_ROUNDS / 2 ? (r % 2) * 0x200000 +
+			       r * 0x11000 : 0;
+		uint64_t ipa = off ? THP_IPA + off :
+			       POLL_IPA + (r - POLL_ROUNDS / 2) * 0x1000;
+
+		d.page = off ? thp + off : small + (ipa - POLL_IPA);
+		*(uint64_t *)d.page = 0x5a5a0000 + r;
+		d.round = r;
+		vcpu_set_reg(vcpu, MKVM_XREG(0), ipa);
+		ASSERT_EQ(0, pthread_create(&t, NULL, poll_dropper_fn, &d));
+		EXPECT_EQ(0, vcpu_report(vcpu))
+			TH_LOG("round %d: the guest read the dropped page at %#llx",
+			       r, (unsigned long long)ipa);
+		pthread_join(t, NULL);
+	}
+	CPU_ZERO(&set);
+	for (r = 0; r < CPU_SETSIZE; r++)
+		CPU_SET(r, &set);
+	sched_setaffinity(0, sizeof(set), &set);
 }
 
 /* A load pair reports no instruction syndrome (ISV = 0). */

@@ -35,6 +35,7 @@ struct stat_def {
  */
 static const struct stat_def vm_stats[] = {
 	MKVM_STAT(mkvm_vm_stat, tlb_flushes),
+	MKVM_STAT(mkvm_vm_stat, tlb_ipa_flushes),
 	MKVM_STAT(mkvm_vm_stat, s2_tables_replaced),
 };
 

@@ -3,7 +3,7 @@
  * Stage 2: the IPA -> PA tables of a VM, filled on demand from the VMM's
  * memory, emptied when that memory changes (memslot update, MMU notifier).
  * Tables are written at EL1 and walked by the MMU while the guest runs;
- * only TLB maintenance needs EL2 (MKVM_HC_FLUSH_VMID).
+ * only TLB maintenance needs EL2 (MKVM_HC_FLUSH_VMID, MKVM_HC_FLUSH_IPA).
  */
 #define pr_fmt(fmt) "minikvm: " fmt
 
@@ -127,13 +127,12 @@ int mkvm_arch_vm_init(struct mkvm_vm *vm, unsigned long type)
 	return 0;
 }
 
-/**
- * mkvm_arch_flush_vm_tlbs() - invalidate the VM's TLB entries on every CPU
- * @vm:		the VM; caller holds vm->mmu_lock or vm->lock, or owns the VM
- *
- * Returns once no CPU can use an entry older than the call.
+/*
+ * The VM's TLB entries on every CPU: all of them, or with a @range
+ * (MKVM_TLBI_IPA()) the stage-2 entries of those IPAs and the stage-1
+ * ones.  Returns once no CPU can use an entry older than the call.
  */
-void mkvm_arch_flush_vm_tlbs(struct mkvm_vm *vm)
+static void flush_tlbs(struct mkvm_vm *vm, u64 range)
 {
 	u64 vttbr;
 
@@ -146,13 +145,27 @@ void mkvm_arch_flush_vm_tlbs(struct mkvm_vm *vm)
 	vttbr = mkvm_vmid_vttbr(vm);
 	if (!vttbr)		/* never ran: nothing cached */
 		return;
-	mkvm_el2_flush_vmid(vttbr, vm->arch.vtcr);
+	mkvm_el2_flush_vmid(vttbr, vm->arch.vtcr, range);
 	/*
 	 * Callers hold mmu_lock, vm->lock (dirty log) or own the VM: a
 	 * notifier and a KVM_GET_DIRTY_LOG flushing at once may lose one
 	 * count, never tear it.
 	 */
-	vm->stat.tlb_flushes++;
+	if (range)
+		vm->stat.tlb_ipa_flushes++;
+	else
+		vm->stat.tlb_flushes++;
+}
+
+/**
+ * mkvm_arch_flush_vm_tlbs() - invalidate the VM's TLB entries on every CPU
+ * @vm:		the VM; caller holds vm->mmu_lock or vm->lock, or owns the VM
+ *
+ * Returns once no CPU can use an entry older than the call.
+ */
+void mkvm_arch_flush_vm_tlbs(struct mkvm_vm *vm)
+{
+	flush_tlbs(vm, 0);
 }
 
 /**
@@ -172,15 +185,52 @@ void mkvm_arch_vm_destroy(struct mkvm_vm *vm)
 	free_percpu(vm->arch.last_vcpu_ran);
 }
 
+/* What an unmap cleared: [start, end) holds every entry it cleared. */
+struct unmap_args {
+	u64 start;
+	u64 end;
+	u32 level;		/* the deepest entry's: 3 if any page */
+	bool unmapped;
+};
+
 static int unmap_visitor(const struct mkvm_pgtable_visit *v, void *arg)
 {
-	bool *unmapped = arg;
+	struct unmap_args *u = arg;
 
 	if (!(READ_ONCE(*v->ptep) & BIT(0)))
 		return 0;
 	WRITE_ONCE(*v->ptep, 0);
-	*unmapped = true;
+	/* The walk goes up the IPA space. */
+	if (!u->unmapped)
+		u->start = v->addr;
+	u->end = v->end;
+	u->level = max(u->level, v->level);
+	u->unmapped = true;
 	return 0;
+}
+
+/*
+ * The TLB invalidation an unmap needs, as MKVM_TLBI_IPA(): one TLBI per
+ * 4 KiB of the range if a page was cleared, per 2 MiB if only blocks were
+ * (one TLBI at any address in a block drops the block's entry), as KVM
+ * invalidates each leaf it unmaps.  Beyond MKVM_TLBI_IPA_MAX of them, 0:
+ * one flush of the whole VMID costs less than the broadcasts, each of
+ * which every CPU must take in turn - KVM on arm64 also switches to a
+ * VMID flush past a limit (its range flush, MAX_TLBI_RANGE_PAGES; stage
+ * 1's MAX_DVM_OPS).
+ */
+static u64 unmap_tlbi_range(const struct unmap_args *u)
+{
+	u64 stride, start, n;
+
+	if (u->level < 2)
+		return 0;
+	stride = u->level == 2 ? PMD_SIZE : PAGE_SIZE;
+	start = ALIGN_DOWN(u->start, stride);
+	n = (ALIGN(u->end, stride) - start) / stride;
+	if (n > MKVM_TLBI_IPA_MAX)
+		return 0;
+	return MKVM_TLBI_IPA(start, n, u->level);
 }
 
 /**
@@ -189,17 +239,19 @@ static int unmap_visitor(const struct mkvm_pgtable_visit *v, void *arg)
  * @ipa:	page-aligned start
  * @size:	length, clamped to the IPA space
  *
- * Tables stay (they are freed with the VM); the TLBs of the VM are flushed
- * on every CPU before this returns, so no vCPU can still reach the pages.
- * Does not sleep: the MMU notifier calls it in non-blockable contexts.
+ * Tables stay (they are freed with the VM).  Before this returns, the
+ * TLBs of every CPU have lost the entries of the IPAs unmapped (by IPA
+ * for a few entries, or all of the VM's), so no vCPU can still reach
+ * the pages.  Does not sleep: the MMU notifier calls it in
+ * non-blockable contexts.
  */
 void mkvm_arch_unmap_range(struct mkvm_vm *vm, u64 ipa, u64 size)
 {
 	u64 limit = BIT_ULL(vm->arch.ipa_bits);
-	bool unmapped = false;
+	struct unmap_args u = {};
 	struct mkvm_pgtable_walker w = {
 		.cb	= unmap_visitor,
-		.arg	= &unmapped,
+		.arg	= &u,
 		.flags	= MKVM_WALK_LEAF,
 	};
 
@@ -208,9 +260,9 @@ void mkvm_arch_unmap_range(struct mkvm_vm *vm, u64 ipa, u64 size)
 		return;
 	size = min(size, limit - ipa);
 	mkvm_pgtable_walk(&vm->arch.s2, ipa, size, &w);
-	if (unmapped) {
+	if (u.unmapped) {
 		dsb(ishst);
-		mkvm_arch_flush_vm_tlbs(vm);
+		flush_tlbs(vm, unmap_tlbi_range(&u));
 	}
 }
 
