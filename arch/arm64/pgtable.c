@@ -69,9 +69,15 @@ static int walk_table(struct mkvm_pgtable *pgt,
 		/* next wraps to 0 at the top of a 64-bit space */
 		v.end = (next && next < end) ? next : end;
 
-		v.flag = desc_is_table(READ_ONCE(*v.ptep), level) ?
-			 MKVM_WALK_TABLE_PRE : MKVM_WALK_LEAF;
-		if (w->flags & v.flag) {
+		if (!desc_is_table(READ_ONCE(*v.ptep), level)) {
+			if (w->flags & MKVM_WALK_LEAF) {
+				v.flag = MKVM_WALK_LEAF;
+				ret = w->cb(&v, w->arg);
+				if (ret)
+					return ret;
+			}
+		} else if (w->flags & MKVM_WALK_TABLE_PRE) {
+			v.flag = MKVM_WALK_TABLE_PRE;
 			ret = w->cb(&v, w->arg);
 			if (ret)
 				return ret;

@@ -472,7 +472,8 @@ static int map_unless_invalidated(struct mkvm_vcpu *vcpu, u64 ipa,
 		ret = (ret == -EEXIST || !ret) ? 1 : ret;
 	}
 	spin_unlock(&vm->mmu_lock);
-	mkvm_pgtable_free_unlinked(&old);
+	if (old.table)
+		mkvm_pgtable_free_unlinked(&old);
 	return ret;
 }
 
