@@ -4,11 +4,15 @@
  * dropped or replaced (madvise(MADV_DONTNEED), munmap + mmap), the guest
  * must see the new page, and its writes must land in it.  Plus the
  * VMM's huge pages are mapped as 2 MiB blocks, which still follow it page
- * by page and still log dirty pages one by one.  Plus the
+ * by page and still log dirty pages one by one, and replace the pages
+ * mapped before when they can (after logging, after a collapse).  Plus the
  * exits that cannot be emulated: an MMIO access without a syndrome, and
  * an IMPLEMENTATION DEFINED register the guest is not given.
  */
+#include <pthread.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include "kselftest_harness.h"
 #include "mkvm_util.h"
 #include "mkvm_vm.h"
@@ -251,6 +255,142 @@ TEST_F(mmu, huge_pages_map_as_blocks_from_mid_page)
 }
 
 /*
+ * A table of pages under a 2 MiB that may now be a block is replaced by
+ * the block at the next fault there, as KVM does: the guest reads page 0
+ * and writes page 1 of each 2 MiB while its slot logs dirty pages (pages
+ * mapped, a table under each 2 MiB), and with logging off it sums the
+ * first word of every page.  Without the replacement that is a fault for
+ * each of the 1,022 pages not mapped yet (only what logging mapped stays
+ * pages; the rest could have been blocks all along).
+ */
+MKVM_GUEST(guest_thp_logged,
+	"movz	x6, #0xc000, lsl #16\n"
+	"movz	x8, #0x40, lsl #16\n"
+	"ldr	x2, [x6]\n"
+	"str	xzr, [x6, #0x1000]\n"
+	"movz	x7, #0x20, lsl #16\n"
+	"add	x9, x6, x7\n"
+	"ldr	x2, [x9]\n"
+	"str	xzr, [x9, #0x1000]\n"
+	"dsb	sy\n"
+	G_REPORT("x2")
+	G_THP_SUM
+	G_DONE);
+
+/* The exits of the guest's next report; its value must be @want. */
+static uint64_t report_exits(struct __test_metadata *_metadata,
+			     struct mkvm_vcpu *vcpu, struct stats *st,
+			     uint64_t want)
+{
+	uint64_t exits = stat_of(st, "exits");
+
+	EXPECT_EQ(want, vcpu_report(vcpu));
+	return stat_of(st, "exits") - exits;
+}
+
+/* minikvm's count of tables replaced by blocks, or -1 on another KVM. */
+static int64_t tables_replaced(struct mkvm_vm *vm)
+{
+	struct stats s;
+	uint64_t n;
+	int64_t ret = -1;
+
+	stats_open(&s, vm_stats_fd(vm));
+	if (stats_get(&s, "mkvm_s2_tables_replaced", &n))
+		ret = n;
+	stats_close(&s);
+	return ret;
+}
+
+TEST_F(mmu, logged_pages_become_block)
+{
+	uint64_t sum = THP_PAGES * (THP_PAGES + 1) / 2 - 2 - 514, exits;
+	struct mkvm_vcpu *vcpu;
+	struct stats st;
+	uint64_t *mem;
+	int64_t before;
+
+	self->vm = vm_create(guest_thp_logged, guest_thp_logged_end);
+	mem = thp_alloc(_metadata);
+	ASSERT_EQ(0, _vm_set_memory(self->vm, 1, KVM_MEM_LOG_DIRTY_PAGES,
+				    THP_IPA, THP_SIZE, (uintptr_t)mem));
+	vcpu = vm_vcpu_add(self->vm, 0);
+	stats_open(&st, ioctl(vcpu->fd, KVM_GET_STATS_FD, NULL));
+	EXPECT_EQ(513, vcpu_report(vcpu));
+	EXPECT_EQ(0, mem[512]);
+	EXPECT_EQ(0, mem[513 * 512]);
+
+	before = tables_replaced(self->vm);
+	ASSERT_EQ(0, _vm_set_memory(self->vm, 1, 0, THP_IPA, THP_SIZE,
+				    (uintptr_t)mem));
+	exits = report_exits(_metadata, vcpu, &st, sum);
+	EXPECT_GT(64, exits) TH_LOG("%llu exits to read %llu pages",
+				    (unsigned long long)exits,
+				    (unsigned long long)THP_PAGES);
+	if (before >= 0)
+		EXPECT_EQ(before + 2, tables_replaced(self->vm));
+	vcpu_done(vcpu);
+	stats_close(&st);
+}
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE	25
+#endif
+
+/*
+ * The VMM's memory becomes huge pages after the guest touched it
+ * (khugepaged, here MADV_COLLAPSE): the collapse unmaps the old pages
+ * through the MMU notifier, and the table left under each 2 MiB is
+ * replaced by a block at the next fault.  The guest sums every page
+ * twice, before and after; the second sum reads the huge pages' copy of
+ * the same data.
+ */
+MKVM_GUEST(guest_thp_twice,
+	"movz	x6, #0xc000, lsl #16\n"
+	"movz	x8, #0x40, lsl #16\n"
+	G_THP_SUM
+	G_THP_SUM
+	G_DONE);
+
+TEST_F(mmu, collapsed_huge_pages_become_blocks)
+{
+	uint64_t sum = THP_PAGES * (THP_PAGES + 1) / 2, exits;
+	struct mkvm_vcpu *vcpu;
+	struct stats st;
+	char *p, *mem;
+	int64_t before;
+	int i;
+
+	self->vm = vm_create(guest_thp_twice, guest_thp_twice_end);
+	p = mkvm_alloc(THP_SIZE + 0x200000);
+	mem = (char *)(((uintptr_t)p + 0x1fffff) & ~0x1fffffull);
+	ASSERT_EQ(0, madvise(mem, THP_SIZE, MADV_NOHUGEPAGE));
+	for (i = 0; i < THP_PAGES; i++)
+		((uint64_t *)(mem + i * 4096))[0] = i + 1;
+	ASSERT_EQ(0, _vm_set_memory(self->vm, 1, 0, THP_IPA, THP_SIZE,
+				    (uintptr_t)mem));
+	vcpu = vm_vcpu_add(self->vm, 0);
+	stats_open(&st, ioctl(vcpu->fd, KVM_GET_STATS_FD, NULL));
+	exits = report_exits(_metadata, vcpu, &st, sum);
+	EXPECT_LE(THP_PAGES, exits);		/* small pages: one each */
+
+	ASSERT_EQ(0, madvise(mem, THP_SIZE, MADV_HUGEPAGE));
+	if (madvise(mem, THP_SIZE, MADV_COLLAPSE)) {
+		stats_close(&st);
+		SKIP(return, "MADV_COLLAPSE: %s", strerror(errno));
+	}
+	before = tables_replaced(self->vm);
+	exits = report_exits(_metadata, vcpu, &st, sum);
+	EXPECT_GT(64, exits) TH_LOG("%llu exits to read %llu pages",
+				    (unsigned long long)exits,
+				    (unsigned long long)THP_PAGES);
+	if (before >= 0)
+		EXPECT_EQ(before + 2, tables_replaced(self->vm));
+	vcpu_done(vcpu);
+	stats_close(&st);
+}
+
+/*
  * Guest RAM is mapped execute-never until the guest fetches from it, as
  * in KVM: only pages mapped executable need their instruction cache lines
  * invalidated, and most pages are data.  A guest writing code (a JIT, a
@@ -349,6 +489,113 @@ TEST_F(mmu, huge_page_blocks_stay_inside_slots)
 		EXPECT_FALSE(run->mmio.is_write);
 	}
 	vcpu_done(vcpu);
+}
+
+/*
+ * The MMU notifier's TLB invalidation reaches a vCPU that never exits:
+ * the guest reads a page over and over (its translation cached) while a
+ * VMM thread on another CPU drops the page and then raises a flag the
+ * guest polls; once the guest sees the flag, the page must read as the
+ * new zero page, not as the old page through a stale TLB entry.  Under
+ * QEMU the stale entry is the combined stage 1+2 one that TLBI
+ * VMALLE1IS drops (and any exit drops, with its VTTBR_EL2 write: a
+ * round the host's tick interrupts tests nothing, hence the rounds).
+ * Pages of a huge page (a block, then pages once the VMM's huge page
+ * is split) and small pages; on both boots.
+ *
+ * x0 = the page, x1 = the flag, x4 = where the guest says it polls,
+ * x5 = the round (the guest counts it).
+ */
+MKVM_GUEST(guest_poll_dropped,
+	"1:	add	x5, x5, #1\n"
+	"str	x5, [x4]\n"
+	"dsb	sy\n"
+	"2:	ldr	x2, [x0]\n"
+	"ldr	x3, [x1]\n"
+	"cmp	x3, x5\n"
+	"b.ne	2b\n"
+	"ldr	x2, [x0]\n"
+	G_REPORT("x2")
+	"b	1b\n");
+
+#define POLL_IPA	(THP_IPA + THP_SIZE)	/* slot 2: small pages */
+#define POLL_SIZE	0x20000ull
+#define POLL_FLAG	0x1f000
+#define POLL_STARTED	0x1e000
+#define POLL_ROUNDS	24
+
+struct poll_dropper {
+	volatile uint64_t *started, *flag;
+	char *page;
+	uint64_t round;
+	int cpu;
+};
+
+static void *poll_dropper_fn(void *arg)
+{
+	struct poll_dropper *d = arg;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(d->cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	while (*d->started != d->round)
+		;
+	usleep(2000);		/* the guest polls with its entry cached */
+	MKVM_CHECK(!madvise(d->page, 4096, MADV_DONTNEED), "madvise: %s",
+		   strerror(errno));
+	__atomic_store_n(d->flag, d->round, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+TEST_F(mmu, dontneed_reaches_running_guest)
+{
+	struct poll_dropper d = {};
+	struct mkvm_vcpu *vcpu;
+	char *thp, *small;
+	cpu_set_t set;
+	pthread_t t;
+	int r;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "one CPU: the dropper would run only in exits");
+	self->vm = vm_create(guest_poll_dropped, guest_poll_dropped_end);
+	thp = (char *)thp_alloc(_metadata);
+	ASSERT_EQ(0, _vm_set_memory(self->vm, 1, 0, THP_IPA, THP_SIZE,
+				    (uintptr_t)thp));
+	small = vm_add_memory(self->vm, 2, 0, POLL_IPA, POLL_SIZE);
+	ASSERT_EQ(0, madvise(small, POLL_SIZE, MADV_NOHUGEPAGE));
+	vcpu = vm_vcpu_add(self->vm, 0);
+	vcpu_set_reg(vcpu, MKVM_XREG(1), POLL_IPA + POLL_FLAG);
+	vcpu_set_reg(vcpu, MKVM_XREG(4), POLL_IPA + POLL_STARTED);
+	d.started = (uint64_t *)(small + POLL_STARTED);
+	d.flag = (uint64_t *)(small + POLL_FLAG);
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+	d.cpu = 1;
+
+	for (r = 1; r <= POLL_ROUNDS; r++) {
+		/* Both 2 MiB of the huge page, then the small pages. */
+		uint64_t off = r <= POLL_ROUNDS / 2 ? (r % 2) * 0x200000 +
+			       r * 0x11000 : 0;
+		uint64_t ipa = off ? THP_IPA + off :
+			       POLL_IPA + (r - POLL_ROUNDS / 2) * 0x1000;
+
+		d.page = off ? thp + off : small + (ipa - POLL_IPA);
+		*(uint64_t *)d.page = 0x5a5a0000 + r;
+		d.round = r;
+		vcpu_set_reg(vcpu, MKVM_XREG(0), ipa);
+		ASSERT_EQ(0, pthread_create(&t, NULL, poll_dropper_fn, &d));
+		EXPECT_EQ(0, vcpu_report(vcpu))
+			TH_LOG("round %d: the guest read the dropped page at %#llx",
+			       r, (unsigned long long)ipa);
+		pthread_join(t, NULL);
+	}
+	CPU_ZERO(&set);
+	for (r = 0; r < CPU_SETSIZE; r++)
+		CPU_SET(r, &set);
+	sched_setaffinity(0, sizeof(set), &set);
 }
 
 /* A load pair reports no instruction syndrome (ISV = 0). */

@@ -38,6 +38,8 @@ struct mkvm_memslot {
  */
 struct mkvm_vm_stat {
 	u64 tlb_flushes;		/* VM-wide stage-2 TLB flushes */
+	u64 tlb_ipa_flushes;		/* ... and by IPA (unmaps of a few) */
+	u64 s2_tables_replaced;		/* tables of pages made 2 MiB blocks */
 };
 
 struct mkvm_vcpu_stat {

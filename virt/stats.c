@@ -35,6 +35,8 @@ struct stat_def {
  */
 static const struct stat_def vm_stats[] = {
 	MKVM_STAT(mkvm_vm_stat, tlb_flushes),
+	MKVM_STAT(mkvm_vm_stat, tlb_ipa_flushes),
+	MKVM_STAT(mkvm_vm_stat, s2_tables_replaced),
 };
 
 static const struct stat_def vcpu_stats[] = {

@@ -253,23 +253,27 @@ out:
 struct el2_flush_vmid_args {
 	u64	vttbr;
 	u64	vtcr;
+	u64	range;
 	bool	done;
 };
 
 static void el2_flush_vmid_cpu(void *arg)
 {
 	struct el2_flush_vmid_args *a = arg;
+	u64 id = a->range ? MKVM_HC_FLUSH_IPA : MKVM_HC_FLUSH_VMID;
 
 	if (this_cpu_read(el2_ready) &&
-	    mkvm_call_hyp(MKVM_HC(MKVM_HC_FLUSH_VMID), a->vttbr, a->vtcr, 0) ==
+	    mkvm_call_hyp(MKVM_HC(id), a->vttbr, a->vtcr, a->range) ==
 	    MKVM_HC_OK)
 		a->done = true;
 }
 
 /**
- * mkvm_el2_flush_vmid() - invalidate every TLB entry of one VM, everywhere
+ * mkvm_el2_flush_vmid() - invalidate TLB entries of one VM, everywhere
  * @vttbr:	the VM's VTTBR_EL2 (its VMID and stage-2 root)
  * @vtcr:	the VM's VTCR_EL2 (VS says whether the VMID has 8 or 16 bits)
+ * @range:	0 for every entry of the VM; else MKVM_TLBI_IPA(): the
+ *		stage-2 entries of those IPAs and the VM's stage-1 entries
  *
  * The invalidation is broadcast (Inner Shareable), so one CPU whose EL2 is
  * minikvm's does it for all.  It is never just dropped: if this CPU's EL2
@@ -278,9 +282,11 @@ static void el2_flush_vmid_cpu(void *arg)
  * page's next owner.  May be called with preemption disabled, not with
  * interrupts disabled.
  */
-void mkvm_el2_flush_vmid(u64 vttbr, u64 vtcr)
+void mkvm_el2_flush_vmid(u64 vttbr, u64 vtcr, u64 range)
 {
-	struct el2_flush_vmid_args a = { .vttbr = vttbr, .vtcr = vtcr };
+	struct el2_flush_vmid_args a = {
+		.vttbr = vttbr, .vtcr = vtcr, .range = range,
+	};
 	unsigned int cpu;
 
 	preempt_disable();

@@ -69,14 +69,23 @@ static int walk_table(struct mkvm_pgtable *pgt,
 		/* next wraps to 0 at the top of a 64-bit space */
 		v.end = (next && next < end) ? next : end;
 
-		if (!desc_is_table(READ_ONCE(*v.ptep), level) &&
-		    (w->flags & MKVM_WALK_LEAF)) {
-			v.flag = MKVM_WALK_LEAF;
+		if (!desc_is_table(READ_ONCE(*v.ptep), level)) {
+			if (w->flags & MKVM_WALK_LEAF) {
+				v.flag = MKVM_WALK_LEAF;
+				ret = w->cb(&v, w->arg);
+				if (ret)
+					return ret;
+			}
+		} else if (w->flags & MKVM_WALK_TABLE_PRE) {
+			v.flag = MKVM_WALK_TABLE_PRE;
 			ret = w->cb(&v, w->arg);
 			if (ret)
 				return ret;
 		}
-		/* A leaf visitor may just have installed a table: re-read. */
+		/*
+		 * A leaf visitor may just have installed a table, a table
+		 * visitor removed one: re-read.
+		 */
 		if (desc_is_table(READ_ONCE(*v.ptep), level)) {
 			ret = walk_table(pgt, w, desc_child(READ_ONCE(*v.ptep)),
 					 level + 1, addr, v.end);
@@ -141,9 +150,9 @@ static int map_visitor(const struct mkvm_pgtable_visit *v, void *arg)
 
 	/*
 	 * Below the leaf's level: the walk went down a table that holds
-	 * smaller mappings where a block was asked for.  Replacing it would
-	 * need break-before-make and freeing the table; the caller maps a
-	 * page instead.
+	 * smaller mappings where a block was asked for.  Replacing it needs
+	 * break-before-make, with a TLB invalidation only the caller can do
+	 * (mkvm_pgtable_unlink_table()).
 	 */
 	if (v->level > m->level)
 		return -EAGAIN;
@@ -266,17 +275,92 @@ int mkvm_pgtable_map_page_cached(struct mkvm_pgtable *pgt, u64 addr,
  * @cache:	as for mkvm_pgtable_map_page_cached()
  *
  * Never allocates, never sleeps.  A table already at level 2 (pages
- * mapped there before) is left alone: replacing it would mean
- * break-before-make and freeing it under the caller's lock.
+ * mapped there before) is left alone: the caller breaks it first
+ * (mkvm_pgtable_unlink_table(), a TLB invalidation) or maps a page.
  * Return: 0, -EINVAL, -ENOMEM if @cache ran dry, -EEXIST if @addr is
- * mapped differently, -EAGAIN if smaller mappings are in the way (the
- * caller maps a page).
+ * mapped differently, -EAGAIN if smaller mappings are in the way.
  */
 int mkvm_pgtable_map_block_cached(struct mkvm_pgtable *pgt, u64 addr,
 				  phys_addr_t pa, u64 attr, u64 relax,
 				  struct mkvm_pgtable_cache *cache)
 {
 	return map_leaf(pgt, addr, pa, 2, attr, relax, cache);
+}
+
+static int unlink_visitor(const struct mkvm_pgtable_visit *v, void *arg)
+{
+	struct mkvm_pgtable_unlinked *u = arg;
+	u64 desc = READ_ONCE(*v->ptep);
+
+	if (v->level != u->level)
+		return 0;
+	WRITE_ONCE(*v->ptep, 0);
+	u->table = desc_child(desc);
+	return 0;
+}
+
+/**
+ * mkvm_pgtable_unlink_table() - break a table entry: the first step of
+ *				 replacing a table of smaller mappings with
+ *				 one block
+ * @pgt:	the table
+ * @addr:	input address aligned to what one entry at @level covers
+ * @level:	the level of the entry, 1 or 2
+ * @u:		filled with @level and, if a table was found there, the
+ *		table now unlinked (NULL otherwise)
+ *
+ * The entry at @level for @addr is made invalid if it points to a
+ * table.  The table and the ones below it are left intact: the MMU may
+ * still walk them until the caller has invalidated the TLBs for the
+ * range (break-before-make, Arm ARM D8.16.1, "Using break-before-make
+ * when updating translation table entries"), and only then may it map
+ * the block there and free the table with mkvm_pgtable_free_unlinked().
+ * Never allocates, never sleeps.
+ * Return: true if a table was unlinked.
+ */
+bool mkvm_pgtable_unlink_table(struct mkvm_pgtable *pgt, u64 addr, u32 level,
+			       struct mkvm_pgtable_unlinked *u)
+{
+	struct mkvm_pgtable_walker w = {
+		.cb	= unlink_visitor,
+		.arg	= u,
+		.flags	= MKVM_WALK_TABLE_PRE,
+	};
+
+	u->level = level;
+	u->table = NULL;
+	if (level < 1 || level > 2 || level <= pgt->start_level ||
+	    !IS_ALIGNED(addr, BIT_ULL(level_shift(level))))
+		return false;
+	mkvm_pgtable_walk(pgt, addr, BIT_ULL(level_shift(level)), &w);
+	if (u->table)
+		dsb(ishst);
+	return u->table;
+}
+
+static void free_table(u64 *table, u32 level)
+{
+	int i;
+
+	for (i = 0; level < 2 && i < BIT(LEVEL_BITS); i++)
+		if (desc_is_table(table[i], level + 1))
+			free_table(desc_child(table[i]), level + 1);
+	free_page((unsigned long)table);
+}
+
+/**
+ * mkvm_pgtable_free_unlinked() - free what mkvm_pgtable_unlink_table() took
+ * @u:		its result; no MMU may walk the table any more (the TLBs
+ *		for its range were invalidated since) and no software walker
+ *		still holds it
+ *
+ * The pages the table mapped are not touched.
+ */
+void mkvm_pgtable_free_unlinked(struct mkvm_pgtable_unlinked *u)
+{
+	if (u->table)
+		free_table(u->table, u->level);
+	u->table = NULL;
 }
 
 struct relax_args {

@@ -3,7 +3,7 @@
  * Stage 2: the IPA -> PA tables of a VM, filled on demand from the VMM's
  * memory, emptied when that memory changes (memslot update, MMU notifier).
  * Tables are written at EL1 and walked by the MMU while the guest runs;
- * only TLB maintenance needs EL2 (MKVM_HC_FLUSH_VMID).
+ * only TLB maintenance needs EL2 (MKVM_HC_FLUSH_VMID, MKVM_HC_FLUSH_IPA).
  */
 #define pr_fmt(fmt) "minikvm: " fmt
 
@@ -127,13 +127,12 @@ int mkvm_arch_vm_init(struct mkvm_vm *vm, unsigned long type)
 	return 0;
 }
 
-/**
- * mkvm_arch_flush_vm_tlbs() - invalidate the VM's TLB entries on every CPU
- * @vm:		the VM; caller holds vm->mmu_lock or vm->lock, or owns the VM
- *
- * Returns once no CPU can use an entry older than the call.
+/*
+ * The VM's TLB entries on every CPU: all of them, or with a @range
+ * (MKVM_TLBI_IPA()) the stage-2 entries of those IPAs and the stage-1
+ * ones.  Returns once no CPU can use an entry older than the call.
  */
-void mkvm_arch_flush_vm_tlbs(struct mkvm_vm *vm)
+static void flush_tlbs(struct mkvm_vm *vm, u64 range)
 {
 	u64 vttbr;
 
@@ -146,13 +145,27 @@ void mkvm_arch_flush_vm_tlbs(struct mkvm_vm *vm)
 	vttbr = mkvm_vmid_vttbr(vm);
 	if (!vttbr)		/* never ran: nothing cached */
 		return;
-	mkvm_el2_flush_vmid(vttbr, vm->arch.vtcr);
+	mkvm_el2_flush_vmid(vttbr, vm->arch.vtcr, range);
 	/*
 	 * Callers hold mmu_lock, vm->lock (dirty log) or own the VM: a
 	 * notifier and a KVM_GET_DIRTY_LOG flushing at once may lose one
 	 * count, never tear it.
 	 */
-	vm->stat.tlb_flushes++;
+	if (range)
+		vm->stat.tlb_ipa_flushes++;
+	else
+		vm->stat.tlb_flushes++;
+}
+
+/**
+ * mkvm_arch_flush_vm_tlbs() - invalidate the VM's TLB entries on every CPU
+ * @vm:		the VM; caller holds vm->mmu_lock or vm->lock, or owns the VM
+ *
+ * Returns once no CPU can use an entry older than the call.
+ */
+void mkvm_arch_flush_vm_tlbs(struct mkvm_vm *vm)
+{
+	flush_tlbs(vm, 0);
 }
 
 /**
@@ -172,15 +185,52 @@ void mkvm_arch_vm_destroy(struct mkvm_vm *vm)
 	free_percpu(vm->arch.last_vcpu_ran);
 }
 
+/* What an unmap cleared: [start, end) holds every entry it cleared. */
+struct unmap_args {
+	u64 start;
+	u64 end;
+	u32 level;		/* the deepest entry's: 3 if any page */
+	bool unmapped;
+};
+
 static int unmap_visitor(const struct mkvm_pgtable_visit *v, void *arg)
 {
-	bool *unmapped = arg;
+	struct unmap_args *u = arg;
 
 	if (!(READ_ONCE(*v->ptep) & BIT(0)))
 		return 0;
 	WRITE_ONCE(*v->ptep, 0);
-	*unmapped = true;
+	/* The walk goes up the IPA space. */
+	if (!u->unmapped)
+		u->start = v->addr;
+	u->end = v->end;
+	u->level = max(u->level, v->level);
+	u->unmapped = true;
 	return 0;
+}
+
+/*
+ * The TLB invalidation an unmap needs, as MKVM_TLBI_IPA(): one TLBI per
+ * 4 KiB of the range if a page was cleared, per 2 MiB if only blocks were
+ * (one TLBI at any address in a block drops the block's entry), as KVM
+ * invalidates each leaf it unmaps.  Beyond MKVM_TLBI_IPA_MAX of them, 0:
+ * one flush of the whole VMID costs less than the broadcasts, each of
+ * which every CPU must take in turn - KVM on arm64 also switches to a
+ * VMID flush past a limit (its range flush, MAX_TLBI_RANGE_PAGES; stage
+ * 1's MAX_DVM_OPS).
+ */
+static u64 unmap_tlbi_range(const struct unmap_args *u)
+{
+	u64 stride, start, n;
+
+	if (u->level < 2)
+		return 0;
+	stride = u->level == 2 ? PMD_SIZE : PAGE_SIZE;
+	start = ALIGN_DOWN(u->start, stride);
+	n = (ALIGN(u->end, stride) - start) / stride;
+	if (n > MKVM_TLBI_IPA_MAX)
+		return 0;
+	return MKVM_TLBI_IPA(start, n, u->level);
 }
 
 /**
@@ -189,17 +239,19 @@ static int unmap_visitor(const struct mkvm_pgtable_visit *v, void *arg)
  * @ipa:	page-aligned start
  * @size:	length, clamped to the IPA space
  *
- * Tables stay (they are freed with the VM); the TLBs of the VM are flushed
- * on every CPU before this returns, so no vCPU can still reach the pages.
- * Does not sleep: the MMU notifier calls it in non-blockable contexts.
+ * Tables stay (they are freed with the VM).  Before this returns, the
+ * TLBs of every CPU have lost the entries of the IPAs unmapped (by IPA
+ * for a few entries, or all of the VM's), so no vCPU can still reach
+ * the pages.  Does not sleep: the MMU notifier calls it in
+ * non-blockable contexts.
  */
 void mkvm_arch_unmap_range(struct mkvm_vm *vm, u64 ipa, u64 size)
 {
 	u64 limit = BIT_ULL(vm->arch.ipa_bits);
-	bool unmapped = false;
+	struct unmap_args u = {};
 	struct mkvm_pgtable_walker w = {
 		.cb	= unmap_visitor,
-		.arg	= &unmapped,
+		.arg	= &u,
 		.flags	= MKVM_WALK_LEAF,
 	};
 
@@ -208,9 +260,9 @@ void mkvm_arch_unmap_range(struct mkvm_vm *vm, u64 ipa, u64 size)
 		return;
 	size = min(size, limit - ipa);
 	mkvm_pgtable_walk(&vm->arch.s2, ipa, size, &w);
-	if (unmapped) {
+	if (u.unmapped) {
 		dsb(ishst);
-		mkvm_arch_flush_vm_tlbs(vm);
+		flush_tlbs(vm, unmap_tlbi_range(&u));
 	}
 }
 
@@ -322,6 +374,58 @@ static bool relax_logged_write(struct mkvm_vm *vm,
 }
 
 /*
+ * Break-before-make for a 2 MiB block where a table of pages stands (the
+ * 2 MiB was mapped page by page while its slot logged dirty pages, or
+ * before the VMM's memory there became a huge page): the level-2 entry
+ * is made invalid, the VM's TLB entries go on every CPU - each page's,
+ * and any walk cache entry holding the table descriptor - and only then
+ * may the block be written (Arm ARM D8.16.1: an entry changing block
+ * size, valid to valid, would otherwise let the MMU hold both
+ * translations at once, a TLB conflict or a mix of the two).  A vCPU
+ * touching the 2 MiB meanwhile takes a translation fault and waits for
+ * mmu_lock.  The pages the table mapped are the VMM's huge page's own -
+ * any other would have been unmapped by the MMU notifier - so nothing
+ * changes for the guest but the attributes, which the block's fault
+ * chose.  The table is freed by the caller once mmu_lock is dropped:
+ * after the flush no MMU can walk it, and every software walker of
+ * stage 2 holds mmu_lock.  mmu_lock held.  Return: true if a table was
+ * unlinked into @old (the caller maps the block).
+ */
+static bool replace_table(struct mkvm_vm *vm, u64 ipa,
+			  struct mkvm_pgtable_unlinked *old)
+{
+	if (!mkvm_pgtable_unlink_table(&vm->arch.s2, ipa, 2, old))
+		return false;
+	/*
+	 * A whole-VMID flush, as KVM without range TLBIs: 512 IPAs to
+	 * invalidate one by one would cost more.
+	 */
+	mkvm_arch_flush_vm_tlbs(vm);
+	vm->stat.s2_tables_replaced++;
+	return true;
+}
+
+/*
+ * The 2 MiB block around @ipa to the one around @pa, over a table of
+ * pages if one is there.  mmu_lock held.  Return: as
+ * mkvm_pgtable_map_block_cached().
+ */
+static int map_block(struct mkvm_vcpu *vcpu, u64 ipa, phys_addr_t pa,
+		     u64 attr, u64 relax, struct mkvm_pgtable_unlinked *old)
+{
+	struct mkvm_pgtable *s2 = &vcpu->vm->arch.s2;
+	int ret;
+
+	ret = mkvm_pgtable_map_block_cached(s2, ipa & PMD_MASK, pa & PMD_MASK,
+					    attr, relax, &vcpu->mmu_cache);
+	if (ret == -EAGAIN && replace_table(vcpu->vm, ipa & PMD_MASK, old))
+		ret = mkvm_pgtable_map_block_cached(s2, ipa & PMD_MASK,
+						    pa & PMD_MASK, attr, relax,
+						    &vcpu->mmu_cache);
+	return ret;
+}
+
+/*
  * The last step of a stage-2 fault: @pa mapped at @ipa with @attr (@relax:
  * the permission bits an existing entry may gain) under mmu_lock, unless
  * an invalidation of the VMM's page at @hva ran since @seq was read or is
@@ -332,16 +436,18 @@ static bool relax_logged_write(struct mkvm_vm *vm,
  * too, sees both or neither.  The slot is the one looked up with @seq, so
  * its bitmap lives; set_bit() because KVM_CLEAR_DIRTY_LOG clears bits of
  * the same word atomically.  With @block (never with @log) the 2 MiB
- * block around @ipa is mapped to the one around @pa - unless pages are
- * mapped in that block already, or an invalidation running covers part
- * of the VMM's 2 MiB around @hva: then the page alone.  Return: 1 (an
- * entry another vCPU made first is fine), or -ENOMEM.
+ * block around @ipa is mapped to the one around @pa - replacing the
+ * table of pages mapped there before (replace_table()) - unless an
+ * invalidation running covers part of the VMM's 2 MiB around @hva: then
+ * the page alone.  Return: 1 (an entry another vCPU made first is
+ * fine), or -ENOMEM.
  */
 static int map_unless_invalidated(struct mkvm_vcpu *vcpu, u64 ipa,
 				  phys_addr_t pa, u64 attr, u64 relax,
 				  unsigned long hva, unsigned long seq,
 				  const struct mkvm_memslot *log, bool block)
 {
+	struct mkvm_pgtable_unlinked old = {};
 	struct mkvm_vm *vm = vcpu->vm;
 	int ret = 1;
 
@@ -353,11 +459,7 @@ static int map_unless_invalidated(struct mkvm_vcpu *vcpu, u64 ipa,
 			block = false;
 		ret = -EAGAIN;
 		if (block)
-			ret = mkvm_pgtable_map_block_cached(&vm->arch.s2,
-							    ipa & PMD_MASK,
-							    pa & PMD_MASK,
-							    attr, relax,
-							    &vcpu->mmu_cache);
+			ret = map_block(vcpu, ipa, pa, attr, relax, &old);
 		if (ret == -EAGAIN)
 			ret = mkvm_pgtable_map_page_cached(&vm->arch.s2,
 							   ipa & PAGE_MASK,
@@ -370,6 +472,8 @@ static int map_unless_invalidated(struct mkvm_vcpu *vcpu, u64 ipa,
 		ret = (ret == -EEXIST || !ret) ? 1 : ret;
 	}
 	spin_unlock(&vm->mmu_lock);
+	if (old.table)
+		mkvm_pgtable_free_unlinked(&old);
 	return ret;
 }
 

@@ -71,9 +71,13 @@ u64 mkvm_vhe_call(struct mkvm_hyp_cpu *hc, u64 id, u64 a1, u64 a2, u64 a3)
 	case MKVM_HC(MKVM_HC_VCPU_RUN):
 		return vhe_vcpu_run(hc, (struct mkvm_vcpu_hyp *)a1);
 	case MKVM_HC(MKVM_HC_FLUSH_VMID):
+	case MKVM_HC(MKVM_HC_FLUSH_IPA):
+		/* Only the nVHE call checks the range: EL1 built it here. */
+		if (id == MKVM_HC(MKVM_HC_FLUSH_VMID))
+			a3 = 0;
 		/* HCR_EL2.TGE is clear meanwhile: nothing may interrupt. */
 		flags = local_daif_save();
-		vhe_sym(vhe_flush_vmid)(a1, a2, hc->features);
+		vhe_sym(vhe_flush_vmid)(a1, a2, hc->features, a3);
 		local_daif_restore(flags);
 		return MKVM_HC_OK;
 	case MKVM_HC(MKVM_HC_GET_ICH_VTR):

@@ -47,7 +47,24 @@ static u64 handle_flush_vmid(struct mkvm_hyp_cpu *cpu, u64 vttbr, u64 vtcr,
 	 * the host runs, so VTCR_EL2 means nothing else to it.
 	 */
 	write_sysreg(vtcr, vtcr_el2);
-	flush_vmid(vttbr);
+	flush_vmid(vttbr, 0);
+	return MKVM_HC_OK;
+}
+
+/*
+ * As handle_flush_vmid(), for the IPAs in @range only (MKVM_TLBI_IPA()).
+ * A range EL1 should never send (no entry, too many, no level) gets the
+ * whole VM flushed: more than asked, never less.
+ */
+static u64 handle_flush_ipa(struct mkvm_hyp_cpu *cpu, u64 vttbr, u64 vtcr,
+			    u64 range)
+{
+	if (!MKVM_TLBI_IPA_N(range) ||
+	    MKVM_TLBI_IPA_N(range) > MKVM_TLBI_IPA_MAX ||
+	    MKVM_TLBI_IPA_LEVEL(range) < 2)
+		range = 0;
+	write_sysreg(vtcr, vtcr_el2);
+	flush_vmid(vttbr, range);
 	return MKVM_HC_OK;
 }
 
@@ -69,6 +86,7 @@ static const hcall_fn_t host_hcalls[MKVM_HC_NR] = {
 	[MKVM_HC_FLUSH_VMID]	= handle_flush_vmid,
 	[MKVM_HC_GET_ICH_VTR]	= handle_get_ich_vtr,
 	[MKVM_HC_TIMER_PUT]	= handle_timer_put,
+	[MKVM_HC_FLUSH_IPA]	= handle_flush_ipa,
 };
 
 u64 handle_host_hcall(u64 id, u64 a1, u64 a2, u64 a3)

@@ -14,7 +14,7 @@ u64 handle_host_hcall(u64 id, u64 a1, u64 a2, u64 a3);
 
 /* switch.c */
 u64 vcpu_run(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu);
-void flush_vmid(u64 vttbr);
+void flush_vmid(u64 vttbr, u64 range);
 void hyp_panic_restore_host(struct mkvm_hyp_cpu *cpu);
 
 /* fault.c */
@@ -27,6 +27,7 @@ void debug_switch_to_host(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu);
 
 /* tlb.c */
 void tlb_prepare(struct mkvm_vcpu_hyp *vcpu);
+void tlb_flush_ipa_range(u64 range);
 
 /* vgic-v3-sr.c */
 void vgic_restore(struct mkvm_vgic_hyp *v);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * TLB maintenance local to this CPU, before a guest entry (EL1 asks for it
- * in mkvm_vcpu_hyp.tlb_flush; arch/arm64/vmid.c and run.c say when).
+ * in mkvm_vcpu_hyp.tlb_flush; arch/arm64/vmid.c and run.c say when), and
+ * the broadcast invalidation of a VM's IPA range (MKVM_HC_FLUSH_IPA).
  */
+#include <linux/sizes.h>
 #include <asm/barrier.h>
 #include <mkvm/hyp.h>
 #include "hyp.h"
@@ -51,5 +53,32 @@ void tlb_prepare(struct mkvm_vcpu_hyp *vcpu)
 	/* An instruction cache tagged by VMID drops the old lines too. */
 	asm volatile("ic iallu" : : : "memory");
 	dsb(nsh);
+	isb();
+}
+
+/*
+ * Invalidate, on every CPU of the Inner Shareable domain, the stage-2
+ * entries of the VM whose VMID is in VTTBR_EL2 for the IPAs in @range
+ * (MKVM_TLBI_IPA()), and then every stage-1 entry of that VMID: those
+ * combine a guest VA with the stage-2 translation of the IPAs just
+ * unmapped, and are tagged by VA, which the IPAs do not tell (Arm ARM
+ * D8.16, "TLB maintenance": TLBI IPAS2E1IS alone leaves them).  The
+ * walk cache entries of the unmapped IPAs go with TLBI IPAS2E1IS, which
+ * (unlike IPAS2LE1IS) covers every level.  KVM's
+ * __kvm_tlb_flush_vmid_ipa() does the same for one entry.
+ */
+void tlb_flush_ipa_range(u64 range)
+{
+	u64 ipa = MKVM_TLBI_IPA_ADDR(range), n = MKVM_TLBI_IPA_N(range);
+	u64 stride = MKVM_TLBI_IPA_LEVEL(range) == 2 ? SZ_2M : SZ_4K;
+
+	/* The cleared entries reach the table walkers first. */
+	dsb(ishst);
+	for (; n; n--, ipa += stride)
+		asm volatile("tlbi ipas2e1is, %0" : : "r" (ipa >> 12) : "memory");
+	/* Stage 2 first: a stage-1 walk may refill from a stale one. */
+	dsb(ish);
+	asm volatile("tlbi vmalle1is" : : : "memory");
+	dsb(ish);
 	isb();
 }

@@ -11,11 +11,12 @@
 #include <mkvm/hyp.h>
 #include "../hyp.h"
 
-void vhe_flush_vmid(u64 vttbr, u64 vtcr, u64 features);
+void vhe_flush_vmid(u64 vttbr, u64 vtcr, u64 features, u64 range);
 
 /*
- * MKVM_HC_FLUSH_VMID.  With HCR_EL2.{E2H,TGE} = {1,1} the EL1&0 regime
- * does not exist and TLB invalidation by VMID is not reliable: TGE is
+ * MKVM_HC_FLUSH_VMID, and MKVM_HC_FLUSH_IPA with a @range (0: none).
+ * With HCR_EL2.{E2H,TGE} = {1,1} the EL1&0 regime does not exist and
+ * TLB invalidation by VMID is not reliable: TGE is
  * cleared for the duration, as KVM's VHE __tlb_switch_to_guest() does.
  * VTCR_EL2.VS as in ../hyp-main.c.
  *
@@ -28,7 +29,7 @@ void vhe_flush_vmid(u64 vttbr, u64 vtcr, u64 features);
  * straight to stage 2 either), and stage 2 is loaded and in effect
  * (isb) before TGE changes; all put back once TGE is set again.
  */
-void vhe_flush_vmid(u64 vttbr, u64 vtcr, u64 features)
+void vhe_flush_vmid(u64 vttbr, u64 vtcr, u64 features, u64 range)
 {
 	bool spec_at = features & MKVM_HYP_F_SPEC_AT;
 	u64 hcr = read_sysreg(hcr_el2);
@@ -47,9 +48,13 @@ void vhe_flush_vmid(u64 vttbr, u64 vtcr, u64 features)
 	isb();
 	write_sysreg(hcr & ~HCR_TGE, hcr_el2);
 	isb();
-	asm volatile("tlbi vmalls12e1is" : : : "memory");
-	dsb(ish);
-	isb();
+	if (range) {
+		tlb_flush_ipa_range(range);
+	} else {
+		asm volatile("tlbi vmalls12e1is" : : : "memory");
+		dsb(ish);
+		isb();
+	}
 	write_sysreg(hcr, hcr_el2);
 	isb();
 	write_sysreg(old_vttbr, vttbr_el2);

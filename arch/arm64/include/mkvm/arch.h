@@ -292,7 +292,7 @@ int mkvm_el2_ping(struct minikvm_hyp_ping *ping);
 int mkvm_hyp_share(const void *start, const void *end);
 void mkvm_dcache_clean_poc(const void *start, const void *end);
 u64 mkvm_call_hyp(u64 id, u64 a1, u64 a2, u64 a3);
-void mkvm_el2_flush_vmid(u64 vttbr, u64 vtcr);
+void mkvm_el2_flush_vmid(u64 vttbr, u64 vtcr, u64 range);
 
 /* arch/arm64/vhe.c */
 struct mkvm_hyp_cpu;

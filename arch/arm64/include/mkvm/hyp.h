@@ -59,7 +59,21 @@
 #define MKVM_HC_FLUSH_VMID	2	/* a1 = VTTBR, a2 = VTCR: drop the VM's TLBs */
 #define MKVM_HC_GET_ICH_VTR	3	/* returns ICH_VTR_EL2 */
 #define MKVM_HC_TIMER_PUT	4	/* the guest's virtual timer off, CNTVOFF 0 */
-#define MKVM_HC_NR		5
+#define MKVM_HC_FLUSH_IPA	5	/* a1 = VTTBR, a2 = VTCR, a3 = MKVM_TLBI_IPA() */
+#define MKVM_HC_NR		6
+
+/*
+ * MKVM_HC_FLUSH_IPA's range: @n (1..MKVM_TLBI_IPA_MAX) stage-2 entries
+ * from @ipa on, one every 4 KiB (@level 3) or 2 MiB (@level 2), in one
+ * argument: the page-aligned IPA (below 2^48), the count above it, the
+ * level in the bits a page offset would use.
+ */
+#define MKVM_TLBI_IPA_MAX	64
+#define MKVM_TLBI_IPA(ipa, n, level)					\
+	(((ipa) & GENMASK_ULL(47, 12)) | ((u64)(n) << 48) | (level))
+#define MKVM_TLBI_IPA_ADDR(arg)	((arg) & GENMASK_ULL(47, 12))
+#define MKVM_TLBI_IPA_N(arg)	((arg) >> 48)
+#define MKVM_TLBI_IPA_LEVEL(arg)	((arg) & 3)
 
 /* MKVM_HC_VCPU_RUN returns why the guest stopped: the vector it exited by. */
 #define MKVM_EXIT_SYNC		0
@@ -306,7 +320,8 @@ extern u64 MKVM_HYP_SYM(stub_vectors_pa);
 /* The VHE copy of the world switch (arch/arm64/hyp/vhe/), called at EL2. */
 u64 MKVM_VHE_SYM(vhe_vcpu_run)(struct mkvm_hyp_cpu *cpu,
 			       struct mkvm_vcpu_hyp *vcpu);
-void MKVM_VHE_SYM(vhe_flush_vmid)(u64 vttbr, u64 vtcr, u64 features);
+void MKVM_VHE_SYM(vhe_flush_vmid)(u64 vttbr, u64 vtcr, u64 features,
+				  u64 range);
 u64 MKVM_VHE_SYM(read_ich_vtr)(void);
 void MKVM_VHE_SYM(timer_put)(void);
 #endif

@@ -17,6 +17,7 @@ struct mkvm_pgtable {
 /* What a walker wants to see. */
 #define MKVM_WALK_LEAF		BIT(0)	/* entries that are not tables */
 #define MKVM_WALK_TABLE_POST	BIT(1)	/* table entries, after their children */
+#define MKVM_WALK_TABLE_PRE	BIT(2)	/* table entries, before their children */
 
 struct mkvm_pgtable_visit {
 	u64 *ptep;
@@ -45,6 +46,12 @@ struct mkvm_pgtable_cache {
 	void *pages[MKVM_PGTABLE_CACHE_PAGES];
 };
 
+/* A table taken out of the tree, to be freed once no MMU can walk it. */
+struct mkvm_pgtable_unlinked {
+	u64 *table;		/* kernel VA, NULL: nothing was unlinked */
+	u32 level;		/* of the entry that pointed to it */
+};
+
 int mkvm_pgtable_init(struct mkvm_pgtable *pgt, u32 ia_bits);
 void mkvm_pgtable_destroy(struct mkvm_pgtable *pgt);
 int mkvm_pgtable_walk(struct mkvm_pgtable *pgt, u64 addr, u64 size,
@@ -62,6 +69,9 @@ bool mkvm_pgtable_clear_attr(struct mkvm_pgtable *pgt, u64 addr, u64 size,
 			     u64 clr);
 int mkvm_pgtable_cache_topup(struct mkvm_pgtable_cache *cache, int min);
 void mkvm_pgtable_cache_free(struct mkvm_pgtable_cache *cache);
+bool mkvm_pgtable_unlink_table(struct mkvm_pgtable *pgt, u64 addr, u32 level,
+			       struct mkvm_pgtable_unlinked *u);
+void mkvm_pgtable_free_unlinked(struct mkvm_pgtable_unlinked *u);
 int mkvm_pgtable_map_pages_needed(const struct mkvm_pgtable *pgt);
 phys_addr_t mkvm_pgtable_root_pa(const struct mkvm_pgtable *pgt);
 
