@@ -353,6 +353,15 @@ static void vcpu_block(struct mkvm_vcpu *vcpu, const u64 *deadline)
 		}
 	}
 	halt_poll_adapt(vcpu, now - start, READ_ONCE(halt_poll_ns));
+	/*
+	 * The kick that ended the wait is answered: what it announced is
+	 * seen by the next entry's flush (its barrier pairs with the one
+	 * after in_guest is set, which the kicker found clear), or by a
+	 * suspended vCPU's look under the lock.  Left set, it would make
+	 * the next WFI take the lock for nothing; a kick from now on sets
+	 * it again.
+	 */
+	WRITE_ONCE(vcpu->arch.wake, false);
 }
 
 /*
