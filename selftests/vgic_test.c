@@ -323,6 +323,79 @@ TEST_F(vgic, redist_region_too_small)
 	close(fd);
 }
 
+/*
+ * Each vCPU reads GICR_TYPER from the frame it was given (x19), then the
+ * 32 bits at x18, an address no redistributor holds, which must reach the
+ * VMM (an MMIO exit); every value read is reported.
+ */
+MKVM_GUEST(guest_rd_typer,
+	"ldr	x0, [x19, #8]\n"		/* GICR_TYPER, 64 bits */
+	G_REPORT("x0")
+	"ldr	w0, [x18]\n"
+	G_REPORT("x0")
+	G_DONE);
+
+#define RD1_IPA		0x08100000ull	/* region 1, after a gap */
+#define TYPER_LAST	(1ull << 4)
+
+/*
+ * Redistributor frames across two regions with a gap between them: vCPU 0
+ * in region 0's only frame, vCPUs 1 and 2 in the first two of region 1's
+ * three.  From its own frame each vCPU's GICR_TYPER names it (affinity,
+ * Processor_Number) and says whether the frame is the last in use of its
+ * region; the gap, the unused third frame and the address past region 1
+ * are no redistributor's, so their reads go to the VMM.  Guards the
+ * lookup of a frame by address, which every MMIO access the distributor
+ * does not take goes through.
+ */
+TEST_F(vgic, redist_frames_across_regions)
+{
+	static const struct {
+		uint64_t frame, elsewhere;
+		bool last;
+	} want[3] = {
+		{ GICR_IPA, GICR_IPA + GICR_FRAME_SIZE, true },
+		{ RD1_IPA, RD1_IPA + 2 * GICR_FRAME_SIZE, false },
+		{ RD1_IPA + GICR_FRAME_SIZE, RD1_IPA + 3 * GICR_FRAME_SIZE + 8,
+		  true },
+	};
+	struct mkvm_vcpu *vcpu[3];
+	struct kvm_run *run;
+	uint64_t typer;
+	int fd, i;
+
+	self->vm = vm_create(guest_rd_typer, guest_rd_typer_end);
+	for (i = 0; i < 3; i++)
+		vcpu[i] = vm_vcpu_add(self->vm, i);
+	fd = vm_vgic_create(self->vm);
+	ASSERT_EQ(0, _vgic_set_addr(fd, KVM_VGIC_V3_ADDR_TYPE_DIST, GICD_IPA));
+	ASSERT_EQ(0, _vgic_set_addr(fd, KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION,
+				    RR(1, GICR_IPA, 0, 0)));
+	ASSERT_EQ(0, _vgic_set_addr(fd, KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION,
+				    RR(3, RD1_IPA, 0, 1)));
+	ASSERT_EQ(0, _vgic_init(fd));
+	for (i = 0; i < 3; i++) {
+		vcpu_set_reg(vcpu[i], MKVM_XREG(19), want[i].frame);
+		vcpu_set_reg(vcpu[i], MKVM_XREG(18), want[i].elsewhere);
+		typer = vcpu_report(vcpu[i]);
+		EXPECT_EQ((uint64_t)i, typer >> 32) TH_LOG("vCPU %d: affinity", i);
+		EXPECT_EQ((uint64_t)i, (typer >> 8) & 0xffff)
+			TH_LOG("vCPU %d: Processor_Number", i);
+		EXPECT_EQ(want[i].last, !!(typer & TYPER_LAST))
+			TH_LOG("vCPU %d: Last", i);
+		run = vcpu_run_expect(vcpu[i], KVM_EXIT_MMIO);
+		EXPECT_EQ(want[i].elsewhere, run->mmio.phys_addr)
+			TH_LOG("vCPU %d", i);
+		EXPECT_FALSE(run->mmio.is_write);
+		memset(run->mmio.data, 0x5a, sizeof(run->mmio.data));
+		EXPECT_EQ(0x5a5a5a5a, vcpu_report(vcpu[i])) TH_LOG("vCPU %d", i);
+		vcpu_done(vcpu[i]);
+	}
+	for (i = 0; i < 3; i++)
+		vcpu_free(vcpu[i]);
+	close(fd);
+}
+
 /* KVM_{SET,GET}_DEVICE_ATTR of a 32-bit register value: 0 or -errno. */
 static int _regs_attr(int fd, bool set, uint32_t group, uint64_t attr,
 		      uint32_t *val)
