@@ -377,6 +377,25 @@ void mkvm_vgic_sgi(struct mkvm_vcpu *vcpu, u64 sgi1r)
 
 /* ---- the guest's MMIO: distributor, redistributors, ITS ----------- */
 
+/*
+ * A write to GICD_ICENABLERn or GICD_ICPENDRn, or to the SGI_base frame's
+ * copies (@rd: a redistributor's frames, @off in them): it only disables
+ * or clears, and makes nothing due, so no vCPU needs to look again.  An
+ * interrupt a running vCPU already holds in a list register may still be
+ * taken, as on KVM, which kicks no one for these writes either; a kick
+ * would not undo a clear anyway (the LR's pending state comes back).
+ */
+static bool write_only_clears(struct mkvm_vcpu *rd, u32 off)
+{
+	if (rd) {
+		if (off < SZ_64K)
+			return false;
+		off -= SZ_64K;
+	}
+	return (off >= GICD_ICENABLER && off < GICD_ICENABLER + 0x80) ||
+	       (off >= GICD_ICPENDR && off < GICD_ICPENDR + 0x80);
+}
+
 /**
  * mkvm_vgic_mmio() - emulate an access to the distributor/redistributors
  * @vcpu:	the accessing vCPU
@@ -455,7 +474,13 @@ done:
 	if (!write)
 		mkvm_set_gpr(vcpu, rt, val);
 	mkvm_skip_instr(vcpu);
-	if (write)	/* an enable or a pend may have made something due */
+	/*
+	 * An enable or a pend may have made something due: every vCPU
+	 * looks again (each running one exits: an IPI).  Not after a
+	 * disable or a clear, which a guest makes on every mask.
+	 */
+	if (write && (its || !write_only_clears(rd, rd ? rd_off :
+						 ipa - v->dist_base)))
 		for (n = 0; n < mkvm_nr_vcpus(vm); n++)
 			vgic_kick(vm->vcpus[n]);
 	return 1;
