@@ -196,16 +196,6 @@ bool vgic_shared_regs(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu, u32 off,
  * of them take none.
  * Return: false for another offset (*@val untouched).
  */
-/**
- * vgic_dist_access() - an access to the distributor, vGIC lock held
- * @vm:		the VM
- * @off:	the offset in its frame, aligned to @len
- * @write:	a write of *@val, else a read into it
- * @val:	the value
- * @len:	the access size in bytes
- *
- * From the guest (mkvm_vgic_mmio()) and the VMM (the DIST_REGS group).
- */
 bool vgic_dist_read_unlocked(struct mkvm_vm *vm, u32 off, u64 *val)
 {
 	struct mkvm_vgic *v = &vm->arch.vgic;
@@ -233,6 +223,16 @@ bool vgic_dist_read_unlocked(struct mkvm_vm *vm, u32 off, u64 *val)
 	return false;
 }
 
+/**
+ * vgic_dist_access() - an access to the distributor, vGIC lock held
+ * @vm:		the VM
+ * @off:	the offset in its frame, aligned to @len
+ * @write:	a write of *@val, else a read into it
+ * @val:	the value
+ * @len:	the access size in bytes
+ *
+ * From the guest (mkvm_vgic_mmio()) and the VMM (the DIST_REGS group).
+ */
 void vgic_dist_access(struct mkvm_vm *vm, u32 off, bool write, u64 *val,
 		      unsigned int len)
 {
