@@ -142,18 +142,28 @@ void mkvm_vcpu_kick(struct mkvm_vcpu *vcpu)
 	struct task_struct *task;
 
 	WRITE_ONCE(vcpu->arch.wake, true);
-	wake_up_interruptible(&vcpu->arch.wq);
+	/*
+	 * Orders the caller's state (and the flag) before the reads of the
+	 * wait queue and of in_guest.  A vCPU about to sleep (halt_wait(),
+	 * wait_power_on()) puts itself on the queue, then its barrier
+	 * (set_current_state()), then looks at its state: either it sees the
+	 * new state, or this sees it on the queue and wakes it.  Without a
+	 * sleeper - the vCPU runs, or polls the flag - the queue's lock is
+	 * not taken, as KVM's rcuwait wake-up takes none.
+	 */
+	smp_mb();
+	/* Pairs with the sleeper's set_current_state(), as said above. */
+	if (waitqueue_active(&vcpu->arch.wq))
+		wake_up_interruptible(&vcpu->arch.wq);
 	/*
 	 * Only a vCPU in the guest needs an IPI, as in KVM's
 	 * kvm_vcpu_kick(): one polling or sleeping in WFI looks at the wake
 	 * flag, one elsewhere in the host looks at its state before it
-	 * enters again.  Orders the caller's state (and the flag) before
-	 * the read of in_guest; enter_guest() orders its write of in_guest
-	 * before it reads that state.  Either it sees the new state, or
-	 * this sees it in the guest and the IPI, pending while it enters
-	 * with interrupts off, makes it exit at once.
+	 * enters again.  enter_guest() orders its write of in_guest before
+	 * it reads that state: either it sees the new state, or this sees
+	 * it in the guest and the IPI, pending while it enters with
+	 * interrupts off, makes it exit at once.
 	 */
-	smp_mb();
 	if (!READ_ONCE(vcpu->in_guest))
 		return;
 	rcu_read_lock();
@@ -286,12 +296,22 @@ static void vcpu_block(struct mkvm_vcpu *vcpu, const u64 *deadline)
 {
 	u64 start, now, poll_end;
 	unsigned int max, poll;
-	bool waited = false;
+	bool waited = false, kicked;
 
-	/* Kicks from before this wait are answered by the check below. */
-	WRITE_ONCE(vcpu->arch.wake, false);
+	/*
+	 * Kicks from before this wait are answered by the check below.  It
+	 * takes the vGIC lock only when it must: when one came since the
+	 * last wait (its change, made under the lock, is seen under it), or
+	 * when something is live (this thread's own sync and timer lines,
+	 * seen in program order).  With neither, any interrupt another
+	 * thread makes due from now on comes with a kick, and the flag the
+	 * kick sets falls after the exchange (it read false): polling or
+	 * the sleep below sees it.  Most WFIs have nothing live and pay no
+	 * lock here.
+	 */
+	kicked = xchg(&vcpu->arch.wake, false);
 	mkvm_timer_sync(vcpu, false);
-	if (mkvm_vgic_pending(vcpu))
+	if ((kicked || mkvm_vgic_maybe_live(vcpu)) && mkvm_vgic_pending(vcpu))
 		return;
 	/*
 	 * Poll before sleeping, as KVM's halt polling does: an interrupt
@@ -333,6 +353,15 @@ static void vcpu_block(struct mkvm_vcpu *vcpu, const u64 *deadline)
 		}
 	}
 	halt_poll_adapt(vcpu, now - start, READ_ONCE(halt_poll_ns));
+	/*
+	 * The kick that ended the wait is answered: what it announced is
+	 * seen by the next entry's flush (its barrier pairs with the one
+	 * after in_guest is set, which the kicker found clear), or by a
+	 * suspended vCPU's look under the lock.  Left set, it would make
+	 * the next WFI take the lock for nothing; a kick from now on sets
+	 * it again.
+	 */
+	WRITE_ONCE(vcpu->arch.wake, false);
 }
 
 /*

@@ -189,7 +189,6 @@ void mkvm_timer_sync(struct mkvm_vcpu *vcpu, bool entering)
 	struct mkvm_vm *vm = vcpu->vm;
 	struct mkvm_vgic *v = &vm->arch.vgic;
 	bool vfired = vtimer_fired(vcpu), pfired = ptimer_fired(vcpu);
-	unsigned long flags;
 
 	if (entering) {
 		mkvm_vgic_host_vtimer_mask(vfired);
@@ -198,12 +197,8 @@ void mkvm_timer_sync(struct mkvm_vcpu *vcpu, bool entering)
 	ptimer_arm(vcpu);
 	if (!v->initialized)
 		return;
-	spin_lock_irqsave(&v->lock, flags);
-	mkvm_vgic_set_private_line(vcpu, timer_ppi(vm, MKVM_TIMER_VIRT),
-				   vfired);
-	mkvm_vgic_set_private_line(vcpu, timer_ppi(vm, MKVM_TIMER_PHYS),
-				   pfired);
-	spin_unlock_irqrestore(&v->lock, flags);
+	mkvm_vgic_set_timer_lines(vcpu, timer_ppi(vm, MKVM_TIMER_VIRT), vfired,
+				  timer_ppi(vm, MKVM_TIMER_PHYS), pfired);
 }
 
 static enum hrtimer_restart vtimer_expired(struct hrtimer *t)

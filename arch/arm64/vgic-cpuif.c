@@ -103,6 +103,15 @@ void mkvm_vgic_flush(struct mkvm_vcpu *vcpu)
 		h->hcr = ICH_HCR_TALL0 | ICH_HCR_TALL1 | ICH_HCR_TC;
 		return;
 	}
+	/*
+	 * Nothing pending or active (most exits): no LR to fill, and no
+	 * lock to take, as KVM's flush looks at an empty ap_list first.
+	 */
+	if (!mkvm_vgic_maybe_live(vcpu)) {
+		n = 0;
+		overflow = false;
+		goto done;
+	}
 	spin_lock(&v->lock);
 	n = collect(vcpu, cand, nr_lrs, &overflow);
 	for (i = 0; i < n; i++) {
@@ -143,6 +152,7 @@ void mkvm_vgic_flush(struct mkvm_vcpu *vcpu)
 		vcpu->arch.vgic.lr_intid[i] = irq->intid;
 	}
 	spin_unlock(&v->lock);
+done:
 	h->used_lrs = n;
 	h->hcr = ICH_HCR_EN | (overflow ? ICH_HCR_UIE : 0);
 	/*
@@ -165,7 +175,8 @@ void mkvm_vgic_sync(struct mkvm_vcpu *vcpu)
 	struct mkvm_vgic_hyp *h = &vcpu->arch.hyp->vgic;
 	unsigned int i;
 
-	if (!(h->hcr & ICH_HCR_EN))
+	/* No LR was filled: nothing to fold back, no lock to take. */
+	if (!(h->hcr & ICH_HCR_EN) || !h->used_lrs)
 		return;
 	spin_lock(&v->lock);
 	for (i = 0; i < h->used_lrs; i++) {

@@ -183,6 +183,47 @@ bool vgic_shared_regs(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu, u32 off,
 }
 
 /**
+ * vgic_dist_read_unlocked() - read a distributor register that holds no
+ * interrupt's state; no lock needed
+ * @vm:		the VM, its vGIC initialised
+ * @off:	the offset in the distributor's frame
+ * @val:	set to the register's value
+ *
+ * GICD_CTLR (its group enables are one word, written whole), GICD_TYPER,
+ * GICD_IIDR and GICD_PIDR2 (fixed once the vGIC is initialised; the ITS
+ * flag only goes from false to true).  A guest reads GICD_CTLR after each
+ * enable or disable (RWP), so these skip the vGIC lock, as KVM's reads
+ * of them take none.
+ * Return: false for another offset (*@val untouched).
+ */
+bool vgic_dist_read_unlocked(struct mkvm_vm *vm, u32 off, u64 *val)
+{
+	struct mkvm_vgic *v = &vm->arch.vgic;
+
+	switch (off) {
+	case GICD_CTLR:
+		*val = READ_ONCE(v->ctlr) | GICD_CTLR_ARE_NS | GICD_CTLR_DS;
+		return true;
+	case GICD_TYPER:
+		/* IDbits: 10, or 16 with an ITS (LPIs), as KVM. */
+		*val = v->nr_irqs / 32 - 1;
+		if (READ_ONCE(v->has_its))
+			*val |= GICD_TYPER_LPIS |
+				(MKVM_LPI_ID_BITS - 1) << TYPER_IDBITS_SHIFT;
+		else
+			*val |= 9 << TYPER_IDBITS_SHIFT;
+		return true;
+	case GICD_IIDR:
+		*val = IIDR_VALUE;
+		return true;
+	case GICD_PIDR2:
+		*val = PIDR2_VALUE;
+		return true;
+	}
+	return false;
+}
+
+/**
  * vgic_dist_access() - an access to the distributor, vGIC lock held
  * @vm:		the VM
  * @off:	the offset in its frame, aligned to @len
@@ -200,31 +241,19 @@ void vgic_dist_access(struct mkvm_vm *vm, u32 off, bool write, u64 *val,
 
 	switch (off) {
 	case GICD_CTLR:
-		if (write)
-			v->ctlr = *val & (GICD_CTLR_ENABLE_G1A | BIT(0));
-		else
-			*val = v->ctlr | GICD_CTLR_ARE_NS | GICD_CTLR_DS;
+		if (!write)
+			break;
+		WRITE_ONCE(v->ctlr, *val & (GICD_CTLR_ENABLE_G1A | BIT(0)));
 		return;
 	case GICD_TYPER:
-		if (write)
-			return;
-		/* IDbits: 10, or 16 with an ITS (LPIs), as KVM. */
-		*val = v->nr_irqs / 32 - 1;
-		if (READ_ONCE(v->has_its))
-			*val |= GICD_TYPER_LPIS |
-				(MKVM_LPI_ID_BITS - 1) << TYPER_IDBITS_SHIFT;
-		else
-			*val |= 9 << TYPER_IDBITS_SHIFT;
-		return;
 	case GICD_IIDR:
-		if (!write)
-			*val = IIDR_VALUE;
-		return;
 	case GICD_PIDR2:
-		if (!write)
-			*val = PIDR2_VALUE;
-		return;
+		if (write)	/* read-only */
+			return;
+		break;
 	}
+	if (!write && vgic_dist_read_unlocked(vm, off, val))
+		return;
 	if (off >= GICD_IROUTER && off < GICD_IROUTER + 8 * 1020) {
 		u32 intid = (off - GICD_IROUTER) / 8;
 		bool high = off & 4;

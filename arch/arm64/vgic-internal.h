@@ -44,6 +44,7 @@ bool vgic_shared_regs(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu, u32 off,
 		      bool write, u64 *val, unsigned int len);
 void vgic_dist_access(struct mkvm_vm *vm, u32 off, bool write, u64 *val,
 		      unsigned int len);
+bool vgic_dist_read_unlocked(struct mkvm_vm *vm, u32 off, u64 *val);	/* no lock */
 
 /* vgic-redist.c */
 u64 vgic_rd_frame(struct mkvm_vm *vm, int idx, bool *last);

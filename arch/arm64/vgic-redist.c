@@ -79,16 +79,29 @@ u64 vgic_rd_frame(struct mkvm_vm *vm, int idx, bool *last)
  */
 struct mkvm_vcpu *vgic_rd_vcpu(struct mkvm_vm *vm, u64 ipa, u32 *off)
 {
-	int i, n = mkvm_nr_vcpus(vm);
-	bool last;
-	u64 base;
+	struct mkvm_vgic *v = &vm->arch.vgic;
+	/* Pairs with the release in vgic_rdreg_add(): the entries are set. */
+	unsigned int nr = smp_load_acquire(&v->nr_rdregs), i;
+	int n = mkvm_nr_vcpus(vm), start = 0;
+	u64 slot;
 
-	for (i = 0; i < n; i++) {
-		base = vgic_rd_frame(vm, i, &last);
-		if (base != MKVM_VGIC_ADDR_UNDEF && ipa - base < REDIST_SIZE) {
-			*off = ipa - base;
-			return vm->vcpus[i];
+	/*
+	 * On every MMIO access the distributor does not take, the VMM's
+	 * devices' included: one step per region, not per vCPU.  Region i
+	 * holds vCPUs start.. in its frames, as vgic_rd_frame() lays them.
+	 */
+	for (i = 0; i < nr && start < n; i++) {
+		const struct mkvm_rdreg *r = &v->rdregs[i];
+
+		slot = (ipa - r->base) / REDIST_SIZE;
+		if (ipa >= r->base && slot < n - start &&
+		    (!r->count || slot < r->count)) {
+			*off = (ipa - r->base) % REDIST_SIZE;
+			return vm->vcpus[start + slot];
 		}
+		if (!r->count)		/* the legacy region: every vCPU */
+			break;
+		start += r->count;
 	}
 	return NULL;
 }

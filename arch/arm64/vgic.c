@@ -133,12 +133,45 @@ void mkvm_vgic_irq_update(struct mkvm_vm *vm, struct mkvm_vcpu *vcpu,
 		else if (!live)
 			list_del_init(&lpi->live);
 	} else if (irq->intid >= 32) {
-		__assign_bit(irq->intid, vm->arch.vgic.spi_live, live);
+		struct mkvm_vgic *v = &vm->arch.vgic;
+
+		if (live && !__test_and_set_bit(irq->intid, v->spi_live))
+			WRITE_ONCE(v->nr_spi_live, v->nr_spi_live + 1);
+		else if (!live && __test_and_clear_bit(irq->intid, v->spi_live))
+			WRITE_ONCE(v->nr_spi_live, v->nr_spi_live - 1);
 	} else if (live) {
-		vcpu->arch.vgic.priv_live |= BIT(irq->intid);
+		WRITE_ONCE(vcpu->arch.vgic.priv_live,
+			   vcpu->arch.vgic.priv_live | BIT(irq->intid));
 	} else {
-		vcpu->arch.vgic.priv_live &= ~BIT(irq->intid);
+		WRITE_ONCE(vcpu->arch.vgic.priv_live,
+			   vcpu->arch.vgic.priv_live & ~BIT(irq->intid));
 	}
+}
+
+/**
+ * mkvm_vgic_maybe_live() - might @vcpu have a live interrupt?  No lock
+ * @vcpu:	the vCPU
+ *
+ * False when none of its SGIs/PPIs, and no SPI or LPI of the VM, is
+ * pending or active: then the list-register flush has nothing to do and
+ * need not take the vGIC lock, as KVM's flush looks at an empty ap_list
+ * before its lock, and a WFI has nothing to look for (vcpu_block()).
+ * Read without the lock, the answer may miss another thread's latest
+ * change; every change that makes an interrupt due is followed by a kick
+ * (mkvm_vcpu_kick()), whose barrier pairs with the one between
+ * enter_guest()'s write of in_guest and the flush: either the flush sees
+ * the change, or the kick sees the vCPU in the guest and its IPI makes it
+ * exit at once.  This vCPU's own changes (mkvm_vgic_sync(), its timer
+ * lines) are seen in program order.
+ *
+ * Return: false if nothing is live.
+ */
+bool mkvm_vgic_maybe_live(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_vgic *v = &vcpu->vm->arch.vgic;
+
+	return READ_ONCE(vcpu->arch.vgic.priv_live) ||
+	       READ_ONCE(v->nr_spi_live) || !list_empty(&v->lpi_live);
 }
 
 /**
@@ -186,18 +219,42 @@ static void irq_reset(struct mkvm_irq *irq, u32 intid)
 
 /* ---- lines, edges and SGIs ---------------------------------------- */
 
-/**
- * mkvm_vgic_set_private_line() - set a PPI's input line, vGIC lock held
- * @vcpu:	the vCPU owning the PPI
- * @intid:	16..31
- * @level:	the line's level
- */
-void mkvm_vgic_set_private_line(struct mkvm_vcpu *vcpu, u32 intid, bool level)
+static void set_private_line(struct mkvm_vcpu *vcpu, u32 intid, bool level)
 {
 	struct mkvm_irq *irq = &vcpu->arch.vgic.priv[intid];
 
 	irq->line_level = level;
 	mkvm_vgic_irq_update(vcpu->vm, vcpu, irq);
+}
+
+/**
+ * mkvm_vgic_set_timer_lines() - set the input lines of a vCPU's two timer
+ * PPIs, from its own thread
+ * @vcpu:	the vCPU owning the PPIs
+ * @ppi_a:	the first PPI, 16..31
+ * @level_a:	its line's level
+ * @ppi_b:	the second PPI (written after the first if they are one)
+ * @level_b:	its line's level
+ *
+ * On every guest entry, and the lines rarely change: when both already
+ * have their levels there is nothing to do, and the vGIC lock is not
+ * taken (a line, the interrupt's live state with it, only changes under
+ * the lock).
+ */
+void mkvm_vgic_set_timer_lines(struct mkvm_vcpu *vcpu, u32 ppi_a, bool level_a,
+			       u32 ppi_b, bool level_b)
+{
+	struct mkvm_vgic *v = &vcpu->vm->arch.vgic;
+	struct mkvm_irq *priv = vcpu->arch.vgic.priv;
+	unsigned long flags;
+
+	if (READ_ONCE(priv[ppi_a].line_level) == level_a &&
+	    READ_ONCE(priv[ppi_b].line_level) == level_b)
+		return;
+	spin_lock_irqsave(&v->lock, flags);
+	set_private_line(vcpu, ppi_a, level_a);
+	set_private_line(vcpu, ppi_b, level_b);
+	spin_unlock_irqrestore(&v->lock, flags);
 }
 
 /* Something changed for @vcpu's interrupts: let it look again. */
@@ -320,6 +377,25 @@ void mkvm_vgic_sgi(struct mkvm_vcpu *vcpu, u64 sgi1r)
 
 /* ---- the guest's MMIO: distributor, redistributors, ITS ----------- */
 
+/*
+ * A write to GICD_ICENABLERn or GICD_ICPENDRn, or to the SGI_base frame's
+ * copies (@rd: a redistributor's frames, @off in them): it only disables
+ * or clears, and makes nothing due, so no vCPU needs to look again.  An
+ * interrupt a running vCPU already holds in a list register may still be
+ * taken, as on KVM, which kicks no one for these writes either; a kick
+ * would not undo a clear anyway (the LR's pending state comes back).
+ */
+static bool write_only_clears(struct mkvm_vcpu *rd, u32 off)
+{
+	if (rd) {
+		if (off < SZ_64K)
+			return false;
+		off -= SZ_64K;
+	}
+	return (off >= GICD_ICENABLER && off < GICD_ICENABLER + 0x80) ||
+	       (off >= GICD_ICPENDR && off < GICD_ICPENDR + 0x80);
+}
+
 /**
  * mkvm_vgic_mmio() - emulate an access to the distributor/redistributors
  * @vcpu:	the accessing vCPU
@@ -378,6 +454,10 @@ int mkvm_vgic_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr)
 		goto done;
 	}
 
+	/* As below, but no interrupt's state: no lock (the RWP polls). */
+	if (!rd && !write && !(ipa & (len - 1)) &&
+	    vgic_dist_read_unlocked(vm, ipa - v->dist_base, &val))
+		goto done;
 	lpis_were = rd && READ_ONCE(rd->arch.vgic.lpis_enabled);
 	spin_lock_irq(&v->lock);
 	/* Unaligned accesses are RAZ/WI, like a GIC's. */
@@ -394,7 +474,13 @@ done:
 	if (!write)
 		mkvm_set_gpr(vcpu, rt, val);
 	mkvm_skip_instr(vcpu);
-	if (write)	/* an enable or a pend may have made something due */
+	/*
+	 * An enable or a pend may have made something due: every vCPU
+	 * looks again (each running one exits: an IPI).  Not after a
+	 * disable or a clear, which a guest makes on every mask.
+	 */
+	if (write && (its || !write_only_clears(rd, rd ? rd_off :
+						 ipa - v->dist_base)))
 		for (n = 0; n < mkvm_nr_vcpus(vm); n++)
 			vgic_kick(vm->vcpus[n]);
 	return 1;

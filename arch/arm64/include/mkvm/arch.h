@@ -64,6 +64,7 @@ struct mkvm_vgic {
 	u32 ctlr;		/* GICD_CTLR group enables */
 	struct mkvm_irq *spis;	/* nr_irqs - 32 of them */
 	unsigned long *spi_live;	/* by INTID: SPIs pending or active */
+	unsigned int nr_spi_live;	/* bits set in @spi_live */
 	spinlock_t lock;	/* every mkvm_irq of the VM */
 	/*
 	 * LPIs (vgic-its.c), offered once an ITS device exists: struct

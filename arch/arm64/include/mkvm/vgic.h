@@ -18,8 +18,10 @@ void mkvm_vgic_flush(struct mkvm_vcpu *vcpu);
 void mkvm_vgic_sync(struct mkvm_vcpu *vcpu);
 void mkvm_vgic_notify_acked(struct mkvm_vcpu *vcpu);
 bool mkvm_vgic_pending(struct mkvm_vcpu *vcpu);
+bool mkvm_vgic_maybe_live(struct mkvm_vcpu *vcpu);
 int mkvm_vgic_mmio(struct mkvm_vcpu *vcpu, u64 ipa, u64 esr);
-void mkvm_vgic_set_private_line(struct mkvm_vcpu *vcpu, u32 intid, bool level);
+void mkvm_vgic_set_timer_lines(struct mkvm_vcpu *vcpu, u32 ppi_a, bool level_a,
+			       u32 ppi_b, bool level_b);
 void mkvm_vgic_sgi(struct mkvm_vcpu *vcpu, u64 sgi1r);
 void mkvm_vgic_host_vtimer_mask(bool fired);
 
