@@ -78,7 +78,8 @@ net_rounds=$(sed -n 's/.*mkvm\.netrounds=\([0-9]*\).*/\1/p' /proc/cmdline)
 net_rounds=${net_rounds:-5}
 net_pin=$(sed -n 's/.*mkvm\.netpin=\([01]\).*/\1/p' /proc/cmdline)
 net_pin=${net_pin:-1}
-net_up='ip link set eth0 up; ip addr add 192.168.33.15/24 dev eth0;'
+net_up='ip link set eth0 up; ip addr add 192.168.33.15/24 dev eth0;
+ping -c 1 -w 5 192.168.33.1 >/dev/null;'
 net_end='grep -e virtio -e arch_timer -e IPI /proc/interrupts'
 net_loop() { # CMD: CMD net_rounds times, in the guest's shell
 	echo "i=0; while [ \$i -lt $net_rounds ]; do $1; i=\$((i + 1)); done;"
