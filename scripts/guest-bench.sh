@@ -46,7 +46,7 @@ done
 # the other (Documentation/io.rst, "Measuring the TCP rows"):
 #   idle  brings eth0 up and powers off: the baseline of the counters;
 #   g2h   sends 8 MiB to net_peer over a new TCP connection, net_rounds
-#         times (mkvm.netrounds=N, make bench NET_ROUNDS=N; default 5);
+#         times (mkvm.netrounds=N, make bench NET_ROUNDS=N; default 15);
 #   h2g   receives 8 MiB from it, net_rounds times;
 #   ping  pings the host 20 times and, on the tap backend, measures the
 #         virtio-blk disk: 64 MiB written and read with direct I/O in
@@ -54,7 +54,7 @@ done
 #         takes only 4 to 9 of the guest clock's 10 ms steps), and 4 KiB
 #         direct reads one at a time (16384 of them) (sequential offsets:
 #         the image is in this boot's tmpfs, so no offset costs more than
-#         another).
+#         another) (mkvm.netdisk=0, make bench NET_DISK=0: no disk).
 # A direction's throughput is the median of its transfers, with the
 # lowest and highest beside it (-min, -max).  Its counters per MiB moved
 # are those of its guest less the idle guest's (minivmm --stats: the
@@ -75,9 +75,10 @@ done
 # runs them (io.rst).
 net_bytes=$((8 << 20))
 net_rounds=$(sed -n 's/.*mkvm\.netrounds=\([0-9]*\).*/\1/p' /proc/cmdline)
-net_rounds=${net_rounds:-5}
+net_rounds=${net_rounds:-15}
 net_pin=$(sed -n 's/.*mkvm\.netpin=\([01]\).*/\1/p' /proc/cmdline)
 net_pin=${net_pin:-1}
+net_disk=$(sed -n 's/.*mkvm\.netdisk=\([01]\).*/\1/p' /proc/cmdline)
 net_up='ip link set eth0 up; ip addr add 192.168.33.15/24 dev eth0;
 ping -c 1 -w 5 192.168.33.1 >/dev/null;'
 net_end='grep -e virtio -e arch_timer -e IPI /proc/interrupts'
@@ -121,7 +122,8 @@ net_pin_threads() { # PID
 }
 net_guest() { # NAME: that guest, its console and stats in /tmp/net-NAME.out
 	eval "cmd=\$net_cmd_$1"
-	[ "$1" = ping ] && [ "$backend" = tap ] && cmd="$cmd $blk_cmd"
+	[ "$1" = ping ] && [ "$backend" = tap ] && [ "$net_disk" != 0 ] &&
+		cmd="$cmd $blk_cmd"
 	pin=
 	[ "$net_pin" = 1 ] && pin="taskset 1"
 	$pin minivmm run --dev "$dev" -k /guest/Image -i /guest/rootfs.cpio.gz -m 256 \
@@ -133,7 +135,7 @@ net_guest() { # NAME: that guest, its console and stats in /tmp/net-NAME.out
 	net_pin_threads $vm
 	wait $vm || echo "BENCH $MKVM_BOOT net-$backend-$1-failed 1"
 	# The guest's own lines, for the log.
-	tr -d '\r' < "/tmp/net-$1.out" | grep -E '^blk-|round-trip|dd:|stats|net:|virtio|arch_timer|IPI[0-9]|eth0:' |
+	tr -d '\r' < "/tmp/net-$1.out" | grep -E '^blk-|round-trip|dd:|stats|net:|cpu_ns|virtio|arch_timer|IPI[0-9]|eth0:' |
 		sed "s/^/# guest $backend-$1: /"
 }
 # Counters of guest NAME less the idle guest's, per MiB it moved.
