@@ -61,8 +61,10 @@ done
 # vCPU's stats fd, the same names on minikvm and KVM; minivmm's own
 # ioeventfd kicks and irqfd raises; the guest's virtio interrupts; the
 # CPU time of minivmm's vCPU and network I/O threads and of vhost's
-# worker, in virtual us under -icount), and net_peer's CPU time per MiB
-# (the median over its transfers).
+# worker), and net_peer's CPU time per MiB (the median over its
+# transfers).  Under -icount a thread's CPU time is the virtual time it
+# spent on its CPU, the other CPUs' turns included: how long it was busy
+# or polling, not its instructions.
 # The guest's packets sent per guest-to-host transfer (eth0's transmit
 # count around it, in /proc/net/dev): about 150 for the 8 MiB when its
 # TCP coalesces writes into 64 KiB segments, thousands when every write

@@ -125,8 +125,10 @@ void kvm__print_stats(struct kvm *kvm);
 
 /*
  * The calling thread's CPU time so far, in ns (0 if unknown): --stats
- * prints it for the vCPU and I/O threads, which make bench compares
- * between kernels (under QEMU's -icount, virtual ns ~ instructions).
+ * prints it for the vCPU and I/O threads (make bench).  Under QEMU's
+ * -icount it is the virtual time the thread spent on its CPU, which
+ * includes the other emulated CPUs' turns meanwhile: how long the
+ * thread was busy (or polling), not how many instructions it ran.
  */
 static inline uint64_t kvm__thread_cpu_ns(void)
 {
