@@ -9,6 +9,10 @@
 # BENCH=micro,boot,virtio,dirtylog,qemu runs only those parts (default: all);
 # virtio-tap or virtio-vhost, one backend of virtio.  MODPARAMS=
 # halt_poll_ns=0,... loads minikvm with those module parameters.
+# NET_ROUNDS=N: TCP transfers per direction and backend in each boot, the
+# figure their median (default 15); NET_PIN=0 leaves the network threads
+# unpinned; NET_DISK=0 skips the disk rows of the tap backend's run
+# (scripts/guest-bench.sh, Documentation/io.rst).
 # Four boots, four columns (issue 9): minikvm and KVM on an nVHE host
 # (boots minikvm, oracle) and on a VHE host (vhe, oracle-vhe: the kernel
 # at EL2).  The VHE boots run only BENCH_VHE's parts (default micro,boot:
@@ -51,7 +55,7 @@ for boot in ${BENCH_BOOTS:-minikvm vhe oracle oracle-vhe}; do
 	parts=${BENCH:-}
 	case "$boot" in vhe|oracle-vhe) parts=${BENCH:-${BENCH_VHE:-micro,boot}} ;; esac
 	MKVM_QEMU_ARGS="$args" MKVM_TIMEOUT=2400 \
-		MKVM_APPEND="${parts:+mkvm.bench=$parts} ${MODPARAMS:+mkvm.modparams=$MODPARAMS}" \
+		MKVM_APPEND="${parts:+mkvm.bench=$parts} ${MODPARAMS:+mkvm.modparams=$MODPARAMS} ${NET_ROUNDS:+mkvm.netrounds=$NET_ROUNDS} ${NET_PIN:+mkvm.netpin=$NET_PIN} ${NET_DISK:+mkvm.netdisk=$NET_DISK}" \
 		"$MKVM_ROOT/scripts/qemu.sh" "$boot" "$image" "$initrd" bench "$log" \
 		>/dev/null || true
 	grep -q '^BENCH' "$log" || echo "$boot: no figures (see $log)" >&2

@@ -42,25 +42,58 @@ done
 # virtio (issue 11): a Linux guest on a tap device, its data path in
 # minivmm's I/O thread (tap) or in vhost-net (vhost).  The host's end is
 # net_peer; throughputs are timed on this boot's clock, the ping and the
-# disk figures on the guest's.  The tap run also measures the virtio-blk
-# disk: 64 MiB written and read with direct I/O in 1 MiB requests, each
-# eight times over (with SEG_MAX one pass takes only 4 to 9 of the guest
-# clock's 10 ms steps), and 4 KiB direct reads one at a time (16384 of
-# them) (sequential offsets: the image is in this boot's tmpfs, so no
-# offset costs more than another).
-# The guest's packets sent over the guest-to-host transfer (eth0's
-# transmit count around it, in /proc/net/dev): about 150 for the 8 MiB
-# when its TCP coalesces writes into 64 KiB segments, thousands when
-# every write leaves at once (Documentation/io.rst).
+# disk figures on the guest's.  Each backend boots four guests one after
+# the other (Documentation/io.rst, "Measuring the TCP rows"):
+#   idle  brings eth0 up and powers off: the baseline of the counters;
+#   g2h   sends 8 MiB to net_peer over a new TCP connection, net_rounds
+#         times (mkvm.netrounds=N, make bench NET_ROUNDS=N; default 15);
+#   h2g   receives 8 MiB from it, net_rounds times;
+#   ping  pings the host 20 times and, on the tap backend, measures the
+#         virtio-blk disk: 64 MiB written and read with direct I/O in
+#         1 MiB requests, each eight times over (with SEG_MAX one pass
+#         takes only 4 to 9 of the guest clock's 10 ms steps), and 4 KiB
+#         direct reads one at a time (16384 of them) (sequential offsets:
+#         the image is in this boot's tmpfs, so no offset costs more than
+#         another) (mkvm.netdisk=0, make bench NET_DISK=0: no disk).
+# A direction's throughput is the median of its transfers, with the
+# lowest and highest beside it (-min, -max).  Its counters per MiB moved
+# are those of its guest less the idle guest's (minivmm --stats: the
+# vCPU's stats fd, the same names on minikvm and KVM; minivmm's own
+# ioeventfd kicks and irqfd raises; the guest's virtio interrupts; the
+# CPU time of minivmm's vCPU and network I/O threads and of vhost's
+# worker), and net_peer's CPU time per MiB (the median over its
+# transfers).  Under -icount a thread's CPU time is the virtual time it
+# spent on its CPU, the other CPUs' turns included: how long it was busy
+# or polling, not its instructions.
+# The guest's packets sent per guest-to-host transfer (eth0's transmit
+# count around it, in /proc/net/dev): about 150 for the 8 MiB when its
+# TCP coalesces writes into 64 KiB segments, thousands when every write
+# leaves at once (Documentation/io.rst).
+# Threads are pinned (mkvm.netpin=0, make bench NET_PIN=0: not): net_peer
+# to CPU 3, minivmm's vCPU thread to CPU 1, its network I/O thread and
+# vhost's worker to CPU 2, minivmm's other threads to CPU 0 with the rest
+# of this boot.  Left to the scheduler, the threads' placement changed
+# from boot to boot, and with it the order in which QEMU's round-robin
+# runs them (io.rst).
 net_bytes=$((8 << 20))
-net_cmd='ip link set eth0 up; ip addr add 192.168.33.15/24 dev eth0;
-ping -c 20 -i 0.2 192.168.33.1 | grep round-trip;
-grep eth0: /proc/net/dev; dd if=/dev/zero bs=64k count=128 2>/dev/null | nc 192.168.33.1 5001;
-grep eth0: /proc/net/dev;
-nc 192.168.33.1 5002 </dev/null >/dev/null;
-grep -e virtio -e arch_timer -e IPI /proc/interrupts'
+net_rounds=$(sed -n 's/.*mkvm\.netrounds=\([0-9]*\).*/\1/p' /proc/cmdline)
+net_rounds=${net_rounds:-15}
+net_pin=$(sed -n 's/.*mkvm\.netpin=\([01]\).*/\1/p' /proc/cmdline)
+net_pin=${net_pin:-1}
+net_disk=$(sed -n 's/.*mkvm\.netdisk=\([01]\).*/\1/p' /proc/cmdline)
+net_up='ip link set eth0 up; ip addr add 192.168.33.15/24 dev eth0;
+ping -c 1 -w 5 192.168.33.1 >/dev/null;'
+net_end='grep -e virtio -e arch_timer -e IPI /proc/interrupts'
+net_loop() { # CMD: CMD net_rounds times, in the guest's shell
+	echo "i=0; while [ \$i -lt $net_rounds ]; do $1; i=\$((i + 1)); done;"
+}
+net_cmd_idle=$net_up
+net_cmd_g2h="$net_up $(net_loop 'grep eth0: /proc/net/dev; dd if=/dev/zero bs=64k count=128 2>/dev/null | nc 192.168.33.1 5001')
+grep eth0: /proc/net/dev;"
+net_cmd_h2g="$net_up $(net_loop 'nc 192.168.33.1 5002 </dev/null >/dev/null')"
+net_cmd_ping="$net_up ping -c 20 -i 0.2 192.168.33.1 | grep round-trip;"
 # busybox's dd prints no times: /proc/uptime around each run (10 ms steps).
-blk_cmd='; read t0 x < /proc/uptime;
+blk_cmd='read t0 x < /proc/uptime;
 for i in 1 2 3 4 5 6 7 8; do
 dd if=/dev/zero of=/dev/vda bs=1M count=64 oflag=direct 2>/dev/null; done;
 read t1 x < /proc/uptime; echo blk-write $t0 $t1;
@@ -68,46 +101,124 @@ for i in 1 2 3 4 5 6 7 8; do
 dd if=/dev/vda of=/dev/null bs=1M count=64 iflag=direct 2>/dev/null; done;
 read t2 x < /proc/uptime; echo blk-read $t1 $t2;
 dd if=/dev/vda of=/dev/null bs=4k count=16384 iflag=direct 2>/dev/null;
-read t3 x < /proc/uptime; echo blk-4k $t2 $t3'
-# virtio-tap or virtio-vhost (in mkvm.bench) run only that backend.
+read t3 x < /proc/uptime; echo blk-4k $t2 $t3;'
+# CPU mask for each of the guest's threads, by name (minivmm names them).
+net_pin_threads() { # PID
+	[ "$net_pin" = 1 ] || return 0
+	want_t=2
+	[ "$backend" = vhost ] && want_t=3
+	for _ in $(seq 400); do
+		got=0
+		for t in /proc/$1/task/*; do
+			case $(cat "$t/comm" 2>/dev/null) in
+			vcpu0) m=2 ;;
+			io-virtio-net|vhost-*) m=4 ;;
+			*) continue ;;
+			esac
+			taskset -p $m "${t##*/}" >/dev/null 2>&1 && got=$((got + 1))
+		done
+		[ $got -ge $want_t ] && echo "# $backend: pinned $got threads" && return 0
+		sleep 0.05
+	done
+	echo "# $backend: pinned only $got threads"
+}
+net_guest() { # NAME: that guest, its console and stats in /tmp/net-NAME.out
+	eval "cmd=\$net_cmd_$1"
+	[ "$1" = ping ] && [ "$backend" = tap ] && [ "$net_disk" != 0 ] &&
+		cmd="$cmd $blk_cmd"
+	pin=
+	[ "$net_pin" = 1 ] && pin="taskset 1"
+	$pin minivmm run --dev "$dev" -k /guest/Image -i /guest/rootfs.cpio.gz -m 256 \
+		-d /tmp/bench-disk.img \
+		-n "tap,ifname=mkvmtap0,host_ip=192.168.33.1/24$opt" \
+		-p "console=ttyAMA0 quiet guest_cmd=\"$(echo $cmd $net_end)\"" --stats \
+		> "/tmp/net-$1.out" 2>&1 &
+	vm=$!
+	net_pin_threads $vm
+	wait $vm || echo "BENCH $MKVM_BOOT net-$backend-$1-failed 1"
+	# The guest's own lines, for the log.
+	tr -d '\r' < "/tmp/net-$1.out" | grep -E '^blk-|round-trip|dd:|stats|net:|cpu_ns|virtio|arch_timer|IPI[0-9]|eth0:' |
+		sed "s/^/# guest $backend-$1: /"
+}
+# Counters of guest NAME less the idle guest's, per MiB it moved.
+net_per_mib() { # NAME DIRECTION
+	tr -d '\r' < /tmp/net-idle.out > /tmp/net-a
+	tr -d '\r' < "/tmp/net-$1.out" > /tmp/net-b
+	awk -v p="BENCH $MKVM_BOOT net-$backend-$2" -v mib=$((net_rounds * 8)) '
+		FNR == 1 { f++ }
+		/minivmm: stats:/ { gsub(/,/, "")
+			for (i = 2; i <= NF; i++) {
+				if ($(i - 1) == "ioeventfd" && $i == "kicks") v[f, "ioeventfd-kicks"] = $(i + 1)
+				if ($(i - 1) == "irqfd" && $i == "raises") v[f, "irqfd-raises"] = $(i + 1)
+			} }
+		/vcpu0 stats:/ { for (i = 1; i <= NF; i++) if (split($i, kv, "=") == 2) v[f, kv[1]] = kv[2] }
+		/^ *[0-9]+:/ && /virtio/ { v[f, "guest-virtio-irqs"] += $2 }
+		/minivmm: .* thread cpu_ns / { v[f, $2 "-cpu-us"] = $5 / 1000 }
+		END { n = split("exits mmio_exit_user mmio_exit_kernel ioeventfd-kicks irqfd-raises guest-virtio-irqs wfi_exit_stat halt_successful_poll halt_wakeup vcpu0-cpu-us io-virtio-net-cpu-us vhost-worker-cpu-us", k, " ")
+			for (i = 1; i <= n; i++)
+				if ((1, k[i]) in v && (2, k[i]) in v)
+					printf "%s-%s/MiB %.1f\n", p, k[i], (v[2, k[i]] - v[1, k[i]]) / mib }' \
+		/tmp/net-a /tmp/net-b
+}
 want_net() { want virtio || want "virtio-$1"; }
 want_net tap || want_net vhost && dd if=/dev/zero of=/tmp/bench-disk.img bs=1M count=65 2>/dev/null
 for backend in tap vhost; do
 	want_net $backend || continue
 	opt=
-	cmd=$net_cmd
 	[ "$backend" = vhost ] && opt=,vhost=on
-	[ "$backend" = tap ] && cmd="$net_cmd$blk_cmd"
 	# The host's CPU time over the run (user nice system idle ...
 	# irq softirq, in ticks of all CPUs): busy or waiting.
 	read -r _ c0 < /proc/stat
-	net_peer 5001 5002 $net_bytes 600 > /tmp/net_peer.out 2>/dev/null &
+	pin=
+	[ "$net_pin" = 1 ] && pin="taskset 8"
+	$pin net_peer 5001 5002 $net_bytes 600 "$net_rounds" > /tmp/net_peer.out 2>/dev/null &
 	peer=$!
 	sleep 1
-	minivmm run --dev "$dev" -k /guest/Image -i /guest/rootfs.cpio.gz -m 256 \
-		-d /tmp/bench-disk.img \
-		-n "tap,ifname=mkvmtap0,host_ip=192.168.33.1/24$opt" \
-		-p "console=ttyAMA0 quiet guest_cmd=\"$(echo $cmd)\"" --stats \
-		> /tmp/net_guest.out 2>&1 || echo "BENCH $MKVM_BOOT net-$backend-failed 1"
+	for g in idle g2h h2g ping; do
+		net_guest $g
+	done
+	kill $peer 2>/dev/null
 	wait $peer
 	read -r _ c1 < /proc/stat
 	echo "# host cpu ticks (user nice sys idle iowait irq softirq): $(echo $c0 $c1 |
 		awk '{ for (i = 1; i <= 7; i++) printf "%d ", $(i + 10) - $i }')"
-	# The guest's own lines, for the log.
-	tr -d '\r' < /tmp/net_guest.out | grep -E '^blk-|round-trip|dd:|stats|virtio|arch_timer|IPI[0-9]|eth0:' | sed 's/^/# guest: /'
-	tr -d '\r' < /tmp/net_guest.out | awk -v b="$MKVM_BOOT" -v n="$backend" '
+	sed "s/^/# net_peer $backend: /" /tmp/net_peer.out
+	tr -d '\r' < /tmp/net-ping.out | awk -v b="$MKVM_BOOT" -v n="$backend" '
 		function secs() { return $3 - $2 > 0 ? $3 - $2 : 0.01 }
 		/round-trip/ { split($4, t, "/"); print "BENCH " b " net-" n "-ping-us " int(t[2] * 1000) }
 		/^blk-write / { print "BENCH " b " blk-seq-write-64M-MiB/s " sprintf("%.1f", 8 * 64 / secs()) }
 		/^blk-read / { print "BENCH " b " blk-seq-read-64M-MiB/s " sprintf("%.1f", 8 * 64 / secs()) }
-		/^blk-4k / { print "BENCH " b " blk-4k-read-iops " int(16384 / secs()) }
-		/eth0:/ { sub(/.*eth0:/, ""); if (tx0 == "") tx0 = $10
-			  else print "BENCH " b " net-" n "-guest-to-host-packets " $10 - tx0 }'
-	read -r _ from _ to < /tmp/net_peer.out || true
-	echo "BENCH $MKVM_BOOT net-$backend-guest-to-host-MB/s $(awk -v k="${from:-0}" 'BEGIN { printf "%.1f", k / 1000 }')"
-	echo "BENCH $MKVM_BOOT net-$backend-host-to-guest-MB/s $(awk -v k="${to:-0}" 'BEGIN { printf "%.1f", k / 1000 }')"
+		/^blk-4k / { print "BENCH " b " blk-4k-read-iops " int(16384 / secs()) }'
+	# Medians (the lower middle one of an even count), lowest, highest.
+	{ cat /tmp/net_peer.out
+	  tr -d '\r' < /tmp/net-g2h.out | awk '/eth0:/ { sub(/.*eth0:/, "")
+		if (tx != "") print "g2h-packets", $10 - tx; tx = $10 }'
+	} | awk -v p="BENCH $MKVM_BOOT net-$backend" '
+		function row(name, key, scale,   a, n, i, j, x) {
+			n = 0
+			for (i = 1; i <= cnt[key]; i++) {
+				x = val[key, i]
+				for (j = n; j > 0 && a[j] > x; j--)
+					a[j + 1] = a[j]
+				a[j + 1] = x
+				n++
+			}
+			if (!n) { print p "-" name " 0"; return }
+			printf "%s-%s %.1f\n", p, name, a[int((n + 1) / 2)] / scale
+			printf "%s-%s-min %.1f\n", p, name, a[1] / scale
+			printf "%s-%s-max %.1f\n", p, name, a[n] / scale
+		}
+		{ val[$1, ++cnt[$1]] = $2 }
+		$3 == "cpu-ns" { val[$1 "-cpu", ++cnt[$1 "-cpu"]] = $4 }
+		END { row("guest-to-host-MB/s", "from-guest-kbps", 1000)
+		      row("host-to-guest-MB/s", "to-guest-kbps", 1000)
+		      row("guest-to-host-packets", "g2h-packets", 1)
+		      row("guest-to-host-peer-cpu-us/MiB", "from-guest-kbps-cpu", 8000)
+		      row("host-to-guest-peer-cpu-us/MiB", "to-guest-kbps-cpu", 8000) }'
+	net_per_mib g2h guest-to-host
+	net_per_mib h2g host-to-guest
 done
-rm -f /tmp/bench-disk.img
+rm -f /tmp/bench-disk.img /tmp/net-*.out /tmp/net-a /tmp/net-b
 
 # passthrough (issue 12): the machine's NVMe controller given to a
 # 1-vCPU minivmm guest with --vfio, against a virtio-blk disk on a 16 MiB

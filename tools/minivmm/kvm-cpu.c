@@ -314,7 +314,10 @@ void kvm_cpu__run(struct kvm_cpu *vcpu)
 
 static void *kvm_cpu__thread(void *arg)
 {
-	kvm_cpu__run(arg);
+	struct kvm_cpu *vcpu = arg;
+
+	kvm_cpu__run(vcpu);
+	vcpu->cpu_ns = kvm__thread_cpu_ns();
 	return NULL;
 }
 
@@ -327,12 +330,16 @@ static void *kvm_cpu__thread(void *arg)
 int kvm_cpu__start(struct kvm_cpu *vcpu)
 {
 	int err = pthread_create(&vcpu->thread, NULL, kvm_cpu__thread, vcpu);
+	char name[16];
 
 	if (err) {
 		fprintf(stderr, "minivmm: vcpu%u: pthread_create: %s\n",
 			vcpu->id, strerror(err));
 		return -1;
 	}
+	/* "vcpu0": make bench pins it by this name (scripts/guest-bench.sh). */
+	snprintf(name, sizeof(name), "vcpu%u", vcpu->id);
+	pthread_setname_np(vcpu->thread, name);
 	atomic_store(&vcpu->thread_started, true);
 	return 0;
 }
@@ -384,6 +391,7 @@ int kvm_cpu__setup_signals(void)
  * kernel lists them: the same line on minikvm and on KVM, so that a
  * workload's exits, halts and polls can be compared (make bench).
  * Histograms are left out.  A kernel without stats fds prints nothing.
+ * Before it, a line with the vCPU thread's CPU time.
  */
 void kvm_cpu__print_stats(struct kvm_cpu *vcpu)
 {
@@ -394,6 +402,8 @@ void kvm_cpu__print_stats(struct kvm_cpu *vcpu)
 	unsigned int i;
 	int fd;
 
+	fprintf(stderr, "minivmm: vcpu%u thread cpu_ns %" PRIu64 "\n", vcpu->id,
+		vcpu->cpu_ns);
 	fd = ioctl(vcpu->fd, KVM_GET_STATS_FD, NULL);
 	if (fd < 0)
 		return;

@@ -18,6 +18,7 @@ struct kvm_cpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	atomic_bool thread_started;	/* read by the thread that stops the VM */
+	uint64_t cpu_ns;		/* its thread's CPU time, at its end */
 };
 
 struct kvm_cpu *kvm_cpu__init(struct kvm *kvm, unsigned int id);

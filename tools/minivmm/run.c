@@ -153,6 +153,7 @@ static int run__guest(struct kvm *kvm)
 	if (kvm->cfg.stats) {
 		kvm__print_stats(kvm);
 		virtio_net__print_stats(kvm);
+		virtio_mmio__print_cpu(kvm);
 		for (i = 0; i < kvm->nr_cpus; i++)
 			kvm_cpu__print_stats(kvm->cpus[i]);
 	}

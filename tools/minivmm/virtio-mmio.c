@@ -594,6 +594,7 @@ static void *virtio_mmio__io_thread(void *arg)
 		pthread_mutex_lock(&vdev->lock);
 	}
 	pthread_mutex_unlock(&vdev->lock);
+	vdev->io_cpu_ns = kvm__thread_cpu_ns();
 	return NULL;
 }
 
@@ -639,6 +640,7 @@ int virtio_mmio__start_io(struct kvm *kvm)
 
 	for (i = 0; i < kvm->nr_virtio; i++) {
 		struct virtio_mmio_dev *vdev = kvm->virtio[i];
+		char name[16];
 
 		err = pthread_create(&vdev->io_thread, NULL,
 				     virtio_mmio__io_thread, vdev);
@@ -647,6 +649,12 @@ int virtio_mmio__start_io(struct kvm *kvm)
 				vdev->ops->name, strerror(err));
 			return -1;
 		}
+		/*
+		 * "io-virtio-net": make bench pins each thread to a CPU of
+		 * its own by this name (scripts/guest-bench.sh).
+		 */
+		snprintf(name, sizeof(name), "io-%s", vdev->ops->name);
+		pthread_setname_np(vdev->io_thread, name);
 		vdev->io_started = true;
 	}
 	return 0;
@@ -672,6 +680,19 @@ void virtio_mmio__stop_io(struct kvm *kvm)
 		pthread_join(vdev->io_thread, NULL);
 		vdev->io_started = false;
 	}
+}
+
+/**
+ * virtio_mmio__print_cpu() - each I/O thread's CPU time (--stats), on stderr
+ * @kvm: the VM, its I/O threads joined
+ */
+void virtio_mmio__print_cpu(struct kvm *kvm)
+{
+	unsigned int i;
+
+	for (i = 0; i < kvm->nr_virtio; i++)
+		fprintf(stderr, "minivmm: io-%s thread cpu_ns %" PRIu64 "\n",
+			kvm->virtio[i]->ops->name, kvm->virtio[i]->io_cpu_ns);
 }
 
 /* Lock held.  One copy of descriptor @idx, or -1 (the ring is checked). */

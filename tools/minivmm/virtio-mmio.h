@@ -146,6 +146,7 @@ struct virtio_mmio_dev {
 
 	pthread_t io_thread;
 	bool io_started;
+	uint64_t io_cpu_ns;		/* the I/O thread's CPU time, at its end */
 };
 
 struct virtio_mmio_dev *virtio_mmio__create(struct kvm *kvm,
@@ -155,6 +156,7 @@ struct virtio_mmio_dev *virtio_mmio__create(struct kvm *kvm,
 void virtio_mmio__exit(struct kvm *kvm);
 int virtio_mmio__start_io(struct kvm *kvm);
 void virtio_mmio__stop_io(struct kvm *kvm);
+void virtio_mmio__print_cpu(struct kvm *kvm);
 bool virtio_mmio__run_pending(struct virtio_mmio_dev *vdev);
 void virtio_mmio__mmio(void *dev, uint64_t offset, uint8_t *data,
 		       uint32_t len, bool is_write);
