@@ -7,6 +7,7 @@
  * SPIs resampled on EOI, and eventfds and VMs closed in every order.
  * Runs on the oracle boot too: KVM's answers are the reference.
  */
+#include <limits.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
@@ -257,12 +258,15 @@ TEST_F(eventfd, ioeventfd_limit)
  * for a full RCU grace period: QEMU deassigns a virtqueue's ioeventfd at
  * every start and reset of its device, and KVM waits with an expedited
  * SRCU grace period.  Timed against normal grace periods (membarrier's
- * MEMBARRIER_CMD_GLOBAL is a synchronize_rcu()) round by round, in turns,
- * so that a burst of host load slows both sides of a round rather than
- * all of one side: most rounds' deassign takes less than half of that
- * round's grace period.  With a normal grace period each, a deassign
- * takes as long as one (24 ms each in the QEMU bench), and almost no
- * round passes.
+ * MEMBARRIER_CMD_GLOBAL is a synchronize_rcu()), in turns: the quickest
+ * of DEASSIGNS deassigns takes less than a third of the median grace
+ * period.  With a normal grace period each, no deassign is quicker than
+ * most grace periods (24 ms each in the QEMU bench).  Not the totals: on
+ * a host with more runnable emulated CPUs than cores an expedited grace
+ * period waits for each CPU's thread to be scheduled, and under load
+ * (other boots beside this one) came to 11 ms on average against 20 for
+ * a normal one, on minikvm and on KVM; the quickest deassign, taken at
+ * the least loaded moment, still shows which kind it waited for.
  */
 #define DEASSIGNS	16
 
@@ -275,35 +279,45 @@ static long us_since(const struct timespec *start)
 	       (now.tv_nsec - start->tv_nsec) / 1000;
 }
 
-/*
- * DEASSIGNS rounds of one grace period, then @op(@arg, round): in how
- * many rounds @op took less than half the grace period.  The totals go
- * to the test's output.  -errno if membarrier fails.
- */
-static int rounds_under_half_gp(int (*op)(void *arg, int round), void *arg,
-				const char *what)
+static int cmp_long(const void *a, const void *b)
 {
-	long gp, t, gp_sum = 0, op_sum = 0;
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * DEASSIGNS rounds of one grace period, then @op(@arg, round).  Returns
+ * whether the quickest @op took less than a third of the median grace
+ * period (1 or 0), the times going to the test's output; -errno if
+ * membarrier or @op fails.
+ */
+static int quickest_under_third_gp(int (*op)(void *arg, int round),
+				   void *arg, const char *what)
+{
+	long gp[DEASSIGNS], t, quickest = LONG_MAX, sum = 0;
 	struct timespec start;
-	int i, under = 0;
+	int i;
 
 	for (i = 0; i < DEASSIGNS; i++) {
 		clock_gettime(CLOCK_MONOTONIC, &start);
 		if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
 			return -errno;
-		gp = us_since(&start);
+		gp[i] = us_since(&start);
 		clock_gettime(CLOCK_MONOTONIC, &start);
 		if (op(arg, i))
 			return -EIO;
 		t = us_since(&start);
-		under += 2 * t < gp;
-		gp_sum += gp;
-		op_sum += t;
+		sum += t;
+		if (t < quickest)
+			quickest = t;
 	}
-	ksft_print_msg("%d rounds: grace periods %ld us, %s %ld us; "
-		       "%d rounds under half\n",
-		       DEASSIGNS, gp_sum, what, op_sum, under);
-	return under;
+	qsort(gp, DEASSIGNS, sizeof(gp[0]), cmp_long);
+	ksft_print_msg("%d rounds: grace periods %ld-%ld us (median %ld); "
+		       "%s %ld us in all, quickest %ld us\n", DEASSIGNS,
+		       gp[0], gp[DEASSIGNS - 1], gp[DEASSIGNS / 2], what, sum,
+		       quickest);
+	return 3 * quickest < gp[DEASSIGNS / 2];
 }
 
 struct deassign_arg {
@@ -322,17 +336,17 @@ static int ioeventfd_round(void *p, int round)
 TEST_F(eventfd, ioeventfd_deassign_is_expedited)
 {
 	struct deassign_arg arg;
-	int under;
+	int quick;
 
 	if (!mkvm_has_global_membarrier())
 		SKIP(return, "no membarrier(MEMBARRIER_CMD_GLOBAL)");
 	self->vm = vm_create(NULL, NULL);
 	arg.vm = self->vm;
 	arg.fd = new_eventfd();
-	under = rounds_under_half_gp(ioeventfd_round, &arg,
-				     "assigns and deassigns");
-	ASSERT_LE(0, under) TH_LOG("%s", strerror(-under));
-	EXPECT_LT(DEASSIGNS / 2, under);
+	quick = quickest_under_third_gp(ioeventfd_round, &arg,
+					"assign+deassign");
+	ASSERT_LE(0, quick) TH_LOG("%s", strerror(-quick));
+	EXPECT_EQ(1, quick);
 	close(arg.fd);
 }
 
@@ -720,14 +734,14 @@ static int resample_round(void *p, int round)
  * resamplefd, but, as for an ioeventfd (ioeventfd_deassign_is_expedited)
  * and as KVM's expedited SRCU grace period, not for a full RCU grace
  * period: QEMU deassigns a VFIO device's INTx irqfd at every reset and
- * switch to MSI.  Timed as ioeventfd_deassign_is_expedited.
+ * switch to MSI.  Timed as ioeventfd_deassign_is_expedited is.
  */
 TEST_F(eventfd, irqfd_resample_deassign_is_expedited)
 {
 	struct gic_params gic_p = { GIC_PARAMS_DEFAULT };
 	struct deassign_arg arg;
 	struct mkvm_vcpu *vcpu;
-	int gic, rb, under;
+	int gic, rb, quick;
 
 	if (!mkvm_has_global_membarrier())
 		SKIP(return, "no membarrier(MEMBARRIER_CMD_GLOBAL)");
@@ -739,10 +753,10 @@ TEST_F(eventfd, irqfd_resample_deassign_is_expedited)
 	rb = new_eventfd();
 	ASSERT_EQ(0, _irqfd(self->vm, arg.other, 5, KVM_IRQFD_FLAG_RESAMPLE,
 			    rb));
-	under = rounds_under_half_gp(resample_round, &arg,
-				     "resampling irqfd assigns and deassigns");
-	ASSERT_LE(0, under) TH_LOG("%s", strerror(-under));
-	EXPECT_LT(DEASSIGNS / 2, under);
+	quick = quickest_under_third_gp(resample_round, &arg,
+					"resampling irqfd assign+deassign");
+	ASSERT_LE(0, quick) TH_LOG("%s", strerror(-quick));
+	EXPECT_EQ(1, quick);
 	vcpu_free(vcpu);
 	close(gic);
 	close(arg.fd);
