@@ -27,7 +27,7 @@ void debug_switch_to_host(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu);
 
 /* tlb.c */
 void tlb_prepare(struct mkvm_vcpu_hyp *vcpu);
-void tlb_flush_ipa_range(u64 range);
+void tlb_flush_guest(u64 range);
 
 /* vgic-v3-sr.c */
 void vgic_restore(struct mkvm_vgic_hyp *v);

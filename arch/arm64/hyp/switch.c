@@ -393,7 +393,7 @@ u64 vcpu_run(struct mkvm_hyp_cpu *cpu, struct mkvm_vcpu_hyp *vcpu)
  * Invalidate every stage-1 and stage-2 TLB entry of one VM, on every CPU
  * of the Inner Shareable domain - or, with a @range (MKVM_TLBI_IPA(), 0
  * for none), the stage-2 entries of those IPAs and the VM's stage-1
- * entries (tlb_flush_ipa_range()).  TLBI acts on the VMID in VTTBR_EL2,
+ * entries (tlb_flush_guest(), tlb.c).  TLBI acts on the VMID in VTTBR_EL2,
  * so the VM's VTTBR is loaded for the duration.
  */
 void flush_vmid(u64 vttbr, u64 range)
@@ -402,13 +402,7 @@ void flush_vmid(u64 vttbr, u64 range)
 
 	write_sysreg(vttbr, vttbr_el2);
 	isb();
-	if (range) {
-		tlb_flush_ipa_range(range);
-	} else {
-		asm volatile("tlbi vmalls12e1is" : : : "memory");
-		dsb(ish);
-		isb();
-	}
+	tlb_flush_guest(range);
 	write_sysreg(old, vttbr_el2);
 	isb();
 }

@@ -67,7 +67,7 @@ void tlb_prepare(struct mkvm_vcpu_hyp *vcpu)
  * (unlike IPAS2LE1IS) covers every level.  KVM's
  * __kvm_tlb_flush_vmid_ipa() does the same for one entry.
  */
-void tlb_flush_ipa_range(u64 range)
+static void tlb_flush_ipa_range(u64 range)
 {
 	u64 ipa = MKVM_TLBI_IPA_ADDR(range), n = MKVM_TLBI_IPA_N(range);
 	u64 stride = MKVM_TLBI_IPA_LEVEL(range) == 2 ? SZ_2M : SZ_4K;
@@ -79,6 +79,25 @@ void tlb_flush_ipa_range(u64 range)
 	/* Stage 2 first: a stage-1 walk may refill from a stale one. */
 	dsb(ish);
 	asm volatile("tlbi vmalle1is" : : : "memory");
+	dsb(ish);
+	isb();
+}
+
+/*
+ * Invalidate, on every CPU of the Inner Shareable domain, the TLB entries
+ * of the VM whose VMID is in VTTBR_EL2 (loaded by the caller, with TGE
+ * clear on VHE): all of its stage-1 and stage-2 entries, or with a
+ * @range (MKVM_TLBI_IPA(), 0 for none) those tlb_flush_ipa_range()
+ * drops.  flush_vmid() (switch.c) and the VHE copy's vhe_flush_vmid()
+ * share it.
+ */
+void tlb_flush_guest(u64 range)
+{
+	if (range) {
+		tlb_flush_ipa_range(range);
+		return;
+	}
+	asm volatile("tlbi vmalls12e1is" : : : "memory");
 	dsb(ish);
 	isb();
 }

@@ -48,13 +48,7 @@ void vhe_flush_vmid(u64 vttbr, u64 vtcr, u64 features, u64 range)
 	isb();
 	write_sysreg(hcr & ~HCR_TGE, hcr_el2);
 	isb();
-	if (range) {
-		tlb_flush_ipa_range(range);
-	} else {
-		asm volatile("tlbi vmalls12e1is" : : : "memory");
-		dsb(ish);
-		isb();
-	}
+	tlb_flush_guest(range);
 	write_sysreg(hcr, hcr_el2);
 	isb();
 	write_sysreg(old_vttbr, vttbr_el2);
